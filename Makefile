@@ -1,0 +1,35 @@
+# make run   — set up .venv if needed and run the bot (console chat when no token is set)
+# make test  — set up .venv if needed and run every test
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint catalogs clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) main.py run
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+# Extract every gettext string into locales/messages.pot and merge it into the .po files.
+catalogs: $(STAMP)
+	$(VENV)/bin/pybabel --quiet extract -F babel.cfg -k N_ --no-location --sort-output \
+		--project=ketnoi --msgid-bugs-address="" -o locales/messages.pot bot handlers storage main.py
+	$(VENV)/bin/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete \
+		-i locales/messages.pot -d locales -D messages
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""ketnoi: the chatbot of Hanoi's network for sustainable production and consumption."""

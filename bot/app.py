@@ -1,0 +1,125 @@
+"""The composition root: opens storage, builds the router, starts channels and loops."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from typing import Protocol
+
+import handlers
+from bot.config import Settings
+from bot.i18n import I18n
+from bot.router import Router, Services
+from storage.conversations import ConversationRepo
+from storage.db import Database
+from storage.users import UserRepo
+
+__all__ = ["App", "Channel"]
+
+log = logging.getLogger("ketnoi.app")
+
+
+class Channel(Protocol):
+    """A platform connection that runs until stopped."""
+
+    name: str
+
+    async def start(self) -> None:
+        """Connect and begin receiving updates."""
+
+    async def stop(self) -> None:
+        """Stop receiving, finish what is in hand, disconnect."""
+
+
+class App:
+    """Everything the process holds, made once at start-up and closed once at shutdown."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._db: Database | None = None
+        self._router: Router | None = None
+
+    @property
+    def db(self) -> Database:
+        """The open database."""
+        assert self._db is not None, "App.open() first"
+        return self._db
+
+    @property
+    def router(self) -> Router:
+        """The router with every handler registered."""
+        assert self._router is not None, "App.open() first"
+        return self._router
+
+    async def open(self) -> None:
+        """Load the catalogs, open and migrate the database, wire the handlers."""
+        i18n = I18n(self.settings.locale, self.settings.tz)
+        self._db = await Database.open(self.settings.db_path)
+        services = Services(
+            settings=self.settings,
+            db=self._db,
+            i18n=i18n,
+            users=UserRepo(self._db),
+            conversations=ConversationRepo(self._db),
+        )
+        self._router = Router(services)
+        handlers.register_all(self._router)
+
+    async def close(self) -> None:
+        """Close the database."""
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    def platform_channels(self) -> list[Channel]:
+        """The channels whose token is configured."""
+        channels: list[Channel] = []
+        if self.settings.telegram_token is not None:
+            from bot.channels.telegram import TelegramChannel
+
+            channels.append(TelegramChannel(self.settings, self.router))
+        return channels
+
+    async def serve(self, channels: list[Channel]) -> None:
+        """Run the channels until SIGTERM or Ctrl-C, then stop them cleanly."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        started: list[Channel] = []
+        try:
+            for channel in channels:
+                await channel.start()
+                started.append(channel)
+                log.info("channel %s started", channel.name)
+            await stop.wait()
+        finally:
+            log.info("shutting down")
+            for channel in reversed(started):
+                try:
+                    await channel.stop()
+                except Exception:
+                    log.exception("channel %s did not stop cleanly", channel.name)
+
+    async def chat(self) -> None:
+        """Chat on the console until end of input."""
+        from bot.channels.console import ConsoleChannel
+
+        await ConsoleChannel(self.router).run()
+
+    async def run(self) -> None:
+        """Serve every configured channel; with none, the console chat with sample fairs."""
+        channels = self.platform_channels()
+        if channels:
+            await self.serve(channels)
+            return
+        print(
+            "No KETNOI_TELEGRAM_TOKEN or KETNOI_ZALO_TOKEN set: starting the console chat."
+            " Type /start (Ctrl-D to quit).",
+            file=sys.stderr,
+        )
+        await self.chat()

@@ -1,0 +1,1 @@
+"""The edges: each channel turns platform updates into Incoming and renders Replies."""

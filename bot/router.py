@@ -1,0 +1,306 @@
+"""Incoming -> handler: a command, a button payload, the active flow step, or free text."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.i18n import I18n, Lang
+from bot.textnorm import fold
+from bot.types import Incoming, Kind, Reply, UserRef
+from storage.conversations import Conversation, ConversationRepo
+from storage.users import User, UserRepo
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from storage.db import Database
+
+__all__ = [
+    "MAX_TEXT",
+    "CommandInfo",
+    "Handler",
+    "Router",
+    "Sender",
+    "Services",
+    "Turn",
+    "user_hash",
+]
+
+log = logging.getLogger("ketnoi.router")
+
+Handler = Callable[["Turn"], Awaitable[list[Reply]]]
+Sender = Callable[[UserRef, list[Reply]], Awaitable[None]]
+MAX_TEXT = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+
+
+def user_hash(ref: UserRef) -> str:
+    """A short stable pseudonym of a user for the logs (never the raw id)."""
+    return hashlib.sha256(str(ref).encode()).hexdigest()[:10]
+
+
+@dataclass
+class Services:
+    """What handlers may use: settings, catalogs and repositories, made once at start-up."""
+
+    settings: Settings
+    db: Database
+    i18n: I18n
+    users: UserRepo
+    conversations: ConversationRepo
+    extra: dict[str, Any] = field(default_factory=dict)  # repositories added by later features
+
+
+@dataclass(frozen=True)
+class CommandInfo:
+    """A command as published to the platforms: its names per language and a description."""
+
+    names: tuple[str, ...]
+    description: str | None
+    vi: str
+    en: str
+
+
+@dataclass
+class Turn:
+    """One update being handled: who, where they are, and how to speak to them."""
+
+    incoming: Incoming
+    user: User
+    conversation: Conversation
+    lang: Lang
+    services: Services
+    router: Router
+    is_new_user: bool = False
+    notifications: list[tuple[int, Callable[[Lang], list[Reply]]]] = field(default_factory=list)
+
+    def _(self, message: str) -> str:
+        """Translate into the user's language."""
+        return self.lang.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """Translate with a plural form."""
+        return self.lang.ngettext(singular, plural, n)
+
+    @property
+    def payload_parts(self) -> list[str]:
+        """The button payload split on ':' (`fair:42:apply` -> ['fair', '42', 'apply'])."""
+        return (self.incoming.payload or "").split(":")
+
+    def notify(self, user_id: int, build: Callable[[Lang], list[Reply]]) -> None:
+        """Send another user a message, in their language, once this turn is committed."""
+        self.notifications.append((user_id, build))
+
+    async def run_command(self, name: str) -> list[Reply]:
+        """Answer as if the user had typed `/name`."""
+        handler = self.router.commands.get(name)
+        if handler is None:
+            return await self.router.not_built(self)
+        return await handler(self)
+
+
+class _UserLocks:
+    """One lock per user, so each user's updates run in order; dropped when unused."""
+
+    def __init__(self) -> None:
+        self._locks: dict[UserRef, tuple[asyncio.Lock, int]] = {}
+
+    async def __call__(self, ref: UserRef, work: Callable[[], Awaitable[list[Reply]]]) -> Any:
+        lock, users = self._locks.get(ref, (asyncio.Lock(), 0))
+        self._locks[ref] = (lock, users + 1)
+        try:
+            async with lock:
+                return await work()
+        finally:
+            lock, users = self._locks[ref]
+            if users == 1:
+                del self._locks[ref]
+            else:
+                self._locks[ref] = (lock, users - 1)
+
+
+class Router:
+    """Routes each update to one handler, inside one transaction, and logs one line."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.commands: dict[str, Handler] = {}
+        self.command_list: list[CommandInfo] = []
+        self.buttons: dict[str, Handler] = {}
+        self.flows: dict[str, Handler] = {}
+        self.senders: dict[str, Sender] = {}
+        self.deep_links: dict[str, Handler] = {}
+        self._text: Handler | None = None
+        self._not_built: Handler | None = None
+        self._fallbacks: dict[str, Handler] = {}
+        self._locks = _UserLocks()
+
+    # -- registration ---------------------------------------------------------------------
+
+    def command(
+        self, names: Sequence[str], handler: Handler, *, description: str | None = None
+    ) -> None:
+        """Handle `/name` for each name (Vietnamese first, then English)."""
+        for name in names:
+            if name in self.commands:
+                raise ValueError(f"command /{name} registered twice")
+            self.commands[name] = handler
+        vi, en = names[0], names[-1]
+        self.command_list.append(CommandInfo(tuple(names), description, vi, en))
+
+    def button(self, prefix: str, handler: Handler) -> None:
+        """Handle button payloads starting with `prefix:`."""
+        if prefix in self.buttons:
+            raise ValueError(f"button prefix {prefix!r} registered twice")
+        self.buttons[prefix] = handler
+
+    def deep_link(self, prefix: str, handler: Handler) -> None:
+        """Handle `/start PREFIX_rest` (Telegram deep links like `?start=fair_KEY`)."""
+        self.deep_links[prefix] = handler
+
+    def flow(self, name: str, handler: Handler) -> None:
+        """Handle text, contacts and locations while a user is in flow `name`."""
+        self.flows[name] = handler
+
+    def text(self, handler: Handler) -> None:
+        """Handle free text outside any flow."""
+        self._text = handler
+
+    def fallback(self, what: str, handler: Handler) -> None:
+        """Answer what no one else handles: 'unknown_command', 'bad_button', 'unsupported',
+        'too_long', 'not_built', 'error'."""
+        self._fallbacks[what] = handler
+
+    async def not_built(self, turn: Turn) -> list[Reply]:
+        """Say honestly that a feature is not there yet."""
+        return await self._fallbacks["not_built"](turn)
+
+    # -- handling -------------------------------------------------------------------------
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Handle one update; returns the replies for its sender. Same-user updates queue."""
+        result: list[Reply] = await self._locks(incoming.user, lambda: self._handle(incoming))
+        return result
+
+    async def _handle(self, incoming: Incoming) -> list[Reply]:
+        started = time.perf_counter()
+        incoming = _clean(incoming)
+        svc = self.services
+        route = "?"
+        turn: Turn | None = None
+        try:
+            async with svc.db.transaction():
+                user, created = await svc.users.touch(incoming.user, incoming.display_name)
+                conv = await svc.conversations.get(user.id)
+                lang = svc.i18n.get(user.locale or _hinted(incoming.language_hint, svc.i18n))
+                turn = Turn(incoming, user, conv, lang, svc, self, is_new_user=created)
+                route, handler = self._resolve(turn)
+                replies = await handler(turn)
+                menu = next((r for r in reversed(replies) if r.buttons), None)
+                conv.last_menu = [(b.label, b.payload) for b in menu.options] if menu else []
+                await svc.conversations.save(conv)
+        except Exception:
+            log.exception("update failed: %s %s", incoming.user.channel, user_hash(incoming.user))
+            lang = turn.lang if turn else svc.i18n.get(None)
+            replies = [Reply(text=lang.gettext(
+                "Sorry, something went wrong on our side. Nothing you entered is lost;"
+                " please try again in a moment."
+            ))]
+            route += "!error"
+            turn = None
+        log.info(
+            "update channel=%s user=%s route=%s ms=%.1f",
+            incoming.user.channel,
+            user_hash(incoming.user),
+            route,
+            (time.perf_counter() - started) * 1000,
+        )
+        if turn and turn.notifications:
+            asyncio.get_running_loop().create_task(self._notify(turn.notifications))
+        return replies
+
+    def _resolve(self, turn: Turn) -> tuple[str, Handler]:
+        """Pick the handler for this turn (and turn a bare number into a menu choice)."""
+        inc = turn.incoming
+        conv = turn.conversation
+        if inc.kind is Kind.COMMAND:
+            name = inc.command or ""
+            if name in self.commands:
+                return f"command:{name}", self.commands[name]
+            return "unknown_command", self._fallbacks["unknown_command"]
+        if inc.kind is Kind.TEXT:
+            if not inc.text.strip():
+                return "empty", _nothing
+            choice = _menu_choice(inc.text, conv.last_menu)
+            if choice is not None:
+                turn.incoming = inc.model_copy(update={"kind": Kind.BUTTON, "payload": choice})
+                inc = turn.incoming
+            elif len(inc.text) > MAX_TEXT:
+                return "too_long", self._fallbacks["too_long"]
+        if inc.kind is Kind.BUTTON:
+            prefix = (inc.payload or "").split(":", 1)[0]
+            if prefix in self.buttons:
+                return f"button:{prefix}", self.buttons[prefix]
+            return "bad_button", self._fallbacks["bad_button"]
+        if inc.kind is Kind.UNSUPPORTED:
+            return "unsupported", self._fallbacks["unsupported"]
+        if conv.flow and conv.flow in self.flows:
+            return f"flow:{conv.flow}:{conv.step}", self.flows[conv.flow]
+        if inc.kind is Kind.TEXT and self._text is not None:
+            return "text", self._text
+        return "unsupported", self._fallbacks["unsupported"]
+
+    async def _notify(self, notes: Iterable[tuple[int, Callable[[Lang], list[Reply]]]]) -> None:
+        for user_id, build in notes:
+            try:
+                user = await self.services.users.get(user_id)
+                if user is None or user.blocked_at is not None:
+                    continue
+                sender = self.senders.get(user.channel)
+                if sender is None:
+                    log.warning("no sender for channel %s", user.channel)
+                    continue
+                await sender(user.ref, build(self.services.i18n.get(user.locale)))
+            except Exception:
+                log.exception("notification to user %s failed", user_id)
+
+
+async def _nothing(turn: Turn) -> list[Reply]:
+    """Ignore an update that carries nothing to answer."""
+    return []
+
+
+def _clean(incoming: Incoming) -> Incoming:
+    """Drop control characters (keeping newlines and tabs) from the text."""
+    if not incoming.text or not _CONTROL.search(incoming.text):
+        return incoming
+    return incoming.model_copy(update={"text": _CONTROL.sub("", incoming.text)})
+
+
+def _hinted(hint: str | None, i18n: I18n) -> str | None:
+    """The locale a platform language hint points to (`en-US` -> `en`), if we have it."""
+    if not hint:
+        return None
+    code = hint.split("-", 1)[0].lower()
+    return code if code in i18n.codes else None
+
+
+def _menu_choice(text: str, menu: list[tuple[str, str]]) -> str | None:
+    """The payload picked by a bare number or by typing an option's label, if any."""
+    if not menu:
+        return None
+    stripped = text.strip().rstrip(".)")
+    if stripped.isdigit():
+        n = int(stripped)
+        return menu[n - 1][1] if 1 <= n <= len(menu) else None
+    folded = fold(text)
+    for label, payload in menu:
+        if folded and fold(label) == folded:
+            return payload
+    return None

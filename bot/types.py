@@ -1,0 +1,113 @@
+"""The channel-neutral message model: what a channel hands the router and gets back."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Button",
+    "Document",
+    "Incoming",
+    "Kind",
+    "Reply",
+    "UserRef",
+    "Venue",
+]
+
+
+class UserRef(BaseModel):
+    """Who wrote, as the platform knows them: `telegram:123456`, `zalo:8f3a`, `console:local`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: str
+    external_id: str
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.external_id}"
+
+
+class Kind(StrEnum):
+    """What sort of update arrived."""
+
+    COMMAND = "command"
+    TEXT = "text"
+    BUTTON = "button"
+    CONTACT = "contact"
+    LOCATION = "location"
+    UNSUPPORTED = "unsupported"  # stickers, photos, voice… anything we cannot read
+
+
+class Incoming(BaseModel):
+    """One update from a user, already stripped of its platform."""
+
+    user: UserRef
+    kind: Kind
+    text: str = ""
+    payload: str | None = None
+    phone: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    display_name: str | None = None
+    language_hint: str | None = None
+
+    @property
+    def command(self) -> str | None:
+        """The command name without the slash and bot mention (`/start@ketnoi_bot x` -> `start`)."""
+        if self.kind is not Kind.COMMAND:
+            return None
+        head = self.text.strip().split(maxsplit=1)[0] if self.text.strip() else "/"
+        return head[1:].split("@", 1)[0].lower()
+
+    @property
+    def args(self) -> str:
+        """What follows a command, e.g. `fair_gom-su` in `/start fair_gom-su`."""
+        parts = self.text.strip().split(maxsplit=1)
+        return parts[1] if len(parts) > 1 else ""
+
+
+class Button(BaseModel):
+    """An option shown to the user; `payload` is stable and never translated."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    payload: str
+
+
+class Document(BaseModel):
+    """A file to send (an .ics, an export)."""
+
+    filename: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+
+
+class Venue(BaseModel):
+    """A place with a map pin."""
+
+    title: str
+    address: str
+    latitude: float
+    longitude: float
+
+
+class Reply(BaseModel):
+    """Something to show the user. Channels decide how it looks."""
+
+    text: str = ""
+    buttons: list[list[Button]] = Field(default_factory=list)
+    document: Document | None = None
+    photo: bytes | None = None
+    photo_url: str | None = None
+    venue: Venue | None = None
+    request_contact: str | None = None  # label of the "share my phone" keyboard button
+    remove_keyboard: bool = False
+    edit_key: str | None = None  # replies with the same key replace the earlier message
+
+    @property
+    def options(self) -> list[Button]:
+        """The buttons in reading order, as numbered on channels without buttons."""
+        return [b for row in self.buttons for b in row]

@@ -1,0 +1,14 @@
+"""Every conversation and feature, wired in one place."""
+
+from __future__ import annotations
+
+from bot.router import Router
+from handlers import language, start
+
+__all__ = ["register_all"]
+
+
+def register_all(router: Router) -> None:
+    """Registers every handler module. start comes first: it installs the fallbacks."""
+    start.register(router)
+    language.register(router)

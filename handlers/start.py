@@ -1,0 +1,139 @@
+"""/start, /menu, /huong_dan (/help), /huy (/cancel), the menu buttons, and polite fallbacks."""
+
+from __future__ import annotations
+
+from bot.i18n import N_
+from bot.router import MAX_TEXT, Router, Turn
+from bot.types import Reply
+from handlers.menu import MENU_COMMANDS, main_menu
+
+__all__ = ["register"]
+
+
+async def start(turn: Turn) -> list[Reply]:
+    """Greets the user and shows the main menu (or opens what a deep link points to)."""
+    arg = turn.incoming.args.strip()
+    prefix = arg.split("_", 1)[0]
+    if arg and prefix in turn.router.deep_links:
+        return await turn.router.deep_links[prefix](turn)
+    _ = turn._
+    name = turn.user.display_name or _("there")
+    text = _(
+        "Hello {name}! I am ketnoi, the assistant of Hanoi's network for sustainable production"
+        " and consumption of traditional craft villages (Hanoi Department of Industry and"
+        " Trade).\n\nHere you can register your establishment into the network, see the"
+        " upcoming fairs, apply for a booth and get reminders. Choose below, or just type a"
+        " question."
+    ).format(name=name)
+    return [main_menu(turn.lang, text)]
+
+
+async def menu(turn: Turn) -> list[Reply]:
+    """Shows the main menu."""
+    return [main_menu(turn.lang)]
+
+
+async def help_(turn: Turn) -> list[Reply]:
+    """Lists the commands in the user's language."""
+    _ = turn._
+    lines = [_("Commands you can type:")]
+    for info in turn.router.command_list:
+        if info.description is None:
+            continue
+        name = info.en if turn.lang.code == "en" else info.vi
+        lines.append(f"/{name} — {_(info.description)}")
+    lines.append("")
+    cancel_name = "cancel" if turn.lang.code == "en" else "huy"
+    lines.append(
+        _("Numbers work too: reply 2 to choose option 2. Type /{cancel} at any time to stop.")
+        .format(cancel=cancel_name)
+    )
+    return [main_menu(turn.lang, "\n".join(lines))]
+
+
+async def cancel(turn: Turn) -> list[Reply]:
+    """Leaves the current flow, whatever it was."""
+    _ = turn._
+    if turn.conversation.flow is None:
+        return [main_menu(turn.lang, _("There is nothing to cancel."))]
+    turn.conversation.end()
+    return [main_menu(turn.lang, _("Cancelled. Nothing more will be asked."))]
+
+
+async def menu_choice(turn: Turn) -> list[Reply]:
+    """A main-menu button: runs the command it stands for."""
+    entry = turn.payload_parts[1] if len(turn.payload_parts) > 1 else ""
+    command = MENU_COMMANDS.get(entry)
+    if command is None:
+        return await bad_button(turn)
+    return await turn.run_command(command)
+
+
+async def not_built(turn: Turn) -> list[Reply]:
+    """Says honestly that a feature is not ready yet."""
+    return [
+        main_menu(
+            turn.lang,
+            turn._(
+                "This part of the bot is not ready yet. Until it is, please contact the"
+                " Department directly. Here is what you can do now:"
+            ),
+        )
+    ]
+
+
+async def unknown_command(turn: Turn) -> list[Reply]:
+    """Answers a command we do not know."""
+    text = turn._("I do not know the command /{command}. Here is what I can do:").format(
+        command=turn.incoming.command or ""
+    )
+    return [main_menu(turn.lang, text)]
+
+
+async def bad_button(turn: Turn) -> list[Reply]:
+    """Answers a button that is no longer valid (or was never ours)."""
+    return [main_menu(turn.lang, turn._("That option is no longer available. Here is the menu:"))]
+
+
+async def unsupported(turn: Turn) -> list[Reply]:
+    """Answers stickers, photos, voice and the like."""
+    return [
+        Reply(
+            text=turn._(
+                "I can only read text. Please type your message, or send /menu to see"
+                " what I can do."
+            )
+        )
+    ]
+
+
+async def too_long(turn: Turn) -> list[Reply]:
+    """Answers a message longer than we accept."""
+    return [
+        Reply(
+            text=turn._(
+                "That message is too long for me (at most {limit} characters)."
+                " Please send a shorter one."
+            ).format(limit=turn.lang.number(MAX_TEXT))
+        )
+    ]
+
+
+async def free_text(turn: Turn) -> list[Reply]:
+    """Free text when no question answering is installed: show the menu."""
+    return [main_menu(turn.lang, turn._("I did not understand that. Here is the menu:"))]
+
+
+def register(router: Router) -> None:
+    """Wires the commands and fallbacks of this module."""
+    router.command(("start",), start)
+    router.command(("menu",), menu, description=N_("Show the main menu"))
+    router.command(("huong_dan", "help"), help_, description=N_("How to use the bot"))
+    router.command(("huy", "cancel"), cancel, description=N_("Stop what you are doing"))
+    router.button("menu", menu_choice)
+    router.text(free_text)
+    router.fallback("not_built", not_built)
+    router.fallback("unknown_command", unknown_command)
+    router.fallback("bad_button", bad_button)
+    router.fallback("unsupported", unsupported)
+    router.fallback("too_long", too_long)

@@ -1,0 +1,106 @@
+"""The ketnoi command line: `python main.py ARGS` is `ketnoi ARGS`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.app import App
+from bot.config import ConfigError, Settings, load_settings
+from bot.i18n import CatalogError
+from storage.db import Database, StorageError
+
+Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+
+async def _with_app(settings: Settings, work: Callable[[App], Awaitable[None]]) -> int:
+    app = App(settings)
+    await app.open()
+    try:
+        await work(app)
+    finally:
+        await app.close()
+    return 0
+
+
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve every configured channel (the console chat when none is)."""
+    return await _with_app(settings, lambda app: app.run())
+
+
+async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    """Chat in the terminal."""
+    return await _with_app(settings, lambda app: app.chat())
+
+
+async def cmd_db_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Apply pending migrations."""
+    db = await Database.open(settings.db_path, migrate=False)
+    try:
+        applied = await db.migrate()
+        version = await db.user_version()
+    finally:
+        await db.close()
+    print(f"applied: {', '.join(applied)}" if applied else "nothing to apply")
+    print(f"schema version {version}")
+    return 0
+
+
+async def cmd_db_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy the live database with SQLite's online backup API."""
+    target = Path(args.file)
+    if target.exists():
+        print(f"{target} exists; choose a new file name", file=sys.stderr)
+        return 2
+    db = await Database.open(settings.db_path)
+    try:
+        await db.backup(target)
+    finally:
+        await db.close()
+    print(f"backup written to {target}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    p = argparse.ArgumentParser(prog="ketnoi", description="ketnoi, the craft-village network bot")
+    sub = p.add_subparsers(dest="command")
+    sub.add_parser("run", help="serve every configured channel").set_defaults(func=cmd_run)
+    sub.add_parser("chat", help="chat in the terminal").set_defaults(func=cmd_chat)
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command")
+    db.add_parser("migrate", help="apply pending migrations").set_defaults(func=cmd_db_migrate)
+    backup = db.add_parser("backup", help="online backup to FILE")
+    backup.add_argument("file")
+    backup.set_defaults(func=cmd_db_backup)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the arguments, load the settings, run the command; errors are one line."""
+    args = parser().parse_args(argv)
+    func: Command = getattr(args, "func", cmd_run)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    # httpx logs every request URL, and Telegram's URLs carry the token
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8")
+    try:
+        settings = load_settings()
+        return asyncio.run(func(args, settings))
+    except (ConfigError, StorageError, CatalogError) as exc:
+        print(f"ketnoi: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Durable conversation state: the active flow, its step and data, and the last menu shown."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from storage.db import Database, utcnow
+
+__all__ = ["Conversation", "ConversationRepo"]
+
+
+class Conversation(BaseModel):
+    """Where a user is: flow and step (None when idle), the flow's answers, the last menu."""
+
+    user_id: int
+    flow: str | None = None
+    step: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    last_menu: list[tuple[str, str]] = Field(default_factory=list)  # (label, payload)
+    started_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+    nudged_at: datetime | None = None
+
+    def start(self, flow: str, step: str, data: dict[str, Any] | None = None) -> None:
+        """Enter `flow` at `step`, forgetting any other flow."""
+        self.flow, self.step, self.data = flow, step, dict(data or {})
+        self.started_at, self.nudged_at = utcnow(), None
+
+    def goto(self, step: str) -> None:
+        """Move to another step of the current flow."""
+        self.step = step
+
+    def end(self) -> None:
+        """Leave the flow."""
+        self.flow, self.step, self.data = None, None, {}
+        self.started_at, self.nudged_at = None, None
+
+
+def _conversation(row: sqlite3.Row) -> Conversation:
+    values = dict(row)
+    values["data"] = json.loads(values["data"])
+    values["last_menu"] = json.loads(values["last_menu"])
+    return Conversation.model_validate(values)
+
+
+class ConversationRepo:
+    """Reads and writes `conversations`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, user_id: int) -> Conversation:
+        """The user's conversation; an idle one if none was saved."""
+        row = await self.db.fetchone("SELECT * FROM conversations WHERE user_id = ?", (user_id,))
+        return _conversation(row) if row else Conversation(user_id=user_id)
+
+    async def save(self, conv: Conversation) -> None:
+        """Store the conversation as it is now."""
+        conv.updated_at = utcnow()
+        await self.db.execute(
+            "INSERT INTO conversations"
+            " (user_id, flow, step, data, last_menu, started_at, updated_at, nudged_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow, step = excluded.step,"
+            " data = excluded.data, last_menu = excluded.last_menu,"
+            " started_at = excluded.started_at, updated_at = excluded.updated_at,"
+            " nudged_at = excluded.nudged_at",
+            (
+                conv.user_id,
+                conv.flow,
+                conv.step,
+                json.dumps(conv.data, ensure_ascii=False),
+                json.dumps(conv.last_menu, ensure_ascii=False),
+                conv.started_at.isoformat() if conv.started_at else None,
+                conv.updated_at.isoformat(),
+                conv.nudged_at.isoformat() if conv.nudged_at else None,
+            ),
+        )
+
+    async def stale(self, flow: str, older_than: timedelta) -> list[Conversation]:
+        """Conversations in `flow` not touched for `older_than`."""
+        cutoff = (utcnow() - older_than).isoformat()
+        rows = await self.db.fetchall(
+            "SELECT * FROM conversations WHERE flow = ? AND updated_at < ?", (flow, cutoff)
+        )
+        return [_conversation(r) for r in rows]

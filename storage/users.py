@@ -1,0 +1,121 @@
+"""Users: one row per platform identity, with their language and preferences."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from bot.types import UserRef
+from storage.db import Database, utcnow
+
+__all__ = ["User", "UserRepo"]
+
+
+class User(BaseModel):
+    """A person as one platform knows them."""
+
+    id: int
+    account_id: int
+    channel: str
+    external_id: str
+    display_name: str | None = None
+    locale: str | None = None
+    phone: str | None = None
+    reminders_on: bool = True
+    created_at: datetime
+    last_seen_at: datetime
+    blocked_at: datetime | None = None
+
+    @property
+    def ref(self) -> UserRef:
+        """The platform address of this user."""
+        return UserRef(channel=self.channel, external_id=self.external_id)
+
+
+def _user(row: sqlite3.Row) -> User:
+    return User.model_validate(dict(row))
+
+
+class UserRepo:
+    """Reads and writes `users`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def touch(self, ref: UserRef, display_name: str | None = None) -> tuple[User, bool]:
+        """The user behind `ref`, created on first contact; marks them seen and not blocked.
+
+        Returns the user and whether they are new. Call inside a transaction.
+        """
+        now = utcnow().isoformat()
+
+        def go(c: sqlite3.Connection) -> tuple[sqlite3.Row, bool]:
+            row = c.execute(
+                "UPDATE users SET last_seen_at = ?, blocked_at = NULL,"
+                " display_name = coalesce(?, display_name)"
+                " WHERE channel = ? AND external_id = ? RETURNING *",
+                (now, display_name, ref.channel, ref.external_id),
+            ).fetchone()
+            if row is not None:
+                return row, False
+            cur = c.execute(
+                "INSERT INTO users (channel, external_id, display_name, created_at, last_seen_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (ref.channel, ref.external_id, display_name, now, now),
+            )
+            row = c.execute(
+                "UPDATE users SET account_id = id WHERE id = ? RETURNING *", (cur.lastrowid,)
+            ).fetchone()
+            return row, True
+
+        row, created = await self.db.run(go)
+        return _user(row), created
+
+    async def get(self, user_id: int) -> User | None:
+        """The user with this id."""
+        row = await self.db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
+        return _user(row) if row else None
+
+    async def find(self, ref: UserRef) -> User | None:
+        """The user behind a platform address, if they ever wrote."""
+        row = await self.db.fetchone(
+            "SELECT * FROM users WHERE channel = ? AND external_id = ?",
+            (ref.channel, ref.external_id),
+        )
+        return _user(row) if row else None
+
+    async def set_locale(self, user_id: int, locale: str) -> None:
+        """Remember the user's language."""
+        await self.db.execute("UPDATE users SET locale = ? WHERE id = ?", (locale, user_id))
+
+    async def set_phone(self, user_id: int, phone: str) -> None:
+        """Remember the phone number the user shared."""
+        await self.db.execute("UPDATE users SET phone = ? WHERE id = ?", (phone, user_id))
+
+    async def set_reminders(self, user_id: int, on: bool) -> None:
+        """Turn all reminders of a user on or off."""
+        await self.db.execute("UPDATE users SET reminders_on = ? WHERE id = ?", (int(on), user_id))
+
+    async def mark_blocked(self, user_id: int) -> None:
+        """The user blocked the bot: send them nothing until they write again."""
+        await self.db.execute(
+            "UPDATE users SET blocked_at = coalesce(blocked_at, ?) WHERE id = ?",
+            (utcnow().isoformat(), user_id),
+        )
+
+    async def mark_unblocked(self, ref: UserRef) -> None:
+        """The user unblocked the bot (a my_chat_member update)."""
+        await self.db.execute(
+            "UPDATE users SET blocked_at = NULL WHERE channel = ? AND external_id = ?",
+            (ref.channel, ref.external_id),
+        )
+
+    async def identities(self, account_id: int) -> list[User]:
+        """Every platform identity of an account, the most recently seen first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM users WHERE account_id = ? ORDER BY last_seen_at DESC, id DESC",
+            (account_id,),
+        )
+        return [_user(r) for r in rows]
