@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 
 from bot.app import App
@@ -14,7 +14,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import CatalogError
 from storage.db import Database, StorageError
 
-Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+Command = Callable[[argparse.Namespace, Settings], Coroutine[None, None, int]]
 
 
 async def _with_app(settings: Settings, work: Callable[[App], Awaitable[None]]) -> int:
@@ -83,9 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the arguments, load the settings, run the command; errors are one line."""
     args = parser().parse_args(argv)
     func: Command = getattr(args, "func", cmd_run)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # httpx logs every request URL, and Telegram's URLs carry the token
     logging.getLogger("httpx").setLevel(logging.WARNING)
     for stream in (sys.stdout, sys.stderr):

@@ -7,14 +7,17 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import handlers
 from bot.config import Settings
 from bot.i18n import I18n
+from bot.outbox import Outbox
 from bot.router import Router, Services
 from storage.conversations import ConversationRepo
 from storage.db import Database
+from storage.outbox import OutboxRepo
 from storage.users import UserRepo
 
 __all__ = ["App", "Channel"]
@@ -41,6 +44,9 @@ class App:
         self.settings = settings
         self._db: Database | None = None
         self._router: Router | None = None
+        # (seconds between runs, job): reminders, nudges… run while channels are served
+        self.periodic: list[tuple[float, Callable[[], Awaitable[None]]]] = []
+        self._loops: list[asyncio.Task[None]] = []
 
     @property
     def db(self) -> Database:
@@ -64,9 +70,12 @@ class App:
             i18n=i18n,
             users=UserRepo(self._db),
             conversations=ConversationRepo(self._db),
+            outbox=OutboxRepo(self._db),
         )
         self._router = Router(services)
         handlers.register_all(self._router)
+        self.outbox = Outbox(services.outbox, services.users, self._router.senders)
+        self._router.on_queued = self.outbox.wake
 
     async def close(self) -> None:
         """Close the database."""
@@ -96,9 +105,11 @@ class App:
                 await channel.start()
                 started.append(channel)
                 log.info("channel %s started", channel.name)
+            self.start_loops()
             await stop.wait()
         finally:
             log.info("shutting down")
+            await self.stop_loops()
             for channel in reversed(started):
                 try:
                     await channel.stop()
@@ -109,7 +120,31 @@ class App:
         """Chat on the console until end of input."""
         from bot.channels.console import ConsoleChannel
 
-        await ConsoleChannel(self.router).run()
+        channel = ConsoleChannel(self.router)
+        self.start_loops()
+        try:
+            await channel.run()
+        finally:
+            await self.stop_loops()
+
+    def start_loops(self) -> None:
+        """Start the outbox and the periodic jobs."""
+        self._loops.append(asyncio.get_running_loop().create_task(self._run_outbox()))
+        for every, job in self.periodic:
+            self._loops.append(asyncio.get_running_loop().create_task(_repeat(every, job)))
+
+    async def _run_outbox(self) -> None:
+        await self.outbox.recover()
+        await self.outbox.run()
+
+    async def stop_loops(self) -> None:
+        """Cancel the periodic jobs."""
+        for task in self._loops:
+            task.cancel()
+        for task in self._loops:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._loops.clear()
 
     async def run(self) -> None:
         """Serve every configured channel; with none, the console chat with sample fairs."""
@@ -123,3 +158,13 @@ class App:
             file=sys.stderr,
         )
         await self.chat()
+
+
+async def _repeat(every: float, job: Callable[[], Awaitable[None]]) -> None:
+    """Run `job` now and then every `every` seconds; a failure is logged, not fatal."""
+    while True:
+        try:
+            await job()
+        except Exception:
+            log.exception("periodic job %s failed", getattr(job, "__name__", job))
+        await asyncio.sleep(every)

@@ -89,9 +89,7 @@ class Settings(BaseSettings):
         m1, m2 = _HHMM.match(start.strip()), _HHMM.match(end.strip())
         if not sep or not m1 or not m2:
             raise ValueError("expected HH:MM-HH:MM, e.g. 21:00-07:00, or 'off'")
-        return QuietHours(
-            start=time(int(m1[1]), int(m1[2])), end=time(int(m2[1]), int(m2[2]))
-        )
+        return QuietHours(start=time(int(m1[1]), int(m1[2])), end=time(int(m2[1]), int(m2[2])))
 
     @field_validator("timezone")
     @classmethod

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
-__all__ = ["LOCALES_DIR", "CatalogError", "I18n", "Lang", "N_"]
+__all__ = ["LOCALES_DIR", "N_", "CatalogError", "I18n", "Lang"]
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 
@@ -60,7 +60,7 @@ class Lang:
         """A local time of day: `08:00` (vi), `8:00 AM` (en)."""
         return format_time(self.local(moment), "short", locale=self.code)
 
-    def datetime(self, moment: datetime) -> str:
+    def date_time(self, moment: datetime) -> str:
         """A local date with its time: `08:00, Thứ Năm, 10 tháng 12, 2026`."""
         return f"{self.time(moment)}, {self.date(moment)}"
 

@@ -7,14 +7,17 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.i18n import I18n, Lang
 from bot.textnorm import fold
 from bot.types import Incoming, Kind, Reply, UserRef
 from storage.conversations import Conversation, ConversationRepo
+from storage.outbox import OutboxRepo
 from storage.users import User, UserRepo
 
 if TYPE_CHECKING:
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_TEXT",
+    "Build",
     "CommandInfo",
     "Handler",
     "Router",
@@ -36,6 +40,7 @@ log = logging.getLogger("ketnoi.router")
 
 Handler = Callable[["Turn"], Awaitable[list[Reply]]]
 Sender = Callable[[UserRef, list[Reply]], Awaitable[None]]
+Build = Callable[[Lang], list[Reply]]  # replies built in the recipient's language
 MAX_TEXT = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 
@@ -45,7 +50,7 @@ def user_hash(ref: UserRef) -> str:
     return hashlib.sha256(str(ref).encode()).hexdigest()[:10]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Services:
     """What handlers may use: settings, catalogs and repositories, made once at start-up."""
 
@@ -54,7 +59,7 @@ class Services:
     i18n: I18n
     users: UserRepo
     conversations: ConversationRepo
-    extra: dict[str, Any] = field(default_factory=dict)  # repositories added by later features
+    outbox: OutboxRepo
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ class Turn:
     services: Services
     router: Router
     is_new_user: bool = False
-    notifications: list[tuple[int, Callable[[Lang], list[Reply]]]] = field(default_factory=list)
+    notifications: list[tuple[int | UserRef, Build]] = field(default_factory=list)
 
     def _(self, message: str) -> str:
         """Translate into the user's language."""
@@ -93,9 +98,15 @@ class Turn:
         """The button payload split on ':' (`fair:42:apply` -> ['fair', '42', 'apply'])."""
         return (self.incoming.payload or "").split(":")
 
-    def notify(self, user_id: int, build: Callable[[Lang], list[Reply]]) -> None:
-        """Send another user a message, in their language, once this turn is committed."""
-        self.notifications.append((user_id, build))
+    def notify(self, user: int | UserRef, build: Build) -> None:
+        """Send another user (by id or platform address) a message in their language,
+        once this turn is committed."""
+        self.notifications.append((user, build))
+
+    def notify_admins(self, build: Build) -> None:
+        """Send every owner listed in KETNOI_ADMINS a message, once this turn is committed."""
+        for ref in self.services.settings.admins:
+            self.notify(ref, build)
 
     async def run_command(self, name: str) -> list[Reply]:
         """Answer as if the user had typed `/name`."""
@@ -140,6 +151,7 @@ class Router:
         self._not_built: Handler | None = None
         self._fallbacks: dict[str, Handler] = {}
         self._locks = _UserLocks()
+        self.on_queued: Callable[[], None] = lambda: None  # the outbox's wake-up call
 
     # -- registration ---------------------------------------------------------------------
 
@@ -205,13 +217,19 @@ class Router:
                 menu = next((r for r in reversed(replies) if r.buttons), None)
                 conv.last_menu = [(b.label, b.payload) for b in menu.options] if menu else []
                 await svc.conversations.save(conv)
+                for target, build in turn.notifications:
+                    await self.enqueue(target, build, f"notice:{uuid.uuid4().hex}", lane="notice")
         except Exception:
             log.exception("update failed: %s %s", incoming.user.channel, user_hash(incoming.user))
             lang = turn.lang if turn else svc.i18n.get(None)
-            replies = [Reply(text=lang.gettext(
-                "Sorry, something went wrong on our side. Nothing you entered is lost;"
-                " please try again in a moment."
-            ))]
+            replies = [
+                Reply(
+                    text=lang.gettext(
+                        "Sorry, something went wrong on our side. Nothing you entered is lost;"
+                        " please try again in a moment."
+                    )
+                )
+            ]
             route += "!error"
             turn = None
         log.info(
@@ -222,7 +240,7 @@ class Router:
             (time.perf_counter() - started) * 1000,
         )
         if turn and turn.notifications:
-            asyncio.get_running_loop().create_task(self._notify(turn.notifications))
+            self.on_queued()
         return replies
 
     def _resolve(self, turn: Turn) -> tuple[str, Handler]:
@@ -256,19 +274,26 @@ class Router:
             return "text", self._text
         return "unsupported", self._fallbacks["unsupported"]
 
-    async def _notify(self, notes: Iterable[tuple[int, Callable[[Lang], list[Reply]]]]) -> None:
-        for user_id, build in notes:
-            try:
-                user = await self.services.users.get(user_id)
-                if user is None or user.blocked_at is not None:
-                    continue
-                sender = self.senders.get(user.channel)
-                if sender is None:
-                    log.warning("no sender for channel %s", user.channel)
-                    continue
-                await sender(user.ref, build(self.services.i18n.get(user.locale)))
-            except Exception:
-                log.exception("notification to user %s failed", user_id)
+    async def enqueue(
+        self,
+        target: int | UserRef,
+        build: Build,
+        dedupe_key: str,
+        *,
+        lane: str = "bulk",
+        not_before: datetime | None = None,
+    ) -> bool:
+        """Queue a message for a user (by id or address) in their language; False if the
+        dedupe key was already used. A user who never wrote gets a row of their own."""
+        users = self.services.users
+        user = await (users.get(target) if isinstance(target, int) else users.ensure(target))
+        if user is None:
+            log.warning("no user %s to send to", target)
+            return False
+        replies = build(self.services.i18n.get(user.locale))
+        return await self.services.outbox.enqueue(
+            user.id, replies, dedupe_key, lane=lane, not_before=not_before
+        )
 
 
 async def _nothing(turn: Turn) -> list[Reply]:

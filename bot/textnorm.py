@@ -24,7 +24,7 @@ def fold(text: str) -> str:
     """Lower-cases, strips diacritics (đ -> d) and turns every run of non-letters into one space."""
     if text.isascii():
         return _SEPARATORS.sub(" ", text.lower()).strip()
-    bare = unicodedata.normalize("NFD", text).translate(_STRIP).lower()
+    bare = unicodedata.normalize("NFD", text.lower()).translate(_STRIP)
     return _SEPARATORS.sub(" ", bare).strip()
 
 

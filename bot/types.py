@@ -7,11 +7,15 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "Blocked",
     "Button",
+    "ChatMoved",
     "Document",
     "Incoming",
     "Kind",
     "Reply",
+    "RetryLater",
+    "SendError",
     "UserRef",
     "Venue",
 ]
@@ -80,6 +84,8 @@ class Button(BaseModel):
 class Document(BaseModel):
     """A file to send (an .ics, an export)."""
 
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
     filename: str
     content: bytes
     mime_type: str = "application/octet-stream"
@@ -97,6 +103,8 @@ class Venue(BaseModel):
 class Reply(BaseModel):
     """Something to show the user. Channels decide how it looks."""
 
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
     text: str = ""
     buttons: list[list[Button]] = Field(default_factory=list)
     document: Document | None = None
@@ -111,3 +119,27 @@ class Reply(BaseModel):
     def options(self) -> list[Button]:
         """The buttons in reading order, as numbered on channels without buttons."""
         return [b for row in self.buttons for b in row]
+
+
+class SendError(Exception):
+    """A channel could not deliver a message; subclasses say what to do about it."""
+
+
+class Blocked(SendError):
+    """The user blocked the bot (Telegram 403): stop sending until they write again."""
+
+
+class RetryLater(SendError):
+    """The platform asks us to slow down (429) or is briefly unavailable (5xx, network)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ChatMoved(SendError):
+    """The chat has a new id (a group upgraded to a supergroup); resend there."""
+
+    def __init__(self, message: str, new_id: str) -> None:
+        super().__init__(message)
+        self.new_id = new_id

@@ -45,8 +45,9 @@ async def help_(turn: Turn) -> list[Reply]:
     lines.append("")
     cancel_name = "cancel" if turn.lang.code == "en" else "huy"
     lines.append(
-        _("Numbers work too: reply 2 to choose option 2. Type /{cancel} at any time to stop.")
-        .format(cancel=cancel_name)
+        _(
+            "Numbers work too: reply 2 to choose option 2. Type /{cancel} at any time to stop."
+        ).format(cancel=cancel_name)
     )
     return [main_menu(turn.lang, "\n".join(lines))]
 

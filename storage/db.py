@@ -73,7 +73,11 @@ class Database:
         await self._conn.close()
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn` with the raw connection on the database thread: several statements, one hop."""
+        """Run `fn` with the raw connection on the database thread: several statements, one hop.
+
+        Writes through `run` belong inside `transaction()`: the connection is shared, and a
+        write outside would land in whichever transaction happens to be open.
+        """
         # aiosqlite's public calls cost one thread hop each; _execute queues any callable on the
         # same thread, which lets a repository do a read-modify-write in a single hop.
         result: T = await self._conn._execute(fn, self._conn._conn)
@@ -86,19 +90,23 @@ class Database:
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         """Every row of a query."""
-        rows: list[sqlite3.Row] = await self.run(
-            lambda c: c.execute(sql, tuple(params)).fetchall()
-        )
+        rows: list[sqlite3.Row] = await self.run(lambda c: c.execute(sql, tuple(params)).fetchall())
         return rows
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """Run one statement; returns the last inserted rowid (or the rowcount for updates)."""
+        """Run one writing statement, in its own transaction unless inside one.
+
+        Returns the last inserted rowid, or the number of rows changed.
+        """
 
         def go(c: sqlite3.Connection) -> int:
             cur = c.execute(sql, tuple(params))
             return cur.lastrowid if cur.lastrowid else cur.rowcount
 
-        return await self.run(go)
+        if _in_transaction.get():
+            return await self.run(go)
+        async with self.transaction():
+            return await self.run(go)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:

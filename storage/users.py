@@ -73,6 +73,27 @@ class UserRepo:
         row, created = await self.db.run(go)
         return _user(row), created
 
+    async def ensure(self, ref: UserRef) -> User:
+        """The user behind `ref`, created if they never wrote (an admin listed in advance)."""
+        found = await self.find(ref)
+        if found is not None:
+            return found
+        now = utcnow().isoformat()
+
+        def go(c: sqlite3.Connection) -> sqlite3.Row:
+            cur = c.execute(
+                "INSERT INTO users (channel, external_id, created_at, last_seen_at)"
+                " VALUES (?, ?, ?, ?)",
+                (ref.channel, ref.external_id, now, now),
+            )
+            row: sqlite3.Row = c.execute(
+                "UPDATE users SET account_id = id WHERE id = ? RETURNING *", (cur.lastrowid,)
+            ).fetchone()
+            return row
+
+        async with self.db.transaction():
+            return _user(await self.db.run(go))
+
     async def get(self, user_id: int) -> User | None:
         """The user with this id."""
         row = await self.db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))

@@ -49,8 +49,14 @@ async def app(settings: Settings) -> AsyncIterator[App]:
 class Chat:
     """One user talking to the real router; remembers what they were sent."""
 
-    def __init__(self, router: Router, external_id: str = "u1", channel: str = "console",
-                 language: str | None = None, name: str | None = "Lan") -> None:
+    def __init__(
+        self,
+        router: Router,
+        external_id: str = "u1",
+        channel: str = "console",
+        language: str | None = None,
+        name: str | None = "Lan",
+    ) -> None:
         self.router = router
         self.user = UserRef(channel=channel, external_id=external_id)
         self.language = language
@@ -65,14 +71,24 @@ class Chat:
     async def say(self, text: str) -> list[Reply]:
         """Type a line: a command when it starts with '/', text otherwise."""
         kind = Kind.COMMAND if text.startswith("/") else Kind.TEXT
-        return await self.send(Incoming(user=self.user, kind=kind, text=text,
-                                        display_name=self.name, language_hint=self.language))
+        return await self.send(
+            Incoming(
+                user=self.user,
+                kind=kind,
+                text=text,
+                display_name=self.name,
+                language_hint=self.language,
+            )
+        )
 
     async def press(self, which: str | int) -> list[Reply]:
         """Press a button of the last menu by its label (substring) or payload, or 1-based index."""
         button = self.find(which)
-        return await self.send(Incoming(user=self.user, kind=Kind.BUTTON, payload=button.payload,
-                                        display_name=self.name))
+        return await self.send(
+            Incoming(
+                user=self.user, kind=Kind.BUTTON, payload=button.payload, display_name=self.name
+            )
+        )
 
     async def share_contact(self, phone: str) -> list[Reply]:
         return await self.send(Incoming(user=self.user, kind=Kind.CONTACT, phone=phone))

@@ -18,7 +18,9 @@ from babel.messages.pofile import read_po, write_po
 def main() -> int:
     """Merge the JSON on stdin into locales/LOCALE/LC_MESSAGES/messages.po."""
     locale = sys.argv[1]
-    path = Path(__file__).resolve().parent.parent / "locales" / locale / "LC_MESSAGES" / "messages.po"
+    path = (
+        Path(__file__).resolve().parent.parent / "locales" / locale / "LC_MESSAGES" / "messages.po"
+    )
     wanted: dict[str, str | list[str]] = json.load(sys.stdin)
     with open(path, "r+b") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
@@ -27,7 +29,9 @@ def main() -> int:
         for msgid, msgstr in wanted.items():
             message = catalog.get(msgid)
             if message is None:
-                plural = next((m for m in catalog if isinstance(m.id, tuple) and m.id[0] == msgid), None)
+                plural = next(
+                    (m for m in catalog if isinstance(m.id, tuple) and m.id[0] == msgid), None
+                )
                 if plural is None:
                     missing.append(msgid)
                     continue

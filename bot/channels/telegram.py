@@ -17,13 +17,29 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.error import (
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.channels.webhook import WebhookServer
 from bot.config import Settings
 from bot.router import Router, user_hash
-from bot.types import Incoming, Kind, Reply, UserRef
+from bot.types import (
+    Blocked,
+    ChatMoved,
+    Incoming,
+    Kind,
+    Reply,
+    RetryLater,
+    SendError,
+    UserRef,
+)
 
 __all__ = ["TelegramChannel", "split_text"]
 
@@ -92,7 +108,9 @@ def to_incoming(update: Update) -> Incoming | None:
     return Incoming(kind=Kind.UNSUPPORTED, **base)
 
 
-def _markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+def _markup(
+    reply: Reply,
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
     if reply.request_contact:
         # One message carries one keyboard: the contact button and the reply's options become
         # a reply keyboard; a pressed option arrives as its label, which the router maps back.
@@ -101,8 +119,10 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyK
         return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
     if reply.buttons:
         return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(b.label, callback_data=b.payload) for b in row]
-             for row in reply.buttons]
+            [
+                [InlineKeyboardButton(b.label, callback_data=b.payload) for b in row]
+                for row in reply.buttons
+            ]
         )
     if reply.remove_keyboard:
         return ReplyKeyboardRemove()
@@ -201,7 +221,14 @@ class TelegramChannel:
         if update.callback_query is not None:
             await update.callback_query.answer()
         replies = await self.router.handle(incoming)
-        await self.send(incoming.user, replies)
+        try:
+            await self.send(incoming.user, replies)
+        except Blocked:
+            user = await self.router.services.users.find(incoming.user)
+            if user is not None:
+                await self.router.services.users.mark_blocked(user.id)
+        except SendError:
+            log.exception("reply to %s not delivered", user_hash(incoming.user))
 
     async def _on_membership(self, update: Update) -> None:
         member = update.my_chat_member
@@ -221,19 +248,21 @@ class TelegramChannel:
         log.error("telegram error: %s", type(context.error).__name__, exc_info=context.error)
 
     async def send(self, user: UserRef, replies: list[Reply]) -> None:
-        """Render and send replies to one chat."""
+        """Render and send replies to one chat; platform errors become SendError kinds."""
         chat_id = int(user.external_id)
         for reply in replies:
             try:
                 await self._send_one(chat_id, user, reply)
-            except Forbidden:
-                log.info("user %s blocked the bot", user_hash(user))
-                found = await self.router.services.users.find(user)
-                if found is not None:
-                    await self.router.services.users.mark_blocked(found.id)
-                return
-            except TelegramError:
-                log.exception("sending to %s failed", user_hash(user))
+            except Forbidden as exc:
+                raise Blocked(str(exc)) from exc
+            except RetryAfter as exc:
+                raise RetryLater(str(exc), _seconds(exc.retry_after)) from exc
+            except ChatMigrated as exc:
+                raise ChatMoved(str(exc), str(exc.new_chat_id)) from exc
+            except NetworkError as exc:  # timeouts, 5xx and connection errors
+                raise RetryLater(str(exc)) from exc
+            except TelegramError as exc:
+                raise SendError(str(exc)) from exc
 
     async def _send_one(self, chat_id: int, user: UserRef, reply: Reply) -> None:
         markup = _markup(reply)
@@ -280,7 +309,7 @@ class TelegramChannel:
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
             sent = await self._retry(
-                lambda p=piece, m=(markup if last else None): bot.send_message(  # type: ignore[misc]
+                lambda p=piece, m=(markup if last else None): bot.send_message(
                     chat_id, p, reply_markup=m
                 )
             )
@@ -295,7 +324,10 @@ class TelegramChannel:
             except RetryAfter as exc:
                 if attempt == MAX_SEND_RETRIES - 1:
                     raise
-                delay = exc.retry_after
-                seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else delay
-                await asyncio.sleep(float(seconds))
+                await asyncio.sleep(_seconds(exc.retry_after))
         return None
+
+
+def _seconds(delay: Any) -> float:
+    """retry_after as seconds (python-telegram-bot gives an int or a timedelta)."""
+    return float(delay.total_seconds() if hasattr(delay, "total_seconds") else delay)

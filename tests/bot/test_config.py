@@ -29,8 +29,10 @@ def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("KETNOI_QUIET_HOURS", "22:30-06:00")
     monkeypatch.setenv("KETNOI_TELEGRAM_TOKEN", "123:secret")
     s = load_settings(_env_file=None)
-    assert s.admins == [UserRef(channel="telegram", external_id="123456"),
-                        UserRef(channel="zalo", external_id="8f3a")]
+    assert s.admins == [
+        UserRef(channel="telegram", external_id="123456"),
+        UserRef(channel="zalo", external_id="8f3a"),
+    ]
     assert s.quiet_hours is not None and s.quiet_hours.contains(time(23, 0))
     assert not s.quiet_hours.contains(time(12, 0))
     assert "123:secret" not in repr(s)
@@ -63,7 +65,14 @@ def test_bad_value_names_the_variable(
 
 def test_bad_value_stops_start_up_with_one_line(tmp_path: Path) -> None:
     env = {"KETNOI_LOCALE": "fr", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "chat"], input="",
-                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "chat"],
+        input="",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == ["ketnoi: KETNOI_LOCALE: expected one of vi, en"]

@@ -40,7 +40,8 @@ def test_no_vietnamese_translation_is_fuzzy() -> None:
 def test_placeholders_match_their_msgid(locale: str) -> None:
     wrong = [
         (msgid, text)
-        for m in _catalog(locale) if m.id
+        for m in _catalog(locale)
+        if m.id
         for msgid, text in _pairs(m)
         if text and sorted(PLACEHOLDER.findall(msgid)) != sorted(PLACEHOLDER.findall(text))
     ]

@@ -114,5 +114,5 @@ async def test_a_file_that_is_not_sqlite_is_refused_clearly(tmp_path: Path) -> N
 
 
 async def test_an_unwritable_place_is_refused_clearly(tmp_path: Path) -> None:
-    with pytest.raises(StorageError, match="cannot open the database|unable to open"):
+    with pytest.raises(StorageError, match=r"cannot open the database|unable to open"):
         await Database.open(tmp_path / "missing-dir" / "k.db")
