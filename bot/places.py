@@ -34,18 +34,20 @@ __all__ = [
 DATA_PATH: Final = Path(__file__).resolve().parent.parent / "data" / "hanoi_wards.yaml"
 
 MatchedOn: TypeAlias = Literal["name", "alias", "district"]
-_Variants: TypeAlias = list[tuple[list[str], bool]]  # words, and whether only all of them count
+_Variants: TypeAlias = list[tuple[list[str], bool]]  # words, and whether as typed
 _Phrases: TypeAlias = tuple[list[str], ...]
 
 _CUTOFF: Final = 82.0  # below this a match is not worth offering
 _BEHIND: Final = 15.0  # nor one this far behind the best
+_A_NAME: Final = 95.0  # all the words are (nearly) a name: its parts are not looked up alone
+_AS_TYPED: Final = 90.0  # the words with a leading noise word must be this close to a name
 _PARTLY: Final = 0.9  # an old commune of which only a part came to this ward
 _DISTRICT: Final = 0.9  # a ward of the old district named; 0.85 if not its main district
 _MAX_WORDS: Final = 24
 _SPLIT: Final = re.compile(r"[,;:|/\n]+")
 
 
-def _phrases(csv: str) -> tuple[list[str], ...]:
+def _phrases(csv: str) -> _Phrases:
     return tuple(phrase.split() for phrase in csv.split(","))
 
 
@@ -120,16 +122,15 @@ class _Index:
         ids.append(len(self.keys))
         self.keys.append(key)
 
-    def scan(self, words: list[str], whole_only: bool) -> list[tuple[_Key, float]]:
-        """Each key close to some run of the words (or to all of them), with its best score.
-        All of them only: the words as typed, noise word and all, count a little less."""
+    def scan(self, words: list[str], whole: bool) -> list[tuple[_Key, float]]:
+        """Each key close to all the words, or to some run of them, with its best score."""
         best: dict[int, float] = {}
         text = " ".join(words)
         longest = min(len(words), max(self.groups) + 1)
-        for size in [len(words)] if whole_only else range(1, longest + 1):
+        for size in [len(words)] if whole else range(1, longest + 1):
             for start in range(len(words) - size + 1):
                 window = " ".join(words[start : start + size])
-                part = _share(len(window), len(text), size) * (0.9 if whole_only else 1.0)
+                part = _share(len(window), len(text), size)
                 for n in (size - 1, size, size + 1):
                     choices, ids = self.groups.get(n, ([], []))
                     for _, score, i in process.extract(
@@ -163,12 +164,10 @@ def _places() -> _Places:
     by_district: dict[str, list[tuple[int, bool]]] = {}
     for i, w in enumerate(ward_list):
         wi.add(w.name, _Key(i, w.name, "name", 1.0, 4))
-        for name in w.villages:
-            wi.add(name, _Key(i, name, "alias", 1.0, 3))
-        for name in w.aliases:
-            wi.add(name, _Key(i, name, "alias", 1.0, 2))
-        for name in w.partly:
-            wi.add(name, _Key(i, name, "alias", _PARTLY, 1))
+        kinds = ((w.villages, 1.0, 3), (w.aliases, 1.0, 2), (w.partly, _PARTLY, 1))
+        for names, weight, priority in kinds:
+            for name in names:
+                wi.add(name, _Key(i, name, "alias", weight, priority))
         for d in w.former_districts:
             by_district.setdefault(d, []).append((i, d == w.former_districts[0]))
     for i, d in enumerate(by_district):
@@ -220,24 +219,39 @@ def _typed(text: str) -> str:
     return " " + " ".join(w for w in words if w) + " "
 
 
+def _lookup(words: list[str], as_typed: bool, *indexes: _Index) -> list[tuple[_Key, float]]:
+    """Keys matching the words: all of them if they are a name, else any run of them. Words as
+    typed, leading noise word and all, are taken only whole and only if close to a name: many
+    names begin like noise ("Phương Liệt", "Quan Hoa", "Xà Cầu")."""
+    found = [hit for index in indexes for hit in index.scan(words, whole=True)]
+    if as_typed:
+        found = [(key, s) for key, s in found if s >= _AS_TYPED]
+    elif max((s for _, s in found), default=0.0) < _A_NAME:
+        found = [hit for index in indexes for hit in index.scan(words, whole=False)]
+    return [(key, s * key.weight) for key, s in found]
+
+
 def match_ward(text: str, limit: int = 3) -> list[WardMatch]:
     """The wards of Hanoi the text most likely means, best first; [] when none is close."""
     places = _places()
     hits: dict[int, _Hit] = {}
     named: list[set[str]] = []  # the old districts named in each segment
+
+    def keep(key: _Key, score: float, seg: int) -> None:
+        if (score, key.priority) > hits.get(key.target, _Hit(0.0, -1, key, seg))[:2]:
+            hits[key.target] = _Hit(score, key.priority, key, seg)
+
     for seg, variants in enumerate(_segments(text, _WARD_PREFIXES, _WARD_SUFFIXES)):
         named.append(set())
-        for words, whole_only in variants:
-            found = places.ward_index.scan(words, whole_only)
-            for district, s in places.district_index.scan(words, whole_only):
+        for words, as_typed in variants:
+            for key, s in _lookup(words, as_typed, places.ward_index, places.district_index):
+                if key.matched_on != "district":
+                    keep(key, s, seg)
+                    continue
                 if s >= 90:
-                    named[seg].add(district.label)
-                for i, main in places.by_district[district.label]:
-                    found.append((district._replace(target=i), s * (_DISTRICT if main else 0.85)))
-            for key, s in found:
-                hit = _Hit(s * key.weight, key.priority, key, seg)
-                if hit[:2] > hits.get(key.target, _Hit(0.0, -1, key, seg))[:2]:
-                    hits[key.target] = hit
+                    named[seg].add(key.label)
+                for i, main in places.by_district[key.label]:
+                    keep(key._replace(target=i), s * (_DISTRICT if main else 0.85), seg)
 
     typed = _typed(text)
 
@@ -264,15 +278,12 @@ def match_province(text: str, limit: int = 3) -> list[Province]:
     """The provinces or cities the text most likely means (old province names too), best first."""
     places = _places()
     typed = _typed(text)
-    hits: dict[int, tuple[float, bool, int]] = {}
+    ranks: dict[int, tuple[float, bool, int]] = {}  # best first, like match_ward's
     for variants in _segments(text, _PROVINCE_PREFIXES, _PROVINCE_SUFFIXES):
-        for words, whole_only in variants:
-            for key, s in places.province_index.scan(words, whole_only):
-                hit = (round(s, 1), _typed(key.label) in typed, key.priority)
-                hits[key.target] = max(hits.get(key.target, hit), hit)
-    floor = max((h[0] for h in hits.values()), default=0.0) - _BEHIND
-    best = sorted(
-        (i for i in hits if hits[i][0] >= floor),
-        key=lambda i: (-hits[i][0], not hits[i][1], -hits[i][2], i),
-    )
+        for words, as_typed in variants:
+            for key, s in _lookup(words, as_typed, places.province_index):
+                rank = (-round(s, 1), _typed(key.label) not in typed, -key.priority)
+                ranks[key.target] = min(ranks.get(key.target, rank), rank)
+    floor = min((r[0] for r in ranks.values()), default=0.0) + _BEHIND
+    best = sorted((i for i in ranks if ranks[i][0] <= floor), key=lambda i: (ranks[i], i))
     return [places.provinces[i] for i in best[:limit]]
