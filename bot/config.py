@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.types import UserRef
@@ -17,6 +24,7 @@ __all__ = ["LOCALES", "ConfigError", "QuietHours", "Settings", "load_settings"]
 
 LOCALES = ("vi", "en")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class ConfigError(Exception):
@@ -57,7 +65,7 @@ class Settings(BaseSettings):
         start=time(21, 0), end=time(7, 0)
     )
     webhook_url: str | None = None
-    webhook_secret: SecretStr | None = None
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
     listen: str = "0.0.0.0:8080"
     telegram_rate: float = 30.0
     zalo_rate: float = 10.0
@@ -90,6 +98,18 @@ class Settings(BaseSettings):
         if not sep or not m1 or not m2:
             raise ValueError("expected HH:MM-HH:MM, e.g. 21:00-07:00, or 'off'")
         return QuietHours(start=time(int(m1[1]), int(m1[2])), end=time(int(m2[1]), int(m2[2])))
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if info.data.get("webhook_url") and value is None:
+            raise ValueError("required when KETNOI_WEBHOOK_URL is set")
+        # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - (Bot API setWebhook)
+        if value is not None and not _SECRET.match(value.get_secret_value()):
+            raise ValueError("expected 1-256 characters: letters, digits, _ or -")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -51,6 +51,7 @@ def test_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         ("KETNOI_ADMINS", "telegram123", "KETNOI_ADMINS: expected a comma list of channel:id"),
         ("KETNOI_QUIET_HOURS", "9pm-7am", "KETNOI_QUIET_HOURS: expected HH:MM-HH:MM"),
         ("KETNOI_TIMEZONE", "Asia/Hanoi_City", "KETNOI_TIMEZONE: expected an IANA time zone"),
+        ("KETNOI_WEBHOOK_URL", "https://x.vn", "KETNOI_WEBHOOK_SECRET: required when"),
     ],
 )
 def test_bad_value_names_the_variable(
