@@ -19,6 +19,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    Message,
     MessageEntity,
     ReplyKeyboardMarkup,
     Update,
@@ -95,10 +96,11 @@ async def test_reply_keyboard_is_recorded_but_not_echoed(fake: FakeTelegram, bot
 async def test_edits_apply_in_place_and_keep_history(fake: FakeTelegram, bot: Bot) -> None:
     message = await bot.send_message(CHAT, "Chọn hội chợ", reply_markup=APPLY)
 
+    # PTB drops the "Bad Request: " prefix and capitalises the rest (TelegramError.__init__).
     edited = await bot.edit_message_text("Đã chọn", CHAT, message.message_id, reply_markup=APPLY)
-    assert edited.edit_date is not None
+    assert isinstance(edited, Message) and edited.edit_date is not None
     await bot.edit_message_reply_markup(CHAT, message.message_id)
-    with pytest.raises(BadRequest, match="message is not modified"):
+    with pytest.raises(BadRequest, match="Message is not modified"):
         await bot.edit_message_text("Đã chọn", CHAT, message.message_id)
 
     [sent] = fake.sent(CHAT)
@@ -108,7 +110,7 @@ async def test_edits_apply_in_place_and_keep_history(fake: FakeTelegram, bot: Bo
 
 
 async def test_editing_an_unknown_message_is_a_bad_request(bot: Bot) -> None:
-    with pytest.raises(BadRequest, match="message to edit not found"):
+    with pytest.raises(BadRequest, match="Message to edit not found"):
         await bot.edit_message_text("x", CHAT, 999)
 
 
@@ -219,7 +221,7 @@ async def test_callback_query_is_answered_once(fake: FakeTelegram, bot: Bot) -> 
     assert update.callback_query is not None
 
     assert await update.callback_query.answer("Đã nhận") is True
-    with pytest.raises(BadRequest, match="query is too old"):
+    with pytest.raises(BadRequest, match="Query is too old"):
         await update.callback_query.answer()
     assert [a["text"] for a in fake.callback_answers] == ["Đã nhận"]
 
@@ -314,17 +316,22 @@ async def test_wrong_token_is_unauthorized(fake: FakeTelegram) -> None:
     async with httpx.AsyncClient(base_url=fake.url) as client:
         wrong = await client.post("/bot999:WRONG/getMe")
         unknown = await client.post(f"/bot{TOKEN}/sendDice")
+        elsewhere = await client.get("/favicon.ico")
     assert (wrong.status_code, wrong.json()) == (
         401,
         {"ok": False, "error_code": 401, "description": "Unauthorized"},
     )
-    assert (unknown.status_code, unknown.json()) == (
-        404,
-        {"ok": False, "error_code": 404, "description": "Not Found"},
-    )
+    for response in (unknown, elsewhere):
+        assert (response.status_code, response.json()) == (
+            404,
+            {"ok": False, "error_code": 404, "description": "Not Found"},
+        )
 
 
-async def test_rate_limit_answers_429_over_the_cap(fake: FakeTelegram, bot: Bot) -> None:
+async def test_rate_limit_answers_429_over_the_cap(
+    fake: FakeTelegram, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # RetryAfter() itself warns without it
     fake.rate_limit(5)
     outcomes = []
     for _ in range(10):
@@ -416,3 +423,14 @@ async def test_waits_read_each_message_once(fake: FakeTelegram, bot: Bot) -> Non
 def test_my_chat_member_rejects_unknown_status(fake: FakeTelegram) -> None:
     with pytest.raises(ValueError, match="status"):
         fake.my_chat_member(CHAT, "creator")
+
+
+def test_wait_idle_waits_until_updates_are_confirmed(fake: FakeTelegram) -> None:
+    update_id = fake.send_text(CHAT, "một")
+    with pytest.raises(TimeoutError):
+        fake.wait_idle(quiet=0.01, timeout=0.1)
+
+    with httpx.Client(base_url=f"{fake.url}/bot{TOKEN}") as client:
+        client.post("/getUpdates")
+        client.post("/getUpdates", data={"offset": str(update_id + 1)})
+    fake.wait_idle(quiet=0.05, timeout=1)
