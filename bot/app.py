@@ -85,11 +85,19 @@ class App:
 
     def platform_channels(self) -> list[Channel]:
         """The channels whose token is configured."""
+        from bot.channels.webhook import WebhookServer
+
         channels: list[Channel] = []
+        # In webhook mode every channel serves its path from one server on KETNOI_LISTEN.
+        webhook = WebhookServer(self.settings.listen) if self.settings.webhook_url else None
         if self.settings.telegram_token is not None:
             from bot.channels.telegram import TelegramChannel
 
-            channels.append(TelegramChannel(self.settings, self.router))
+            channels.append(TelegramChannel(self.settings, self.router, webhook))
+        if self.settings.zalo_token is not None:
+            from bot.channels.zalo import ZaloChannel
+
+            channels.append(ZaloChannel(self.settings, self.router, webhook))
         return channels
 
     async def serve(self, channels: list[Channel]) -> None:

@@ -27,8 +27,9 @@ from telegram.error import (
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot.channels.text import split_text
 from bot.channels.webhook import WebhookServer
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.router import Router, user_hash
 from bot.types import (
     Blocked,
@@ -41,35 +42,13 @@ from bot.types import (
     UserRef,
 )
 
-__all__ = ["TelegramChannel", "split_text"]
+__all__ = ["TelegramChannel"]
 
 log = logging.getLogger("ketnoi.telegram")
 
 MAX_MESSAGE = 4096  # Bot API limit for sendMessage text
 MAX_CAPTION = 1024
 MAX_SEND_RETRIES = 3
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Cut text into pieces of at most `limit` characters, at line boundaries when possible."""
-    pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current or not pieces:
-        pieces.append(current)
-    return pieces
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -134,7 +113,9 @@ class TelegramChannel:
 
     name = "telegram"
 
-    def __init__(self, settings: Settings, router: Router) -> None:
+    def __init__(
+        self, settings: Settings, router: Router, webhook: WebhookServer | None = None
+    ) -> None:
         assert settings.telegram_token is not None
         self.settings = settings
         self.router = router
@@ -149,6 +130,7 @@ class TelegramChannel:
         )
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
+        self._shared_webhook = webhook  # one server for every channel's webhook path
         self._webhook: WebhookServer | None = None
         self._edits: dict[tuple[str, str], int] = {}
         router.senders[self.name] = self.send
@@ -158,8 +140,9 @@ class TelegramChannel:
         try:
             await self.app.initialize()
         except InvalidToken:
-            raise SystemExit(
-                "ketnoi: KETNOI_TELEGRAM_TOKEN was refused by Telegram (invalid token)"
+            # ConfigError: main prints it as one line and exits with status 2
+            raise ConfigError(
+                "KETNOI_TELEGRAM_TOKEN was refused by Telegram (invalid token)"
             ) from None
         await self._publish_commands()
         await self.app.start()
@@ -167,7 +150,7 @@ class TelegramChannel:
         if s.webhook_url:
             assert s.webhook_secret is not None
             secret = s.webhook_secret.get_secret_value()
-            self._webhook = WebhookServer(s.listen)
+            self._webhook = self._shared_webhook or WebhookServer(s.listen)
             self._webhook.add(
                 "/telegram", "X-Telegram-Bot-Api-Secret-Token", secret, self._on_webhook
             )

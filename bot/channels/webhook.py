@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +15,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from bot.config import ConfigError
 
 __all__ = ["WebhookServer", "secret_matches"]
 
@@ -34,7 +37,8 @@ class WebhookServer:
         host, _, port = listen.rpartition(":")
         self.host = host or "0.0.0.0"
         self.port = int(port)
-        self._routes: list[Route] = []
+        self._endpoints: dict[str, Callable[[Request], Awaitable[Response]]] = {}
+        self._users = 0  # channels that started it; the last to stop shuts it down
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -54,29 +58,64 @@ class WebhookServer:
             await on_update(body)
             return JSONResponse({"ok": True})
 
-        self._routes.append(Route(path, endpoint, methods=["POST"]))
+        self._endpoints[path] = endpoint
 
     @property
     def active(self) -> bool:
         """Whether any platform registered a path."""
-        return bool(self._routes)
+        return bool(self._endpoints)
+
+    async def _dispatch(self, request: Request) -> Response:
+        # Looked up per request, so a channel may add its path after another started the server.
+        endpoint = self._endpoints.get(request.url.path)
+        if endpoint is None:
+            return JSONResponse({"ok": False, "description": "Not Found"}, status_code=404)
+        return await endpoint(request)
 
     async def start(self) -> None:
-        """Start serving in the background."""
-        app = Starlette(routes=self._routes)
+        """Start serving in the background (once, however many channels share the server)."""
+        self._users += 1
+        if self._server is not None:
+            return
+        app = Starlette(routes=[Route("/{path:path}", self._dispatch, methods=["POST"])])
         config = uvicorn.Config(
             app, host=self.host, port=self.port, log_level="warning", lifespan="off"
         )
-        self._server = uvicorn.Server(config)
-        self._task = asyncio.get_running_loop().create_task(self._server.serve())
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()  # raises why it could not start
-            await asyncio.sleep(0.02)
+        # Bound here rather than by uvicorn, which exits the process when the port is taken.
+        # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say so
+        # (base_events._set_nodelay); without it Nagle adds 40 ms to every answer.
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+        except OSError as exc:
+            sock.close()
+            self._users -= 1
+            raise ConfigError(
+                f"KETNOI_LISTEN: cannot listen on {self.host}:{self.port} ({exc.strerror})"
+            ) from None
+        self.port = sock.getsockname()[1]  # the port given, or the one picked for :0 (tests)
+        server = uvicorn.Server(config)
+        task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
+        try:
+            while not server.started:
+                if task.done():
+                    task.result()  # raises why it could not start
+                    raise RuntimeError("the webhook server stopped while starting")
+                await asyncio.sleep(0.02)
+        except BaseException:
+            self._users -= 1
+            sock.close()
+            raise
+        self._server, self._task = server, task
 
     async def stop(self) -> None:
-        """Stop serving."""
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        """Stop serving once every channel that started the server has stopped."""
+        self._users = max(0, self._users - 1)
+        if self._users or self._server is None or self._task is None:
+            return
+        self._server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._server = self._task = None

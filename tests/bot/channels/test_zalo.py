@@ -1,0 +1,232 @@
+"""The Zalo channel with its real httpx client against the fake Zalo Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar, Event
+
+from bot.app import App
+from bot.channels.zalo import ZaloChannel
+from bot.config import ConfigError, Settings
+from bot.router import Turn
+from bot.types import Blocked, Document, Reply, RetryLater, SendError, UserRef, Venue
+from tests.conftest import make_settings
+from tests.fakes.zalo_api import FakeZalo
+
+TOKEN = "1459232241454765289:zalo-test-token"
+CHAT = "e4ea2cd5189df1c3a88c"
+USER = UserRef(channel="zalo", external_id=CHAT)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeZalo]:
+    with FakeZalo(token=TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+def settings(tmp_path: Path, fake: FakeZalo) -> Settings:
+    return make_settings(tmp_path, zalo_token=TOKEN, zalo_api_url=fake.url)
+
+
+@pytest.fixture
+async def channel(app: App) -> AsyncIterator[ZaloChannel]:
+    zalo = ZaloChannel(app.settings, app.router, poll_timeout=0.5)
+    await zalo.start()
+    yield zalo
+    await zalo.stop()
+
+
+async def say(fake: FakeZalo, text: str) -> str:
+    """The user writes; returns the text of the bot's next message."""
+    fake.send_text(CHAT, text)
+    return str((await fake.await_message(CHAT))["text"])
+
+
+async def test_start_polls_and_answers_with_numbered_options(
+    fake: FakeZalo, channel: ZaloChannel
+) -> None:
+    text = await say(fake, "/start")
+
+    assert "Lan" in text
+    assert "1. Đăng ký vào mạng lưới" in text.splitlines()
+    assert "6. Ngôn ngữ" in text.splitlines()
+    assert fake.calls("deleteWebhook")  # polling gets nothing while a webhook is set
+    methods = [c["method"] for c in fake.calls() if c["method"] != "getUpdates"]
+    assert methods[-2:] == ["sendChatAction", "sendMessage"]  # "typing…" first
+
+
+async def test_empty_polls_answer_408_and_polling_goes_on(
+    fake: FakeZalo, channel: ZaloChannel
+) -> None:
+    for _ in range(2):
+        await fake.await_call("getUpdates", lambda c: c["status"] == 408, timeout=5)
+
+    assert "Lan" in await say(fake, "/start")
+
+
+async def test_options_are_answered_by_number_and_by_label(
+    fake: FakeZalo, channel: ZaloChannel
+) -> None:
+    await say(fake, "/menu")
+
+    languages = await say(fake, "6")
+    english = await say(fake, "english")  # the label, typed without care for case
+    await say(fake, "/language")
+    back = await say(fake, "1")
+
+    assert languages.splitlines() == ["Chọn ngôn ngữ của bạn:", "1. Tiếng Việt", "2. English"]
+    assert english.startswith("Language set to English.")
+    assert "1. Register into the network" in english.splitlines()
+    assert back.startswith("Đã chuyển sang tiếng Việt.")
+
+
+async def test_long_replies_are_split_at_line_boundaries(
+    app: App, fake: FakeZalo, channel: ZaloChannel
+) -> None:
+    lines = [f"Gian hàng {n}: gốm Bát Tràng, men lam, bình hoa" for n in range(120)]
+
+    async def long_list(turn: Turn) -> list[Reply]:
+        return [Reply(text="\n".join(lines))]
+
+    app.router.command(("dai",), long_list)
+    fake.send_text(CHAT, "/dai")
+    first = await fake.await_message(CHAT)
+    pieces = [first] + [await fake.await_message(CHAT) for _ in range(2)]
+
+    assert all(len(p["text"]) <= 2000 for p in pieces)
+    assert [line for p in pieces for line in p["text"].splitlines()] == lines
+
+
+async def test_stickers_and_images_get_a_polite_request_for_text(
+    fake: FakeZalo, channel: ZaloChannel
+) -> None:
+    fake.send_sticker(CHAT)
+    sticker = await fake.await_message(CHAT)
+    fake.send_image(CHAT, caption="sản phẩm của tôi")
+    image = await fake.await_message(CHAT)
+
+    assert sticker["text"] == image["text"]
+    assert "/menu" in sticker["text"]
+
+
+async def test_blocked_user_is_marked_and_send_raises_blocked(
+    app: App, fake: FakeZalo, channel: ZaloChannel
+) -> None:
+    await say(fake, "/start")
+    fake.block(CHAT)
+    fake.send_text(CHAT, "/menu")
+    await fake.await_call("sendMessage", lambda c: c["status"] == 403)
+
+    with pytest.raises(Blocked):
+        await channel.send(USER, [Reply(text="Nhắc lịch hội chợ")])
+    for _ in range(500):  # the failed reply is handled in the background
+        user = await app.router.services.users.find(USER)
+        if user is not None and user.blocked_at is not None:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        pytest.fail("the user who blocked the bot was not marked")
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "error"),
+    [
+        (429, 30, RetryLater),
+        (502, None, RetryLater),
+        (500, None, RetryLater),
+        (400, None, SendError),
+    ],
+)
+async def test_send_errors_map_to_what_the_outbox_does(
+    fake: FakeZalo,
+    channel: ZaloChannel,
+    status: int,
+    retry_after: int | None,
+    error: type[SendError],
+) -> None:
+    fake.send_text(CHAT, "/start")
+    await fake.await_message(CHAT)
+    fake.fail_next("sendMessage", status, retry_after=retry_after)
+
+    with pytest.raises(SendError) as caught:
+        await channel.send(USER, [Reply(text="Nhắc lịch hội chợ")])
+
+    assert type(caught.value) is error
+    if retry_after is not None:
+        assert isinstance(caught.value, RetryLater) and caught.value.retry_after == 30
+    await channel.send(USER, [Reply(text="lần nữa")])
+    assert fake.texts(CHAT)[-1] == "lần nữa"
+
+
+async def test_invalid_token_stops_the_start_with_one_clear_line(
+    tmp_path: Path, app: App, fake: FakeZalo
+) -> None:
+    settings = make_settings(tmp_path, zalo_token="1:WRONG", zalo_api_url=fake.url)
+
+    with pytest.raises(ConfigError) as caught:
+        await ZaloChannel(settings, app.router).start()
+
+    assert str(caught.value) == "KETNOI_ZALO_TOKEN was refused by Zalo (invalid token)"
+    assert "WRONG" not in str(caught.value)
+
+
+async def test_unreachable_api_is_one_clear_line(tmp_path: Path, app: App) -> None:
+    settings = make_settings(tmp_path, zalo_token=TOKEN, zalo_api_url="http://127.0.0.1:9")
+
+    with pytest.raises(ConfigError, match="KETNOI_ZALO_API_URL"):
+        await ZaloChannel(settings, app.router).start()
+
+
+def _ics() -> bytes:
+    calendar = Calendar()
+    event = Event()
+    event.add("summary", "Hội chợ gốm sứ Kim Lan 2026")
+    event.add("dtstart", datetime(2026, 12, 10, 1, 0, tzinfo=UTC))
+    event.add("dtend", datetime(2026, 12, 14, 14, 0, tzinfo=UTC))
+    event.add("location", "Bảo tàng Gốm sứ Kim Lan, xã Bát Tràng")
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+async def test_files_become_text_never_silence(fake: FakeZalo, channel: ZaloChannel) -> None:
+    await say(fake, "/start")
+    ics = Document(filename="hoi-cho.ics", content=_ics(), mime_type="text/calendar")
+    xlsx = Document(filename="gian-hang.xlsx", content=b"PK\x03\x04")
+
+    await channel.send(USER, [Reply(text="Thêm vào lịch:", document=ics)])
+    await channel.send(USER, [Reply(document=xlsx)])
+
+    event, export = fake.texts(CHAT)[-2:]
+    assert event.startswith("Thêm vào lịch:")
+    assert "🗓 Hội chợ gốm sứ Kim Lan 2026" in event
+    assert "08:00, Thứ Năm, 10 tháng 12, 2026" in event  # 01:00 UTC is 08:00 in Hanoi
+    assert "📍 Bảo tàng Gốm sứ Kim Lan, xã Bát Tràng" in event
+    assert "gian-hang.xlsx" in export and "/lien_ket" in export
+
+
+async def test_photos_by_url_and_venues_as_map_links(fake: FakeZalo, channel: ZaloChannel) -> None:
+    await say(fake, "/start")
+    venue = Venue(
+        title="Bảo tàng Gốm sứ Kim Lan", address="xã Bát Tràng", latitude=20.977, longitude=105.915
+    )
+
+    await channel.send(USER, [Reply(text="Gian 12", photo_url="https://x.org/g12.jpg")])
+    await channel.send(USER, [Reply(text="Địa điểm:", venue=venue)])
+
+    photo, place = fake.sent(CHAT)[-2:]
+    assert (photo["method"], photo["photo"], photo["caption"]) == (
+        "sendPhoto",
+        "https://x.org/g12.jpg",
+        "Gian 12",
+    )
+    assert place["text"].splitlines() == [
+        "Địa điểm:",
+        "📍 Bảo tàng Gốm sứ Kim Lan — xã Bát Tràng",
+        "https://www.google.com/maps/search/?api=1&query=20.977,105.915",
+    ]

@@ -1,0 +1,109 @@
+"""The Zalo channel in webhook mode: the secret header decides what is processed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.app import App
+from bot.channels.webhook import WebhookServer
+from bot.channels.zalo import ZaloChannel
+from bot.config import Settings
+from bot.types import UserRef
+from tests.conftest import make_settings
+from tests.fakes.zalo_api import FakeZalo
+
+TOKEN = "1459232241454765289:zalo-test-token"
+SECRET = "s3cret-webhook-token"
+CHAT = "e4ea2cd5189df1c3a88c"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeZalo]:
+    with FakeZalo(token=TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+def settings(tmp_path: Path, fake: FakeZalo) -> Settings:
+    return make_settings(
+        tmp_path,
+        zalo_token=TOKEN,
+        zalo_api_url=fake.url,
+        webhook_url="https://bot.example.org",
+        webhook_secret=SECRET,
+        listen="127.0.0.1:0",
+    )
+
+
+@pytest.fixture
+async def webhook(app: App, fake: FakeZalo) -> AsyncIterator[str]:
+    """The running channel's webhook URL on this machine; the fake delivers there."""
+    server = WebhookServer(app.settings.listen)
+    zalo = ZaloChannel(app.settings, app.router, server)
+    await zalo.start()
+    local = f"http://127.0.0.1:{server.port}"
+    fake.deliver_webhooks_to(local)
+    yield f"{local}/zalo"
+    await zalo.stop()
+
+
+def update(text: str) -> dict[str, object]:
+    message = {
+        "from": {"id": CHAT, "display_name": "Lan", "is_bot": False},
+        "chat": {"id": CHAT, "chat_type": "PRIVATE"},
+        "message_id": "16f6366b3f02645a3d15",
+        "date": 1766619597466,
+        "text": text,
+    }
+    return {"event_name": "message.text.received", "message": message}
+
+
+async def test_start_sets_the_webhook_with_its_secret(fake: FakeZalo, webhook: str) -> None:
+    assert fake.webhook["url"] == "https://bot.example.org/zalo"
+    assert fake.webhook["secret_token"] == SECRET
+    assert not fake.calls("getUpdates")
+
+
+@pytest.mark.parametrize("shape", ["wrapped", "flat"])
+async def test_updates_with_the_right_secret_are_answered(
+    fake: FakeZalo, webhook: str, shape: str
+) -> None:
+    fake.webhook_shape = shape
+    fake.send_text(CHAT, "/start")
+
+    reply = await fake.await_message(CHAT)
+
+    assert "1. Đăng ký vào mạng lưới" in reply["text"].splitlines()
+    assert [d["status"] for d in fake.deliveries] == [200]
+
+
+@pytest.mark.parametrize("headers", [{"X-Bot-Api-Secret-Token": "wrong-secret"}, {}])
+async def test_a_wrong_or_missing_secret_gets_403_and_is_not_processed(
+    app: App, fake: FakeZalo, webhook: str, headers: dict[str, str]
+) -> None:
+    fake.send_text(CHAT, "xin chao")  # the chat exists, so a reply would be deliverable
+    await fake.await_message(CHAT)
+
+    async with httpx.AsyncClient() as client:
+        response = await client.post(webhook, json=update("/menu"), headers=headers)
+        right = await client.post(
+            webhook, json=update("/start"), headers={"X-Bot-Api-Secret-Token": SECRET}
+        )
+
+    assert response.status_code == 403
+    assert right.status_code == 200
+    reply = await fake.await_message(CHAT)  # the next reply answers /start, not /menu
+    assert reply["text"].startswith("Xin chào Lan")
+    assert len(fake.sent(CHAT)) == 2
+
+
+async def test_a_forged_update_creates_no_user(app: App, webhook: str) -> None:
+    async with httpx.AsyncClient() as client:
+        response = await client.post(webhook, json=update("/start"))
+
+    assert response.status_code == 403
+    assert await app.router.services.users.find(UserRef(channel="zalo", external_id=CHAT)) is None
