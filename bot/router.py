@@ -17,6 +17,7 @@ from bot.i18n import I18n, Lang
 from bot.textnorm import fold
 from bot.types import Incoming, Kind, Reply, UserRef
 from storage.conversations import Conversation, ConversationRepo
+from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
 from storage.users import User, UserRepo
 
@@ -60,6 +61,7 @@ class Services:
     users: UserRepo
     conversations: ConversationRepo
     outbox: OutboxRepo
+    links: LinkRepo  # /lien_ket codes; which identity of an account to write to
 
 
 @dataclass(frozen=True)
@@ -285,8 +287,11 @@ class Router:
     ) -> bool:
         """Queue a message for a user (by id or address) in their language; False if the
         dedupe key was already used. A user who never wrote gets a row of their own."""
-        users = self.services.users
-        user = await (users.get(target) if isinstance(target, int) else users.ensure(target))
+        svc = self.services
+        # By id: whichever app of their account they used last (/lien_ket); by address: that chat.
+        user = await (
+            svc.links.reachable(target) if isinstance(target, int) else svc.users.ensure(target)
+        )
         if user is None:
             log.warning("no user %s to send to", target)
             return False

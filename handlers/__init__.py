@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.router import Router
-from handlers import language, start
+from handlers import language, link, start
 
 __all__ = ["register_all"]
 
@@ -12,3 +12,4 @@ def register_all(router: Router) -> None:
     """Registers every handler module. start comes first: it installs the fallbacks."""
     start.register(router)
     language.register(router)
+    link.register(router)

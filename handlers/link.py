@@ -1,0 +1,163 @@
+"""/lien_ket (/link): one person on Zalo and Telegram, with one account."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from enum import StrEnum
+
+from bot.i18n import N_, Lang
+from bot.router import Router, Turn
+from bot.types import Kind, Reply
+from handlers.menu import main_menu
+from storage.db import utcnow
+from storage.links import Outcome, Redeemed
+
+__all__ = ["register"]
+
+FLOW = "link"
+_APPS = {"telegram": "Telegram", "zalo": "Zalo"}
+
+
+class Step(StrEnum):
+    """The one step: waiting for the code the other app showed."""
+
+    CODE = "code"
+
+
+def _app(channel: str, lang: Lang) -> str:
+    """An app's name as people say it."""
+    return _APPS.get(channel) or lang.gettext("the console")
+
+
+def _command(lang: Lang) -> str:
+    return "link" if lang.code == "en" else "lien_ket"
+
+
+async def show_code(turn: Turn) -> list[Reply]:
+    """Shows a one-time code to type on the other app (or takes a code typed after the command)."""
+    if turn.incoming.args.strip():
+        return await _redeem(turn, turn.incoming.args)
+    _ = turn._
+    identities = await turn.services.users.identities(turn.user.account_id)
+    apps = sorted({u.channel for u in identities} & set(_APPS))
+    if len(apps) == len(_APPS):
+        text = _(
+            "Your {this} and {other} are already linked: registration, booth applications and"
+            " reminders are shared. Reminders come to the app you used last."
+        ).format(this=_APPS[apps[0]], other=_APPS[apps[1]])
+        return [main_menu(turn.lang, text)]
+    code = (await turn.services.links.issue(turn.user.id)).code
+    text = _(
+        "Use ketnoi on both Zalo and Telegram with one registration, the same booth"
+        " applications and reminders.\n\nYour code: {code}\n\nWithin 10 minutes, open ketnoi"
+        " on your other app and send:\n/{command} {code}"
+    ).format(code=code, command=_command(turn.lang))
+    if turn.conversation.flow is None:
+        # Not while another flow is under way: starting this one would drop its answers.
+        turn.conversation.start(FLOW, Step.CODE)
+        text += "\n\n" + _("If your other app already showed you a code, type that code here.")
+    return [Reply(text=text)]
+
+
+async def got_code(turn: Turn) -> list[Reply]:
+    """Takes the code typed in reply to the prompt; anything else ends the linking."""
+    text = turn.incoming.text.strip()
+    if turn.incoming.kind is not Kind.TEXT or not text.replace(" ", "").isdigit():
+        turn.conversation.end()
+        return [
+            main_menu(
+                turn.lang,
+                turn._("Linking stopped. Send /{command} to start again.").format(
+                    command=_command(turn.lang)
+                ),
+            )
+        ]
+    return await _redeem(turn, text)
+
+
+async def _redeem(turn: Turn, typed: str) -> list[Reply]:
+    """Joins this identity's account with the one that showed the code, if all is well."""
+    _ = turn._
+    code = typed.replace(" ", "").strip()
+    if len(code) != 6 or not code.isdigit():
+        return [
+            Reply(
+                text=_(
+                    "A link code has 6 digits, for example 123456. Please check it and type it"
+                    " again."
+                )
+            )
+        ]
+    result = await turn.services.links.redeem(turn.user.id, code)
+    this = _app(turn.user.channel, turn.lang)
+    other = _app(result.other.channel, turn.lang) if result.other else ""
+    if result.outcome in (Outcome.WRONG, Outcome.OWN_CODE, Outcome.SAME_APP):
+        return [Reply(text=_not_joined(turn, result, this))]
+    turn.conversation.end()
+    if result.outcome is Outcome.LINKED and result.other is not None:
+        turn.user.account_id = result.other.account_id
+        turn.notify(result.other.ref, _linked_notice(turn.user.channel))
+        text = _(
+            "Done: your {this} and {other} are now linked. Your registration, booth applications"
+            " and reminders are shared, and reminders come to the app you used last."
+        ).format(this=this, other=other)
+    elif result.outcome is Outcome.LOCKED:
+        text = _locked(turn, result)
+    elif result.outcome is Outcome.ALREADY:
+        text = _("Your {this} and {other} are already linked.").format(this=this, other=other)
+    else:
+        text = _(
+            "Your {this} and {other} each have their own registration, so they cannot be joined"
+            " here. Please contact the Department, who can merge them."
+        ).format(this=this, other=other)
+    return [main_menu(turn.lang, text)]
+
+
+def _not_joined(turn: Turn, result: Redeemed, this: str) -> str:
+    """Why the code did not link anything; the user may type another."""
+    _ = turn._
+    if result.outcome is Outcome.OWN_CODE:
+        return _("This is the code shown here: type it on your other app, not on this one.")
+    if result.outcome is Outcome.SAME_APP:
+        return _("That code was made on {app} too. Type it on your other app.").format(app=this)
+    wrong = _(
+        "That code is wrong or has expired (a code lasts 10 minutes). Check it on your other"
+        " app, or send /{command} there for a new one."
+    ).format(command=_command(turn.lang))
+    left = turn.ngettext(
+        "You can try {n} more time.", "You can try {n} more times.", result.tries_left
+    ).format(n=result.tries_left)
+    return f"{wrong} {left}"
+
+
+def _locked(turn: Turn, result: Redeemed) -> str:
+    """Too many wrong codes: how long to wait."""
+    until = result.locked_until or utcnow()
+    minutes = max(1, math.ceil((until - utcnow()).total_seconds() / 60))
+    return turn.ngettext(
+        "Too many wrong codes. Please wait {n} minute, then try again.",
+        "Too many wrong codes. Please wait {n} minutes, then try again.",
+        minutes,
+    ).format(n=minutes)
+
+
+def _linked_notice(channel: str) -> Callable[[Lang], list[Reply]]:
+    """What the identity that showed the code is told, in its own language."""
+
+    def build(lang: Lang) -> list[Reply]:
+        text = lang.gettext(
+            "{app} is now linked with this account: registration, booth applications and"
+            " reminders are shared. Reminders come to the app you used last."
+        ).format(app=_app(channel, lang))
+        return [Reply(text=text)]
+
+    return build
+
+
+def register(router: Router) -> None:
+    """Wires /lien_ket and its flow."""
+    router.command(
+        ("lien_ket", "link"), show_code, description=N_("Use Zalo and Telegram as one account")
+    )
+    router.flow(FLOW, got_code)

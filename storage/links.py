@@ -1,0 +1,202 @@
+"""One person, two apps: one-time codes that join identities into one account.
+
+Everything a person owns (registration, booth applications, follows, feedback) is keyed by
+`users.account_id`. Joining two accounts moves every such row, in any table with an
+`account_id` column, to the surviving account. Tables where account_id is unique hold one
+thing per account (the registration in `enterprises`): the account holding it survives, and
+two accounts that both hold one are never merged here (choosing between two registrations
+is the Department's call). Otherwise the older account survives.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from storage.db import Database, utcnow
+from storage.users import User
+
+__all__ = ["CODE_TTL", "LOCK_FOR", "MAX_TRIES", "LinkCode", "LinkRepo", "Outcome", "Redeemed"]
+
+CODE_TTL = timedelta(minutes=10)
+MAX_TRIES = 5  # wrong codes within TRIES_WINDOW before an identity must wait LOCK_FOR
+TRIES_WINDOW = timedelta(minutes=15)
+LOCK_FOR = timedelta(minutes=15)
+
+
+class Outcome(StrEnum):
+    """How typing a code ended."""
+
+    LINKED = "linked"
+    WRONG = "wrong"  # unknown or expired
+    LOCKED = "locked"  # too many wrong codes: wait
+    OWN_CODE = "own_code"  # typed on the app that showed it
+    SAME_APP = "same_app"  # made by another identity of the same platform
+    ALREADY = "already"  # both identities already share an account
+    BOTH_REGISTERED = "both_registered"
+
+
+class LinkCode(BaseModel):
+    """A code shown to a user."""
+
+    code: str
+    expires_at: datetime
+
+
+class Redeemed(BaseModel):
+    """The result of typing a code: what happened, with whom, and what is left."""
+
+    outcome: Outcome
+    other: User | None = None  # the identity that showed the code
+    tries_left: int = MAX_TRIES
+    locked_until: datetime | None = None
+
+
+class LinkRepo:
+    """Reads and writes `link_codes` and `link_tries`, and joins accounts."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def issue(self, user_id: int) -> LinkCode:
+        """A fresh code for this identity, replacing any earlier one. Call inside a transaction."""
+        now = utcnow()
+        expires = now + CODE_TTL
+
+        def go(c: sqlite3.Connection) -> str:
+            c.execute(
+                "DELETE FROM link_codes WHERE user_id = ? OR expires_at <= ?",
+                (user_id, now.isoformat()),
+            )
+            while True:
+                code = f"{secrets.randbelow(1_000_000):06d}"
+                taken = c.execute("SELECT 1 FROM link_codes WHERE code = ?", (code,)).fetchone()
+                if taken is None:
+                    break
+            c.execute(
+                "INSERT INTO link_codes (code, user_id, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?)",
+                (code, user_id, now.isoformat(), expires.isoformat()),
+            )
+            return code
+
+        return LinkCode(code=await self.db.run(go), expires_at=expires)
+
+    async def redeem(self, user_id: int, code: str) -> Redeemed:
+        """Type `code` as identity `user_id`: join the two accounts if all is well.
+
+        Call inside a transaction (the router's turn is one).
+        """
+        now = utcnow()
+
+        def go(c: sqlite3.Connection) -> Redeemed:
+            tries = c.execute("SELECT * FROM link_tries WHERE user_id = ?", (user_id,)).fetchone()
+            if (
+                tries is not None
+                and tries["locked_until"]
+                and tries["locked_until"] > now.isoformat()
+            ):
+                locked = datetime.fromisoformat(tries["locked_until"])
+                return Redeemed(outcome=Outcome.LOCKED, tries_left=0, locked_until=locked)
+            found = c.execute(
+                "SELECT user_id FROM link_codes WHERE code = ? AND expires_at > ?",
+                (code, now.isoformat()),
+            ).fetchone()
+            if found is None:
+                return _wrong(c, user_id, tries, now)
+            me, other = _user(c, user_id), _user(c, found["user_id"])
+            if other.id == me.id:
+                return Redeemed(outcome=Outcome.OWN_CODE, other=other)
+            if other.channel == me.channel:
+                return Redeemed(outcome=Outcome.SAME_APP, other=other)
+            c.execute("DELETE FROM link_codes WHERE code = ?", (code,))
+            c.execute("DELETE FROM link_tries WHERE user_id = ?", (user_id,))
+            if other.account_id == me.account_id:
+                return Redeemed(outcome=Outcome.ALREADY, other=other)
+            outcome = _join(c, me.account_id, other.account_id)
+            return Redeemed(outcome=outcome, other=_user(c, other.id))
+
+        return await self.db.run(go)
+
+    async def reachable(self, user_id: int) -> User | None:
+        """The identity of this user's account to write to: the one seen last that has not
+        blocked the bot (or, if all have, the one seen last)."""
+        row = await self.db.fetchone(
+            "SELECT u.* FROM users u JOIN users me ON me.account_id = u.account_id"
+            " WHERE me.id = ? ORDER BY u.blocked_at IS NOT NULL, u.last_seen_at DESC, u.id DESC"
+            " LIMIT 1",
+            (user_id,),
+        )
+        return User.model_validate(dict(row)) if row else None
+
+
+def _user(c: sqlite3.Connection, user_id: int) -> User:
+    row = c.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+    return User.model_validate(dict(row))
+
+
+def _wrong(
+    c: sqlite3.Connection, user_id: int, tries: sqlite3.Row | None, now: datetime
+) -> Redeemed:
+    """Count a wrong code; the MAX_TRIES-th within TRIES_WINDOW locks for LOCK_FOR."""
+    fresh = tries is None or tries["first_at"] <= (now - TRIES_WINDOW).isoformat()
+    failures = 1 if fresh or tries is None else int(tries["failures"]) + 1
+    first_at = now.isoformat() if fresh or tries is None else tries["first_at"]
+    locked = now + LOCK_FOR if failures >= MAX_TRIES else None
+    c.execute(
+        "INSERT INTO link_tries (user_id, failures, first_at, locked_until) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET failures = excluded.failures,"
+        " first_at = excluded.first_at, locked_until = excluded.locked_until",
+        (user_id, 0 if locked else failures, first_at, locked.isoformat() if locked else None),
+    )
+    if locked is not None:
+        return Redeemed(outcome=Outcome.LOCKED, tries_left=0, locked_until=locked)
+    return Redeemed(outcome=Outcome.WRONG, tries_left=MAX_TRIES - failures)
+
+
+def _owned_tables(c: sqlite3.Connection) -> tuple[list[str], list[str]]:
+    """Every table but users with an account_id column, and those where it is unique."""
+    names = [
+        r[0]
+        for r in c.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'users'"
+            " AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    owned, single = [], []
+    for name in names:
+        if not any(col[1] == "account_id" for col in c.execute(f"PRAGMA table_info({name})")):
+            continue
+        owned.append(name)
+        for index in c.execute(f"PRAGMA index_list({name})").fetchall():
+            columns = [i[2] for i in c.execute(f"PRAGMA index_info({index[1]})")]
+            if index[2] and columns == ["account_id"]:  # unique, on account_id alone
+                single.append(name)
+                break
+    return owned, single
+
+
+def _holds(c: sqlite3.Connection, tables: list[str], account: int) -> bool:
+    return any(
+        c.execute(f"SELECT 1 FROM {t} WHERE account_id = ?", (account,)).fetchone() for t in tables
+    )
+
+
+def _join(c: sqlite3.Connection, mine: int, theirs: int) -> Outcome:
+    """Merge two accounts into the one holding a registration (else the older)."""
+    owned, single = _owned_tables(c)
+    holders = [a for a in (mine, theirs) if _holds(c, single, a)]
+    if len(holders) == 2:
+        return Outcome.BOTH_REGISTERED
+    keep = holders[0] if holders else min(mine, theirs)
+    drop = theirs if keep == mine else mine
+    for table in owned:
+        # A row the kept account already has (both followed the same fair) stays once.
+        c.execute(f"UPDATE OR IGNORE {table} SET account_id = ? WHERE account_id = ?", (keep, drop))
+        c.execute(f"DELETE FROM {table} WHERE account_id = ?", (drop,))
+    c.execute("UPDATE users SET account_id = ? WHERE account_id = ?", (keep, drop))
+    return Outcome.LINKED
