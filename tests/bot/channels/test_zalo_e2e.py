@@ -1,19 +1,15 @@
-"""End to end on Zalo: `python main.py run` as a process, against the fake Zalo Bot API."""
+"""The bot as deployed, `python main.py run`, against a local Zalo Bot API server."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.fakes.botproc import BotProcess
 from tests.fakes.zalo_api import FakeZalo
 
-ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "1459232241454765289:zalo-test-token"
 CHAT = "e4ea2cd5189df1c3a88c"
 
@@ -24,29 +20,14 @@ def fake() -> Iterator[FakeZalo]:
         yield server
 
 
-def start_bot(tmp_path: Path, fake: FakeZalo, token: str = TOKEN) -> subprocess.Popen[str]:
+def zalo_only(fake: FakeZalo, tmp_path: Path, token: str = TOKEN) -> BotProcess:
     """ketnoi run with only the Zalo channel configured, on a database in tmp_path."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KETNOI_")}
-    env |= {
+    env = {
         "KETNOI_ZALO_TOKEN": token,
         "KETNOI_ZALO_API_URL": fake.url,
         "KETNOI_DB_PATH": str(tmp_path / "ketnoi.db"),
     }
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "main.py"), "run"],
-        cwd=tmp_path,  # no .env of the developer's
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def stop_bot(bot: subprocess.Popen[str]) -> tuple[int, str]:
-    """SIGTERM, as systemd or docker stop would; returns the exit status and stderr."""
-    bot.send_signal(signal.SIGTERM)
-    _, err = bot.communicate(timeout=20)
-    return bot.returncode, err
+    return BotProcess(env, cwd=tmp_path)
 
 
 class User:
@@ -62,9 +43,8 @@ class User:
 
 
 def test_start_menu_and_language_on_zalo(tmp_path: Path, fake: FakeZalo) -> None:
-    bot = start_bot(tmp_path, fake)
     lan = User(fake)
-    try:
+    with zalo_only(fake, tmp_path) as bot:
         fake.wait_for_call("getUpdates", timeout=30)  # it is up and polling
         welcome = lan.say("/start")
         menu = lan.say("/menu")
@@ -72,8 +52,7 @@ def test_start_menu_and_language_on_zalo(tmp_path: Path, fake: FakeZalo) -> None
         english = lan.say("2")
         again = lan.say("/language")
         vietnamese = lan.say("tieng viet")  # the label, typed without diacritics
-    finally:
-        status, err = stop_bot(bot)
+        status = bot.stop()
 
     assert welcome.startswith("Xin chào Bà Lan")
     assert "1. Đăng ký vào mạng lưới" in welcome.splitlines()
@@ -90,15 +69,17 @@ def test_start_menu_and_language_on_zalo(tmp_path: Path, fake: FakeZalo) -> None
     assert "6. Language" in english.splitlines()
     assert again.splitlines()[0] == "Choose your language:"
     assert vietnamese.splitlines()[0] == "Đã chuyển sang tiếng Việt."
-    assert status == 0 and "Traceback" not in err
+    assert status == 0 and "Traceback" not in bot.logs()
 
 
 def test_an_invalid_token_is_one_clear_line_and_status_2(tmp_path: Path, fake: FakeZalo) -> None:
-    bot = start_bot(tmp_path, fake, token="1:WRONG")
-    _, err = bot.communicate(timeout=30)
+    with zalo_only(fake, tmp_path, token="1:WRONG") as bot:
+        assert bot.proc is not None
+        status = bot.proc.wait(timeout=30)
 
-    assert bot.returncode == 2
-    assert err.strip().splitlines()[-1] == (
+    logs = bot.logs()
+    assert status == 2
+    assert logs.strip().splitlines()[-1] == (
         "ketnoi: KETNOI_ZALO_TOKEN was refused by Zalo (invalid token)"
     )
-    assert "Traceback" not in err and "WRONG" not in err
+    assert "Traceback" not in logs and "WRONG" not in logs
