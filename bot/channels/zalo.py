@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -24,6 +25,7 @@ SECRET_HEADER = "X-Bot-Api-Secret-Token"
 MAX_SEND_RETRIES = 3
 MAX_RETRY_WAIT = 5.0  # a longer 429 goes back to the caller (the outbox pauses the lane)
 POLL_BACKOFF_MAX = 60.0
+RECENT_MESSAGES = 1000  # message ids remembered to drop a delivery that comes twice
 
 
 def to_incoming(update: ZaloUpdate) -> Incoming | None:
@@ -43,6 +45,8 @@ def to_incoming(update: ZaloUpdate) -> Incoming | None:
 
 def _send_error(exc: ZaloApiError) -> SendError:
     """The SendError kind the outbox acts on."""
+    # The Bot API documents no error codes besides 401 and getUpdates' 408; it mirrors
+    # Telegram's, so 403 is taken as "blocked by the user" and 429 as "slow down".
     if exc.code == 403:
         return Blocked(str(exc))
     if exc.transient:
@@ -95,6 +99,7 @@ class ZaloChannel:
         self._poller: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._chats = _ChatLocks()
+        self._recent: OrderedDict[str, None] = OrderedDict()  # message ids, oldest first
         router.senders[self.name] = self.send
 
     async def start(self) -> None:
@@ -183,11 +188,23 @@ class ZaloChannel:
         """Handle an update in the background, so polling (or the webhook answer) never waits."""
         update = ZaloUpdate.parse(body)
         incoming = to_incoming(update) if update is not None else None
-        if incoming is None:
+        if incoming is None or update is None or self._seen_before(update):
             return
         task = asyncio.get_running_loop().create_task(self._handle(incoming))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _seen_before(self, update: ZaloUpdate) -> bool:
+        """Whether this message was handled already: a webhook delivery can come twice."""
+        message_id = update.message.message_id
+        if message_id is None:
+            return False
+        if message_id in self._recent:
+            return True
+        self._recent[message_id] = None
+        if len(self._recent) > RECENT_MESSAGES:
+            self._recent.popitem(last=False)
+        return False
 
     async def _handle(self, incoming: Incoming) -> None:
         chat_id = incoming.user.external_id

@@ -51,11 +51,11 @@ async def webhook(app: App, fake: FakeZalo) -> AsyncIterator[str]:
     await zalo.stop()
 
 
-def update(text: str) -> dict[str, object]:
+def update(text: str, message_id: str = "16f6366b3f02645a3d15") -> dict[str, object]:
     message = {
         "from": {"id": CHAT, "display_name": "Lan", "is_bot": False},
         "chat": {"id": CHAT, "chat_type": "PRIVATE"},
-        "message_id": "16f6366b3f02645a3d15",
+        "message_id": message_id,
         "date": 1766619597466,
         "text": text,
     }
@@ -107,3 +107,17 @@ async def test_a_forged_update_creates_no_user(app: App, webhook: str) -> None:
 
     assert response.status_code == 403
     assert await app.router.services.users.find(UserRef(channel="zalo", external_id=CHAT)) is None
+
+
+async def test_a_delivery_that_comes_twice_is_answered_once(fake: FakeZalo, webhook: str) -> None:
+    fake.send_text(CHAT, "xin chao")
+    await fake.await_message(CHAT)
+    secret = {"X-Bot-Api-Secret-Token": SECRET}
+
+    async with httpx.AsyncClient() as client:
+        for body in (update("/menu", "m1"), update("/menu", "m1"), update("/language", "m2")):
+            assert (await client.post(webhook, json=body, headers=secret)).status_code == 200
+
+    menu, languages = await fake.await_message(CHAT), await fake.await_message(CHAT)
+    assert menu["text"].splitlines()[1] == "1. Đăng ký vào mạng lưới"
+    assert languages["text"].splitlines()[0] == "Chọn ngôn ngữ của bạn:"  # not a second menu
