@@ -17,6 +17,7 @@ from bot.outbox import Outbox
 from bot.router import Router, Services
 from storage.conversations import ConversationRepo
 from storage.db import Database
+from storage.enterprises import EnterpriseRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
 from storage.users import UserRepo
@@ -72,6 +73,7 @@ class App:
             users=UserRepo(self._db),
             conversations=ConversationRepo(self._db),
             outbox=OutboxRepo(self._db),
+            enterprises=EnterpriseRepo(self._db),
             links=LinkRepo(self._db),
         )
         self._router = Router(services)

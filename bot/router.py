@@ -17,6 +17,7 @@ from bot.i18n import I18n, Lang
 from bot.textnorm import fold
 from bot.types import Incoming, Kind, Reply, UserRef
 from storage.conversations import Conversation, ConversationRepo
+from storage.enterprises import EnterpriseRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
 from storage.users import User, UserRepo
@@ -61,6 +62,7 @@ class Services:
     users: UserRepo
     conversations: ConversationRepo
     outbox: OutboxRepo
+    enterprises: EnterpriseRepo
     links: LinkRepo  # /lien_ket codes; which identity of an account to write to
 
 
