@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.i18n import I18n
 from bot.outbox import Outbox
 from bot.router import Router, Services
+from handlers import registration
 from storage.conversations import ConversationRepo
 from storage.db import Database
 from storage.enterprises import EnterpriseRepo
@@ -78,6 +79,7 @@ class App:
         )
         self._router = Router(services)
         handlers.register_all(self._router)
+        self.periodic.append((600, registration.periodic_job(self._router)))
         self.outbox = Outbox(services.outbox, services.users, self._router.senders)
         self._router.on_queued = self.outbox.wake
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.router import Router
-from handlers import language, link, start
+from handlers import language, link, registration, start
 
 __all__ = ["register_all"]
 
@@ -13,3 +13,4 @@ def register_all(router: Router) -> None:
     start.register(router)
     language.register(router)
     link.register(router)
+    registration.register(router)

@@ -82,6 +82,14 @@ class ConversationRepo:
             ),
         )
 
+    async def mark_nudged(self, user_id: int) -> None:
+        """Record that the user was reminded of their unfinished flow, leaving updated_at as it
+        is (it measures how long the user has been away)."""
+        await self.db.execute(
+            "UPDATE conversations SET nudged_at = ? WHERE user_id = ?",
+            (utcnow().isoformat(), user_id),
+        )
+
     async def stale(self, flow: str, older_than: timedelta) -> list[Conversation]:
         """Conversations in `flow` not touched for `older_than`."""
         cutoff = (utcnow() - older_than).isoformat()

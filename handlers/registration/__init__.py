@@ -1,0 +1,39 @@
+"""Registration into the network: /dang_ky (/register), /ho_so (/profile), the admins' review,
+and reminders of unfinished registrations. Other flows call `begin` to send a user here first."""
+
+from __future__ import annotations
+
+from bot.i18n import N_
+from bot.router import Router, Turn
+from bot.types import Reply
+from handlers.registration import admin, profile
+from handlers.registration.core import FLOW, Step
+from handlers.registration.flow import begin, on_button, on_input
+from handlers.registration.nudge import nudge_and_drop, periodic_job
+
+__all__ = ["FLOW", "Step", "begin", "nudge_and_drop", "periodic_job", "register"]
+
+
+async def on_register(turn: Turn) -> list[Reply]:
+    """Starts or resumes the registration, or shows the one already sent."""
+    return await begin(turn)
+
+
+async def on_profile(turn: Turn) -> list[Reply]:
+    """Shows the account's registration and its status."""
+    return await profile.show(turn)
+
+
+def register(router: Router) -> None:
+    """Wires the registration commands, its buttons (`reg:`) and the admins' review (`regadm:`)."""
+    router.command(
+        ("dang_ky", "register"),
+        on_register,
+        description=N_("Register your establishment into the network"),
+    )
+    router.command(
+        ("ho_so", "profile"), on_profile, description=N_("See or change your registration")
+    )
+    router.button("reg", on_button)
+    router.flow(FLOW, on_input)
+    admin.register(router)

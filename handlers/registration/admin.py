@@ -1,0 +1,150 @@
+"""The Department's review: admins get each new or changed registration with Approve and
+Reject (which asks for a reason); the applicant is told the outcome in their language."""
+
+from __future__ import annotations
+
+from bot.i18n import Lang
+from bot.router import Router, Turn
+from bot.types import Button, Kind, Reply
+from handlers.guards import admin_only
+from handlers.menu import main_menu
+from handlers.registration.render import status_text, summary_lines
+from storage.enterprises import Enterprise, EnterpriseStatus
+
+__all__ = ["REJECT_FLOW", "register", "request_review"]
+
+REJECT_FLOW = "registration_reject"
+REASON_MAX = 500
+
+
+def request_review(turn: Turn, e: Enterprise, *, changed: bool) -> None:
+    """Send every admin the registration with Approve and Reject, after this turn commits."""
+    who = f"{turn.user.display_name or '—'} ({turn.user.channel})"
+
+    def build(lang: Lang) -> list[Reply]:
+        _ = lang.gettext
+        head = (
+            _("Registration {reference} was changed and needs review again:")
+            if changed
+            else _("New registration {reference} to review:")
+        )
+        text = "\n\n".join(
+            [
+                head.format(reference=e.reference),
+                summary_lines(e, _),
+                _("Sent by: {who}").format(who=who),
+            ]
+        )
+        buttons = [
+            [
+                Button(label=_("✅ Approve"), payload=f"regadm:ok:{e.id}"),
+                Button(label=_("❌ Reject"), payload=f"regadm:no:{e.id}"),
+            ]
+        ]
+        return [Reply(text=text, buttons=buttons)]
+
+    turn.notify_admins(build)
+
+
+async def _tell_applicant(turn: Turn, e: Enterprise) -> None:
+    """Tell the owner of `e` the outcome, on the identity they used most recently."""
+    identities = await turn.services.users.identities(e.account_id)
+    if not identities:
+        return
+
+    def build(lang: Lang) -> list[Reply]:
+        _ = lang.gettext
+        if e.status is EnterpriseStatus.APPROVED:
+            text = _(
+                "Good news! Your registration {reference} ({name}) has been approved by the"
+                " Hanoi Department of Industry and Trade. Welcome to the network! You can now"
+                " apply for booths at the upcoming fairs."
+            ).format(reference=e.reference, name=e.name)
+        else:
+            text = _(
+                "Your registration {reference} ({name}) was not approved by the Department.\n"
+                "Reason: {reason}\n\nYou can correct it with {profile}; it will then be"
+                " reviewed again. For questions, please contact the Department."
+            ).format(
+                reference=e.reference,
+                name=e.name,
+                reason=e.reject_reason or "—",
+                profile="/profile" if lang.code == "en" else "/ho_so",
+            )
+        return [main_menu(lang, text)]
+
+    turn.notify(identities[0].id, build)
+
+
+async def _pending(turn: Turn, raw_id: str) -> Enterprise | list[Reply]:
+    """The registration a button names if it still awaits review; else what to say."""
+    _ = turn._
+    e = await turn.services.enterprises.get(int(raw_id)) if raw_id.isdigit() else None
+    if e is None:
+        return [Reply(text=_("That registration no longer exists."))]
+    if e.status is not EnterpriseStatus.PENDING:
+        text = _("{reference} has already been reviewed; nothing was changed.").format(
+            reference=e.reference
+        )
+        return [Reply(text=f"{text}\n{status_text(e, turn.lang)}")]
+    return e
+
+
+async def on_review_button(turn: Turn) -> list[Reply]:
+    """Approve, Reject (then ask for the reason) or cancel a rejection."""
+    _ = turn._
+    parts = turn.payload_parts
+    action = parts[1] if len(parts) > 1 else ""
+    if action == "cancel":
+        if turn.conversation.flow == REJECT_FLOW:
+            turn.conversation.end()
+        return [Reply(text=_("Cancelled. The registration is still waiting for review."))]
+    found = await _pending(turn, parts[2] if len(parts) > 2 else "")
+    if isinstance(found, list):
+        return found
+    if action == "ok":
+        approved = await turn.services.enterprises.set_status(
+            found.id, EnterpriseStatus.APPROVED, by=turn.user.id
+        )
+        if approved is None:
+            return [Reply(text=_("That registration no longer exists."))]
+        await _tell_applicant(turn, approved)
+        text = _("Approved {reference} ({name}). The applicant has been told.")
+        return [Reply(text=text.format(reference=found.reference, name=found.name))]
+    if action == "no":
+        turn.conversation.start(REJECT_FLOW, "reason", {"enterprise_id": found.id})
+        text = _(
+            "Why is {reference} ({name}) not approved? Type the reason in one message; the"
+            " applicant will read it as you write it."
+        ).format(reference=found.reference, name=found.name)
+        return [Reply(text=text, buttons=[[Button(label=_("Cancel"), payload="regadm:cancel")]])]
+    return [Reply(text=_("That option is no longer available."))]
+
+
+async def got_reason(turn: Turn) -> list[Reply]:
+    """Rejects the registration with the reason typed, and tells the applicant."""
+    _ = turn._
+    reason = turn.incoming.text.strip() if turn.incoming.kind is Kind.TEXT else ""
+    cancel = [[Button(label=_("Cancel"), payload="regadm:cancel")]]
+    if not reason or len(reason) > REASON_MAX:
+        text = _("Please type the reason in one message of at most {limit} characters.")
+        return [Reply(text=text.format(limit=REASON_MAX), buttons=cancel)]
+    raw_id = str(turn.conversation.data.get("enterprise_id", ""))
+    turn.conversation.end()
+    found = await _pending(turn, raw_id)
+    if isinstance(found, list):
+        return found
+    rejected = await turn.services.enterprises.set_status(
+        found.id, EnterpriseStatus.REJECTED, reason=reason, by=turn.user.id
+    )
+    if rejected is None:
+        return [Reply(text=_("That registration no longer exists."))]
+    await _tell_applicant(turn, rejected)
+    text = _("Rejected {reference} ({name}). The applicant has been told the reason.")
+    return [Reply(text=text.format(reference=found.reference, name=found.name))]
+
+
+def register(router: Router) -> None:
+    """Wires the review buttons and the reason question, for admins only."""
+    router.button("regadm", admin_only(on_review_button))
+    router.flow(REJECT_FLOW, admin_only(got_reason))

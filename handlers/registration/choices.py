@@ -1,0 +1,167 @@
+"""The questions with several answers: roles, sectors, practices. Options are ticked (✓) one by
+one with a Done button, or answered at once by typing their numbers ("1 3", "1,3") or names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.enterprise_terms import PRACTICE_NAMES, ROLE_NAMES
+from bot.i18n import N_
+from bot.router import Turn
+from bot.sectors import SECTORS
+from bot.textnorm import fold
+from bot.types import Button, Kind, Reply
+from handlers.registration.core import (
+    Next,
+    Outcome,
+    Step,
+    answers,
+    payload_value,
+    question,
+    store,
+    typed,
+)
+
+__all__ = ["PRACTICES_STEP", "ROLES_STEP", "SECTORS_STEP", "MultiSelect"]
+
+_PARTS = re.compile(r"[,;\n+&]")
+_JOINERS = frozenset({"va", "and"})
+
+
+@dataclass(frozen=True)
+class MultiSelect:
+    """One several-answer question: which field it fills, its options, and what comes next."""
+
+    step: Step
+    field: str
+    options: dict[str, str]  # key -> English name, translated when shown
+    prompt: str
+    at_least_one: str
+    per_row: int
+    then: Step
+    exclusive: str | None = None  # an option that cannot go with the others ("none yet")
+
+    def chosen(self, turn: Turn) -> list[str]:
+        """The keys ticked so far, in the order of the options."""
+        ticked = set(getattr(answers(turn), self.field))
+        return [k for k in self.options if k in ticked]
+
+    def _keep(self, turn: Turn, keys: set[str]) -> None:
+        store(turn, answers(turn), **{self.field: [k for k in self.options if k in keys]})
+
+    async def ask(
+        self, turn: Turn, note: str | None = None, *, redraw: bool = False
+    ) -> list[Reply]:
+        """Shows the options, ticked ones marked ✓, and Done."""
+        _ = turn._
+        ticked = set(self.chosen(turn))
+        buttons = [
+            Button(label=("✓ " if k in ticked else "") + _(name), payload=f"reg:{self.step}:{k}")
+            for k, name in self.options.items()
+        ]
+        rows = [buttons[i : i + self.per_row] for i in range(0, len(buttons), self.per_row)]
+        rows.append([Button(label=_("Done ✔"), payload=f"reg:{self.step}:done")])
+        hint = _("Tap each one that applies, then “Done”. Or type their numbers at once, e.g. 1 3.")
+        text = f"{_(self.prompt)}\n{hint}"
+        return [question(turn, self.step, text, rows, note=note, toggles=True, redraw=redraw)]
+
+    async def got(self, turn: Turn) -> Outcome:
+        """Ticks or unticks a pressed option, finishes on Done, or takes a typed answer whole."""
+        _ = turn._
+        value = payload_value(turn) if turn.incoming.kind is Kind.BUTTON else ""
+        if value == "done":
+            if not self.chosen(turn):
+                return await self.ask(turn, _(self.at_least_one))
+            return Next(self.then)
+        if value in self.options and not typed(turn):
+            self._keep(turn, self._toggle(set(self.chosen(turn)), value))
+            return await self.ask(turn, redraw=True)
+        keys, problem = self._read(turn, typed(turn))
+        if problem:
+            return await self.ask(turn, problem)
+        if not keys:
+            return await self.ask(turn, _(self.at_least_one))
+        if self.exclusive in keys and len(keys) > 1:
+            keys.discard(self.exclusive)
+        self._keep(turn, keys)
+        return Next(self.then)
+
+    def _toggle(self, ticked: set[str], key: str) -> set[str]:
+        if key in ticked:
+            return ticked - {key}
+        if key == self.exclusive:
+            return {key}
+        return (ticked - {self.exclusive}) | {key}
+
+    def _read(self, turn: Turn, text: str) -> tuple[set[str], str | None]:
+        """The options a typed answer names, by number or by name; or what is wrong with it."""
+        _ = turn._
+        keys = list(self.options)
+        words = fold(text).split()
+        found: set[str] = set()
+        if any(w.isdigit() for w in words) and all(w.isdigit() or w in _JOINERS for w in words):
+            for n in (int(w) for w in words if w.isdigit()):
+                if n == len(keys) + 1:  # the number of Done itself
+                    continue
+                if not 1 <= n <= len(keys):
+                    note = _(
+                        "There is no option {number} here. Type numbers from 1 to {last}, e.g. 1 3."
+                    )
+                    return set(), note.format(number=n, last=len(keys))
+                found.add(keys[n - 1])
+            return found, None
+        names = {fold(_(name)): k for k, name in self.options.items()}
+        for part in map(fold, _PARTS.split(text)):
+            if not part:
+                continue
+            key = names.get(part) or _unique_prefix(part, names)
+            if key is None:
+                note = _(
+                    "I could not tell which option “{answer}” is. Type the numbers of the"
+                    " options, e.g. 1 3, or tap them."
+                )
+                return set(), note.format(answer=part)
+            found.add(key)
+        return found, None
+
+
+def _unique_prefix(part: str, names: dict[str, str]) -> str | None:
+    """The one option whose name starts with what was typed ("gom" for "Gốm sứ")."""
+    hits = {k for name, k in names.items() if name.startswith(part)}
+    return hits.pop() if len(hits) == 1 else None
+
+
+ROLES_STEP = MultiSelect(
+    step=Step.ROLES,
+    field="roles",
+    options=ROLE_NAMES,
+    prompt=N_("What is your role in the chain? Several are allowed."),
+    at_least_one=N_("Please choose at least one role, then “Done”."),
+    per_row=1,
+    then=Step.SECTORS,
+)
+
+SECTORS_STEP = MultiSelect(
+    step=Step.SECTORS,
+    field="sectors",
+    options=SECTORS,
+    prompt=N_("Which crafts do you work in? Several are allowed."),
+    at_least_one=N_("Please choose at least one craft, then “Done”."),
+    per_row=2,
+    then=Step.WARD,
+)
+
+PRACTICES_STEP = MultiSelect(
+    step=Step.PRACTICES,
+    field="practices",
+    options=PRACTICE_NAMES,
+    prompt=N_(
+        "Which sustainable practices do you already follow? Several are allowed; “None yet” is"
+        " a fine answer too."
+    ),
+    at_least_one=N_("Please choose at least one option (or “None yet”), then “Done”."),
+    per_row=1,
+    then=Step.SUMMARY,
+    exclusive="none_yet",
+)

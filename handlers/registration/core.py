@@ -1,0 +1,171 @@
+"""What every step of the registration shares: the steps, the saved answers, and how a
+question is put (with Back, in one message, replacing itself when toggled)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from bot.router import Turn
+from bot.types import Button, Reply
+from storage.enterprises import EnterpriseFields
+
+__all__ = [
+    "FIELD_STEPS",
+    "FLOW",
+    "Ask",
+    "Edit",
+    "Got",
+    "Goto",
+    "Next",
+    "Outcome",
+    "Step",
+    "answers",
+    "back_button",
+    "command",
+    "fall_back_to",
+    "payload_value",
+    "question",
+    "store",
+    "typed",
+]
+
+FLOW = "registration"
+
+
+class Step(StrEnum):
+    """The questions of the registration, in the order they are first asked."""
+
+    CONSENT = "consent"
+    NAME = "name"
+    KIND = "kind"
+    ROLES = "roles"
+    SECTORS = "sectors"
+    WARD = "ward"
+    WARD_PICK = "ward_pick"
+    PROVINCE = "province"
+    PROVINCE_PICK = "province_pick"
+    ADDRESS = "address"
+    CONTACT = "contact"
+    PHONE = "phone"
+    PHONE_OLD = "phone_old"
+    TAX_CODE = "tax_code"
+    PRODUCTS = "products"
+    OCOP = "ocop"
+    PRACTICES = "practices"
+    SUMMARY = "summary"
+
+
+# The fields a person can change from the summary or the profile, and the step that asks each.
+FIELD_STEPS: dict[str, Step] = {
+    "name": Step.NAME,
+    "kind": Step.KIND,
+    "roles": Step.ROLES,
+    "sectors": Step.SECTORS,
+    "place": Step.WARD,
+    "address": Step.ADDRESS,
+    "contact_name": Step.CONTACT,
+    "phone": Step.PHONE,
+    "tax_code": Step.TAX_CODE,
+    "products": Step.PRODUCTS,
+    "ocop_stars": Step.OCOP,
+    "practices": Step.PRACTICES,
+}
+
+
+@dataclass(frozen=True)
+class Next:
+    """The answer is stored: go on to `step` (or back to the summary or profile when editing)."""
+
+    step: Step
+    before: list[Reply] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Goto:
+    """A follow-up question about the same answer (pick a match, confirm a number)."""
+
+    step: Step
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Change one answer, then come back to the summary (or the profile)."""
+
+    step: Step
+    note: str | None = None
+
+
+Outcome = list[Reply] | Next | Goto | Edit
+Ask = Callable[[Turn, str | None], Awaitable[list[Reply]]]
+Got = Callable[[Turn], Awaitable[Outcome]]
+
+
+def answers(turn: Turn) -> EnterpriseFields:
+    """The answers given so far in this flow."""
+    return EnterpriseFields.model_validate(turn.conversation.data.get("answers", {}))
+
+
+def store(turn: Turn, fields: EnterpriseFields, **changes: Any) -> None:
+    """Save the answers with `changes` applied."""
+    turn.conversation.data["answers"] = fields.model_copy(update=changes).model_dump()
+
+
+def fall_back_to(turn: Turn, step: Step) -> None:
+    """Return to the question `step` of the same answer, as Back would."""
+    trail = turn.conversation.data.setdefault("trail", [])
+    if trail and trail[-1] == step:
+        trail.pop()
+    turn.conversation.goto(step)
+
+
+def payload_value(turn: Turn) -> str:
+    """What follows `reg:<step>:` in the pressed button's payload."""
+    parts = (turn.incoming.payload or "").split(":", 2)
+    return parts[2] if len(parts) > 2 else ""
+
+
+def typed(turn: Turn) -> str:
+    """The text the user typed (also when the router took it for a menu choice), else ''."""
+    return turn.incoming.text.strip()
+
+
+def command(turn: Turn, vi: str, en: str) -> str:
+    """A command as the user should type it in their language: `/ho_so` or `/profile`."""
+    return "/" + (en if turn.lang.code == "en" else vi)
+
+
+def back_button(turn: Turn, step: Step) -> Button:
+    """The Back button of a step."""
+    return Button(label=turn._("◀ Back"), payload=f"reg:{step}:back")
+
+
+def question(
+    turn: Turn,
+    step: Step,
+    text: str,
+    buttons: list[list[Button]] | None = None,
+    *,
+    note: str | None = None,
+    back: bool = True,
+    toggles: bool = False,
+    redraw: bool = False,
+    request_contact: str | None = None,
+) -> Reply:
+    """A question with its options and a Back button; a note (an error, a welcome back) goes
+    above it in the same message. A question of `toggles` can be redrawn in place (`redraw`)
+    where the platform edits messages, so ticking options does not fill the chat."""
+    data = turn.conversation.data
+    if not redraw:
+        data["shown"] = int(data.get("shown", 0)) + 1
+    rows = list(buttons or [])
+    if back:
+        rows.append([back_button(turn, step)])
+    return Reply(
+        text=f"{note}\n\n{text}" if note else text,
+        buttons=rows,
+        request_contact=request_contact,
+        edit_key=f"reg:{data.get('shown', 0)}" if toggles else None,
+    )

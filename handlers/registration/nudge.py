@@ -1,0 +1,73 @@
+"""Unfinished registrations: one reminder after a day away, dropped after a week."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from bot.i18n import Lang
+from bot.router import Router
+from bot.types import Button, Reply
+from handlers.registration.core import FLOW
+from storage.db import utcnow
+
+__all__ = ["DROP_AFTER", "NUDGE_AFTER", "nudge_and_drop", "periodic_job"]
+
+log = logging.getLogger("ketnoi.registration")
+
+NUDGE_AFTER = timedelta(hours=24)
+DROP_AFTER = timedelta(days=7)
+
+
+def _nudge(lang: Lang) -> list[Reply]:
+    _ = lang.gettext
+    text = _(
+        "You started registering your establishment into the craft-village network but have"
+        " not finished. Your answers are saved: press “Continue registering” or send {command}"
+        " to go on where you left off. Unfinished registrations are removed after a week."
+    ).format(command="/register" if lang.code == "en" else "/dang_ky")
+    return [
+        Reply(text=text, buttons=[[Button(label=_("Continue registering"), payload="reg:start")]])
+    ]
+
+
+async def nudge_and_drop(router: Router) -> tuple[int, int]:
+    """Reminds each user away from an unfinished registration for a day, once, and ends those
+    away for a week; returns how many were nudged and dropped."""
+    svc = router.services
+    nudged = dropped = 0
+    for stale in await svc.conversations.stale(FLOW, NUDGE_AFTER):
+        if stale.nudged_at is not None and utcnow() - stale.updated_at < DROP_AFTER:
+            continue
+        async with svc.db.transaction():
+            conv = await svc.conversations.get(stale.user_id)
+            if conv.flow != FLOW or conv.updated_at != stale.updated_at:
+                continue  # the user answered meanwhile
+            if utcnow() - conv.updated_at >= DROP_AFTER:
+                conv.end()
+                conv.last_menu = []
+                await svc.conversations.save(conv)
+                dropped += 1
+                continue
+            if conv.nudged_at is not None:
+                continue
+            started = (conv.started_at or conv.updated_at).isoformat()
+            key = f"nudge:{FLOW}:{conv.user_id}:{started}"
+            if await router.enqueue(conv.user_id, _nudge, key):
+                nudged += 1
+            await svc.conversations.mark_nudged(conv.user_id)
+    if nudged:
+        router.on_queued()
+    if nudged or dropped:
+        log.info("registrations: %d nudged, %d dropped", nudged, dropped)
+    return nudged, dropped
+
+
+def periodic_job(router: Router) -> Callable[[], Awaitable[None]]:
+    """The job App runs every few minutes."""
+
+    async def registration_nudges() -> None:
+        await nudge_and_drop(router)
+
+    return registration_nudges

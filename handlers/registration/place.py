@@ -1,0 +1,160 @@
+"""Where the establishment is: a Hanoi ward or commune, typed freely and confirmed from a short
+list of matches (old district and village names too), or a province outside Hanoi."""
+
+from __future__ import annotations
+
+from bot.enterprise_terms import ward_label
+from bot.places import get_ward, match_province, match_ward, provinces
+from bot.router import Turn
+from bot.types import Button, Kind, Reply
+from handlers.registration.core import (
+    Goto,
+    Next,
+    Outcome,
+    Step,
+    answers,
+    payload_value,
+    question,
+    store,
+    typed,
+)
+
+__all__ = [
+    "ask_province",
+    "ask_province_pick",
+    "ask_ward",
+    "ask_ward_pick",
+    "got_province",
+    "got_province_pick",
+    "got_ward",
+    "got_ward_pick",
+]
+
+_HANOI = "Hà Nội"
+
+
+def _value(turn: Turn) -> str:
+    return payload_value(turn) if turn.incoming.kind is Kind.BUTTON else ""
+
+
+def _outside(turn: Turn) -> Button:
+    return Button(label=turn._("Outside Hanoi"), payload=f"reg:{turn.conversation.step}:outside")
+
+
+async def ask_ward(turn: Turn, note: str | None = None) -> list[Reply]:
+    """Asks for the ward or commune."""
+    text = turn._(
+        "In which ward or commune of Hanoi is your establishment? Type its name, with or without"
+        " accents, e.g. Bát Tràng or Vạn Phúc; old district names such as Gia Lâm work too."
+    )
+    return [question(turn, Step.WARD, text, [[_outside(turn)]], note=note)]
+
+
+async def got_ward(turn: Turn) -> Outcome:
+    """Looks the typed name up and offers the matches, or goes to the province question."""
+    if _value(turn) == "outside":
+        return Goto(Step.PROVINCE)
+    return await _search(turn, typed(turn))
+
+
+async def _search(turn: Turn, text: str) -> Outcome:
+    """Offers the wards matching `text`; explains politely when none does."""
+    if not text:
+        picking = turn.conversation.step == Step.WARD_PICK
+        return await (ask_ward_pick if picking else ask_ward)(turn, None)
+    found = match_ward(text, limit=4)
+    if not found:
+        note = turn._(
+            "I could not find “{answer}” among Hanoi's 126 wards and communes. Please check the"
+            " spelling, e.g. Bat Trang or Van Phuc, or type the old district, e.g. Gia Lam."
+        ).format(answer=text[:60])
+        if turn.conversation.step == Step.WARD_PICK:
+            return await ask_ward_pick(turn, note)
+        return await ask_ward(turn, note)
+    turn.conversation.data["ward_matches"] = [[m.ward.code, m.matched] for m in found]
+    if turn.conversation.step == Step.WARD_PICK:
+        return await ask_ward_pick(turn)
+    return Goto(Step.WARD_PICK)
+
+
+async def ask_ward_pick(turn: Turn, note: str | None = None) -> list[Reply]:
+    """Shows the matching wards to choose from."""
+    _ = turn._
+    buttons = []
+    for code, matched in turn.conversation.data.get("ward_matches", []):
+        ward = get_ward(code)
+        if ward is None:
+            continue
+        label = ward_label(code, _)
+        if matched != ward.name:
+            label = f"{label} ({matched})"
+        buttons.append([Button(label=label, payload=f"reg:ward_pick:{code}")])
+    buttons.append([Button(label=_("None of these, type again"), payload="reg:ward_pick:back")])
+    buttons.append([_outside(turn)])
+    text = _("Which one is it? (The old name you typed is in brackets.)")
+    return [question(turn, Step.WARD_PICK, text, buttons, note=note, back=False)]
+
+
+async def got_ward_pick(turn: Turn) -> Outcome:
+    """Stores the ward chosen; typed text is looked up again."""
+    value = _value(turn)
+    if value == "outside":
+        return Goto(Step.PROVINCE)
+    offered = {code for code, _ in turn.conversation.data.get("ward_matches", [])}
+    if value in offered:
+        store(turn, answers(turn), ward_code=value, province=None)
+        return Next(Step.ADDRESS)
+    return await _search(turn, typed(turn))
+
+
+async def ask_province(turn: Turn, note: str | None = None) -> list[Reply]:
+    """Asks for the province outside Hanoi."""
+    text = turn._("In which province or city is it? For example: Bắc Ninh, Hưng Yên, Phú Thọ.")
+    return [question(turn, Step.PROVINCE, text, note=note)]
+
+
+async def got_province(turn: Turn) -> Outcome:
+    """Looks the typed province up and offers the matches."""
+    return await _search_province(turn, typed(turn))
+
+
+async def _search_province(turn: Turn, text: str) -> Outcome:
+    _ = turn._
+    again = ask_province_pick if turn.conversation.step == Step.PROVINCE_PICK else ask_province
+    if not text:
+        return await again(turn, None)
+    found = [p.name for p in match_province(text)]
+    if found[:1] == [_HANOI]:
+        note = _("For an establishment in Hanoi, please go back and type your ward or commune.")
+        return await again(turn, note)
+    found = [name for name in found if name != _HANOI]
+    if not found:
+        note = _(
+            "I do not know the province “{answer}”. Please type the name of a province or city,"
+            " e.g. Bắc Ninh or Thanh Hóa."
+        ).format(answer=text[:60])
+        return await again(turn, note)
+    turn.conversation.data["province_matches"] = found
+    if turn.conversation.step == Step.PROVINCE_PICK:
+        return await ask_province_pick(turn)
+    return Goto(Step.PROVINCE_PICK)
+
+
+async def ask_province_pick(turn: Turn, note: str | None = None) -> list[Reply]:
+    """Shows the matching provinces to choose from."""
+    buttons = [
+        [Button(label=name, payload=f"reg:province_pick:{name}")]
+        for name in turn.conversation.data.get("province_matches", [])
+    ]
+    text = turn._("Which one is it?")
+    return [question(turn, Step.PROVINCE_PICK, text, buttons, note=note)]
+
+
+async def got_province_pick(turn: Turn) -> Outcome:
+    """Stores the province chosen; typed text is looked up again."""
+    value = _value(turn)
+    known = {p.name for p in provinces()} - {_HANOI}
+    if value in known and value in turn.conversation.data.get("province_matches", []):
+        store(turn, answers(turn), ward_code=None, province=value)
+        return Next(Step.ADDRESS)
+    return await _search_province(turn, typed(turn))

@@ -1,0 +1,127 @@
+"""The summary of all answers with an Edit button each, and Confirm: the registration is stored,
+pending review, and the Department's admins are asked to review it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.router import Turn
+from bot.types import Button, Kind, Reply
+from handlers.menu import main_menu
+from handlers.registration import admin, profile
+from handlers.registration.core import (
+    FIELD_STEPS,
+    Edit,
+    Outcome,
+    Step,
+    answers,
+    command,
+    payload_value,
+    question,
+)
+from handlers.registration.numbers import (
+    duplicate_phone,
+    duplicate_tax_code,
+    tax_code_required,
+)
+from handlers.registration.render import edit_buttons, summary_lines
+from storage.db import utcnow
+from storage.enterprises import EnterpriseFields
+
+__all__ = ["ask_summary", "first_missing", "got_summary", "resume_button"]
+
+
+def first_missing(turn: Turn, f: EnterpriseFields) -> Edit | None:
+    """The first answer still needed before the registration can be sent, if any."""
+    _ = turn._
+    needed = _("This answer is still needed.")
+    if not f.name:
+        return Edit(Step.NAME, needed)
+    if not f.kind:
+        return Edit(Step.KIND, needed)
+    if not f.roles:
+        return Edit(Step.ROLES, needed)
+    if not f.sectors:
+        return Edit(Step.SECTORS, needed)
+    if not (f.ward_code or f.province):
+        return Edit(Step.WARD, needed)
+    if not f.contact_name:
+        return Edit(Step.CONTACT, needed)
+    if not f.phone:
+        return Edit(Step.PHONE, needed)
+    if tax_code_required(f.kind) and (not f.tax_code or len(f.tax_code) == 12):
+        return Edit(Step.TAX_CODE, _("A company or cooperative needs its 10-digit tax code (MST)."))
+    if not f.practices:
+        return Edit(Step.PRACTICES, needed)
+    return None
+
+
+def resume_button(turn: Turn, payload: str) -> Button:
+    """The button that takes the user back to what they were doing before registering."""
+    return Button(label=turn._("Continue where I was ▶"), payload=payload)
+
+
+async def ask_summary(turn: Turn, note: str | None = None) -> list[Reply]:
+    """Shows every answer, Confirm, and an Edit button per field."""
+    _ = turn._
+    text = "\n\n".join(
+        [
+            _("Please check your registration:"),
+            summary_lines(answers(turn), _),
+            _("If all is right, press “Confirm and send”. To change an answer, press its ✏️."),
+        ]
+    )
+    buttons = [
+        [Button(label=_("✅ Confirm and send"), payload="reg:summary:confirm")],
+        *edit_buttons("reg:summary:edit:", _),
+    ]
+    return [question(turn, Step.SUMMARY, text, buttons, note=note)]
+
+
+async def got_summary(turn: Turn) -> Outcome:
+    """Opens the field to change, or sends the registration."""
+    value = payload_value(turn) if turn.incoming.kind is Kind.BUTTON else ""
+    if value == "confirm":
+        return await _confirm(turn)
+    field = value.removeprefix("edit:")
+    if value.startswith("edit:") and field in FIELD_STEPS:
+        return Edit(FIELD_STEPS[field])
+    return await ask_summary(turn, turn._("Please press one of the buttons (or type its number)."))
+
+
+async def _confirm(turn: Turn) -> Outcome:
+    """Stores the registration as pending, tells the admins, and gives the reference number."""
+    _ = turn._
+    svc = turn.services
+    fields = answers(turn)
+    account = turn.user.account_id
+    missing = first_missing(turn, fields)
+    if missing is not None:
+        return missing
+    # Checked again: someone else may have registered the number since it was typed.
+    if fields.phone and await svc.enterprises.phone_taken(fields.phone, account):
+        return Edit(Step.PHONE, duplicate_phone(turn))
+    if fields.tax_code and await svc.enterprises.tax_code_taken(fields.tax_code, account):
+        return Edit(Step.TAX_CODE, duplicate_tax_code(turn))
+    data = turn.conversation.data
+    resume = data.get("resume")
+    if await svc.enterprises.for_account(account) is not None:
+        turn.conversation.end()
+        return await profile.show(turn, resume=resume)
+    consent = data.get("consent_at")
+    consent_at = datetime.fromisoformat(consent) if consent else utcnow()
+    enterprise = await svc.enterprises.create(account, fields, consent_at)
+    if turn.user.locale is None:
+        # The review's outcome comes later, outside any turn: in the language of this one.
+        await svc.users.set_locale(turn.user.id, turn.lang.code)
+    turn.conversation.end()
+    admin.request_review(turn, enterprise, changed=False)
+    text = _(
+        "Thank you! Your registration has been sent to the Hanoi Department of Industry and"
+        " Trade.\nReference number: {reference}\n\nIt is waiting for review; I will tell you"
+        " here as soon as it is decided. You can see or change it at any time with {profile}."
+    ).format(reference=enterprise.reference, profile=command(turn, "ho_so", "profile"))
+    reply = main_menu(turn.lang, text)
+    if resume:
+        reply.buttons = [[resume_button(turn, resume)], *reply.buttons]
+    return [reply]
