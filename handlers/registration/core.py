@@ -3,6 +3,7 @@ question is put (with Back, in one message, replacing itself when toggled)."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -142,6 +143,13 @@ def back_button(turn: Turn, step: Step) -> Button:
     return Button(label=turn._("◀ Back"), payload=f"reg:{step}:back")
 
 
+def _edit_key(turn: Turn) -> str:
+    """Unique to one showing of a question: a later flow must never edit this message."""
+    data = turn.conversation.data
+    nonce = data.setdefault("nonce", secrets.token_hex(4))
+    return f"reg:{nonce}:{data.get('shown', 0)}"
+
+
 def question(
     turn: Turn,
     step: Step,
@@ -167,5 +175,5 @@ def question(
         text=f"{note}\n\n{text}" if note else text,
         buttons=rows,
         request_contact=request_contact,
-        edit_key=f"reg:{data.get('shown', 0)}" if toggles else None,
+        edit_key=_edit_key(turn) if toggles else None,
     )
