@@ -9,7 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from bot.types import UserRef
 from storage.db import Database, utcnow
+from storage.users import User, touch_row, user_from_row
 
 __all__ = ["Conversation", "ConversationRepo"]
 
@@ -41,6 +43,30 @@ class Conversation(BaseModel):
         self.started_at, self.nudged_at = None, None
 
 
+_SAVE = (
+    "INSERT INTO conversations"
+    " (user_id, flow, step, data, last_menu, started_at, updated_at, nudged_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow, step = excluded.step,"
+    " data = excluded.data, last_menu = excluded.last_menu,"
+    " started_at = excluded.started_at, updated_at = excluded.updated_at,"
+    " nudged_at = excluded.nudged_at"
+)
+
+
+def _save_params(conv: Conversation) -> tuple[object, ...]:
+    return (
+        conv.user_id,
+        conv.flow,
+        conv.step,
+        json.dumps(conv.data, ensure_ascii=False),
+        json.dumps(conv.last_menu, ensure_ascii=False),
+        conv.started_at.isoformat() if conv.started_at else None,
+        conv.updated_at.isoformat(),
+        conv.nudged_at.isoformat() if conv.nudged_at else None,
+    )
+
+
 def _conversation(row: sqlite3.Row) -> Conversation:
     values = dict(row)
     values["data"] = json.loads(values["data"])
@@ -62,24 +88,52 @@ class ConversationRepo:
     async def save(self, conv: Conversation) -> None:
         """Store the conversation as it is now."""
         conv.updated_at = utcnow()
-        await self.db.execute(
-            "INSERT INTO conversations"
-            " (user_id, flow, step, data, last_menu, started_at, updated_at, nudged_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow, step = excluded.step,"
-            " data = excluded.data, last_menu = excluded.last_menu,"
-            " started_at = excluded.started_at, updated_at = excluded.updated_at,"
-            " nudged_at = excluded.nudged_at",
-            (
-                conv.user_id,
-                conv.flow,
-                conv.step,
-                json.dumps(conv.data, ensure_ascii=False),
-                json.dumps(conv.last_menu, ensure_ascii=False),
-                conv.started_at.isoformat() if conv.started_at else None,
-                conv.updated_at.isoformat(),
-                conv.nudged_at.isoformat() if conv.nudged_at else None,
-            ),
+        await self.db.execute(_SAVE, _save_params(conv))
+
+    def save_at_commit(self, conv: Conversation) -> None:
+        """Store the conversation with the COMMIT of the current transaction (no extra hop)."""
+        conv.updated_at = utcnow()
+        params = _save_params(conv)
+        self.db.defer(lambda c: c.execute(_SAVE, params))
+
+    async def load_turn(self, ref: UserRef) -> tuple[User, Conversation] | None:
+        """In one read: the user behind `ref` and their state; None if they never wrote.
+
+        A read outside the turn's transaction, so that loading the next update overlaps with
+        handling the current one; safe because one user's updates are handled one at a time.
+        """
+
+        def go(c: sqlite3.Connection) -> tuple[sqlite3.Row, sqlite3.Row | None] | None:
+            user = c.execute(
+                "SELECT * FROM users WHERE channel = ? AND external_id = ?",
+                (ref.channel, ref.external_id),
+            ).fetchone()
+            if user is None:
+                return None
+            conv = c.execute("SELECT * FROM conversations WHERE user_id = ?", (user["id"],))
+            return user, conv.fetchone()
+
+        found = await self.db.run(go)
+        if found is None:
+            return None
+        user = user_from_row(found[0])
+        return user, _conversation(found[1]) if found[1] else Conversation(user_id=user.id)
+
+    async def first_contact(self, ref: UserRef, display_name: str | None) -> User:
+        """Create the user behind `ref` (inside the turn's transaction)."""
+        now = utcnow().isoformat()
+        row, _ = await self.db.run(lambda c: touch_row(c, ref, display_name, now))
+        return user_from_row(row)
+
+    def touch_at_commit(self, user: User, display_name: str | None) -> None:
+        """Mark the user seen (and no longer blocking the bot) with the turn's COMMIT."""
+        params = (utcnow().isoformat(), display_name, user.id)
+        self.db.defer(
+            lambda c: c.execute(
+                "UPDATE users SET last_seen_at = ?, blocked_at = NULL,"
+                " display_name = coalesce(?, display_name) WHERE id = ?",
+                params,
+            )
         )
 
     async def mark_nudged(self, user_id: int) -> None:

@@ -17,7 +17,18 @@ import aiosqlite
 __all__ = ["Database", "StorageError", "utcnow"]
 
 T = TypeVar("T")
-_in_transaction: ContextVar[bool] = ContextVar("ketnoi_in_transaction", default=False)
+Write = Callable[[sqlite3.Connection], object]
+
+
+class _Tx:
+    """The state of the transaction the current task is in."""
+
+    def __init__(self) -> None:
+        self.started = False  # BEGIN/SAVEPOINT issued (lazily, with the first statement)
+        self.deferred: list[Write] = []  # writes run by the group COMMIT
+
+
+_current: ContextVar[_Tx | None] = ContextVar("ketnoi_transaction", default=None)
 
 
 def utcnow() -> datetime:
@@ -46,6 +57,7 @@ class Database:
         self._conn = conn
         self._lock = asyncio.Lock()
         self._commit_pending: asyncio.Future[None] | None = None
+        self._deferred: list[Write] = []  # of transactions finished since the last COMMIT
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
@@ -69,7 +81,8 @@ class Database:
     async def close(self) -> None:
         """Commit what is pending and close the connection."""
         async with self._lock:
-            await self.run(_commit_if_open)
+            deferred, self._deferred = self._deferred, []
+            await self.run(lambda c: _commit(c, deferred))
         await self._conn.close()
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -80,7 +93,13 @@ class Database:
         """
         # aiosqlite's public calls cost one thread hop each; _execute queues any callable on the
         # same thread, which lets a repository do a read-modify-write in a single hop.
-        result: T = await self._conn._execute(fn, self._conn._conn)
+        tx = _current.get()
+        if tx is not None and not tx.started:
+            # the transaction's first statement carries its BEGIN/SAVEPOINT: no extra hop
+            tx.started = True
+            result: T = await self._conn._execute(_after_begin, fn, self._conn._conn)
+        else:
+            result = await self._conn._execute(fn, self._conn._conn)
         return result
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
@@ -103,10 +122,21 @@ class Database:
             cur = c.execute(sql, tuple(params))
             return cur.lastrowid if cur.lastrowid else cur.rowcount
 
-        if _in_transaction.get():
+        if _current.get() is not None:
             return await self.run(go)
         async with self.transaction():
             return await self.run(go)
+
+    def defer(self, write: Write) -> None:
+        """Run `write` at the COMMIT of the current transaction (in the same thread hop).
+
+        For a last write whose result nobody reads before the commit, such as the
+        conversation state at the end of a turn. Only inside `transaction()`.
+        """
+        tx = _current.get()
+        if tx is None:
+            raise RuntimeError("Database.defer() outside a transaction")
+        tx.deferred.append(write)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
@@ -116,28 +146,29 @@ class Database:
         another is a savepoint of it. Transactions that finish close together share one COMMIT
         (group commit), and each waits for that COMMIT before returning.
         """
-        if _in_transaction.get():
+        if _current.get() is not None:
             await self.run(lambda c: c.execute("SAVEPOINT inner"))
             try:
                 yield self
             except BaseException:
                 await self.run(_rollback_to("inner"))
                 raise
-            await self.run(lambda c: c.execute("RELEASE inner"))
+            # no RELEASE: COMMIT clears the savepoint stack, and ROLLBACK TO finds the newest
             return
+        tx = _Tx()
         async with self._lock:
-            token = _in_transaction.set(True)
+            token = _current.set(tx)
             try:
-                await self.run(_begin)
-                try:
-                    yield self
-                except BaseException:
+                yield self
+            except BaseException:
+                if tx.started:
                     await self.run(_rollback_to("turn"))
-                    raise
-                await self.run(lambda c: c.execute("RELEASE turn"))
+                raise
             finally:
-                _in_transaction.reset(token)
-        await self._group_commit()
+                _current.reset(token)
+            self._deferred.extend(tx.deferred)
+        if tx.started or tx.deferred:
+            await self._group_commit()
 
     async def _group_commit(self) -> None:
         if self._commit_pending is None:
@@ -149,8 +180,9 @@ class Database:
         await asyncio.sleep(0)  # let transactions already waiting for the lock join this commit
         async with self._lock:
             self._commit_pending = None
+            deferred, self._deferred = self._deferred, []
             try:
-                await self.run(_commit_if_open)
+                await self.run(lambda c: _commit(c, deferred))
             except sqlite3.Error as exc:
                 await self.run(_rollback_if_open)
                 done.set_exception(StorageError(f"commit failed: {exc}"))
@@ -196,10 +228,22 @@ def _configure(c: sqlite3.Connection) -> None:
     c.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
 
-def _begin(c: sqlite3.Connection) -> None:
+def _after_begin(fn: Callable[[sqlite3.Connection], T], c: sqlite3.Connection) -> T:
+    """Open the group's transaction if needed and this transaction's savepoint, then `fn`."""
     if not c.in_transaction:
         c.execute("BEGIN IMMEDIATE")
+    # not released on success: COMMIT ends them all, and ROLLBACK TO goes to the newest
     c.execute("SAVEPOINT turn")
+    return fn(c)
+
+
+def _commit(c: sqlite3.Connection, deferred: list[Write]) -> None:
+    if deferred and not c.in_transaction:
+        c.execute("BEGIN IMMEDIATE")
+    for write in deferred:
+        write(c)
+    if c.in_transaction:
+        c.execute("COMMIT")
 
 
 def _rollback_to(name: str) -> Callable[[sqlite3.Connection], None]:
@@ -208,11 +252,6 @@ def _rollback_to(name: str) -> Callable[[sqlite3.Connection], None]:
         c.execute(f"RELEASE {name}")
 
     return go
-
-
-def _commit_if_open(c: sqlite3.Connection) -> None:
-    if c.in_transaction:
-        c.execute("COMMIT")
 
 
 def _rollback_if_open(c: sqlite3.Connection) -> None:

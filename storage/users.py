@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from bot.types import UserRef
 from storage.db import Database, utcnow
 
-__all__ = ["User", "UserRepo"]
+__all__ = ["User", "UserRepo", "touch_row", "user_from_row"]
 
 
 class User(BaseModel):
@@ -24,6 +24,7 @@ class User(BaseModel):
     locale: str | None = None
     phone: str | None = None
     reminders_on: bool = True
+    broadcasts_on: bool = True  # announcements; /dung turns both off
     created_at: datetime
     last_seen_at: datetime
     blocked_at: datetime | None = None
@@ -34,8 +35,35 @@ class User(BaseModel):
         return UserRef(channel=self.channel, external_id=self.external_id)
 
 
-def _user(row: sqlite3.Row) -> User:
+def user_from_row(row: sqlite3.Row) -> User:
+    """A User from its row."""
     return User.model_validate(dict(row))
+
+
+_user = user_from_row
+
+
+def touch_row(
+    c: sqlite3.Connection, ref: UserRef, display_name: str | None, now: str
+) -> tuple[sqlite3.Row, bool]:
+    """Mark the user behind `ref` seen (creating them on first contact); the row and if new."""
+    row: sqlite3.Row | None = c.execute(
+        "UPDATE users SET last_seen_at = ?, blocked_at = NULL,"
+        " display_name = coalesce(?, display_name)"
+        " WHERE channel = ? AND external_id = ? RETURNING *",
+        (now, display_name, ref.channel, ref.external_id),
+    ).fetchone()
+    if row is not None:
+        return row, False
+    cur = c.execute(
+        "INSERT INTO users (channel, external_id, display_name, created_at, last_seen_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (ref.channel, ref.external_id, display_name, now, now),
+    )
+    created: sqlite3.Row = c.execute(
+        "UPDATE users SET account_id = id WHERE id = ? RETURNING *", (cur.lastrowid,)
+    ).fetchone()
+    return created, True
 
 
 class UserRepo:
@@ -50,27 +78,7 @@ class UserRepo:
         Returns the user and whether they are new. Call inside a transaction.
         """
         now = utcnow().isoformat()
-
-        def go(c: sqlite3.Connection) -> tuple[sqlite3.Row, bool]:
-            row = c.execute(
-                "UPDATE users SET last_seen_at = ?, blocked_at = NULL,"
-                " display_name = coalesce(?, display_name)"
-                " WHERE channel = ? AND external_id = ? RETURNING *",
-                (now, display_name, ref.channel, ref.external_id),
-            ).fetchone()
-            if row is not None:
-                return row, False
-            cur = c.execute(
-                "INSERT INTO users (channel, external_id, display_name, created_at, last_seen_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (ref.channel, ref.external_id, display_name, now, now),
-            )
-            row = c.execute(
-                "UPDATE users SET account_id = id WHERE id = ? RETURNING *", (cur.lastrowid,)
-            ).fetchone()
-            return row, True
-
-        row, created = await self.db.run(go)
+        row, created = await self.db.run(lambda c: touch_row(c, ref, display_name, now))
         return _user(row), created
 
     async def ensure(self, ref: UserRef) -> User:
@@ -140,3 +148,17 @@ class UserRepo:
             (account_id,),
         )
         return [_user(r) for r in rows]
+
+    async def move(self, user_id: int, external_id: str) -> bool:
+        """The chat got a new id (a group became a supergroup); False if that id is taken."""
+        taken = await self.db.fetchone(
+            "SELECT 1 FROM users WHERE external_id = ? AND channel ="
+            " (SELECT channel FROM users WHERE id = ?)",
+            (external_id, user_id),
+        )
+        if taken is not None:
+            return False
+        await self.db.execute(
+            "UPDATE users SET external_id = ? WHERE id = ?", (external_id, user_id)
+        )
+        return True
