@@ -80,7 +80,7 @@ class App:
         self._router = Router(services)
         handlers.register_all(self._router)
         self.periodic.append((600, registration.periodic_job(self._router)))
-        self.outbox = Outbox(services.outbox, services.users, self._router.senders)
+        self.outbox = Outbox(self._router)
         self._router.on_queued = self.outbox.wake
 
     async def close(self) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.i18n import I18n, Lang
+from bot.ratelimit import Limiter
 from bot.textnorm import fold
 from bot.types import Incoming, Kind, Reply, UserRef
 from storage.conversations import Conversation, ConversationRepo
@@ -150,6 +151,7 @@ class Router:
         self.buttons: dict[str, Handler] = {}
         self.flows: dict[str, Handler] = {}
         self.senders: dict[str, Sender] = {}
+        self.limiters: dict[str, Limiter] = {}  # each channel's sending budget
         self.deep_links: dict[str, Handler] = {}
         self._text: Handler | None = None
         self._not_built: Handler | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, TypeAdapter
@@ -10,9 +11,11 @@ from pydantic import BaseModel, TypeAdapter
 from bot.types import Reply
 from storage.db import Database, utcnow
 
-__all__ = ["OutboxRepo", "OutboxRow"]
+__all__ = ["FINAL", "LANES", "OutboxRepo", "OutboxRow"]
 
 _REPLIES = TypeAdapter(list[Reply])
+LANES = ("notice", "bulk")  # in the order they are served
+FINAL = ("sent", "failed", "blocked", "unknown", "cancelled")
 
 
 class OutboxRow(BaseModel):
@@ -21,6 +24,7 @@ class OutboxRow(BaseModel):
     id: int
     dedupe_key: str
     user_id: int
+    channel: str = ""
     lane: str
     replies: list[Reply]
     status: str
@@ -30,12 +34,20 @@ class OutboxRow(BaseModel):
     sent_at: datetime | None = None
     error: str | None = None
     broadcast_id: int | None = None
+    topic: str | None = None
 
 
 def _row(row: sqlite3.Row) -> OutboxRow:
     values = dict(row)
     values["replies"] = _REPLIES.validate_json(values["replies"])
     return OutboxRow.model_validate(values)
+
+
+_INSERT = (
+    "INSERT INTO outbox (dedupe_key, user_id, channel, lane, replies, not_before, created_at,"
+    " broadcast_id, topic) SELECT ?, id, channel, ?, ?, ?, ?, ?, ? FROM users WHERE id = ?"
+    " ON CONFLICT (dedupe_key) DO NOTHING"
+)
 
 
 class OutboxRepo:
@@ -53,69 +65,136 @@ class OutboxRepo:
         lane: str = "bulk",
         not_before: datetime | None = None,
         broadcast_id: int | None = None,
+        topic: str | None = None,
     ) -> bool:
         """Queue replies for a user; False if a row with this dedupe key already exists."""
+        added = await self.enqueue_many(
+            [(user_id, dedupe_key)],
+            replies,
+            lane=lane,
+            not_before=not_before,
+            broadcast_id=broadcast_id,
+            topic=topic,
+        )
+        return added > 0
+
+    async def enqueue_many(
+        self,
+        recipients: Iterable[tuple[int, str]],
+        replies: list[Reply],
+        *,
+        lane: str = "bulk",
+        not_before: datetime | None = None,
+        broadcast_id: int | None = None,
+        topic: str | None = None,
+    ) -> int:
+        """Queue the same replies for many (user id, dedupe key); returns how many were new."""
         now = utcnow()
         payload = _REPLIES.dump_json(replies).decode()
-        count = await self.db.execute(
-            "INSERT INTO outbox (dedupe_key, user_id, lane, replies, not_before, created_at,"
-            " broadcast_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
-            (
-                dedupe_key,
-                user_id,
-                lane,
-                payload,
-                (not_before or now).isoformat(),
-                now.isoformat(),
-                broadcast_id,
-            ),
-        )
-        return count > 0
+        due = (not_before or now).isoformat()
+        params = [
+            (key, lane, payload, due, now.isoformat(), broadcast_id, topic, user_id)
+            for user_id, key in recipients
+        ]
 
-    async def claim(self, limit: int, *, lane: str | None = None) -> list[OutboxRow]:
+        def go(c: sqlite3.Connection) -> int:
+            before = c.total_changes
+            c.executemany(_INSERT, params)
+            return c.total_changes - before
+
+        async with self.db.transaction():
+            return await self.db.run(go)
+
+    async def claim(
+        self, limit: int, *, channel: str | None = None, lanes: Sequence[str] = LANES
+    ) -> list[OutboxRow]:
         """Mark up to `limit` due rows as being sent and return them, notices first."""
         now = utcnow().isoformat()
-        lane_sql = "AND lane = ?" if lane else ""
-        params: tuple[object, ...] = (now, lane, limit) if lane else (now, limit)
+        where = "status = 'pending' AND lane = ? AND not_before <= ?"
+        if channel is not None:
+            where += " AND channel = ?"
 
         def go(c: sqlite3.Connection) -> list[sqlite3.Row]:
-            rows = c.execute(
-                f"UPDATE outbox SET status = 'sending', attempts = attempts + 1"
-                f" WHERE id IN (SELECT id FROM outbox WHERE status = 'pending'"
-                f" AND not_before <= ? {lane_sql}"
-                f" ORDER BY lane = 'bulk', not_before, id LIMIT ?) RETURNING *",
-                params,
-            ).fetchall()
-            return sorted(rows, key=lambda r: (r["lane"] == "bulk", r["not_before"], r["id"]))
+            claimed: list[sqlite3.Row] = []
+            for lane in lanes:
+                want = limit - len(claimed)
+                if want <= 0:
+                    break
+                params = (lane, now, channel, want) if channel is not None else (lane, now, want)
+                rows = c.execute(
+                    f"UPDATE outbox SET status = 'sending', attempts = attempts + 1"
+                    f" WHERE id IN (SELECT id FROM outbox WHERE {where}"
+                    f" ORDER BY not_before, id LIMIT ?) RETURNING *",
+                    params,
+                ).fetchall()
+                claimed += sorted(rows, key=lambda r: (r["not_before"], r["id"]))
+            return claimed
 
         async with self.db.transaction():
             rows = await self.db.run(go)
         return [_row(r) for r in rows]
 
+    async def next_due(
+        self, *, channel: str | None = None, lanes: Sequence[str] = LANES
+    ) -> datetime | None:
+        """When the earliest pending row of these lanes falls due."""
+        marks = ", ".join("?" * len(lanes))
+        sql = f"SELECT min(not_before) FROM outbox WHERE status = 'pending' AND lane IN ({marks})"
+        params: list[object] = list(lanes)
+        if channel is not None:
+            sql += " AND channel = ?"
+            params.append(channel)
+        row = await self.db.fetchone(sql, params)
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
     async def finish(self, row_id: int, status: str, error: str | None = None) -> None:
         """Record how sending a claimed row ended: sent, failed or blocked."""
         sent_at = utcnow().isoformat() if status == "sent" else None
-        async with self.db.transaction():
-            await self.db.execute(
-                "UPDATE outbox SET status = ?, sent_at = ?, error = ? WHERE id = ?",
-                (status, sent_at, error, row_id),
-            )
+        await self.db.execute(
+            "UPDATE outbox SET status = ?, sent_at = ?, error = ? WHERE id = ?",
+            (status, sent_at, error, row_id),
+        )
 
-    async def retry_later(self, row_id: int, not_before: datetime, error: str) -> None:
-        """Put a claimed row back in the queue for a later attempt."""
-        async with self.db.transaction():
-            await self.db.execute(
-                "UPDATE outbox SET status = 'pending', not_before = ?, error = ? WHERE id = ?",
-                (not_before.isoformat(), error, row_id),
-            )
+    async def retry_later(
+        self, row_id: int, not_before: datetime, error: str, *, count_attempt: bool = True
+    ) -> None:
+        """Put a claimed row back in the queue; a 429 or a moved chat is not the row's fault."""
+        await self.db.execute(
+            "UPDATE outbox SET status = 'pending', not_before = ?, error = ?,"
+            " attempts = attempts - ? WHERE id = ?",
+            (not_before.isoformat(), error, 0 if count_attempt else 1, row_id),
+        )
 
     async def mark_in_flight_unknown(self) -> list[OutboxRow]:
         """After a restart: rows left 'sending' may or may not have arrived; never resend them."""
         async with self.db.transaction():
             rows = await self.db.fetchall(
-                "UPDATE outbox SET status = 'unknown' WHERE status = 'sending' RETURNING *"
+                "UPDATE outbox SET status = 'unknown',"
+                " error = 'in flight when the bot stopped' WHERE status = 'sending' RETURNING *"
             )
         return [_row(r) for r in rows]
+
+    async def cancel_stale(self, prefix: str, keep: str | None) -> int:
+        """Withdraw the rows not sent yet whose topic starts with `prefix`, except `keep`."""
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return await self._changes(
+            "UPDATE outbox SET status = 'cancelled' WHERE topic >= ? AND topic < ?"
+            " AND topic IS NOT ? AND status = 'pending'",
+            (prefix, upper, keep),
+        )
+
+    async def cancel_broadcast(self, broadcast_id: int) -> int:
+        """Withdraw the rows of a broadcast that have not gone yet."""
+        return await self._changes(
+            "UPDATE outbox SET status = 'cancelled' WHERE broadcast_id = ? AND status = 'pending'",
+            (broadcast_id,),
+        )
+
+    async def _changes(self, sql: str, params: tuple[object, ...]) -> int:
+        """Run one UPDATE and return how many rows it changed."""
+        async with self.db.transaction():
+            changed: int = await self.db.run(lambda c: c.execute(sql, params).rowcount)
+        return changed
 
     async def counts(self, broadcast_id: int | None = None) -> dict[str, int]:
         """How many rows are in each status (of one broadcast, or of all)."""
@@ -129,3 +208,8 @@ class OutboxRepo:
         """The row with this dedupe key."""
         row = await self.db.fetchone("SELECT * FROM outbox WHERE dedupe_key = ?", (dedupe_key,))
         return _row(row) if row else None
+
+    async def by_topic(self, topic: str) -> list[OutboxRow]:
+        """The rows of a topic, oldest first."""
+        rows = await self.db.fetchall("SELECT * FROM outbox WHERE topic = ? ORDER BY id", (topic,))
+        return [_row(r) for r in rows]

@@ -30,6 +30,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot.channels.text import split_text
 from bot.channels.webhook import WebhookServer
 from bot.config import ConfigError, Settings
+from bot.ratelimit import Lane, Limiter
 from bot.router import Router, user_hash
 from bot.types import (
     Blocked,
@@ -134,6 +135,8 @@ class TelegramChannel:
         self._webhook: WebhookServer | None = None
         self._edits: dict[tuple[str, str], int] = {}
         router.senders[self.name] = self.send
+        self.limiter = Limiter(settings.telegram_rate)
+        router.limiters[self.name] = self.limiter
 
     async def start(self) -> None:
         """Check the token, publish the commands, and start polling or the webhook."""
@@ -205,7 +208,7 @@ class TelegramChannel:
             await update.callback_query.answer()
         replies = await self.router.handle(incoming)
         try:
-            await self.send(incoming.user, replies)
+            await self.send(incoming.user, replies, Lane.INTERACTIVE)
         except Blocked:
             user = await self.router.services.users.find(incoming.user)
             if user is not None:
@@ -230,12 +233,12 @@ class TelegramChannel:
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram error: %s", type(context.error).__name__, exc_info=context.error)
 
-    async def send(self, user: UserRef, replies: list[Reply]) -> None:
+    async def send(self, user: UserRef, replies: list[Reply], lane: Lane = Lane.BULK) -> None:
         """Render and send replies to one chat; platform errors become SendError kinds."""
         chat_id = int(user.external_id)
         for reply in replies:
             try:
-                await self._send_one(chat_id, user, reply)
+                await self._send_one(chat_id, user, reply, lane)
             except Forbidden as exc:
                 raise Blocked(str(exc)) from exc
             except RetryAfter as exc:
@@ -247,33 +250,39 @@ class TelegramChannel:
             except TelegramError as exc:
                 raise SendError(str(exc)) from exc
 
-    async def _send_one(self, chat_id: int, user: UserRef, reply: Reply) -> None:
+    async def _send_one(self, chat_id: int, user: UserRef, reply: Reply, lane: Lane) -> None:
         markup = _markup(reply)
         bot = self.app.bot
         if reply.edit_key and (str(user), reply.edit_key) in self._edits:
             message_id = self._edits[(str(user), reply.edit_key)]
             inline = markup if isinstance(markup, InlineKeyboardMarkup) else None
             await self._retry(
+                chat_id,
+                lane,
                 lambda: bot.edit_message_text(
                     reply.text, chat_id=chat_id, message_id=message_id, reply_markup=inline
-                )
+                ),
             )
             return
         if reply.venue is not None:
             v = reply.venue
             await self._retry(
-                lambda: bot.send_venue(chat_id, v.latitude, v.longitude, v.title, v.address)
+                chat_id,
+                lane,
+                lambda: bot.send_venue(chat_id, v.latitude, v.longitude, v.title, v.address),
             )
         if reply.document is not None:
             doc = reply.document
             caption = reply.text if len(reply.text) <= MAX_CAPTION else None
             await self._retry(
+                chat_id,
+                lane,
                 lambda: bot.send_document(
                     chat_id,
                     InputFile(doc.content, filename=doc.filename),
                     caption=caption,
                     reply_markup=markup,
-                )
+                ),
             )
             if caption is not None or not reply.text:
                 return
@@ -281,7 +290,9 @@ class TelegramChannel:
             photo = reply.photo if reply.photo is not None else reply.photo_url
             caption = reply.text if len(reply.text) <= MAX_CAPTION else None
             await self._retry(
-                lambda: bot.send_photo(chat_id, photo, caption=caption, reply_markup=markup)
+                chat_id,
+                lane,
+                lambda: bot.send_photo(chat_id, photo, caption=caption, reply_markup=markup),
             )
             if caption is not None or not reply.text:
                 return
@@ -292,20 +303,24 @@ class TelegramChannel:
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
             sent = await self._retry(
+                chat_id,
+                lane,
                 lambda p=piece, m=(markup if last else None): bot.send_message(
                     chat_id, p, reply_markup=m
-                )
+                ),
             )
         if reply.edit_key and sent is not None:
             self._edits[(str(user), reply.edit_key)] = sent.message_id
 
-    async def _retry(self, call: Any) -> Any:
-        """Make a Bot API call, waiting out 429s a few times."""
+    async def _retry(self, chat_id: int, lane: Lane, call: Any) -> Any:
+        """Make a Bot API call within the limits; a reply waits out 429s, bulk hands them back."""
         for attempt in range(MAX_SEND_RETRIES):
+            await self.limiter.acquire(chat_id, lane)
             try:
                 return await call()
             except RetryAfter as exc:
-                if attempt == MAX_SEND_RETRIES - 1:
+                self.limiter.pause(_seconds(exc.retry_after))
+                if lane is Lane.BULK or attempt == MAX_SEND_RETRIES - 1:
                     raise
                 await asyncio.sleep(_seconds(exc.retry_after))
         return None

@@ -14,6 +14,7 @@ from bot.channels.zalo_api import TEXT_EVENT, ZaloApi, ZaloApiError, ZaloUpdate
 from bot.channels.zalo_render import needs_lang, render
 from bot.config import ConfigError, Settings
 from bot.i18n import Lang
+from bot.ratelimit import Lane, Limiter
 from bot.router import Router, user_hash
 from bot.types import Blocked, Incoming, Kind, Reply, RetryLater, SendError, UserRef
 
@@ -101,6 +102,8 @@ class ZaloChannel:
         self._chats = _ChatLocks()
         self._recent: OrderedDict[str, None] = OrderedDict()  # message ids, oldest first
         router.senders[self.name] = self.send
+        self.limiter = Limiter(settings.zalo_rate)
+        router.limiters[self.name] = self.limiter
 
     async def start(self) -> None:
         """Check the token with getMe, then start polling or the webhook."""
@@ -216,7 +219,7 @@ class ZaloChannel:
                 replies = await self.router.handle(incoming)
                 if typing is not None:
                     await typing
-                await self.send(incoming.user, replies)
+                await self.send(incoming.user, replies, Lane.INTERACTIVE)
         except Blocked:
             user = await self.router.services.users.find(incoming.user)
             if user is not None:
@@ -233,27 +236,31 @@ class ZaloChannel:
         except ZaloApiError as exc:
             log.debug("zalo typing action failed: %s", exc)
 
-    async def send(self, user: UserRef, replies: list[Reply]) -> None:
+    async def send(self, user: UserRef, replies: list[Reply], lane: Lane = Lane.BULK) -> None:
         """Render and send replies to one chat; platform errors become SendError kinds."""
         lang = await self._lang(user) if any(needs_lang(r) for r in replies) else None
         for reply in replies:
             for method, params in render(user.external_id, reply, lang):
-                await self._call(method, params)
+                await self._call(method, params, lane)
 
     async def _lang(self, user: UserRef) -> Lang:
         """The user's language, for the words the channel adds itself."""
         found = await self.router.services.users.find(user)
         return self.router.services.i18n.get(found.locale if found else None)
 
-    async def _call(self, method: str, params: dict[str, Any]) -> None:
-        """One sending call, waiting out a short 429 a few times."""
+    async def _call(self, method: str, params: dict[str, Any], lane: Lane) -> None:
+        """One sending call within the limits; a reply waits out a short 429 a few times,
+        bulk hands every 429 back to the outbox."""
         for attempt in range(MAX_SEND_RETRIES):
+            await self.limiter.acquire(str(params.get("chat_id", "")), lane)
             try:
                 await self.api.call(method, params)
                 return
             except ZaloApiError as exc:
                 wait = exc.retry_after
+                if exc.code == 429 and wait is not None:
+                    self.limiter.pause(wait)
                 short = exc.code == 429 and wait is not None and wait <= MAX_RETRY_WAIT
-                if not short or attempt == MAX_SEND_RETRIES - 1:
+                if not short or lane is Lane.BULK or attempt == MAX_SEND_RETRIES - 1:
                     raise _send_error(exc) from exc
                 await asyncio.sleep(wait or 0)
