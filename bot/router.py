@@ -209,20 +209,26 @@ class Router:
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         started = time.perf_counter()
         incoming = _clean(incoming)
+        ref = incoming.user
         svc = self.services
         route = "?"
         turn: Turn | None = None
         try:
+            loaded = await svc.conversations.load_turn(incoming.user)
             async with svc.db.transaction():
-                user, created = await svc.users.touch(incoming.user, incoming.display_name)
-                conv = await svc.conversations.get(user.id)
+                if loaded is None:
+                    user = await svc.conversations.first_contact(ref, incoming.display_name)
+                    conv, created = Conversation(user_id=user.id), True
+                else:
+                    (user, conv), created = loaded, False
+                    svc.conversations.touch_at_commit(user, incoming.display_name)
                 lang = svc.i18n.get(user.locale or _hinted(incoming.language_hint, svc.i18n))
                 turn = Turn(incoming, user, conv, lang, svc, self, is_new_user=created)
                 route, handler = self._resolve(turn)
                 replies = await handler(turn)
                 menu = next((r for r in reversed(replies) if r.buttons), None)
                 conv.last_menu = [(b.label, b.payload) for b in menu.options] if menu else []
-                await svc.conversations.save(conv)
+                svc.conversations.save_at_commit(conv)
                 for target, build in turn.notifications:
                     await self.enqueue(target, build, f"notice:{uuid.uuid4().hex}", lane="notice")
         except Exception:
