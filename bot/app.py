@@ -11,16 +11,20 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import handlers
+from bot.audit import Audit
 from bot.config import Settings
 from bot.i18n import I18n
 from bot.outbox import Outbox
 from bot.router import Router, Services
 from handlers import registration
+from storage.audit import AuditRepo
 from storage.conversations import ConversationRepo
 from storage.db import Database
 from storage.enterprises import EnterpriseRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
+from storage.reports import ReportRepo
+from storage.roles import RoleRepo
 from storage.users import UserRepo
 
 __all__ = ["App", "Channel"]
@@ -67,6 +71,7 @@ class App:
         """Load the catalogs, open and migrate the database, wire the handlers."""
         i18n = I18n(self.settings.locale, self.settings.tz)
         self._db = await Database.open(self.settings.db_path)
+        roles = RoleRepo(self._db, self.settings.admins)
         services = Services(
             settings=self.settings,
             db=self._db,
@@ -76,6 +81,9 @@ class App:
             outbox=OutboxRepo(self._db),
             enterprises=EnterpriseRepo(self._db),
             links=LinkRepo(self._db),
+            roles=roles,
+            audit=Audit(AuditRepo(self._db), roles),
+            reports=ReportRepo(self._db),
         )
         self._router = Router(services)
         handlers.register_all(self._router)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.audit import Audit
 from bot.i18n import I18n, Lang
 from bot.ratelimit import Limiter
 from bot.textnorm import fold
@@ -21,6 +22,8 @@ from storage.conversations import Conversation, ConversationRepo
 from storage.enterprises import EnterpriseRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
+from storage.reports import ReportRepo
+from storage.roles import RoleRepo
 from storage.users import User, UserRepo
 
 if TYPE_CHECKING:
@@ -65,6 +68,9 @@ class Services:
     outbox: OutboxRepo
     enterprises: EnterpriseRepo
     links: LinkRepo  # /lien_ket codes; which identity of an account to write to
+    roles: RoleRepo  # staff roles; the owners are KETNOI_ADMINS
+    audit: Audit  # admin actions: await audit.record(turn, action, before, after)
+    reports: ReportRepo  # the staff's figures, searches and exports
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ class Turn:
     router: Router
     is_new_user: bool = False
     notifications: list[tuple[int | UserRef, Build]] = field(default_factory=list)
+    staff_notices: list[Build] = field(default_factory=list)  # for notify_admins
 
     def _(self, message: str) -> str:
         """Translate into the user's language."""
@@ -109,9 +116,9 @@ class Turn:
         self.notifications.append((user, build))
 
     def notify_admins(self, build: Build) -> None:
-        """Send every owner listed in KETNOI_ADMINS a message, once this turn is committed."""
-        for ref in self.services.settings.admins:
-            self.notify(ref, build)
+        """Send the staff who review (the owners in KETNOI_ADMINS, admins and moderators) a
+        message, once this turn is committed."""
+        self.staff_notices.append(build)
 
     async def run_command(self, name: str) -> list[Reply]:
         """Answer as if the user had typed `/name`."""
@@ -229,6 +236,8 @@ class Router:
                 menu = next((r for r in reversed(replies) if r.buttons), None)
                 conv.last_menu = [(b.label, b.payload) for b in menu.options] if menu else []
                 svc.conversations.save_at_commit(conv)
+                for build in turn.staff_notices:  # roles as they are at the commit
+                    turn.notifications += [(t, build) for t in await svc.roles.reviewers()]
                 for target, build in turn.notifications:
                     await self.enqueue(target, build, f"notice:{uuid.uuid4().hex}", lane="notice")
         except Exception:

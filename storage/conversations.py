@@ -144,6 +144,15 @@ class ConversationRepo:
             (utcnow().isoformat(), user_id),
         )
 
+    async def set_last_menu(self, user_id: int, menu: list[tuple[str, str]]) -> None:
+        """Make the options of a message sent outside a turn (a notice, a reminder) the ones a
+        typed number picks, touching nothing else of the conversation."""
+        await self.db.execute(
+            "INSERT INTO conversations (user_id, last_menu, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET last_menu = excluded.last_menu",
+            (user_id, json.dumps(menu, ensure_ascii=False), utcnow().isoformat()),
+        )
+
     async def stale(self, flow: str, older_than: timedelta) -> list[Conversation]:
         """Conversations in `flow` not touched for `older_than`."""
         cutoff = (utcnow() - older_than).isoformat()

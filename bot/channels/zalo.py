@@ -219,7 +219,7 @@ class ZaloChannel:
                 replies = await self.router.handle(incoming)
                 if typing is not None:
                     await typing
-                await self.send(incoming.user, replies, Lane.INTERACTIVE)
+                await self._deliver(incoming.user, replies, Lane.INTERACTIVE)
         except Blocked:
             user = await self.router.services.users.find(incoming.user)
             if user is not None:
@@ -237,6 +237,16 @@ class ZaloChannel:
             log.debug("zalo typing action failed: %s", exc)
 
     async def send(self, user: UserRef, replies: list[Reply], lane: Lane = Lane.BULK) -> None:
+        """Send replies outside a turn (the outbox); their options become the ones a typed
+        number picks, as no button can carry a payload here."""
+        await self._deliver(user, replies, lane)
+        menu = next((r for r in reversed(replies) if r.buttons), None)
+        found = await self.router.services.users.find(user) if menu is not None else None
+        if menu is not None and found is not None:
+            options = [(b.label, b.payload) for b in menu.options]
+            await self.router.services.conversations.set_last_menu(found.id, options)
+
+    async def _deliver(self, user: UserRef, replies: list[Reply], lane: Lane) -> None:
         """Render and send replies to one chat; platform errors become SendError kinds."""
         lang = await self._lang(user) if any(needs_lang(r) for r in replies) else None
         for reply in replies:

@@ -14,7 +14,7 @@ from bot.app import App
 from bot.channels.zalo import ZaloChannel
 from bot.config import ConfigError, Settings
 from bot.router import Turn
-from bot.types import Blocked, Document, Reply, RetryLater, SendError, UserRef, Venue
+from bot.types import Blocked, Button, Document, Reply, RetryLater, SendError, UserRef, Venue
 from tests.conftest import make_settings
 from tests.fakes.zalo_api import FakeZalo
 
@@ -230,3 +230,26 @@ async def test_photos_by_url_and_venues_as_map_links(fake: FakeZalo, channel: Za
         "📍 Bảo tàng Gốm sứ Kim Lan — xã Bát Tràng",
         "https://www.google.com/maps/search/?api=1&query=20.977,105.915",
     ]
+
+
+async def test_options_of_a_pushed_message_are_answered_by_number(
+    app: App, fake: FakeZalo, channel: ZaloChannel
+) -> None:
+    async def decide(turn: Turn) -> list[Reply]:
+        return [Reply(text=f"Đã chọn {turn.incoming.payload}")]
+
+    app.router.button("probe", decide)
+    await say(fake, "/start")
+    notice = Reply(
+        text="Đăng ký mới HN-2026-000001 cần duyệt",
+        buttons=[
+            [Button(label="✅ Duyệt", payload="probe:approve")],
+            [Button(label="❌ Từ chối", payload="probe:reject")],
+        ],
+    )
+
+    await channel.send(USER, [notice])  # as the outbox does, outside any turn
+
+    assert fake.texts(CHAT)[-1].splitlines()[1:] == ["1. ✅ Duyệt", "2. ❌ Từ chối"]
+    await fake.await_message(CHAT)
+    assert await say(fake, "2") == "Đã chọn probe:reject"
