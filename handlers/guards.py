@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from bot.router import Handler, Turn, user_hash
-from bot.types import Reply
+from bot.types import Kind, Reply
+from storage.roles import Role
 
-__all__ = ["admin_only", "is_admin"]
+__all__ = ["Role", "admin_only", "is_admin", "require", "role_of"]
 
 log = logging.getLogger("ketnoi.guards")
 
@@ -17,20 +19,39 @@ def is_admin(turn: Turn) -> bool:
     return turn.services.settings.is_owner(turn.user.ref)
 
 
-def admin_only(handler: Handler) -> Handler:
-    """Run `handler` only for admins; anyone else is told no, and the attempt is logged."""
+async def role_of(turn: Turn) -> Role | None:
+    """The user's staff role, read afresh (a role taken away counts at once)."""
+    return await turn.services.roles.role_of(turn.user)
 
-    async def guarded(turn: Turn) -> list[Reply]:
-        if not is_admin(turn):
+
+def require(needed: Role) -> Callable[[Handler], Handler]:
+    """Run the handler only for staff whose role allows `needed`; anyone else is told no,
+    nothing changes, and the attempt goes to the audit log and the app log."""
+
+    def wrap(handler: Handler) -> Handler:
+        async def guarded(turn: Turn) -> list[Reply]:
+            have = await role_of(turn)
+            if have is not None and have.allows(needed):
+                return await handler(turn)
             log.warning(
-                "refused admin action: user=%s route=%s payload=%r",
+                "refused: user=%s role=%s needed=%s route=%s payload=%r",
                 user_hash(turn.user.ref),
-                turn.incoming.command or "button",
+                have,
+                needed,
+                turn.incoming.command or turn.incoming.kind.value,
                 turn.incoming.payload,
             )
+            await turn.services.audit.refused(turn, needed, have)
+            if turn.incoming.kind not in (Kind.COMMAND, Kind.BUTTON):
+                turn.conversation.end()  # a flow they may no longer be in
             return [Reply(text=turn._("Sorry, you are not allowed to do that."))]
-        return await handler(turn)
 
-    guarded.__name__ = getattr(handler, "__name__", "guarded")
-    guarded.__doc__ = handler.__doc__
-    return guarded
+        guarded.__name__ = getattr(handler, "__name__", "guarded")
+        guarded.__doc__ = handler.__doc__
+        return guarded
+
+    return wrap
+
+
+# Fairs and broadcasts; reviews of registrations and booths use require(Role.MODERATOR).
+admin_only = require(Role.ADMIN)

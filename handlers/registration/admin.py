@@ -6,12 +6,12 @@ from __future__ import annotations
 from bot.i18n import Lang
 from bot.router import Router, Turn
 from bot.types import Button, Kind, Reply
-from handlers.guards import admin_only
+from handlers.guards import Role, require
 from handlers.menu import main_menu
 from handlers.registration.render import status_text, summary_lines
 from storage.enterprises import Enterprise, EnterpriseStatus
 
-__all__ = ["REJECT_FLOW", "register", "request_review"]
+__all__ = ["REJECT_FLOW", "approve", "register", "reject", "request_review"]
 
 REJECT_FLOW = "registration_reject"
 REASON_MAX = 500
@@ -90,6 +90,34 @@ async def _pending(turn: Turn, raw_id: str) -> Enterprise | list[Reply]:
     return e
 
 
+async def approve(turn: Turn, e: Enterprise) -> Enterprise | None:
+    """Approves a registration waiting for review, tells the applicant and logs it; None if
+    it no longer waits."""
+    done = await turn.services.enterprises.set_status(
+        e.id, EnterpriseStatus.APPROVED, by=turn.user.id
+    )
+    if done is not None:
+        await _tell_applicant(turn, done)
+        await turn.services.audit.record(
+            turn, "registration.approve", e, done, target=f"enterprise:{e.id}"
+        )
+    return done
+
+
+async def reject(turn: Turn, e: Enterprise, reason: str) -> Enterprise | None:
+    """Rejects a registration waiting for review with the reason, tells the applicant and
+    logs it; None if it no longer waits."""
+    done = await turn.services.enterprises.set_status(
+        e.id, EnterpriseStatus.REJECTED, reason=reason, by=turn.user.id
+    )
+    if done is not None:
+        await _tell_applicant(turn, done)
+        await turn.services.audit.record(
+            turn, "registration.reject", e, done, target=f"enterprise:{e.id}"
+        )
+    return done
+
+
 async def on_review_button(turn: Turn) -> list[Reply]:
     """Approve, Reject (then ask for the reason) or cancel a rejection."""
     _ = turn._
@@ -103,12 +131,8 @@ async def on_review_button(turn: Turn) -> list[Reply]:
     if isinstance(found, list):
         return found
     if action == "ok":
-        approved = await turn.services.enterprises.set_status(
-            found.id, EnterpriseStatus.APPROVED, by=turn.user.id
-        )
-        if approved is None:
+        if await approve(turn, found) is None:
             return [Reply(text=_("That registration no longer exists."))]
-        await _tell_applicant(turn, approved)
         text = _("Approved {reference} ({name}). The applicant has been told.")
         return [Reply(text=text.format(reference=found.reference, name=found.name))]
     if action == "no":
@@ -134,17 +158,13 @@ async def got_reason(turn: Turn) -> list[Reply]:
     found = await _pending(turn, raw_id)
     if isinstance(found, list):
         return found
-    rejected = await turn.services.enterprises.set_status(
-        found.id, EnterpriseStatus.REJECTED, reason=reason, by=turn.user.id
-    )
-    if rejected is None:
+    if await reject(turn, found, reason) is None:
         return [Reply(text=_("That registration no longer exists."))]
-    await _tell_applicant(turn, rejected)
     text = _("Rejected {reference} ({name}). The applicant has been told the reason.")
     return [Reply(text=text.format(reference=found.reference, name=found.name))]
 
 
 def register(router: Router) -> None:
-    """Wires the review buttons and the reason question, for admins only."""
-    router.button("regadm", admin_only(on_review_button))
-    router.flow(REJECT_FLOW, admin_only(got_reason))
+    """Wires the review buttons and the reason question, for moderators and above."""
+    router.button("regadm", require(Role.MODERATOR)(on_review_button))
+    router.flow(REJECT_FLOW, require(Role.MODERATOR)(got_reason))
