@@ -25,7 +25,6 @@ class User(BaseModel):
     phone: str | None = None
     reminders_on: bool = True
     broadcasts_on: bool = True  # announcements; /dung turns both off
-    broadcasts_on: bool = True  # announcements; /dung turns both off
     created_at: datetime
     last_seen_at: datetime
     blocked_at: datetime | None = None
@@ -149,20 +148,6 @@ class UserRepo:
             (account_id,),
         )
         return [_user(r) for r in rows]
-
-    async def move(self, user_id: int, external_id: str) -> bool:
-        """The chat got a new id (a group became a supergroup); False if that id is taken."""
-        taken = await self.db.fetchone(
-            "SELECT 1 FROM users WHERE external_id = ? AND channel ="
-            " (SELECT channel FROM users WHERE id = ?)",
-            (external_id, user_id),
-        )
-        if taken is not None:
-            return False
-        await self.db.execute(
-            "UPDATE users SET external_id = ? WHERE id = ?", (external_id, user_id)
-        )
-        return True
 
     async def move(self, user_id: int, external_id: str) -> bool:
         """The chat got a new id (a group became a supergroup); False if that id is taken."""
