@@ -20,26 +20,34 @@ def fake() -> Iterator[FakeZalo]:
         yield server
 
 
-def zalo_only(fake: FakeZalo, tmp_path: Path, token: str = TOKEN) -> BotProcess:
+def zalo_only(fake: FakeZalo, tmp_path: Path, token: str = TOKEN, **extra: str) -> BotProcess:
     """ketnoi run with only the Zalo channel configured, on a database in tmp_path."""
     env = {
         "KETNOI_ZALO_TOKEN": token,
         "KETNOI_ZALO_API_URL": fake.url,
         "KETNOI_DB_PATH": str(tmp_path / "ketnoi.db"),
+        **extra,
     }
     return BotProcess(env, cwd=tmp_path)
 
 
 class User:
-    """A producer on Zalo: types a line and reads the bot's next message."""
+    """A person on Zalo: types a line and reads the bot's answer."""
 
-    def __init__(self, fake: FakeZalo, chat_id: str = CHAT) -> None:
+    def __init__(self, fake: FakeZalo, chat_id: str = CHAT, name: str = "Bà Lan") -> None:
         self.fake = fake
         self.chat_id = chat_id
+        self.name = name
 
-    def say(self, text: str, timeout: float = 10.0) -> str:
-        self.fake.send_text(self.chat_id, text, display_name="Bà Lan")
-        return str(self.fake.wait_for_message(self.chat_id, timeout=timeout)["text"])
+    def say(self, text: str, expect: str = "", timeout: float = 15.0) -> str:
+        """Type `text`; the next message of the bot (containing `expect`, skipping others)."""
+        self.fake.send_text(self.chat_id, text, display_name=self.name)
+        return self.read(expect, timeout)
+
+    def read(self, expect: str = "", timeout: float = 15.0) -> str:
+        """The next message of the bot that contains `expect`."""
+        found = self.fake.wait_for_message(self.chat_id, lambda m: expect in m["text"], timeout)
+        return str(found["text"])
 
 
 def test_start_menu_and_language_on_zalo(tmp_path: Path, fake: FakeZalo) -> None:
@@ -83,3 +91,53 @@ def test_an_invalid_token_is_one_clear_line_and_status_2(tmp_path: Path, fake: F
         "ketnoi: KETNOI_ZALO_TOKEN was refused by Zalo (invalid token)"
     )
     assert "Traceback" not in logs and "WRONG" not in logs
+
+
+def register_on_zalo(lan: User) -> str:
+    """A whole registration typed the Zalo way, numbers and words; returns its reference."""
+    lan.say("/dang_ky", expect="Bạn có đồng ý không?")
+    lan.say("1", expect="Tên cơ sở của bạn là gì?")
+    lan.say("Gốm Minh Hải", expect="thuộc loại hình nào?")
+    lan.say("1", expect="Vai trò của bạn trong chuỗi")
+    lan.say("2", expect="Bạn làm ngành nghề nào?")
+    lan.say("1", expect="phường, xã nào")
+    lan.say("bat trang", expect="Là nơi nào trong số này?")
+    lan.say("1", expect="Địa chỉ cụ thể")
+    lan.say("Thôn 3, đường Giang Cao", expect="Người liên hệ là ai?")
+    lan.say("Nguyễn Thị Lan", expect="số điện thoại nào")
+    lan.say("0912.345.678", expect="Mã số thuế")
+    lan.say("001085012345", expect="Sản phẩm chính")
+    lan.say("Bát đĩa men lam, lọ hoa", expect="OCOP")
+    lan.say("4", expect="thực hành bền vững")
+    summary = lan.say("2", expect="kiểm tra lại thông tin đăng ký")
+    assert "• Tên cơ sở: Gốm Minh Hải" in summary
+    assert "• Địa bàn: Xã Bát Tràng, Hà Nội" in summary
+    assert "• Số điện thoại: 0912 345 678" in summary
+    assert "• Hạng OCOP: 4 sao" in summary
+    assert "• Thực hành bền vững: Tiết kiệm năng lượng" in summary
+    assert "1. ✅ Xác nhận và gửi" in summary.splitlines()
+    done = lan.say("1", expect="Mã hồ sơ:")
+    reference = done.split("Mã hồ sơ:", 1)[1].split()[0]
+    assert reference.startswith("HN-")
+    return reference
+
+
+def test_a_full_registration_on_zalo_approved_by_an_admin_on_zalo(
+    tmp_path: Path, fake: FakeZalo
+) -> None:
+    lan, admin = User(fake), User(fake, "a7b3c9d1e5f2", name="Cán bộ Sở")
+    with zalo_only(fake, tmp_path, KETNOI_ADMINS="zalo:a7b3c9d1e5f2") as bot:
+        fake.wait_for_call("getUpdates", timeout=30)
+        admin.say("/start", expect="Xin chào")  # a Zalo bot writes only to people who wrote
+        reference = register_on_zalo(lan)
+        review = admin.read(expect=reference)
+        approved = admin.say("1", expect="Đã duyệt")  # "1. ✅ Duyệt" of the pushed review
+        news = lan.read(expect="Tin vui!")
+        profile = lan.say("/ho_so", expect=reference)
+        status = bot.stop()
+
+    assert review.splitlines()[-2:] == ["1. ✅ Duyệt", "2. ❌ Từ chối"]
+    assert approved.startswith(f"Đã duyệt {reference} (Gốm Minh Hải).")
+    assert reference in news
+    assert "Gốm Minh Hải" in profile
+    assert status == 0 and "Traceback" not in bot.logs()
