@@ -9,9 +9,11 @@ import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 
+from bot import fairs_cli
 from bot.app import App
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import CatalogError
+from bot.router import Router
 from storage.db import Database, StorageError
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[None, None, int]]
@@ -25,6 +27,15 @@ async def _with_app(settings: Settings, work: Callable[[App], Awaitable[None]]) 
     finally:
         await app.close()
     return 0
+
+
+async def _with_router(settings: Settings, work: Callable[[Router], Awaitable[int]]) -> int:
+    app = App(settings)
+    await app.open()
+    try:
+        return await work(app.router)
+    finally:
+        await app.close()
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -76,6 +87,7 @@ def parser() -> argparse.ArgumentParser:
     backup = db.add_parser("backup", help="online backup to FILE")
     backup.add_argument("file")
     backup.set_defaults(func=cmd_db_backup)
+    fairs_cli.add_parsers(sub, _with_router)
     return p
 
 

@@ -11,20 +11,25 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import handlers
+from bot import fair_jobs
 from bot.audit import Audit
 from bot.config import Settings
+from bot.fair_import import load_samples_if_empty
 from bot.i18n import I18n
 from bot.outbox import Outbox
 from bot.router import Router, Services
 from handlers import registration
 from storage.audit import AuditRepo
+from storage.booths import BoothRepo
 from storage.conversations import ConversationRepo
 from storage.db import Database
 from storage.enterprises import EnterpriseRepo
+from storage.fairs import FairRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
 from storage.reports import ReportRepo
 from storage.roles import RoleRepo
+from storage.signing_keys import SigningKeyRepo
 from storage.users import UserRepo
 
 __all__ = ["App", "Channel"]
@@ -81,6 +86,9 @@ class App:
             outbox=OutboxRepo(self._db),
             enterprises=EnterpriseRepo(self._db),
             links=LinkRepo(self._db),
+            fairs=FairRepo(self._db),
+            booths=BoothRepo(self._db),
+            signing_keys=SigningKeyRepo(self._db),
             roles=roles,
             audit=Audit(AuditRepo(self._db), roles),
             reports=ReportRepo(self._db),
@@ -88,6 +96,7 @@ class App:
         self._router = Router(services)
         handlers.register_all(self._router)
         self.periodic.append((600, registration.periodic_job(self._router)))
+        self.periodic += fair_jobs.periodic_jobs(self._router)
         self.outbox = Outbox(self._router)
         self._router.on_queued = self.outbox.wake
 
@@ -179,6 +188,9 @@ class App:
             " Type /start (Ctrl-D to quit).",
             file=sys.stderr,
         )
+        samples = await load_samples_if_empty(self.router)
+        if samples:
+            print(samples, file=sys.stderr)
         await self.chat()
 
 

@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     db_path: Path = Path("ketnoi.db")
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
+    telegram_username: str = "ketnoi_hanoi_bot"  # the bot's @name, for t.me links and QR posters
     zalo_token: SecretStr | None = None
     zalo_api_url: str = "https://bot-api.zaloplatforms.com"
     admins: Annotated[list[UserRef], NoDecode] = Field(default_factory=list)

@@ -18,12 +18,15 @@ from bot.i18n import I18n, Lang
 from bot.ratelimit import Limiter
 from bot.textnorm import fold
 from bot.types import Incoming, Kind, Reply, UserRef
+from storage.booths import BoothRepo
 from storage.conversations import Conversation, ConversationRepo
 from storage.enterprises import EnterpriseRepo
+from storage.fairs import FairRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
 from storage.reports import ReportRepo
 from storage.roles import RoleRepo
+from storage.signing_keys import SigningKeyRepo
 from storage.users import User, UserRepo
 
 if TYPE_CHECKING:
@@ -71,6 +74,9 @@ class Services:
     roles: RoleRepo  # staff roles; the owners are KETNOI_ADMINS
     audit: Audit  # admin actions: await audit.record(turn, action, before, after)
     reports: ReportRepo  # the staff's figures, searches and exports
+    fairs: FairRepo
+    booths: BoothRepo
+    signing_keys: SigningKeyRepo  # the check-in key when KETNOI_CHECKIN_SECRET is not set
 
 
 @dataclass(frozen=True)

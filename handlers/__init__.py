@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.router import Router
-from handlers import language, link, registration, start
+from handlers import booth_admin, booth_apply, booths, fairs, language, link, registration, start
 
 __all__ = ["register_all"]
 
@@ -14,3 +14,7 @@ def register_all(router: Router) -> None:
     language.register(router)
     link.register(router)
     registration.register(router)
+    fairs.register(router)
+    booth_apply.register(router)
+    booths.register(router)
+    booth_admin.register(router)

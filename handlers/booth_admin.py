@@ -1,0 +1,274 @@
+"""/duyet_gian_hang (/approve_booths): staff give allocated applications booth numbers or
+reject them with a reason; the applicant is told, with a check-in QR code on approval."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Final
+
+from bot import booth_notices as notices
+from bot import fair_media
+from bot.checkin import checkin_key, sign
+from bot.fair_jobs import offer_freed
+from bot.fair_view import STATUS_NAMES, short_title
+from bot.i18n import N_
+from bot.router import Router, Turn
+from bot.types import Button, Reply
+from handlers.guards import Role, require
+from handlers.start import bad_button
+from storage.booths import BoothApplication, BoothNumbersTaken, BoothStatus
+from storage.db import utcnow
+from storage.enterprises import EnterpriseStatus
+from storage.fairs import Fair
+
+__all__ = ["FLOW", "Step", "parse_numbers", "register"]
+
+FLOW: Final = "booth_admin"
+LISTED: Final = 15
+REASON_MIN, REASON_MAX = 5, 500
+_NUMBER: Final = re.compile(r"^[A-Z0-9][A-Z0-9.-]{0,9}$")
+_PAYLOAD_MAX: Final = 64  # Telegram's callback_data limit
+
+
+_REGISTRATION: Final = {
+    EnterpriseStatus.PENDING: N_("waiting for review"),
+    EnterpriseStatus.APPROVED: N_("approved"),
+    EnterpriseStatus.REJECTED: N_("not accepted"),
+}
+
+
+class Step(StrEnum):
+    """What the admin is typing."""
+
+    NUMBERS = "numbers"
+    REASON = "reason"
+
+
+def parse_numbers(text: str) -> list[str] | None:
+    """`12, 13` or `A12 A13` -> ['12', '13'] / ['A12', 'A13']; None if a part is not a number."""
+    parts = [p for p in re.split(r"[,;\s]+", text.strip().upper()) if p]
+    if not parts or not all(_NUMBER.match(p) for p in parts):
+        return None
+    return parts
+
+
+async def waiting_fairs(turn: Turn) -> list[Reply]:
+    """Lists the fairs with applications waiting for approval."""
+    _ = turn._
+    svc = turn.services
+    counts = await svc.booths.counts(BoothStatus.ALLOCATED)
+    buttons = []
+    for fair_id, count in counts.items():
+        fair = await svc.fairs.get(fair_id)
+        if fair is None or fair.cancelled or fair.ends_at <= utcnow():
+            continue
+        label = f"{short_title(turn.lang, fair, 40)} ({count})"
+        buttons.append([Button(label=label, payload=f"boothadm:fair:{fair.id}")])
+    if not buttons:
+        return [Reply(text=_("No booth application is waiting for approval."))]
+    return [Reply(text=_("Fairs with booth applications waiting for approval:"), buttons=buttons)]
+
+
+async def fair_queue(turn: Turn, fair: Fair, intro: str | None = None) -> list[Reply]:
+    """The allocated applications of one fair, in arrival order."""
+    _ = turn._
+    svc = turn.services
+    apps = await svc.booths.for_fair(fair.id, [BoothStatus.ALLOCATED])
+    lines = [intro, ""] if intro else []
+    if not apps:
+        none = _("No application of “{title}” is waiting for approval.")
+        lines.append(none.format(title=fair.title(turn.lang.code)))
+        other = Button(label=_("Other fairs"), payload="boothadm:list")
+        return [Reply(text="\n".join(lines), buttons=[[other]])]
+    waiting = turn.ngettext(
+        "“{title}”: {n} application waits for booth numbers.",
+        "“{title}”: {n} applications wait for booth numbers.",
+        len(apps),
+    )
+    lines.append(waiting.format(title=fair.title(turn.lang.code), n=len(apps)))
+    buttons = []
+    for app in apps[:LISTED]:
+        name = await _name(turn, app)
+        label = f"#{app.id} {name} — " + turn.ngettext("{n} booth", "{n} booths", app.booths)
+        buttons.append(
+            [Button(label=label.format(n=app.booths), payload=f"boothadm:{app.id}:show")]
+        )
+    return [Reply(text="\n".join(lines), buttons=buttons)]
+
+
+async def _name(turn: Turn, app: BoothApplication) -> str:
+    enterprise = await turn.services.enterprises.get(app.enterprise_id)
+    return enterprise.name if enterprise else "?"
+
+
+async def _suggest(turn: Turn, fair: Fair, count: int) -> list[str]:
+    """The lowest free numbered booths."""
+    taken = await turn.services.booths.numbers_taken(fair.id)
+    free = (str(n) for n in range(1, fair.booths + 1) if str(n) not in taken)
+    return [n for _, n in zip(range(count), free, strict=False)]
+
+
+async def show(turn: Turn, app: BoothApplication, fair: Fair) -> list[Reply]:
+    """One application as staff see it, with Approve and Reject."""
+    _ = turn._
+    enterprise = await turn.services.enterprises.get(app.enterprise_id)
+    lines = [f"#{app.id} · {fair.title(turn.lang.code)}"]
+    if enterprise is not None:
+        lines += [
+            f"{enterprise.name} ({enterprise.reference})",
+            _("Registration: {status}").format(status=_(_REGISTRATION[enterprise.status])),
+            f"{enterprise.contact_name} · {enterprise.phone}",
+        ]
+    count = turn.ngettext("{n} booth", "{n} booths", app.booths).format(n=app.booths)
+    lines += [
+        f"{count} · {_(STATUS_NAMES[app.status])}",
+        _("Products: {products}").format(products=app.products),
+        _("Special needs: {needs}").format(needs=app.needs or _("none")),
+        _("Applied: {moment}").format(moment=turn.lang.date_time(app.created_at)),
+    ]
+    buttons: list[list[Button]] = []
+    if app.status is BoothStatus.ALLOCATED:
+        numbers = await _suggest(turn, fair, app.booths)
+        quick = f"boothadm:{app.id}:ok:{','.join(numbers)}"
+        if len(numbers) == app.booths and len(quick.encode()) <= _PAYLOAD_MAX:
+            label = _("Approve: booths {numbers}").format(numbers=", ".join(numbers))
+            buttons.append([Button(label=label, payload=quick)])
+        buttons.append(
+            [Button(label=_("Approve with other numbers"), payload=f"boothadm:{app.id}:numbers")]
+        )
+        buttons.append([Button(label=_("Reject"), payload=f"boothadm:{app.id}:reject")])
+    buttons.append([Button(label=_("Back to the list"), payload=f"boothadm:fair:{fair.id}")])
+    return [Reply(text="\n".join(lines), buttons=buttons)]
+
+
+async def approve(turn: Turn, app: BoothApplication, fair: Fair, numbers: list[str]) -> list[Reply]:
+    """Gives the booth numbers and sends the applicant their check-in QR code."""
+    _ = turn._
+    svc = turn.services
+    if len(numbers) != app.booths or len(set(numbers)) != len(numbers):
+        return _ask_numbers(
+            turn,
+            app,
+            _("Please give {n} different booth numbers.").format(n=app.booths),
+        )
+    try:
+        done = await svc.booths.approve(app.id, numbers, turn.user.id)
+    except BoothNumbersTaken as exc:
+        problem = _("Booth {numbers} is already given to another establishment.").format(
+            numbers=", ".join(exc.numbers)
+        )
+        return _ask_numbers(turn, app, problem)
+    turn.conversation.end()
+    if done is None:
+        return await fair_queue(turn, fair, _("This application no longer waits for approval."))
+    await svc.audit.record(turn, "booth.approve", app, done, target=f"booth:{app.id}")
+    token = sign(await checkin_key(svc.settings, svc.signing_keys), done.id)
+    user_id = await notices.recipient(svc.users, done.account_id)
+    if user_id is not None:
+        build = notices.application_approved(done, fair, token, fair_media.qr_png(token))
+        turn.notify(user_id, build)
+    intro = _("Approved #{id} with booths {numbers}; the applicant has been told.").format(
+        id=done.id, numbers=", ".join(numbers)
+    )
+    return await fair_queue(turn, fair, intro)
+
+
+def _ask_numbers(turn: Turn, app: BoothApplication, problem: str | None = None) -> list[Reply]:
+    _ = turn._
+    turn.conversation.start(FLOW, Step.NUMBERS, {"app": app.id})
+    text = turn.ngettext(
+        "Type the booth number for application #{id}, for example: A12.",
+        "Type the {n} booth numbers for application #{id}, separated by commas, for example:"
+        " A12, A13.",
+        app.booths,
+    ).format(id=app.id, n=app.booths)
+    return [Reply(text="\n".join(filter(None, [problem, text])))]
+
+
+def _ask_reason(turn: Turn, app: BoothApplication, problem: str | None = None) -> list[Reply]:
+    turn.conversation.start(FLOW, Step.REASON, {"app": app.id})
+    text = turn._("Why is application #{id} rejected? The applicant will read this.").format(
+        id=app.id
+    )
+    return [Reply(text="\n".join(filter(None, [problem, text])))]
+
+
+async def reject(turn: Turn, app: BoothApplication, fair: Fair, reason: str) -> list[Reply]:
+    """Turns the application down, tells the applicant, offers the freed booths."""
+    _ = turn._
+    svc = turn.services
+    reason = " ".join(reason.split())
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        problem = _("Please give a reason of {low} to {high} characters.").format(
+            low=REASON_MIN, high=REASON_MAX
+        )
+        return _ask_reason(turn, app, problem)
+    done = await svc.booths.reject(app.id, reason, turn.user.id)
+    turn.conversation.end()
+    if done is None:
+        return await fair_queue(turn, fair, _("This application can no longer be rejected."))
+    await svc.audit.record(turn, "booth.reject", app, done, target=f"booth:{app.id}")
+    user_id = await notices.recipient(svc.users, done.account_id)
+    if user_id is not None:
+        turn.notify(user_id, notices.application_rejected(done, fair))
+    for other, build, _key in await offer_freed(svc, fair):
+        turn.notify(other, build)
+    intro = _("Rejected #{id}; the applicant has been told.").format(id=done.id)
+    return await fair_queue(turn, fair, intro)
+
+
+async def on_button(turn: Turn) -> list[Reply]:
+    """`boothadm:list`, `boothadm:fair:ID`, `boothadm:ID:show|ok:NUMBERS|numbers|reject`."""
+    parts = turn.payload_parts
+    svc = turn.services
+    if turn.conversation.flow == FLOW:
+        turn.conversation.end()  # another button: the numbers or reason being asked are dropped
+    if parts[1:] == ["list"]:
+        return await waiting_fairs(turn)
+    if len(parts) == 3 and parts[1] == "fair" and parts[2].isdigit():
+        fair = await svc.fairs.get(int(parts[2]))
+        return await fair_queue(turn, fair) if fair else await bad_button(turn)
+    app = await svc.booths.get(int(parts[1])) if len(parts) >= 3 and parts[1].isdigit() else None
+    fair = await svc.fairs.get(app.fair_id) if app else None
+    if app is None or fair is None:
+        return await bad_button(turn)
+    action = parts[2]
+    if action == "show":
+        return await show(turn, app, fair)
+    if action == "ok" and len(parts) == 4:
+        return await approve(turn, app, fair, parse_numbers(parts[3]) or [])
+    if action == "numbers" and app.status is BoothStatus.ALLOCATED:
+        return _ask_numbers(turn, app)
+    if action == "reject" and app.status is BoothStatus.ALLOCATED:
+        return _ask_reason(turn, app)
+    return await show(turn, app, fair)
+
+
+async def on_text(turn: Turn) -> list[Reply]:
+    """The booth numbers or the reason being typed."""
+    app_id = turn.conversation.data.get("app")
+    app = await turn.services.booths.get(int(app_id)) if app_id is not None else None
+    fair = await turn.services.fairs.get(app.fair_id) if app else None
+    if app is None or fair is None:
+        turn.conversation.end()
+        return await bad_button(turn)
+    if turn.conversation.step == Step.REASON:
+        return await reject(turn, app, fair, turn.incoming.text)
+    numbers = parse_numbers(turn.incoming.text)
+    if numbers is None:
+        problem = turn._("Booth numbers are letters and digits, like 12 or A12.")
+        return _ask_numbers(turn, app, problem)
+    return await approve(turn, app, fair, numbers)
+
+
+def register(router: Router) -> None:
+    """Wires the staff's booth approval; every entry is for moderators and above."""
+    staff = require(Role.MODERATOR)
+    router.command(
+        ("duyet_gian_hang", "approve_booths"),
+        staff(waiting_fairs),
+        description=None,  # staff only: kept out of everyone's command list
+    )
+    router.button("boothadm", staff(on_button))
+    router.flow(FLOW, staff(on_text))

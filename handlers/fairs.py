@@ -1,0 +1,207 @@
+"""/hoi_cho (/fairs): the calendar page by page, a fair's card, its .ics file, deep links."""
+
+from __future__ import annotations
+
+from bot import fair_media
+from bot.fair_view import (
+    applications_close_at,
+    availability,
+    deep_link,
+    fair_summary,
+    fair_times,
+    is_open,
+    sectors_text,
+    short_title,
+    venue,
+)
+from bot.i18n import N_
+from bot.router import Router, Turn
+from bot.types import Button, Document, Reply
+from handlers import booth_apply
+from handlers.booths import application_button
+from handlers.start import bad_button
+from storage.db import utcnow
+from storage.fairs import Fair
+
+__all__ = ["register", "show_card", "upcoming_page"]
+
+PAGE = 5
+
+
+async def list_fairs(turn: Turn) -> list[Reply]:
+    """Shows the first page of upcoming fairs."""
+    return [await upcoming_page(turn, "up", 0)]
+
+
+async def upcoming_page(turn: Turn, which: str, page: int, intro: str | None = None) -> Reply:
+    """A page of upcoming ("up") or past ("past") fairs, with a button per fair and paging."""
+    _ = turn._
+    svc = turn.services
+    fetch = svc.fairs.past if which == "past" else svc.fairs.upcoming
+    fairs, total = await fetch(page * PAGE, PAGE)
+    if not fairs and page > 0:
+        page = 0
+        fairs, total = await fetch(0, PAGE)
+    other = Button(
+        label=_("Upcoming fairs") if which == "past" else _("Past fairs"),
+        payload="fairs:up:0" if which == "past" else "fairs:past:0",
+    )
+    if not fairs:
+        empty = (
+            _("There are no past fairs in the calendar.")
+            if which == "past"
+            else _("No upcoming fair has been announced yet. Past fairs are still listed.")
+        )
+        return Reply(text="\n\n".join(filter(None, [intro, empty])), buttons=[[other]])
+    taken = await svc.booths.taken(f.id for f in fairs)
+    first = page * PAGE + 1
+    heading = (
+        _("Past fairs, the latest first ({first}–{last} of {total}):")
+        if which == "past"
+        else _("Upcoming fairs, the soonest first ({first}–{last} of {total}):")
+    ).format(first=first, last=first + len(fairs) - 1, total=total)
+    blocks = [intro, heading] if intro else [heading]
+    for number, fair in enumerate(fairs, start=first):
+        blocks.append(f"{number}. " + fair_summary(turn.lang, fair, taken[fair.id]))
+    buttons = [
+        [Button(label=short_title(turn.lang, f), payload=f"fair:{f.key}:card")] for f in fairs
+    ]
+    paging = []
+    if page > 0:
+        paging.append(Button(label=_("« Previous"), payload=f"fairs:{which}:{page - 1}"))
+    if first + len(fairs) - 1 < total:
+        paging.append(Button(label=_("Next »"), payload=f"fairs:{which}:{page + 1}"))
+    buttons += [paging] if paging else []
+    buttons.append([other])
+    return Reply(text="\n\n".join(blocks), buttons=buttons)
+
+
+async def on_page(turn: Turn) -> list[Reply]:
+    """A paging button: `fairs:up:N` or `fairs:past:N`."""
+    parts = turn.payload_parts
+    which = parts[1] if len(parts) > 1 and parts[1] in ("up", "past") else "up"
+    page = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
+    return [await upcoming_page(turn, which, page)]
+
+
+async def show_card(turn: Turn, fair: Fair) -> list[Reply]:
+    """A fair's card: what, when, where (map pin), booths, and what the user can do."""
+    _ = turn._
+    lang = turn.lang
+    svc = turn.services
+    taken = (await svc.booths.taken([fair.id]))[fair.id]
+    over = fair.ends_at <= utcnow()
+    lines = [fair.title(lang.code)]
+    if fair.cancelled:
+        lines.append(_("The Department has cancelled this fair."))
+    elif over:
+        lines.append(_("This fair is over."))
+    description = fair.description(lang.code)
+    lines += [description] if description else []
+    lines.append("📅 " + fair_times(lang, fair))  # the place comes as the reply's venue
+    lines.append(_("Sectors: {sectors}").format(sectors=sectors_text(lang, fair)))
+    buttons: list[list[Button]] = []
+    if over:
+        lines.append(_("Booths: {total}").format(total=lang.number(fair.booths)))
+    else:
+        lines.append(availability(lang, fair, taken))
+        if is_open(lang, fair):
+            most = turn.ngettext(
+                "Apply by {date}; each establishment may ask for {n} booth.",
+                "Apply by {date}; each establishment may ask for up to {n} booths.",
+                fair.max_booths,
+            )
+            lines.append(most.format(date=lang.date(fair.apply_by), n=fair.max_booths))
+        elif not fair.cancelled:
+            closed = applications_close_at(lang, fair)
+            lines.append(_("Applications closed on {date}.").format(date=lang.date(closed)))
+        mine = await booth_apply.existing(turn, fair)
+        if mine is not None:
+            buttons.append([application_button(turn, mine)])
+        elif is_open(lang, fair):
+            buttons.append([Button(label=_("Apply for a booth"), payload=f"fair:{fair.key}:apply")])
+    if not over and not fair.cancelled:
+        link = deep_link(svc.settings.telegram_username, fair)
+        lines.append(_("Share this fair: {link}").format(link=link))
+        calendar = Button(label=_("Add to calendar"), payload=f"fair:{fair.key}:ics")
+        if await svc.fairs.follows(fair.id, turn.user.account_id):
+            remind = Button(label=_("Stop reminding me"), payload=f"fair:{fair.key}:unfollow")
+        else:
+            remind = Button(label=_("Remind me"), payload=f"fair:{fair.key}:follow")
+        buttons.append([calendar, remind])
+    buttons.append([Button(label=_("Upcoming fairs"), payload="fairs:up:0")])
+    return [Reply(text="\n".join(lines), venue=venue(fair), buttons=buttons)]
+
+
+async def calendar_file(turn: Turn, fair: Fair) -> list[Reply]:
+    """The fair as an .ics file for the phone's calendar."""
+    link = deep_link(turn.services.settings.telegram_username, fair)
+    content = fair_media.ics(fair, turn.lang, link)
+    return [
+        Reply(
+            text=turn._("Open this file to add “{title}” to your calendar.").format(
+                title=fair.title(turn.lang.code)
+            ),
+            document=Document(
+                filename=f"{fair.key}.ics", content=content, mime_type="text/calendar"
+            ),
+        )
+    ]
+
+
+async def follow(turn: Turn, fair: Fair, on: bool) -> list[Reply]:
+    """Remind me / Stop reminding me."""
+    _ = turn._
+    svc = turn.services
+    if on:
+        await svc.fairs.follow(fair.id, turn.user.account_id)
+        text = _("I will remind you of “{title}” the day before it opens.")
+    else:
+        await svc.fairs.unfollow(fair.id, turn.user.account_id)
+        text = _("I will not remind you of “{title}”.")
+    reply = Reply(text=text.format(title=fair.title(turn.lang.code)))
+    return [reply, *await show_card(turn, fair)]
+
+
+async def on_fair(turn: Turn) -> list[Reply]:
+    """A fair's button: `fair:KEY:card|ics|apply|register|follow|unfollow`."""
+    parts = turn.payload_parts
+    fair = await turn.services.fairs.by_key(parts[1]) if len(parts) == 3 else None
+    if fair is None:
+        intro = turn._("That fair is no longer in the calendar.")
+        return [await upcoming_page(turn, "up", 0, intro)]
+    action = parts[2]
+    if action == "card":
+        return await show_card(turn, fair)
+    if action == "ics":
+        return await calendar_file(turn, fair)
+    if action in ("follow", "unfollow"):
+        return await follow(turn, fair, action == "follow")
+    if action == "apply":
+        return await booth_apply.start(turn, fair)
+    if action == "register":
+        return await booth_apply.register_first(turn, fair)
+    return await bad_button(turn)
+
+
+async def open_from_link(turn: Turn) -> list[Reply]:
+    """`/start fair_KEY`: the fair's card; an unknown key shows the calendar instead."""
+    key = turn.incoming.args.strip().split("_", 1)[1] if "_" in turn.incoming.args else ""
+    fair = await turn.services.fairs.by_key(key.strip().lower())
+    if fair is None:
+        intro = turn._(
+            "I could not find the fair in that link. It may have been renamed or removed."
+            " Here are the upcoming fairs:"
+        )
+        return [await upcoming_page(turn, "up", 0, intro)]
+    return await show_card(turn, fair)
+
+
+def register(router: Router) -> None:
+    """Wires the calendar."""
+    router.command(
+        ("hoi_cho", "fairs"), list_fairs, description=N_("Upcoming fairs and booth applications")
+    )
+    router.button("fairs", on_page)
+    router.button("fair", on_fair)
+    router.deep_link("fair", open_from_link)
