@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from bot.router import Router
-from handlers import booth_admin, booth_apply, booths, fairs, language, link, registration, start
+from handlers import (
+    booth_admin,
+    booth_apply,
+    booths,
+    fairs,
+    language,
+    link,
+    registration,
+    staff,
+    start,
+)
 
 __all__ = ["register_all"]
 
@@ -18,3 +28,4 @@ def register_all(router: Router) -> None:
     booth_apply.register(router)
     booths.register(router)
     booth_admin.register(router)
+    staff.register(router)

@@ -1,0 +1,34 @@
+"""The Department's staff tools: /admin, roles, the audit log and registrations to review.
+Every entry sits behind a role guard; the check runs on every update."""
+
+from __future__ import annotations
+
+from bot.router import Router
+from handlers.guards import require
+from handlers.staff import (
+    audit_log,
+    menu,
+    review_bulk,
+    roles,
+)
+from handlers.staff.review import FLOW as REVIEW_FLOW
+from storage.roles import Role
+
+__all__ = ["register"]
+
+
+def register(router: Router) -> None:
+    """Wires the staff tools, each for the roles that may use it; staff commands are kept out
+    of everyone's command list."""
+    viewer, moderator = require(Role.VIEWER), require(Role.MODERATOR)
+    admin, owner = require(Role.ADMIN), require(Role.OWNER)
+    router.command(("admin",), viewer(menu.admin_menu))
+    router.button("admin", viewer(menu.on_button))
+    router.command(("duyet_dang_ky", "review"), moderator(review_bulk.on_button))
+    router.button("review", moderator(review_bulk.on_button))
+    router.flow(REVIEW_FLOW, moderator(review_bulk.on_input))
+    router.command(("nhat_ky", "audit"), admin(audit_log.show_latest))
+    router.button("auditlog", admin(audit_log.on_button))
+    router.command(("quan_tri", "roles"), owner(roles.staff_list))
+    router.button("roles", owner(roles.on_button))
+    router.flow(roles.FLOW, owner(roles.on_input))

@@ -1,0 +1,82 @@
+"""/nhat_ky (/audit): the latest entries of the audit log, page by page."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from bot.router import Turn
+from bot.types import Button, Reply
+from handlers.staff.terms import ACTION_NAMES, ROLE_NAMES
+from storage.audit import AuditEntry
+from storage.roles import Role
+
+__all__ = ["audit_page", "on_button", "show_latest"]
+
+PAGE: Final = 6
+_VALUE_MAX: Final = 60
+
+
+def _short(value: Any) -> str:
+    text = "—" if value is None or value == "" else str(value)
+    return text if len(text) <= _VALUE_MAX else text[: _VALUE_MAX - 1] + "…"
+
+
+def changes(before: Any, after: Any) -> list[str]:
+    """`field: old → new` for every field that differs (all of `after` when there was no
+    before); timestamps of the change itself are left out."""
+    old = before if isinstance(before, dict) else {}
+    new = after if isinstance(after, dict) else {}
+    skip = {"updated_at", "reviewed_at", "decided_by", "reviewed_by"}
+    lines = []
+    for key in sorted(set(old) | set(new)):
+        if key in skip or old.get(key) == new.get(key):
+            continue
+        if old:
+            lines.append(f"{key}: {_short(old.get(key))} → {_short(new.get(key))}")
+        else:
+            lines.append(f"{key}: {_short(new.get(key))}")
+    return lines
+
+
+def _entry(turn: Turn, entry: AuditEntry) -> str:
+    _ = turn._
+    role = _(ROLE_NAMES[Role(entry.role)]) if entry.role in set(Role) else _("not staff")
+    action = _(ACTION_NAMES[entry.action]) if entry.action in ACTION_NAMES else entry.action
+    head = f"#{entry.id} · {turn.lang.short_datetime(entry.at)} · {entry.actor} ({role})"
+    lines = [head, f"{'⛔ ' if entry.outcome == 'refused' else ''}{action}: {entry.target or '—'}"]
+    lines += [f"   {c}" for c in changes(entry.before, entry.after)[:6]]
+    return "\n".join(lines)
+
+
+async def audit_page(turn: Turn, page: int) -> list[Reply]:
+    """A page of the log, the latest first, with Newer and Older."""
+    _ = turn._
+    entries, total = await turn.services.audit.repo.page(page * PAGE, PAGE)
+    if not entries and page > 0:
+        page = 0
+        entries, total = await turn.services.audit.repo.page(0, PAGE)
+    if not entries:
+        return [Reply(text=_("The audit log is empty."))]
+    first = page * PAGE + 1
+    head = _("Audit log, the latest first ({first}–{last} of {total}):").format(
+        first=first, last=first + len(entries) - 1, total=total
+    )
+    paging = []
+    if page > 0:
+        paging.append(Button(label=_("« Newer"), payload=f"auditlog:{page - 1}"))
+    if first + len(entries) - 1 < total:
+        paging.append(Button(label=_("Older »"), payload=f"auditlog:{page + 1}"))
+    text = "\n\n".join([head, *(_entry(turn, e) for e in entries)])
+    return [Reply(text=text, buttons=[paging] if paging else [])]
+
+
+async def show_latest(turn: Turn) -> list[Reply]:
+    """The first page of the audit log."""
+    return await audit_page(turn, 0)
+
+
+async def on_button(turn: Turn) -> list[Reply]:
+    """`auditlog:PAGE`."""
+    parts = turn.payload_parts
+    page = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+    return await audit_page(turn, page)

@@ -1,0 +1,196 @@
+"""The registrations waiting for review: the list, one registration with Approve, Reject and
+Ask for a correction, and search. Approving and rejecting are the registration module's
+(`regadm:` buttons, handlers/registration/admin.py); approving several is in review_bulk.py."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Final
+
+from bot.enterprise_terms import KIND_NAMES, place_label, term
+from bot.i18n import Lang
+from bot.places import match_ward
+from bot.router import Build, Turn
+from bot.types import Button, Reply
+from handlers.registration.render import status_text, summary_lines
+from storage.enterprises import Enterprise, EnterpriseStatus
+
+__all__ = ["FLOW", "PAGE", "Step", "ask_search", "entry_line", "pending_page", "show"]
+
+FLOW: Final = "staff_review"
+PAGE: Final = 8
+NOTE_MIN, NOTE_MAX = 5, 1000
+_REFERENCE: Final = re.compile(r"^\s*HN-\d{4}-\d+\s*$", re.IGNORECASE)
+
+
+class Step(StrEnum):
+    """What the member of staff is doing in this flow."""
+
+    SEARCH = "search"
+    FIX = "fix"
+    PICK = "pick"
+
+
+def entry_line(turn: Turn, e: Enterprise) -> str:
+    """One registration in a list: reference, name, kind, place, when it was sent."""
+    _ = turn._
+    place = place_label(e.ward_code, e.province, _) or "—"
+    sent = turn.lang.date(e.submitted_at, "dd/MM/yyyy")
+    return f"{e.reference} · {e.name} · {term(KIND_NAMES, e.kind, _)} · {place} · {sent}"
+
+
+async def pending_page(turn: Turn, page: int, intro: str | None = None) -> list[Reply]:
+    """A page of the registrations waiting for review, the oldest first."""
+    _ = turn._
+    waiting = await turn.services.enterprises.find(statuses=[EnterpriseStatus.PENDING])
+    if page * PAGE >= len(waiting):
+        page = 0
+    lines = [intro, ""] if intro else []
+    search = Button(label=_("🔍 Search"), payload="review:search")
+    if not waiting:
+        lines.append(_("No registration is waiting for review."))
+        return [Reply(text="\n".join(lines), buttons=[[search]])]
+    shown = waiting[page * PAGE : (page + 1) * PAGE]
+    first = page * PAGE + 1
+    lines.append(
+        _("Registrations waiting for review, the oldest first ({first}–{last} of {total}):").format(
+            first=first, last=first + len(shown) - 1, total=len(waiting)
+        )
+    )
+    lines += [f"{n}. {entry_line(turn, e)}" for n, e in enumerate(shown, start=first)]
+    buttons = [
+        [Button(label=f"{e.reference} {e.name}"[:60], payload=f"review:show:{e.id}")] for e in shown
+    ]
+    paging = []
+    if page > 0:
+        paging.append(Button(label=_("« Previous"), payload=f"review:list:{page - 1}"))
+    if first + len(shown) - 1 < len(waiting):
+        paging.append(Button(label=_("Next »"), payload=f"review:list:{page + 1}"))
+    buttons += [paging] if paging else []
+    buttons.append([search, Button(label=_("Approve several…"), payload=f"review:pick:{page}")])
+    return [Reply(text="\n".join(lines), buttons=buttons)]
+
+
+async def show(turn: Turn, e: Enterprise) -> list[Reply]:
+    """One registration in full, with what staff can do about it."""
+    _ = turn._
+    people = await turn.services.users.identities(e.account_id)
+    sender = ", ".join(f"{u.display_name or '—'} ({u.ref})" for u in people) or "—"
+    text = "\n\n".join(
+        [
+            f"{e.reference}\n{status_text(e, turn.lang)}",
+            summary_lines(e, _),
+            _("Sent for review: {moment}").format(moment=turn.lang.short_datetime(e.submitted_at))
+            + "\n"
+            + _("Account: {who}").format(who=sender),
+        ]
+    )
+    buttons: list[list[Button]] = []
+    if e.status is EnterpriseStatus.PENDING:
+        buttons.append(
+            [
+                Button(label=_("✅ Approve"), payload=f"regadm:ok:{e.id}"),
+                Button(label=_("❌ Reject"), payload=f"regadm:no:{e.id}"),
+            ]
+        )
+    buttons.append([Button(label=_("✏️ Ask for a correction"), payload=f"review:fix:{e.id}")])
+    buttons.append([Button(label=_("Back to the list"), payload="review:list:0")])
+    return [Reply(text=text, buttons=buttons)]
+
+
+def ask_search(turn: Turn, note: str | None = None) -> list[Reply]:
+    """Asks what to look for."""
+    _ = turn._
+    turn.conversation.start(FLOW, Step.SEARCH)
+    text = _(
+        "Type what to look for: part of a name, a phone number, a tax code, a reference like"
+        " HN-2026-000123, or a ward or commune."
+    )
+    back = [[Button(label=_("Back to the list"), payload="review:list:0")]]
+    return [Reply(text="\n".join(filter(None, [note, text])), buttons=back)]
+
+
+async def search(turn: Turn) -> list[Reply]:
+    """The registrations matching what was typed, waiting ones first."""
+    _ = turn._
+    svc = turn.services
+    query = turn.incoming.text.strip()
+    if len(query) < 2:
+        return ask_search(turn, _("Please type at least two letters or digits."))
+    turn.conversation.end()
+    if _REFERENCE.match(query):
+        found = await svc.enterprises.by_reference(query)
+        results = [found] if found else []
+    else:
+        digits = re.sub(r"\D", "", query)
+        numeric = len(digits) >= 4 and not re.search(r"[^\d\s.+()-]", query)
+        if numeric and digits.startswith("84") and len(digits) >= 11:
+            digits = "0" + digits[2:]
+        wards = [] if numeric else [m.ward.code for m in match_ward(query) if m.score >= 90]
+        ids = await svc.reports.search_enterprises(
+            words="" if numeric else query, digits=digits if numeric else "", ward_codes=wards
+        )
+        results = [e for e in [await svc.enterprises.get(i) for i in ids] if e is not None]
+    again = [Button(label=_("🔍 New search"), payload="review:search")]
+    if not results:
+        text = _("Nothing found for “{query}”.").format(query=query)
+        return [Reply(text=text, buttons=[again])]
+    lines = [_("Found for “{query}”:").format(query=query)]
+    lines += [f"• {entry_line(turn, e)} — {status_text(e, turn.lang)}" for e in results]
+    buttons = [
+        [Button(label=f"{e.reference} {e.name}"[:60], payload=f"review:show:{e.id}")]
+        for e in results
+    ]
+    return [Reply(text="\n".join(lines), buttons=[*buttons, again])]
+
+
+def _correction(e: Enterprise, note: str) -> Build:
+    """The request to the applicant, with a button into their registration."""
+
+    def build(lang: Lang) -> list[Reply]:
+        _ = lang.gettext
+        text = _(
+            "The Department of Industry and Trade asks you to correct your registration"
+            " {reference} ({name}):\n\n{note}\n\nPress the button below to open your"
+            " registration and change it."
+        ).format(reference=e.reference, name=e.name, note=note)
+        edit = Button(label=_("✏️ Edit my registration"), payload="reg:profile:open")
+        return [Reply(text=text, buttons=[[edit]])]
+
+    return build
+
+
+def ask_correction(turn: Turn, e: Enterprise, note: str | None = None) -> list[Reply]:
+    """Asks what the applicant should correct."""
+    _ = turn._
+    turn.conversation.start(FLOW, Step.FIX, {"enterprise_id": e.id})
+    text = _(
+        "What should {reference} ({name}) correct? Type it in one message; the applicant will"
+        " read it as you write it, with a button to edit the registration."
+    ).format(reference=e.reference, name=e.name)
+    back = [[Button(label=_("Cancel"), payload=f"review:show:{e.id}")]]
+    return [Reply(text="\n".join(filter(None, [note, text])), buttons=back)]
+
+
+async def got_correction(turn: Turn) -> list[Reply]:
+    """Sends the applicant the correction asked for, and logs it."""
+    _ = turn._
+    svc = turn.services
+    e = await svc.enterprises.get(int(turn.conversation.data.get("enterprise_id", 0)))
+    if e is None:
+        turn.conversation.end()
+        return await pending_page(turn, 0, _("That registration no longer exists."))
+    note = " ".join(turn.incoming.text.split()) if turn.incoming.text else ""
+    if not NOTE_MIN <= len(note) <= NOTE_MAX:
+        problem = _("Please write {low} to {high} characters.").format(low=NOTE_MIN, high=NOTE_MAX)
+        return ask_correction(turn, e, problem)
+    turn.conversation.end()
+    people = await svc.users.identities(e.account_id)
+    if people:
+        turn.notify(people[0].id, _correction(e, note))
+    await svc.audit.record(
+        turn, "registration.correction", None, {"message": note}, target=f"enterprise:{e.id}"
+    )
+    intro = _("Sent to the applicant of {reference}. It stays as it is until they change it.")
+    return await pending_page(turn, 0, intro.format(reference=e.reference))

@@ -1,0 +1,170 @@
+"""Approving several registrations at once (tick them, confirm), and the `review:` buttons."""
+
+from __future__ import annotations
+
+from bot.router import Turn
+from bot.types import Button, Kind, Reply
+from handlers.registration import admin as registration
+from handlers.staff import review
+from handlers.staff.review import FLOW, PAGE, Step
+from storage.enterprises import Enterprise, EnterpriseStatus
+
+__all__ = ["on_button", "on_input"]
+
+
+def _picked(turn: Turn) -> list[int]:
+    picked: list[int] = turn.conversation.data.setdefault("picked", [])
+    return picked
+
+
+async def pick_page(turn: Turn, page: int) -> list[Reply]:
+    """A page of waiting registrations to tick; the ticks are kept while paging."""
+    _ = turn._
+    conv = turn.conversation
+    if conv.flow != FLOW or conv.step != Step.PICK:
+        conv.start(FLOW, Step.PICK, {"picked": []})
+    waiting = await turn.services.enterprises.find(statuses=[EnterpriseStatus.PENDING])
+    if page * PAGE >= len(waiting):
+        page = 0
+    shown = waiting[page * PAGE : (page + 1) * PAGE]
+    picked = _picked(turn)
+    text = _("Press the registrations to approve; ☑ marks the chosen ones ({n} chosen).").format(
+        n=len(picked)
+    )
+    buttons = [
+        [
+            Button(
+                label=f"{'☑' if e.id in picked else '☐'} {e.reference} {e.name}"[:60],
+                payload=f"review:tog:{e.id}:{page}",
+            )
+        ]
+        for e in shown
+    ]
+    paging = []
+    if page > 0:
+        paging.append(Button(label=_("« Previous"), payload=f"review:pick:{page - 1}"))
+    if (page + 1) * PAGE < len(waiting):
+        paging.append(Button(label=_("Next »"), payload=f"review:pick:{page + 1}"))
+    buttons += [paging] if paging else []
+    page_ids = [e.id for e in shown]
+    if any(i not in picked for i in page_ids):
+        buttons.append([Button(label=_("Choose this whole page"), payload=f"review:all:{page}")])
+    if picked:
+        label = _("✅ Approve the {n} chosen").format(n=len(picked))
+        buttons.append([Button(label=label, payload="review:bulk")])
+    buttons.append([Button(label=_("Back to the list"), payload="review:list:0")])
+    return [Reply(text=text, buttons=buttons, edit_key="review:pick")]
+
+
+async def _chosen(turn: Turn) -> list[Enterprise]:
+    """The ticked registrations that still exist."""
+    found = [await turn.services.enterprises.get(i) for i in _picked(turn)]
+    return [e for e in found if e is not None]
+
+
+async def confirm(turn: Turn) -> list[Reply]:
+    """Asks to confirm approving every ticked registration."""
+    _ = turn._
+    chosen = [e for e in await _chosen(turn) if e.status is EnterpriseStatus.PENDING]
+    if not chosen:
+        return await pick_page(turn, 0)
+    lines = [
+        turn.ngettext(
+            "Approve {n} registration? The applicant will be told.",
+            "Approve these {n} registrations? Each applicant will be told.",
+            len(chosen),
+        ).format(n=len(chosen))
+    ]
+    lines += [f"• {review.entry_line(turn, e)}" for e in chosen]
+    buttons = [
+        [Button(label=_("Yes, approve {n}").format(n=len(chosen)), payload="review:bulkok")],
+        [Button(label=_("Back"), payload="review:pick:0")],
+    ]
+    return [Reply(text="\n".join(lines), buttons=buttons)]
+
+
+async def approve_chosen(turn: Turn) -> list[Reply]:
+    """Approves every ticked registration still waiting, as one approval each."""
+    _ = turn._
+    if turn.conversation.flow != FLOW or turn.conversation.step != Step.PICK:
+        return await review.pending_page(turn, 0)
+    done, skipped = [], 0
+    for e in await _chosen(turn):
+        approved = None
+        if e.status is EnterpriseStatus.PENDING:
+            approved = await registration.approve(turn, e)
+        if approved is None:
+            skipped += 1
+        else:
+            done.append(approved.reference)
+    turn.conversation.end()
+    intro = turn.ngettext(
+        "Approved {n} registration: {list}. The applicant has been told.",
+        "Approved {n} registrations: {list}. Each applicant has been told.",
+        len(done),
+    ).format(n=len(done), list=", ".join(done) or "—")
+    if skipped:
+        intro += "\n" + _("{n} had already been reviewed and were left as they were.").format(
+            n=skipped
+        )
+    return await review.pending_page(turn, 0, intro)
+
+
+def _toggle(turn: Turn, ids: list[int], on: bool | None = None) -> None:
+    picked = _picked(turn)
+    for i in ids:
+        if i in picked and on is not True:
+            picked.remove(i)
+        elif i not in picked and on is not False:
+            picked.append(i)
+
+
+async def on_button(turn: Turn) -> list[Reply]:
+    """`review:list|pick|all:PAGE`, `review:show|fix:ID`, `review:tog:ID:PAGE`, `review:search`,
+    `review:bulk`, `review:bulkok`."""
+    parts = turn.payload_parts
+    what = parts[1] if len(parts) > 1 else ""
+    number = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
+    picking = turn.conversation.flow == FLOW and turn.conversation.step == Step.PICK
+    if what == "search":
+        return review.ask_search(turn)
+    if what == "pick":
+        return await pick_page(turn, number)
+    if what in ("tog", "all") and picking:
+        page = int(parts[3]) if what == "tog" and len(parts) > 3 and parts[3].isdigit() else number
+        if what == "tog":
+            _toggle(turn, [number])
+        else:
+            waiting = await turn.services.enterprises.find(statuses=[EnterpriseStatus.PENDING])
+            _toggle(turn, [e.id for e in waiting[page * PAGE : (page + 1) * PAGE]], on=True)
+        return await pick_page(turn, page)
+    if what == "bulk" and picking:
+        return await confirm(turn)
+    if what == "bulkok":
+        return await approve_chosen(turn)
+    if turn.conversation.flow == FLOW:
+        turn.conversation.end()
+    if what in ("show", "fix"):
+        e = await turn.services.enterprises.get(number)
+        if e is None:
+            return await review.pending_page(turn, 0, _gone(turn))
+        return await review.show(turn, e) if what == "show" else review.ask_correction(turn, e)
+    return await review.pending_page(turn, number if what == "list" else 0)
+
+
+def _gone(turn: Turn) -> str:
+    return turn._("That registration no longer exists.")
+
+
+async def on_input(turn: Turn) -> list[Reply]:
+    """Text typed while searching, writing a correction, or choosing."""
+    step = turn.conversation.step
+    if turn.incoming.kind is not Kind.TEXT:
+        return [Reply(text=turn._("Please type your answer as text."))]
+    if step == Step.SEARCH:
+        return await review.search(turn)
+    if step == Step.FIX:
+        return await review.got_correction(turn)
+    stop = "/cancel" if turn.lang.code == "en" else "/huy"
+    text = turn._("Press the registrations to choose them, or type {cancel} to stop.")
+    return [Reply(text=text.format(cancel=stop)), *await pick_page(turn, 0)]

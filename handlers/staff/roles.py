@@ -1,0 +1,169 @@
+"""/quan_tri (/roles): owners give and take staff roles, picking the person from the people
+who wrote last or by their address (`telegram:123456`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from bot.i18n import Lang
+from bot.router import Build, Turn
+from bot.types import Button, Reply, UserRef
+from handlers.staff.terms import ROLE_DUTIES, ROLE_NAMES
+from storage.roles import GRANTABLE, Role
+from storage.users import User
+
+__all__ = ["FLOW", "on_button", "on_input", "staff_list"]
+
+FLOW: Final = "staff_roles"
+_ADDRESS: Final = re.compile(r"^(telegram|zalo|console):([A-Za-z0-9_-]{1,64})$")
+RECENT: Final = 10
+
+
+async def _person(turn: Turn, account_id: int) -> tuple[list[User], str]:
+    """The identities of an account and how to name them: `Lan — telegram:1, zalo:2`."""
+    people = await turn.services.users.identities(account_id)
+    name = next((u.display_name for u in people if u.display_name), None) or "—"
+    return people, f"{name} — {', '.join(str(u.ref) for u in people)}"
+
+
+async def staff_list(turn: Turn, intro: str | None = None) -> list[Reply]:
+    """The owners and every member of staff, with a button for each and one to add."""
+    _ = turn._
+    svc = turn.services
+    if turn.conversation.flow == FLOW:
+        turn.conversation.end()
+    lines = [intro, ""] if intro else []
+    lines.append(_("Owners (set on the server in KETNOI_ADMINS):"))
+    for ref in svc.settings.admins:
+        user = await svc.users.find(ref)
+        name = user.display_name if user and user.display_name else "—"
+        lines.append(f"• {name} — {ref}")
+    grants = await svc.roles.grants()
+    lines += ["", _("Staff:") if grants else _("No one else is staff yet.")]
+    buttons = []
+    for grant in grants:
+        _people, label = await _person(turn, grant.account_id)
+        lines.append(f"• {label}: {_(ROLE_NAMES[grant.role])}")
+        buttons.append([Button(label=label[:60], payload=f"roles:{grant.account_id}:show")])
+    buttons.append([Button(label=_("➕ Add a member of staff"), payload="roles:add")])
+    return [Reply(text="\n".join(lines), buttons=buttons)]
+
+
+async def ask_person(turn: Turn, note: str | None = None) -> list[Reply]:
+    """Lists the people who wrote last; the owner picks one or types an address."""
+    _ = turn._
+    turn.conversation.start(FLOW, "address")
+    people = await turn.services.roles.recent_people(RECENT)
+    lines = [note, ""] if note else []
+    lines.append(
+        _(
+            "Who should become staff? Reply with the number of a person who wrote to the bot"
+            " lately, or type their address, like telegram:123456 or zalo:8f3a."
+        )
+    )
+    buttons = []
+    for number, user in enumerate(people, start=1):
+        label = f"{user.display_name or '—'} — {user.ref}"
+        lines.append(f"{number}. {label} · {turn.lang.short_datetime(user.last_seen_at)}")
+        buttons.append([Button(label=label[:60], payload=f"roles:{user.account_id}:show")])
+    buttons.append([Button(label=_("Back"), payload="roles:list")])
+    return [Reply(text="\n".join(lines), buttons=buttons)]
+
+
+async def on_input(turn: Turn) -> list[Reply]:
+    """An address typed while adding a member of staff."""
+    match = _ADDRESS.match(turn.incoming.text.strip())
+    if match is None:
+        return await ask_person(turn, turn._("That is not an address like telegram:123456."))
+    user = await turn.services.users.ensure(UserRef(channel=match[1], external_id=match[2]))
+    turn.conversation.end()
+    return await show(turn, user.account_id)
+
+
+async def show(turn: Turn, account_id: int) -> list[Reply]:
+    """One person: their role, and a button per role to give or to take away."""
+    _ = turn._
+    svc = turn.services
+    people, label = await _person(turn, account_id)
+    if not people:
+        return await staff_list(turn, _("That person is not known to the bot."))
+    if await svc.roles.is_owner_account(account_id):
+        text = _("{person} is an owner. Owners are set on the server (KETNOI_ADMINS).")
+        back = [[Button(label=_("Back"), payload="roles:list")]]
+        return [Reply(text=text.format(person=label), buttons=back)]
+    role = await svc.roles.granted(account_id)
+    now = _(ROLE_NAMES[role]) if role else _("not staff")
+    lines = [label, _("Role now: {role}").format(role=now), ""]
+    lines += [f"• {_(ROLE_NAMES[r])}: {_(ROLE_DUTIES[r])}" for r in GRANTABLE]
+    buttons = [
+        [
+            Button(
+                label=("✅ " if r is role else "") + _(ROLE_NAMES[r]),
+                payload=f"roles:{account_id}:set:{r}",
+            )
+        ]
+        for r in GRANTABLE
+    ]
+    if role is not None:
+        buttons.append([Button(label=_("Remove from staff"), payload=f"roles:{account_id}:revoke")])
+    buttons.append([Button(label=_("Back"), payload="roles:list")])
+    return [Reply(text="\n".join(lines), buttons=buttons)]
+
+
+def _told(role: Role | None) -> Build:
+    """The message to the person whose role changed, in their language."""
+
+    def build(lang: Lang) -> list[Reply]:
+        _ = lang.gettext
+        if role is None:
+            return [Reply(text=_("Your staff role in ketnoi has been removed."))]
+        text = _(
+            "The Department has made you {role} in ketnoi: {duties}. Type /admin to see your tools."
+        ).format(role=_(ROLE_NAMES[role]), duties=_(ROLE_DUTIES[role]))
+        return [Reply(text=text)]
+
+    return build
+
+
+async def change(turn: Turn, account_id: int, role: Role | None) -> list[Reply]:
+    """Gives `role` (None: takes the role away), logs it and tells the person."""
+    _ = turn._
+    svc = turn.services
+    people, label = await _person(turn, account_id)
+    if not people or await svc.roles.is_owner_account(account_id):
+        return await show(turn, account_id)
+    before = await svc.roles.granted(account_id)
+    if before == role:
+        return await show(turn, account_id)
+    if role is None:
+        await svc.roles.revoke(account_id)
+        action, intro = "role.revoke", _("{person} is no longer staff.")
+    else:
+        await svc.roles.grant(account_id, role, turn.user.id)
+        action, intro = "role.grant", _("{person} is now {role}.")
+    await svc.audit.record(
+        turn,
+        action,
+        {"role": before.value if before else None},
+        {"role": role.value if role else None},
+        target=f"account:{account_id}",
+    )
+    turn.notify(account_id, _told(role))  # an account id is the id of its first identity
+    name = _(ROLE_NAMES[role]) if role else ""
+    return await staff_list(turn, intro.format(person=label, role=name))
+
+
+async def on_button(turn: Turn) -> list[Reply]:
+    """`roles:list`, `roles:add`, `roles:ACCOUNT:show|revoke`, `roles:ACCOUNT:set:ROLE`."""
+    parts = turn.payload_parts
+    if parts[1:] == ["add"]:
+        return await ask_person(turn)
+    if len(parts) >= 3 and parts[1].isdigit():
+        account_id = int(parts[1])
+        if parts[2] == "revoke":
+            return await change(turn, account_id, None)
+        if parts[2] == "set" and len(parts) == 4 and parts[3] in {r.value for r in GRANTABLE}:
+            return await change(turn, account_id, Role(parts[3]))
+        return await show(turn, account_id)
+    return await staff_list(turn)
