@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.fair_view import fair_dates, fair_times, is_open, venue
+from bot.fair_view import fair_dates, fair_times, is_open
 from bot.i18n import Lang
 from bot.router import Build
 from bot.types import Button, Reply
@@ -15,7 +15,6 @@ __all__ = [
     "application_rejected",
     "fair_cancelled",
     "fair_dates_changed",
-    "fair_reminder",
     "offer_expired",
     "offer_made",
     "recipient",
@@ -126,19 +125,5 @@ def application_rejected(app: BoothApplication, fair: Fair) -> Build:
             "For questions, please contact the Department of Industry and Trade."
         ).format(title=fair.title(lang.code), reason=app.reason or "—")
         return [Reply(text=text, buttons=[_my_booths(lang)])]
-
-    return build
-
-
-def fair_reminder(fair: Fair) -> Build:
-    """The day before a fair the user asked to be reminded of."""
-
-    def build(lang: Lang) -> list[Reply]:
-        text = lang.gettext("Reminder: “{title}” opens soon.\n{times}\n📍 {place}").format(
-            title=fair.title(lang.code),
-            times=fair_times(lang, fair),
-            place=f"{fair.venue_name}, {fair.venue_address}",
-        )
-        return [Reply(text=text, venue=venue(fair))]
 
     return build

@@ -1,24 +1,24 @@
-"""The waiting list's offers and fair reminders: work done outside a user's turn."""
+"""The waiting list's offers: work done outside a user's turn."""
+
+# Reminders of a fair (to its applicants and to those who pressed Remind me, i.e. fair_follows)
+# are bot/scheduler.py's, with the other reminder rules.
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, time, timedelta
 
 from bot import booth_notices as notices
 from bot.router import Build, Router, Services
 from storage.booths import BoothApplication
-from storage.db import utcnow
 from storage.fairs import Fair
 
-__all__ = ["Notice", "expire_offers", "offer_freed", "periodic_jobs", "queue", "remind_followers"]
+__all__ = ["Notice", "expire_offers", "offer_freed", "periodic_jobs", "queue"]
 
 log = logging.getLogger("ketnoi.fairs")
 
 Notice = tuple[int, Build, str]  # recipient user id, message, dedupe key
 OFFER_HOURS = 48
-REMIND_AT = time(9, 0)  # local time, the day before the fair
 
 
 async def offer_freed(svc: Services, fair: Fair) -> list[Notice]:
@@ -62,37 +62,13 @@ async def expire_offers(router: Router) -> int:
     return len(lapsed)
 
 
-async def remind_followers(router: Router) -> int:
-    """From 09:00 the day before a fair, remind those who pressed Remind me; how many queued."""
-    svc = router.services
-    tz = svc.settings.tz
-    now = utcnow()
-    found: list[Notice] = []
-    async with svc.db.transaction():
-        for fair in await svc.fairs.starting_between(now, now + timedelta(days=2)):
-            day_before = fair.starts_at.astimezone(tz).date() - timedelta(days=1)
-            if now < datetime.combine(day_before, REMIND_AT, tzinfo=tz):
-                continue
-            for account_id in await svc.fairs.followers(fair.id):
-                user_id = await notices.recipient(svc.users, account_id)
-                if user_id is None:
-                    continue
-                # the start time is in the key: a fair that moves is reminded of again
-                key = f"fair:{fair.id}:remind:{fair.starts_at.isoformat()}:account:{account_id}"
-                found.append((user_id, notices.fair_reminder(fair), key))
-        return await queue(router, found, lane="bulk")
-
-
 def periodic_jobs(router: Router) -> list[tuple[float, Callable[[], Awaitable[None]]]]:
     """(seconds between runs, job) for App.periodic."""
 
     async def offers() -> None:
         await expire_offers(router)
 
-    async def reminders() -> None:
-        await remind_followers(router)
-
-    return [(60, offers), (300, reminders)]
+    return [(60, offers)]
 
 
 async def _told(svc: Services, app: BoothApplication, build: Build, what: str) -> list[Notice]:

@@ -155,7 +155,7 @@ async def follow(turn: Turn, fair: Fair, on: bool) -> list[Reply]:
     svc = turn.services
     if on:
         await svc.fairs.follow(fair.id, turn.user.account_id)
-        text = _("I will remind you of “{title}” the day before it opens.")
+        text = _("I will remind you of “{title}” before it opens.")
     else:
         await svc.fairs.unfollow(fair.id, turn.user.account_id)
         text = _("I will not remind you of “{title}”.")

@@ -177,15 +177,6 @@ class FairRepo:
         row = await self.db.fetchone(f"SELECT count(*) FROM fairs WHERE {where}", (now,))
         return int(row[0]) if row else 0
 
-    async def starting_between(self, start: datetime, end: datetime) -> list[Fair]:
-        """Scheduled fairs that start in [start, end)."""
-        rows = await self.db.fetchall(
-            "SELECT * FROM fairs WHERE status = 'scheduled' AND starts_at >= ? AND starts_at < ?"
-            " ORDER BY starts_at",
-            (_utc(start), _utc(end)),
-        )
-        return [_fair(r) for r in rows]
-
     async def follow(self, fair_id: int, account_id: int) -> bool:
         """Remember that an account wants a reminder; False if it already asked."""
         row = await self.db.fetchone(

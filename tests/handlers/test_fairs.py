@@ -9,9 +9,8 @@ import time_machine
 from icalendar import Calendar
 
 from bot.app import App
-from bot.fair_jobs import remind_followers
 from tests.chat import Chat
-from tests.fair_data import HANOI, TODAY, load_samples, make_fair, outbox_rows, tap
+from tests.fair_data import HANOI, TODAY, load_samples, make_fair, tap
 
 
 @pytest.fixture(autouse=True)
@@ -146,24 +145,16 @@ async def test_deep_links_known_unknown_and_past(app: App, chat: Chat) -> None:
     assert not any(b.payload.endswith(":apply") for b in chat.options)
 
 
-async def test_remind_me_reminds_the_day_before_at_nine(
-    app: App, chat: Chat, time_machine: time_machine.TimeMachineFixture
-) -> None:
-    fair = await make_fair(app)  # opens 08:00 on Monday 7 December
+async def test_remind_me_is_remembered_for_the_reminders(app: App, chat: Chat) -> None:
+    fair = await make_fair(app)
     await chat.say("/start fair_test-fair")
     await chat.press("fair:test-fair:follow")
+
+    assert "Bot sẽ nhắc bạn về “Hội chợ thử nghiệm” trước khi khai mạc." in chat.replies[-2].text
     assert "fair:test-fair:unfollow" in [b.payload for b in chat.options]
-
-    time_machine.move_to(datetime(2026, 12, 6, 8, 59, tzinfo=HANOI), tick=True)
-    await remind_followers(app.router)
-    assert await outbox_rows(app, chat, f"fair:{fair.id}:remind") == []
-
-    time_machine.move_to(datetime(2026, 12, 6, 9, 0, tzinfo=HANOI), tick=True)
-    await remind_followers(app.router)
-    await remind_followers(app.router)
-    [row] = await outbox_rows(app, chat, f"fair:{fair.id}:remind")
-    assert "08:00, Thứ Hai, 7 tháng 12, 2026" in row.replies[0].text
-    assert row.replies[0].venue is not None
+    user = await app.router.services.users.find(chat.user)
+    assert user is not None
+    assert await app.router.services.fairs.followers(fair.id) == [user.account_id]
 
 
 async def test_stop_reminding(app: App, chat: Chat) -> None:
