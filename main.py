@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 
-from bot import fairs_cli
+from bot import export_cli, fairs_cli
 from bot.app import App
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import CatalogError
@@ -88,6 +88,7 @@ def parser() -> argparse.ArgumentParser:
     backup.add_argument("file")
     backup.set_defaults(func=cmd_db_backup)
     fairs_cli.add_parsers(sub, _with_router)
+    export_cli.add_parsers(sub, _with_router)
     return p
 
 

@@ -1,5 +1,5 @@
-"""The Department's staff tools: /admin, roles, the audit log and registrations to review.
-Every entry sits behind a role guard; the check runs on every update."""
+"""The Department's staff tools: /admin, roles, the audit log, registrations to review, exports
+and figures. Every entry sits behind a role guard; the check runs on every update."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from bot.router import Router
 from handlers.guards import require
 from handlers.staff import (
     audit_log,
+    exports,
     menu,
     review_bulk,
     roles,
+    stats,
 )
 from handlers.staff.review import FLOW as REVIEW_FLOW
 from storage.roles import Role
@@ -24,6 +26,11 @@ def register(router: Router) -> None:
     admin, owner = require(Role.ADMIN), require(Role.OWNER)
     router.command(("admin",), viewer(menu.admin_menu))
     router.button("admin", viewer(menu.on_button))
+    router.command(("thong_ke", "stats"), viewer(stats.show_stats))
+    router.button("stats", viewer(stats.show_stats))
+    router.command(("xuat", "export"), viewer(exports.choose_what))
+    router.button("export", viewer(exports.on_button))
+    router.flow(exports.FLOW, viewer(exports.on_input))
     router.command(("duyet_dang_ky", "review"), moderator(review_bulk.on_button))
     router.button("review", moderator(review_bulk.on_button))
     router.flow(REVIEW_FLOW, moderator(review_bulk.on_input))

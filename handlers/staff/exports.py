@@ -1,0 +1,218 @@
+"""/xuat (/export): registrations or booth applications as .xlsx or .csv in the chat, filtered
+by status, craft, ward or fair. The filters ride in the button payloads, so old buttons keep
+working and nothing is half-stored."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from bot.enterprise_terms import STATUS_NAMES, term, ward_label
+from bot.export_tables import BOOTH_STATUS
+from bot.exports import ExportFilter, Format, What, make_export, statuses_of
+from bot.fair_view import short_title
+from bot.places import get_ward, match_ward
+from bot.router import Turn
+from bot.sectors import SECTORS, sector_name
+from bot.types import Button, Reply
+from handlers.guards import role_of
+from storage.roles import Role
+
+__all__ = ["FLOW", "choose_what", "on_button", "on_input"]
+
+FLOW: Final = "staff_export"
+FAIRS_LISTED: Final = 10
+
+
+def _payload(flt: ExportFilter, op: str) -> str:
+    """`export:e:pending:ceramics:00577:12:show` — at most about 50 bytes."""
+    what = "e" if flt.what is What.ENTERPRISES else "b"
+    fair = str(flt.fair) if flt.fair else "-"
+    return ":".join(
+        ["export", what, flt.status or "-", flt.sector or "-", flt.ward or "-", fair, op]
+    )
+
+
+def _parse(parts: list[str]) -> tuple[ExportFilter, str] | None:
+    """The filter and operation of a payload; None if any part is not one we make."""
+    if len(parts) != 7 or parts[1] not in ("e", "b"):
+        return None
+    what = What.ENTERPRISES if parts[1] == "e" else What.BOOTHS
+    status, sector, ward, fair = (None if p == "-" else p for p in parts[2:6])
+    if status is not None and status not in statuses_of(what):
+        return None
+    if (sector is not None and sector not in SECTORS) or (ward and get_ward(ward) is None):
+        return None
+    if fair is not None and not fair.isdigit():
+        return None
+    flt = ExportFilter(
+        what=what, status=status, sector=sector, ward=ward, fair=int(fair) if fair else None
+    )
+    return flt, parts[6]
+
+
+def _status_name(turn: Turn, what: What, status: str) -> str:
+    table = STATUS_NAMES if what is What.ENTERPRISES else BOOTH_STATUS
+    return term(table, status, turn._)
+
+
+async def choose_what(turn: Turn) -> list[Reply]:
+    """Asks what to export."""
+    _ = turn._
+    buttons = [
+        [
+            Button(
+                label=_("Registrations"),
+                payload=_payload(ExportFilter(what=What.ENTERPRISES), "show"),
+            )
+        ],
+        [
+            Button(
+                label=_("Booth applications"),
+                payload=_payload(ExportFilter(what=What.BOOTHS), "show"),
+            )
+        ],
+    ]
+    return [Reply(text=_("What would you like to export?"), buttons=buttons)]
+
+
+async def filters(turn: Turn, flt: ExportFilter, note: str | None = None) -> list[Reply]:
+    """The filters chosen, a button to change each, and the downloads."""
+    _ = turn._
+    every = _("all")
+    fair = await turn.services.fairs.get(flt.fair) if flt.fair else None
+    what = _("registrations") if flt.what is What.ENTERPRISES else _("booth applications")
+    lines = [note, ""] if note else []
+    lines += [
+        _("Export of {what}, with these filters:").format(what=what),
+        _("• status: {value}").format(
+            value=_status_name(turn, flt.what, flt.status) if flt.status else every
+        ),
+        _("• craft: {value}").format(value=sector_name(flt.sector, _) if flt.sector else every),
+        _("• ward or commune: {value}").format(
+            value=ward_label(flt.ward, _) if flt.ward else every
+        ),
+        _("• fair: {value}").format(value=fair.title(turn.lang.code) if fair else every),
+    ]
+    role = await role_of(turn)
+    if role is None or not role.allows(Role.MODERATOR):
+        lines.append(_("Phone numbers and tax codes are left out for your role."))
+    cleared = ExportFilter(what=flt.what)
+    buttons = [
+        [
+            Button(label=_("Status"), payload=_payload(flt, "st")),
+            Button(label=_("Craft"), payload=_payload(flt, "se")),
+        ],
+        [
+            Button(label=_("Ward or commune"), payload=_payload(flt, "wa")),
+            Button(label=_("Fair"), payload=_payload(flt, "fa")),
+        ],
+        [
+            Button(label=_("⬇ Excel (.xlsx)"), payload=_payload(flt, "xlsx")),
+            Button(label=_("⬇ CSV"), payload=_payload(flt, "csv")),
+        ],
+        [Button(label=_("Clear the filters"), payload=_payload(cleared, "show"))],
+    ]
+    return [Reply(text="\n".join(lines), buttons=buttons)]
+
+
+def _choices(turn: Turn, flt: ExportFilter, op: str) -> list[Reply]:
+    """The values of one filter as buttons, with All first."""
+    _ = turn._
+    if op == "st":
+        options = [(s, _status_name(turn, flt.what, s)) for s in statuses_of(flt.what)]
+        field, question = "status", _("Which status?")
+    else:
+        options = [(k, sector_name(k, _)) for k in SECTORS]
+        field, question = "sector", _("Which craft?")
+    every = flt.model_copy(update={field: None})
+    buttons = [[Button(label=_("All"), payload=_payload(every, "show"))]]
+    picks = [
+        Button(label=label, payload=_payload(flt.model_copy(update={field: key}), "show"))
+        for key, label in options
+    ]
+    buttons += [picks[i : i + 2] for i in range(0, len(picks), 2)]
+    return [Reply(text=question, buttons=buttons)]
+
+
+async def _fairs(turn: Turn, flt: ExportFilter) -> list[Reply]:
+    """The latest fairs as buttons."""
+    _ = turn._
+    fairs = sorted(await turn.services.fairs.all(), key=lambda f: f.starts_at, reverse=True)
+    buttons = [
+        [Button(label=_("All"), payload=_payload(flt.model_copy(update={"fair": None}), "show"))]
+    ]
+    for fair in fairs[:FAIRS_LISTED]:
+        label = f"{short_title(turn.lang, fair, 40)} ({turn.lang.date(fair.starts_at, 'MM/yyyy')})"
+        buttons.append(
+            [
+                Button(
+                    label=label, payload=_payload(flt.model_copy(update={"fair": fair.id}), "show")
+                )
+            ]
+        )
+    return [Reply(text=_("Which fair?"), buttons=buttons)]
+
+
+def _ask_ward(turn: Turn, flt: ExportFilter, note: str | None = None) -> list[Reply]:
+    _ = turn._
+    turn.conversation.start(FLOW, "ward", {"filter": flt.model_dump(mode="json")})
+    text = _("Type the name of the ward or commune, for example: Bát Tràng.")
+    back = [[Button(label=_("Back"), payload=_payload(flt, "show"))]]
+    return [Reply(text="\n".join(filter(None, [note, text])), buttons=back)]
+
+
+async def on_input(turn: Turn) -> list[Reply]:
+    """A ward name typed for the filter: the close matches as buttons."""
+    _ = turn._
+    flt = ExportFilter.model_validate(turn.conversation.data.get("filter", {"what": "enterprises"}))
+    found = match_ward(turn.incoming.text)
+    if not found:
+        return _ask_ward(turn, flt, _("I found no ward or commune of Hanoi by that name."))
+    turn.conversation.end()
+    buttons = [
+        [
+            Button(
+                label=ward_label(m.ward.code, _),
+                payload=_payload(flt.model_copy(update={"ward": m.ward.code}), "show"),
+            )
+        ]
+        for m in found
+    ]
+    buttons.append([Button(label=_("Back"), payload=_payload(flt, "show"))])
+    return [Reply(text=_("Which one?"), buttons=buttons)]
+
+
+async def download(turn: Turn, flt: ExportFilter, fmt: Format) -> list[Reply]:
+    """Makes the file, logs the export, and sends it."""
+    _ = turn._
+    svc = turn.services
+    role = await role_of(turn)
+    personal = role is not None and role.allows(Role.MODERATOR)
+    export = await make_export(svc, flt, turn.lang, fmt, personal=personal)
+    after = {**flt.model_dump(mode="json", exclude_none=True), "format": fmt}
+    after |= {"rows": export.rows, "personal": personal}
+    await svc.audit.record(
+        turn, f"export.{flt.what.value}", None, after, target=export.document.filename
+    )
+    text = turn.ngettext("{n} row.", "{n} rows.", export.rows).format(n=export.rows)
+    again = [[Button(label=_("Other filters"), payload=_payload(flt, "show"))]]
+    return [Reply(text=text, document=export.document, buttons=again)]
+
+
+async def on_button(turn: Turn) -> list[Reply]:
+    """`export:menu` or `export:W:STATUS:SECTOR:WARD:FAIR:OP`."""
+    parsed = _parse(turn.payload_parts)
+    if parsed is None:
+        return await choose_what(turn)
+    flt, op = parsed
+    if turn.conversation.flow == FLOW:
+        turn.conversation.end()
+    if op in ("st", "se"):
+        return _choices(turn, flt, op)
+    if op == "fa":
+        return await _fairs(turn, flt)
+    if op == "wa":
+        return _ask_ward(turn, flt)
+    if op in ("xlsx", "csv"):
+        return await download(turn, flt, "xlsx" if op == "xlsx" else "csv")
+    return await filters(turn, flt)
