@@ -13,20 +13,24 @@ from typing import Protocol
 import handlers
 from bot import fair_jobs
 from bot.audit import Audit
+from bot.broadcasts import Broadcaster
 from bot.config import Settings
 from bot.fair_import import load_samples_if_empty
 from bot.i18n import I18n
 from bot.outbox import Outbox
 from bot.router import Router, Services
+from bot.scheduler import EVERY, Scheduler
 from handlers import registration
 from storage.audit import AuditRepo
 from storage.booths import BoothRepo
+from storage.broadcasts import BroadcastRepo
 from storage.conversations import ConversationRepo
 from storage.db import Database
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
+from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
 from storage.roles import RoleRepo
 from storage.signing_keys import SigningKeyRepo
@@ -92,12 +96,16 @@ class App:
             roles=roles,
             audit=Audit(AuditRepo(self._db), roles),
             reports=ReportRepo(self._db),
+            broadcasts=BroadcastRepo(self._db, OutboxRepo(self._db)),
+            reminders=ReminderRepo(self._db),
         )
         self._router = Router(services)
         handlers.register_all(self._router)
         self.periodic.append((600, registration.periodic_job(self._router)))
         self.periodic += fair_jobs.periodic_jobs(self._router)
         self.outbox = Outbox(self._router)
+        self.periodic.append((3, Broadcaster(self._router, services.broadcasts).tick))
+        self.periodic.append((EVERY, Scheduler(self._router).tick))
         self._router.on_queued = self.outbox.wake
 
     async def close(self) -> None:

@@ -19,11 +19,13 @@ from bot.ratelimit import Limiter
 from bot.textnorm import fold
 from bot.types import Incoming, Kind, Reply, UserRef
 from storage.booths import BoothRepo
+from storage.broadcasts import BroadcastRepo
 from storage.conversations import Conversation, ConversationRepo
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
+from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
 from storage.roles import RoleRepo
 from storage.signing_keys import SigningKeyRepo
@@ -74,6 +76,8 @@ class Services:
     roles: RoleRepo  # staff roles; the owners are KETNOI_ADMINS
     audit: Audit  # admin actions: await audit.record(turn, action, before, after)
     reports: ReportRepo  # the staff's figures, searches and exports
+    broadcasts: BroadcastRepo  # announcements and their audiences
+    reminders: ReminderRepo  # reminder rules, sectors followed, feedback, opt-outs
     fairs: FairRepo
     booths: BoothRepo
     signing_keys: SigningKeyRepo  # the check-in key when KETNOI_CHECKIN_SECRET is not set

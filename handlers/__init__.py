@@ -7,10 +7,12 @@ from handlers import (
     booth_admin,
     booth_apply,
     booths,
+    broadcast,
     fairs,
     language,
     link,
     registration,
+    reminders,
     staff,
     start,
 )
@@ -29,3 +31,5 @@ def register_all(router: Router) -> None:
     booths.register(router)
     booth_admin.register(router)
     staff.register(router)
+    broadcast.register(router)
+    reminders.register(router)

@@ -213,3 +213,10 @@ class OutboxRepo:
         """The rows of a topic, oldest first."""
         rows = await self.db.fetchall("SELECT * FROM outbox WHERE topic = ? ORDER BY id", (topic,))
         return [_row(r) for r in rows]
+
+    async def statuses(self, broadcast_id: int) -> dict[int, str]:
+        """Each recipient's row status in a broadcast, by user id."""
+        rows = await self.db.fetchall(
+            "SELECT user_id, status FROM outbox WHERE broadcast_id = ?", (broadcast_id,)
+        )
+        return {r["user_id"]: r["status"] for r in rows}

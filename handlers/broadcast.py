@@ -1,0 +1,322 @@
+"""/thong_bao (/broadcast), admins only: compose an announcement, choose who gets it, preview
+with the exact number of recipients, confirm; its progress is then edited in place."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Final
+
+from bot.broadcasts import (
+    MAX_ANNOUNCEMENT,
+    announcement,
+    progress_text,
+    start_broadcast,
+    stop_button,
+)
+from bot.enterprise_terms import ROLE_NAMES, STATUS_NAMES, term, ward_label
+from bot.i18n import N_
+from bot.outbox import quiet_until
+from bot.places import get_ward, match_ward
+from bot.router import Router, Turn
+from bot.sectors import SECTORS, sector_name
+from bot.types import Button, Kind, Reply
+from handlers.guards import admin_only
+from handlers.menu import main_menu
+from storage.broadcasts import Progress, parse_audience
+from storage.db import utcnow
+
+__all__ = ["FLOW", "Step", "register"]
+
+FLOW: Final = "broadcast"
+_KINDS: Final = {
+    "all": N_("Everyone"),
+    "sector": N_("A sector"),
+    "role": N_("A role in the chain"),
+    "ward": N_("A ward or commune"),
+    "fair": N_("Applicants of a fair"),
+    "status": N_("A registration status"),
+}
+
+
+class Step(StrEnum):
+    """Where the composition of an announcement stands."""
+
+    TEXT = "text"
+    AUDIENCE = "audience"
+    WARD = "ward"
+    PREVIEW = "preview"
+
+
+async def ask_text(turn: Turn) -> list[Reply]:
+    """Starts an announcement: asks for its text."""
+    turn.conversation.start(FLOW, Step.TEXT, {})
+    return [_text_prompt(turn)]
+
+
+def _text_prompt(turn: Turn) -> Reply:
+    return Reply(
+        text=turn._(
+            "Type the announcement as it should reach people (at most {limit} characters)."
+            " It goes out under the Department's name. Type /{cancel} to give up."
+        ).format(
+            limit=turn.lang.number(MAX_ANNOUNCEMENT),
+            cancel="cancel" if turn.lang.code == "en" else "huy",
+        )
+    )
+
+
+async def got_text(turn: Turn) -> list[Reply]:
+    """Keeps the text, then asks for the audience (or shows the preview again)."""
+    text = turn.incoming.text.strip()
+    if turn.incoming.kind is not Kind.TEXT or not text:
+        return [_text_prompt(turn)]
+    if len(text) > MAX_ANNOUNCEMENT:
+        return [
+            Reply(
+                text=turn._(
+                    "That is {length} characters; an announcement can have at most {limit}."
+                    " Please shorten it and send it again."
+                ).format(
+                    length=turn.lang.number(len(text)), limit=turn.lang.number(MAX_ANNOUNCEMENT)
+                )
+            )
+        ]
+    turn.conversation.data["text"] = text
+    if turn.conversation.data.get("audience"):
+        return await preview(turn)
+    return ask_audience(turn)
+
+
+def ask_audience(turn: Turn) -> list[Reply]:
+    """Offers the kinds of audience."""
+    turn.conversation.goto(Step.AUDIENCE)
+    buttons = [
+        [Button(label=turn._(label), payload=f"bcast:aud:{k}")] for k, label in _KINDS.items()
+    ]
+    return [Reply(text=turn._("Who should get this announcement?"), buttons=buttons)]
+
+
+async def choose(turn: Turn, kind: str) -> list[Reply]:
+    """Lists the sectors, roles, fairs or statuses to choose from; asks for a ward's name."""
+    _ = turn._
+    if kind == "all":
+        return await set_audience(turn, "all")
+    if kind == "ward":
+        turn.conversation.goto(Step.WARD)
+        return [Reply(text=_("Type the name of the ward or commune (diacritics not needed)."))]
+    options: list[tuple[str, str]]
+    if kind == "sector":
+        options = [(sector_name(key, _), key) for key in SECTORS]
+    elif kind == "role":
+        options = [(term(ROLE_NAMES, key, _), key) for key in ROLE_NAMES]
+    elif kind == "status":
+        options = [(term(STATUS_NAMES, key, _), key) for key in STATUS_NAMES]
+    elif kind == "fair":
+        fairs, _total = await turn.services.fairs.upcoming(limit=10)
+        options = [(f.title(turn.lang.code), str(f.id)) for f in fairs]
+        if not options:
+            return [Reply(text=_("There is no upcoming fair."), buttons=_audience_again(turn))]
+    else:
+        return ask_audience(turn)
+    buttons = [[Button(label=label, payload=f"bcast:set:{kind}:{arg}")] for label, arg in options]
+    return [Reply(text=_("Choose:"), buttons=buttons)]
+
+
+async def got_ward(turn: Turn) -> list[Reply]:
+    """Matches the typed ward and offers the closest ones."""
+    matches = match_ward(turn.incoming.text)
+    if not matches:
+        return [
+            Reply(
+                text=turn._("I found no ward or commune of Hanoi by that name. Please try again.")
+            )
+        ]
+    buttons = [
+        [Button(label=ward_label(m.ward.code, turn._), payload=f"bcast:set:ward:{m.ward.code}")]
+        for m in matches
+    ]
+    return [Reply(text=turn._("Which one?"), buttons=buttons)]
+
+
+async def set_audience(turn: Turn, audience: str) -> list[Reply]:
+    """Keeps the audience and shows the preview."""
+    kind, _sep, arg = audience.partition(":")
+    if kind == "fair":
+        fair = await turn.services.fairs.get(int(arg)) if arg.isdigit() else None
+        if fair is None:
+            return ask_audience(turn)
+        audience = f"fair:{fair.key}"
+    elif not _known(kind, arg):
+        return ask_audience(turn)
+    turn.conversation.data["audience"] = audience
+    return await preview(turn)
+
+
+async def preview(turn: Turn) -> list[Reply]:
+    """The announcement as recipients will see it, and exactly how many will get it."""
+    _ = turn._
+    data = turn.conversation.data
+    turn.conversation.goto(Step.PREVIEW)
+    recipients = await turn.services.broadcasts.recipients(data["audience"])
+    n = len(recipients)
+    blocked = sum(r.blocked for r in recipients)
+    lines = [
+        _("Audience: {audience}").format(audience=await audience_label(turn, data["audience"])),
+        turn.ngettext("It will go to {n} person.", "It will go to {n} people.", n).format(
+            n=turn.lang.number(n)
+        ),
+    ]
+    if blocked:
+        lines.append(
+            turn.ngettext(
+                "{n} of them has blocked the bot and will not receive it.",
+                "{n} of them have blocked the bot and will not receive it.",
+                blocked,
+            ).format(n=turn.lang.number(blocked))
+        )
+    quiet_end = _quiet_end(turn)
+    if quiet_end is not None:
+        lines.append(
+            _("It is quiet hours now: sending starts at {time}.").format(
+                time=turn.lang.time(quiet_end)
+            )
+        )
+    buttons = _audience_again(turn)
+    buttons.insert(1, [Button(label=_("Edit the text"), payload="bcast:text")])
+    if n:
+        send = turn.ngettext("Send to {n} person", "Send to {n} people", n)
+        buttons.insert(0, [Button(label=send.format(n=turn.lang.number(n)), payload="bcast:send")])
+    else:
+        lines.append(_("No one is in this audience. Choose another one."))
+    shown = announcement(turn.lang, data["text"])
+    return [*shown, Reply(text="\n".join(lines), buttons=buttons)]
+
+
+def _known(kind: str, arg: str) -> bool:
+    if kind == "all":
+        return True
+    if kind == "ward":
+        return get_ward(arg) is not None
+    known = {"sector": SECTORS, "role": ROLE_NAMES, "status": STATUS_NAMES}.get(kind, {})
+    return arg in known
+
+
+def _audience_again(turn: Turn) -> list[list[Button]]:
+    return [
+        [Button(label=turn._("Change the audience"), payload="bcast:audience")],
+        [Button(label=turn._("Cancel"), payload="bcast:cancel")],
+    ]
+
+
+async def audience_label(turn: Turn, audience: str) -> str:
+    """An audience in words: 'sector: Ceramics', 'applicants of the fair: …'."""
+    _ = turn._
+    kind, arg = parse_audience(audience)
+    if kind == "all":
+        return _("everyone")
+    if kind == "sector":
+        return _("sector: {name}").format(name=sector_name(arg, _))
+    if kind == "role":
+        return _("role: {name}").format(name=term(ROLE_NAMES, arg, _))
+    if kind == "ward":
+        return _("ward or commune: {name}").format(name=ward_label(arg, _))
+    if kind == "status":
+        return _("registrations {status}").format(status=term(STATUS_NAMES, arg, _))
+    fair = await turn.services.fairs.by_key(arg)
+    title = fair.title(turn.lang.code) if fair else arg
+    return _("applicants of the fair: {title}").format(title=title)
+
+
+async def send(turn: Turn) -> list[Reply]:
+    """Queues the announcement for every recipient and shows the progress message."""
+    data = turn.conversation.data
+    svc = turn.services
+    broadcast = await start_broadcast(
+        svc.broadcasts, svc.i18n, data["audience"], data["text"], turn.user.id
+    )
+    turn.conversation.end()
+    after = {"audience": data["audience"], "text": data["text"], "total": broadcast.total}
+    await svc.audit.record(turn, "broadcast.send", None, after, target=f"broadcast:{broadcast.id}")
+    text = progress_text(
+        turn.lang, broadcast.id, Progress(total=broadcast.total), None, _quiet_end(turn)
+    )
+    return [
+        Reply(
+            text=text,
+            buttons=stop_button(turn.lang, broadcast.id),
+            edit_key=f"broadcast:{broadcast.id}",
+        )
+    ]
+
+
+async def stop(turn: Turn, broadcast_id: int) -> list[Reply]:
+    """Withdraws the messages of a broadcast that have not gone yet."""
+    withdrawn = await turn.services.broadcasts.stop(broadcast_id)
+    await turn.services.audit.record(
+        turn, "broadcast.stop", None, {"withdrawn": withdrawn}, target=f"broadcast:{broadcast_id}"
+    )
+    return [
+        Reply(
+            text=turn.ngettext(
+                "Stopped: {n} message was withdrawn. The report follows.",
+                "Stopped: {n} messages were withdrawn. The report follows.",
+                withdrawn,
+            ).format(n=turn.lang.number(withdrawn))
+        )
+    ]
+
+
+async def on_input(turn: Turn) -> list[Reply]:
+    """Text typed during the composition: the announcement or a ward's name."""
+    step = turn.conversation.step
+    if step == Step.TEXT:
+        return await got_text(turn)
+    if step == Step.WARD:
+        return await got_ward(turn)
+    if step == Step.PREVIEW:
+        return await preview(turn)
+    return ask_audience(turn)
+
+
+async def on_button(turn: Turn) -> list[Reply]:
+    """`bcast:aud:KIND`, `bcast:set:KIND:ARG`, `bcast:send|text|audience|cancel`,
+    `bcast:stop:ID`."""
+    parts = turn.payload_parts
+    action = parts[1] if len(parts) > 1 else ""
+    if action == "stop" and len(parts) == 3 and parts[2].isdigit():
+        return await stop(turn, int(parts[2]))
+    conv = turn.conversation
+    if conv.flow != FLOW or "text" not in conv.data:
+        return [main_menu(turn.lang, turn._("That announcement is no longer being prepared."))]
+    if action == "cancel":
+        conv.end()
+        return [main_menu(turn.lang, turn._("The announcement was not sent."))]
+    if action == "text":
+        conv.goto(Step.TEXT)
+        return [_text_prompt(turn)]
+    if action == "audience":
+        return ask_audience(turn)
+    if action == "aud" and len(parts) == 3:
+        return await choose(turn, parts[2])
+    if action == "set" and len(parts) == 4:
+        return await set_audience(turn, f"{parts[2]}:{parts[3]}")
+    if action == "send" and conv.step == Step.PREVIEW and conv.data.get("audience"):
+        return await send(turn)
+    return ask_audience(turn)
+
+
+def _quiet_end(turn: Turn) -> datetime | None:
+    settings = turn.services.settings
+    return quiet_until(settings.quiet_hours, settings.tz, utcnow())
+
+
+def register(router: Router) -> None:
+    """Wires /thong_bao and its buttons (`bcast:`), for admins only."""
+    router.command(
+        ("thong_bao", "broadcast"),
+        admin_only(ask_text),
+        description=None,  # not in the public command list
+    )
+    router.button("bcast", admin_only(on_button))
+    router.flow(FLOW, admin_only(on_input))

@@ -1,0 +1,113 @@
+"""/nhac_lich and /dung: what a person follows and whether reminders reach them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import time_machine
+
+from bot.app import App
+from bot.scheduler import Scheduler
+from storage.fairs import FairFields
+from tests.bot.test_scheduler import local
+from tests.chat import Chat
+
+
+async def kim_lan(app: App) -> int:
+    fields = FairFields(
+        key="gom-su-kim-lan-2026",
+        title_vi="Kết nối ngành gốm sứ 2026",
+        title_en="Ceramics network fair 2026",
+        sectors=["ceramics"],
+        starts_at=local(2026, 12, 10, 8),
+        ends_at=local(2026, 12, 14, 21),
+        venue_name="Bảo tàng Gốm sứ Kim Lan",
+        venue_address="xã Bát Tràng, Hà Nội",
+        venue_latitude=20.977,
+        venue_longitude=105.915,
+        booths=80,
+        apply_by=date(2026, 12, 1),
+    )
+    async with app.db.transaction():
+        fair, _ = await app.router.services.fairs.upsert(fields)
+    return fair.id
+
+
+def producer(app: App) -> Chat:
+    return Chat(app.router, channel="telegram", external_id="501", language="en")
+
+
+async def reminded(app: App) -> int:
+    with time_machine.travel(local(2026, 12, 3, 9, 0), tick=False):
+        return await Scheduler(app.router).run()
+
+
+async def test_the_menu_entry_opens_reminders_and_a_sector_can_be_followed(app: App) -> None:
+    await kim_lan(app)
+    chat = producer(app)
+    await chat.say("/language")
+    await chat.press("lang:en")
+    await chat.press("menu:reminders")
+    assert "Reminders: on" in chat.text
+    assert "You follow nothing yet" in chat.text
+    await chat.press("Follow a sector")
+    await chat.press("Ceramics")
+    assert "You now follow Ceramics." in chat.text
+    assert any(b.label == "✓ Ceramics" for b in chat.options)
+    await chat.press("remind:show")
+    assert "Sectors you follow: Ceramics" in chat.text
+    assert await reminded(app) == 1
+
+
+async def test_following_a_fair_and_unfollowing_it(app: App) -> None:
+    fair_id = await kim_lan(app)
+    chat = producer(app)
+    await chat.say("/nhac_lich")
+    await chat.press("remind:fairs")
+    await chat.press(f"remind:fair:{fair_id}")
+    assert await app.router.services.fairs.follows(fair_id, 1)
+    await chat.press(f"remind:fair:{fair_id}")
+    assert not await app.router.services.fairs.follows(fair_id, 1)
+    assert await reminded(app) == 0
+
+
+async def test_reminders_off_then_on(app: App) -> None:
+    fair_id = await kim_lan(app)
+    chat = producer(app)
+    await chat.say("/nhac_lich")
+    await chat.press("remind:fairs")
+    await chat.press(f"remind:fair:{fair_id}")
+    await chat.press("remind:show")
+    await chat.press("remind:off")
+    assert (await app.router.services.users.get(1)).reminders_on is False  # type: ignore[union-attr]
+    assert await reminded(app) == 0
+    await chat.press("remind:on")
+    assert await reminded(app) == 1
+
+
+async def test_stop_stops_everything(app: App) -> None:
+    fair_id = await kim_lan(app)
+    chat = producer(app)
+    await chat.say("/reminders")
+    await chat.press("remind:sectors")
+    await chat.press("remind:sector:ceramics")
+    await chat.press("remind:show")
+    await chat.press("remind:fairs")
+    await chat.press(f"remind:fair:{fair_id}")
+    await chat.say("/dung")
+    user = await app.router.services.users.get(1)
+    assert user is not None and not user.reminders_on and not user.broadcasts_on
+    assert await app.router.services.reminders.sectors(1) == []
+    assert await reminded(app) == 0
+    assert await app.router.services.broadcasts.recipients("all") == []
+
+
+async def test_following_turns_reminders_back_on(app: App) -> None:
+    await kim_lan(app)
+    chat = producer(app)
+    await chat.say("/stop")
+    await chat.say("/reminders")
+    await chat.press("remind:sectors")
+    await chat.press("remind:sector:ceramics")
+    assert (await app.router.services.users.get(1)).reminders_on  # type: ignore[union-attr]
+    assert await reminded(app) == 1
