@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 
-from bot import broadcast_cli, export_cli, fairs_cli
+from bot import broadcast_cli, export_cli, fairs_cli, faq_cli
 from bot.app import App
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import CatalogError
@@ -89,6 +89,7 @@ def parser() -> argparse.ArgumentParser:
     backup.set_defaults(func=cmd_db_backup)
     fairs_cli.add_parsers(sub, _with_router)
     export_cli.add_parsers(sub, _with_router)
+    faq_cli.add_parsers(sub)
     broadcast_cli.add_parser(sub, _with_router)
     return p
 

@@ -28,8 +28,10 @@ from storage.conversations import ConversationRepo
 from storage.db import Database
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
+from storage.faq import FaqRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
+from storage.questions import QuestionRepo
 from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
 from storage.roles import RoleRepo
@@ -93,12 +95,15 @@ class App:
             fairs=FairRepo(self._db),
             booths=BoothRepo(self._db),
             signing_keys=SigningKeyRepo(self._db),
+            faq=FaqRepo(self._db),
+            questions=QuestionRepo(self._db),
             roles=roles,
             audit=Audit(AuditRepo(self._db), roles),
             reports=ReportRepo(self._db),
             broadcasts=BroadcastRepo(self._db, OutboxRepo(self._db)),
             reminders=ReminderRepo(self._db),
         )
+        await services.faq.seed()  # data/faq.yaml, the first time
         self._router = Router(services)
         handlers.register_all(self._router)
         self.periodic.append((600, registration.periodic_job(self._router)))

@@ -23,8 +23,10 @@ from storage.broadcasts import BroadcastRepo
 from storage.conversations import Conversation, ConversationRepo
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
+from storage.faq import FaqRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
+from storage.questions import QuestionRepo
 from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
 from storage.roles import RoleRepo
@@ -81,6 +83,8 @@ class Services:
     fairs: FairRepo
     booths: BoothRepo
     signing_keys: SigningKeyRepo  # the check-in key when KETNOI_CHECKIN_SECRET is not set
+    faq: FaqRepo
+    questions: QuestionRepo  # the log of free-text questions
 
 
 @dataclass(frozen=True)

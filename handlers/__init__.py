@@ -9,8 +9,10 @@ from handlers import (
     booths,
     broadcast,
     fairs,
+    faq,
     language,
     link,
+    questions,
     registration,
     reminders,
     staff,
@@ -23,6 +25,8 @@ __all__ = ["register_all"]
 def register_all(router: Router) -> None:
     """Registers every handler module. start comes first: it installs the fallbacks."""
     start.register(router)
+    questions.register(router)  # after start: replaces its free-text fallback
+    faq.register(router)
     language.register(router)
     link.register(router)
     registration.register(router)

@@ -1,0 +1,164 @@
+"""Free text outside any flow: understood and answered with data, or three guesses offered, or
+logged as unanswered for staff (`ketnoi questions unanswered`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from bot.i18n import N_
+from bot.router import Router, Turn, user_hash
+from bot.types import Button, Reply
+from bot.understand import Entities, Matcher, Understanding
+from handlers import fair_answers
+from handlers.faq import faq_answer
+from handlers.menu import main_menu
+from storage.db import utcnow
+from storage.faq import FaqEntry
+
+__all__ = ["INTENT_LABELS", "matcher_for", "register"]
+
+# How an intent is offered when the bot is unsure (FAQ entries show their first question).
+INTENT_LABELS = {
+    "fairs": N_("Upcoming fairs"),
+    "fair_when": N_("When is the fair?"),
+    "fair_where": N_("Where is the fair?"),
+    "fair_booths": N_("Are there booths left?"),
+    "register": N_("Register into the network"),
+    "my_registration": N_("My registration"),
+    "my_booths": N_("My booths"),
+    "reminders_on": N_("Turn reminders on"),
+    "reminders_off": N_("Turn reminders off"),
+    "language": N_("Language"),
+    "help": N_("How to use the bot"),
+    "greeting": N_("Say hello"),
+    "thanks": N_("Say thank you"),
+}
+
+# Intents another module answers: the command that answers them.
+_COMMANDS = {
+    "register": "dang_ky",
+    "my_registration": "ho_so",
+    "my_booths": "gian_hang",
+    "reminders_on": "nhac_lich",
+    "reminders_off": "nhac_lich",
+    "language": "ngon_ngu",
+    "help": "huong_dan",
+}
+
+
+_DEADLINE_KEY = "apply-deadline"  # the FAQ entry on booth deadlines
+
+
+@lru_cache(maxsize=4)
+def matcher_for(entries: tuple[FaqEntry, ...]) -> Matcher:
+    """The matcher for this FAQ (built again only when the FAQ changes)."""
+    return Matcher({e.key: {"vi": e.questions.vi, "en": e.questions.en} for e in entries})
+
+
+async def _read(turn: Turn, text: str) -> tuple[Understanding, dict[str, FaqEntry]]:
+    entries = await turn.services.faq.all()
+    today = turn.lang.local(utcnow()).date()
+    return matcher_for(tuple(entries)).understand(text, today), {e.key: e for e in entries}
+
+
+def _speak_as_written(turn: Turn, reading: Understanding) -> None:
+    """Someone who never chose a language gets the answer in the language they wrote in."""
+    code = reading.language
+    if turn.user.locale is None and code in turn.services.i18n.codes and code != turn.lang.code:
+        turn.lang = turn.services.i18n.get(code)
+
+
+async def _answer(
+    turn: Turn, intent: str, entities: Entities, faq: dict[str, FaqEntry]
+) -> list[Reply]:
+    """The answer to `intent`, with the data the entities point to."""
+    _ = turn._
+    if intent in fair_answers.FAIR_INTENTS:
+        return await fair_answers.answer(turn, intent, entities)
+    if intent in _COMMANDS:
+        return await turn.run_command(_COMMANDS[intent])
+    if intent == "greeting":
+        name = turn.user.display_name or _("there")
+        text = _(
+            "Hello {name}! Ask me about fairs, booths or registering, in your own words"
+            " (for example: when is the ceramics fair?), or choose below."
+        ).format(name=name)
+        return [main_menu(turn.lang, text)]
+    if intent == "thanks":
+        return [Reply(text=_("You are welcome! Ask me anything else, or type /menu."))]
+    entry = faq.get(intent)
+    if entry is None:
+        return [main_menu(turn.lang)]
+    if intent == _DEADLINE_KEY:  # the general answer, then the dates of the fairs asked about
+        return [faq_answer(turn, entry, await fair_answers.deadlines(turn, entities))]
+    return [faq_answer(turn, entry)]
+
+
+def _label(turn: Turn, intent: str, faq: dict[str, FaqEntry]) -> str:
+    if intent in faq:
+        return faq[intent].title(turn.lang.code)
+    return turn._(INTENT_LABELS.get(intent, intent))
+
+
+async def on_text(turn: Turn) -> list[Reply]:
+    """Answers a question typed in free text."""
+    _ = turn._
+    text = turn.incoming.text
+    reading, faq = await _read(turn, text)
+    _speak_as_written(turn, reading)
+    _ = turn._
+    best = reading.candidates[0].intent if reading.candidates else None
+    answered = reading.intent
+    qid = await turn.services.questions.log(
+        text,
+        reading.folded,
+        intent=answered,
+        guess=best,
+        score=reading.score,
+        user_hash=user_hash(turn.user.ref),
+    )
+    if answered is not None:
+        return await _answer(turn, answered, reading.entities, faq)
+    if reading.status == "unsure":
+        buttons = [
+            [Button(label=_label(turn, c.intent, faq), payload=f"ask:{qid}:{c.intent}")]
+            for c in reading.candidates
+        ]
+        buttons.append([Button(label=_("None of these"), payload=f"ask:{qid}:none")])
+        return [Reply(text=_("I am not sure I understood. Did you mean:"), buttons=buttons)]
+    return [
+        main_menu(
+            turn.lang,
+            _(
+                "Sorry, I did not understand that. I have noted your question for the"
+                " Department's staff. Try other words, or choose below:"
+            ),
+        )
+    ]
+
+
+async def on_pick(turn: Turn) -> list[Reply]:
+    """One of the options offered for an unclear question: `ask:QUESTION_ID:INTENT`."""
+    _ = turn._
+    parts = turn.payload_parts
+    question = None
+    if len(parts) == 3 and parts[1].isdigit():
+        question = await turn.services.questions.get(int(parts[1]))
+    if question is None or question.user_hash != user_hash(turn.user.ref):
+        return [main_menu(turn.lang, _("That option is no longer available. Here is the menu:"))]
+    intent = parts[2]
+    reading, faq = await _read(turn, question.text)
+    if intent == "none" or not (intent in faq or intent in INTENT_LABELS):
+        text = _(
+            "Thank you. I have noted your question for the Department's staff. You can try"
+            " other words, or choose below:"
+        )
+        return [main_menu(turn.lang, text)]
+    await turn.services.questions.answered(question.id, intent)
+    return await _answer(turn, intent, reading.entities, faq)
+
+
+def register(router: Router) -> None:
+    """Takes over free text (after handlers.start, whose fallback it replaces)."""
+    router.text(on_text)
+    router.button("ask", on_pick)
