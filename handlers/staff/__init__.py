@@ -1,5 +1,5 @@
-"""The Department's staff tools: /admin, roles, the audit log, registrations to review, exports
-and figures. Every entry sits behind a role guard; the check runs on every update."""
+"""The Department's staff tools: /admin, roles, the audit log, registrations to review, fairs,
+exports and figures. Every entry sits behind a role guard; the check runs on every update."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from handlers.guards import require
 from handlers.staff import (
     audit_log,
     exports,
+    fair_admin,
+    fair_card,
+    fair_flow,
     menu,
     review_bulk,
     roles,
@@ -34,6 +37,10 @@ def register(router: Router) -> None:
     router.command(("duyet_dang_ky", "review"), moderator(review_bulk.on_button))
     router.button("review", moderator(review_bulk.on_button))
     router.flow(REVIEW_FLOW, moderator(review_bulk.on_input))
+    router.command(("quan_ly_hoi_cho", "manage_fairs"), admin(fair_card.fair_list))
+    router.button("fairadm", admin(fair_admin.on_button))
+    router.button("fairflow", admin(fair_flow.on_button))
+    router.flow(fair_flow.FLOW, admin(fair_flow.on_input))
     router.command(("nhat_ky", "audit"), admin(audit_log.show_latest))
     router.button("auditlog", admin(audit_log.on_button))
     router.command(("quan_tri", "roles"), owner(roles.staff_list))

@@ -1,0 +1,84 @@
+"""The `fairadm:` buttons: the fair list, a fair's card, new, edit, change dates, cancel."""
+
+from __future__ import annotations
+
+from bot.fair_import import import_fairs
+from bot.router import Turn
+from bot.types import Button, Reply
+from handlers.staff import fair_flow
+from handlers.staff.fair_card import fair_card, fair_list
+from storage.booths import LIVE
+from storage.fairs import Fair, FairFields, FairStatus
+
+__all__ = ["cancel_fair", "on_button"]
+
+
+async def _audience(turn: Turn, fair: Fair) -> int:
+    """How many accounts hear of a change: live applicants and followers."""
+    svc = turn.services
+    accounts = {a.account_id for a in await svc.booths.for_fair(fair.id, LIVE)}
+    return len(accounts | set(await svc.fairs.followers(fair.id)))
+
+
+async def confirm_cancel(turn: Turn, fair: Fair) -> list[Reply]:
+    """Asks before calling a fair off."""
+    _ = turn._
+    n = await _audience(turn, fair)
+    text = turn.ngettext(
+        "Cancel “{title}”? {n} applicant or follower will be told that it no longer takes"
+        " place, and booth applications for it no longer stand.",
+        "Cancel “{title}”? {n} applicants and followers will be told that it no longer takes"
+        " place, and booth applications for it no longer stand.",
+        n,
+    ).format(title=fair.title(turn.lang.code), n=n)
+    buttons = [
+        [Button(label=_("Yes, cancel the fair"), payload=f"fairadm:{fair.id}:cancelok")],
+        [Button(label=_("No, keep it"), payload=f"fairadm:{fair.id}:card")],
+    ]
+    return [Reply(text=text, buttons=buttons)]
+
+
+async def cancel_fair(turn: Turn, fair: Fair) -> list[Reply]:
+    """Cancels the fair through the import (which tells everyone), withdraws its reminders,
+    and logs it."""
+    _ = turn._
+    svc = turn.services
+    if fair.cancelled:
+        return await fair_card(turn, fair)
+    fields = FairFields.model_validate(
+        {**fair.model_dump(include=set(FairFields.model_fields)), "status": FairStatus.CANCELLED}
+    )
+    report = await import_fairs(turn.router, [fields])
+    after = await svc.fairs.get(fair.id)
+    assert after is not None
+    await fair_flow.reschedule_reminders(turn)
+    await svc.audit.record(turn, "fair.cancel", fair, after, target=f"fair:{fair.id}")
+    intro = turn.ngettext(
+        "Cancelled. {n} person is being told.",
+        "Cancelled. {n} people are being told.",
+        report.messages,
+    ).format(n=report.messages)
+    return await fair_card(turn, after, intro)
+
+
+async def on_button(turn: Turn) -> list[Reply]:
+    """`fairadm:list`, `fairadm:new`, `fairadm:ID:card|edit|dates|cancel|cancelok`."""
+    parts = turn.payload_parts
+    if parts[1:] == ["new"]:
+        return await fair_flow.start_new(turn)
+    fair = await turn.services.fairs.get(int(parts[1])) if parts[1].isdigit() else None
+    if fair is None or len(parts) != 3:
+        return await fair_list(turn)
+    if turn.conversation.flow == fair_flow.FLOW:
+        turn.conversation.end()
+    action = parts[2]
+    open_ = not fair.cancelled
+    if action == "edit" and open_:
+        return await fair_flow.start_edit(turn, fair)
+    if action == "dates" and open_:
+        return await fair_flow.start_dates(turn, fair)
+    if action == "cancel" and open_:
+        return await confirm_cancel(turn, fair)
+    if action == "cancelok":
+        return await cancel_fair(turn, fair)
+    return await fair_card(turn, fair)

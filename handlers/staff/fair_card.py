@@ -1,0 +1,77 @@
+"""The fairs as staff see them: the list to manage, and one fair with what can be done."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from bot.fair_view import fair_summary, short_title
+from bot.router import Turn
+from bot.types import Button, Reply
+from storage.booths import BoothStatus
+from storage.db import utcnow
+from storage.fairs import Fair
+
+__all__ = ["fair_card", "fair_list"]
+
+LISTED: Final = 12
+
+
+async def fair_list(turn: Turn, intro: str | None = None) -> list[Reply]:
+    """The fairs not yet over, with New fair and a word on importing files."""
+    _ = turn._
+    upcoming, total = await turn.services.fairs.upcoming(0, LISTED)
+    lines = [intro, ""] if intro else []
+    lines.append(
+        _("Fairs not yet over ({n}):").format(n=total) if upcoming else _("No fair is coming up.")
+    )
+    buttons = [[Button(label=_("➕ New fair"), payload="fairadm:new")]]
+    for fair in upcoming:
+        when = turn.lang.date(fair.starts_at, "dd/MM/yyyy")
+        mark = "🚫 " if fair.cancelled else ""
+        label = f"{mark}{short_title(turn.lang, fair, 40)} · {when}"
+        buttons.append([Button(label=label, payload=f"fairadm:{fair.id}:card")])
+    lines.append(
+        _(
+            "Many fairs at once: the server staff import a .yaml or .csv file with"
+            " `ketnoi fairs import FILE` (the format is in the README)."
+        )
+    )
+    return [Reply(text="\n".join(lines), buttons=buttons)]
+
+
+async def fair_card(turn: Turn, fair: Fair, intro: str | None = None) -> list[Reply]:
+    """One fair with its booth figures, and Edit, Change dates, Cancel."""
+    _ = turn._
+    svc = turn.services
+    taken = (await svc.booths.taken([fair.id]))[fair.id]
+    counts = {
+        s: (await svc.booths.counts(s)).get(fair.id, 0)
+        for s in (BoothStatus.APPROVED, BoothStatus.ALLOCATED, BoothStatus.WAITLISTED)
+    }
+    lines = [intro, ""] if intro else []
+    lines += [
+        fair_summary(turn.lang, fair, taken),
+        _("Key: {key}").format(key=fair.key),
+        _(
+            "Applications: {approved} approved, {waiting} to approve, {waitlisted} on the"
+            " waiting list"
+        ).format(
+            approved=counts[BoothStatus.APPROVED],
+            waiting=counts[BoothStatus.ALLOCATED],
+            waitlisted=counts[BoothStatus.WAITLISTED],
+        ),
+    ]
+    buttons: list[list[Button]] = []
+    if not fair.cancelled and fair.ends_at > utcnow():
+        buttons += [
+            [
+                Button(label=_("✏️ Edit"), payload=f"fairadm:{fair.id}:edit"),
+                Button(label=_("📅 Change the dates"), payload=f"fairadm:{fair.id}:dates"),
+            ],
+            [Button(label=_("🚫 Cancel the fair"), payload=f"fairadm:{fair.id}:cancel")],
+        ]
+        if counts[BoothStatus.ALLOCATED]:
+            label = _("Booth applications to approve")
+            buttons.append([Button(label=label, payload=f"boothadm:fair:{fair.id}")])
+    buttons.append([Button(label=_("All fairs"), payload="fairadm:list")])
+    return [Reply(text="\n".join(lines), buttons=buttons)]
