@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     listen: str = "0.0.0.0:8080"
     telegram_rate: float = 30.0
     zalo_rate: float = 10.0
+    # Zalo publishes no per-chat limit; Telegram's one message a second is the careful guess.
+    zalo_chat_rate: float = 1.0
     checkin_secret: SecretStr | None = None
 
     @field_validator("admins", mode="before")
@@ -128,7 +130,7 @@ class Settings(BaseSettings):
             raise ValueError(f"expected one of {', '.join(LOCALES)}")
         return value
 
-    @field_validator("telegram_rate", "zalo_rate")
+    @field_validator("telegram_rate", "zalo_rate", "zalo_chat_rate")
     @classmethod
     def _check_rate(cls, value: float) -> float:
         if value <= 0:

@@ -102,7 +102,7 @@ class ZaloChannel:
         self._chats = _ChatLocks()
         self._recent: OrderedDict[str, None] = OrderedDict()  # message ids, oldest first
         router.senders[self.name] = self.send
-        self.limiter = Limiter(settings.zalo_rate)
+        self.limiter = Limiter(settings.zalo_rate, chat_rate=settings.zalo_chat_rate)
         router.limiters[self.name] = self.limiter
 
     async def start(self) -> None:
@@ -239,12 +239,13 @@ class ZaloChannel:
     async def send(self, user: UserRef, replies: list[Reply], lane: Lane = Lane.BULK) -> None:
         """Send replies outside a turn (the outbox); their options become the ones a typed
         number picks, as no button can carry a payload here."""
-        await self._deliver(user, replies, lane)
         menu = next((r for r in reversed(replies) if r.buttons), None)
         found = await self.router.services.users.find(user) if menu is not None else None
         if menu is not None and found is not None:
+            # Before sending: an answer typed the moment the message shows must find its menu.
             options = [(b.label, b.payload) for b in menu.options]
             await self.router.services.conversations.set_last_menu(found.id, options)
+        await self._deliver(user, replies, lane)
 
     async def _deliver(self, user: UserRef, replies: list[Reply], lane: Lane) -> None:
         """Render and send replies to one chat; platform errors become SendError kinds."""

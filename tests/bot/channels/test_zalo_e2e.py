@@ -26,6 +26,8 @@ def zalo_only(fake: FakeZalo, tmp_path: Path, token: str = TOKEN, **extra: str) 
         "KETNOI_ZALO_TOKEN": token,
         "KETNOI_ZALO_API_URL": fake.url,
         "KETNOI_DB_PATH": str(tmp_path / "ketnoi.db"),
+        # a test types faster than a person; one message a second would make it wait
+        "KETNOI_ZALO_CHAT_RATE": "50",
         **extra,
     }
     return BotProcess(env, cwd=tmp_path)
