@@ -216,6 +216,12 @@ class Router:
         'too_long', 'not_built', 'error'."""
         self._fallbacks[what] = handler
 
+    async def answer_text(self, turn: Turn) -> list[Reply]:
+        """Answer the turn's text as free text outside any flow (a flow that gives up on it)."""
+        if self._text is None:
+            return await self._fallbacks["unsupported"](turn)
+        return await self._text(turn)
+
     async def not_built(self, turn: Turn) -> list[Reply]:
         """Say honestly that a feature is not there yet."""
         return await self._fallbacks["not_built"](turn)

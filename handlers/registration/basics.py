@@ -47,6 +47,7 @@ ADDRESS_MAX = 200
 PRODUCTS_MAX = 500
 _SPACES = re.compile(r"\s+")
 _YES = frozenset({"dong y", "co", "ok", "yes", "agree", "i agree", "y", "u", "uh"})
+_NO = frozenset({"khong", "ko", "k", "no", "khong dong y", "thoi", "no thanks", "huy"})
 _NO_OCOP = frozenset({"khong", "khong co", "chua", "chua co", "no", "none", "0"})
 
 
@@ -92,10 +93,15 @@ async def got_consent(turn: Turn) -> Outcome:
     if value == "yes" or (not value and fold(typed(turn)) in _YES):
         turn.conversation.data["consent_at"] = utcnow().isoformat()
         return Next(Step.NAME)
-    if value == "no":
+    if value == "no" or (not value and fold(typed(turn)) in _NO):
         turn.conversation.end()
         text = turn._("All right, nothing was saved. You can register later from the menu.")
         return [main_menu(turn.lang, text)]
+    if not value and typed(turn):
+        # Typed something else before agreeing (a question, most often): nothing is saved
+        # yet, so leave the registration and answer it rather than asking again and again.
+        turn.conversation.end()
+        return await turn.router.answer_text(turn)
     note = turn._("Please choose “I agree” to continue, or “No, thanks”.")
     return await ask_consent(turn, note)
 

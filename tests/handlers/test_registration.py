@@ -306,3 +306,19 @@ async def test_registration_is_spoken_in_vietnamese_by_default(app: App, chat: C
     assert "Bạn có đồng ý" in chat.text
     await chat.press("reg:consent:yes")
     assert "Tên cơ sở" in chat.text
+
+
+async def test_a_question_typed_before_consent_is_answered_not_looped(app: App, chat: Chat) -> None:
+    await chat.say("/dang_ky")
+    consent = chat.text
+    await chat.say("hoi cho gom su khi nao")
+    assert chat.text != consent and "Bạn vui lòng chọn" not in chat.text
+    user = await app.router.services.users.find(chat.user)
+    assert user is not None
+    assert (await app.router.services.conversations.get(user.id)).flow is None
+
+
+async def test_typing_no_at_consent_leaves_without_saving(app: App, chat: Chat) -> None:
+    await chat.say("/dang_ky")
+    await chat.say("không")
+    assert chat.text.startswith("Vâng, chưa có thông tin nào được lưu.")
