@@ -23,6 +23,7 @@ EVERY = 60.0  # seconds between looks
 # a "7 days before" arriving two days before would mislead.
 GRACE = timedelta(hours=6)
 _FAIR_KINDS = ("before_start", "apply_by", "feedback")
+_PAST = timedelta(days=3)
 
 
 def _anchor(kind: str, fair: Fair, tz: ZoneInfo) -> tuple[datetime, str]:
@@ -67,6 +68,8 @@ class Scheduler:
         rules = await self.svc.reminders.rules()
         queued = 0
         for fair in await self.svc.fairs.all():
+            if fair.ends_at < now - _PAST:
+                continue  # long over: no rule falls due, nothing waits for it
             for kind in _FAIR_KINDS:
                 queued += await self._fair_rules(fair, kind, rules, now, tz)
         for rule in (r for r in rules if r.kind == "offer_expiring"):

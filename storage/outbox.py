@@ -178,8 +178,9 @@ class OutboxRepo:
         """Withdraw the rows not sent yet whose topic starts with `prefix`, except `keep`."""
         upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         return await self._changes(
+            # +status: look rows up by topic (few), not among every pending row (a broadcast's)
             "UPDATE outbox SET status = 'cancelled' WHERE topic >= ? AND topic < ?"
-            " AND topic IS NOT ? AND status = 'pending'",
+            " AND topic IS NOT ? AND +status = 'pending'",
             (prefix, upper, keep),
         )
 
