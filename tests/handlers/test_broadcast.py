@@ -11,6 +11,7 @@ import pytest
 from bot.app import App
 from bot.broadcasts import Broadcaster
 from bot.config import Settings
+from bot.ratelimit import Limiter
 from bot.types import Incoming, Kind, Reply, UserRef
 from storage.enterprises import EnterpriseFields
 from storage.fairs import FairFields
@@ -109,6 +110,8 @@ async def test_compose_preview_and_send_to_everyone(app: App, admin: Chat) -> No
     vietnamese = [r.text for uid, r in recorder.sent if uid.startswith("1")]
     assert all("send /stop" in t for t in english)
     assert all("/dung" in t and "Hội chợ gốm sứ" in t for t in vietnamese)
+    entries, _total = await app.router.services.audit.repo.page()
+    assert [(e.action, e.target) for e in entries] == [("broadcast.send", "broadcast:1")]
 
 
 async def test_preview_counts_a_sector_exactly(app: App, admin: Chat) -> None:
@@ -198,6 +201,9 @@ async def test_progress_is_edited_in_place_then_reported(
     tmp_path: Path, fake: FakeTelegram
 ) -> None:
     async with running_bot(tmp_path, fake, quiet_hours="off") as tg:
+        # the admin's chat gets an edit per round: its 1 message/s would only slow the test
+        fast = Limiter(1000, chat_rate=1000, chat_burst=1000)
+        tg.channel.limiter = tg.app.router.limiters["telegram"] = fast
         await people(tg.app, 30)
         fake.block(101)
         fake.block(102)
