@@ -143,3 +143,55 @@ def test_a_full_registration_on_zalo_approved_by_an_admin_on_zalo(
     assert reference in news
     assert "Gốm Minh Hải" in profile
     assert status == 0 and "Traceback" not in bot.logs()
+
+
+FAIRS = """\
+fairs:
+  - key: gom-su-kim-lan-2027
+    title: {vi: "Hội chợ gốm sứ Kim Lan 2027", en: "Kim Lan ceramics fair 2027"}
+    sectors: [ceramics]
+    starts_at: 2027-03-10 08:00
+    ends_at: 2027-03-14 21:00
+    venue: {name: "Bảo tàng Gốm sứ Kim Lan", address: "xã Bát Tràng, Hà Nội",
+            latitude: 20.977, longitude: 105.915}
+    booths: 80
+    apply_by: 2027-03-01
+    description: {vi: "Kết nối các cơ sở gốm sứ Bát Tràng.", en: "Bat Trang ceramics."}
+"""
+
+
+def test_a_booth_application_on_zalo(tmp_path: Path, fake: FakeZalo) -> None:
+    calendar = tmp_path / "fairs.yaml"
+    calendar.write_text(FAIRS, encoding="utf-8")
+    with BotProcess(
+        {"KETNOI_DB_PATH": str(tmp_path / "ketnoi.db")},
+        cwd=tmp_path,
+        args=("fairs", "import", str(calendar)),
+    ) as imported:
+        assert imported.proc is not None
+        assert imported.proc.wait(timeout=30) == 0, imported.logs()
+    lan = User(fake)
+    with zalo_only(fake, tmp_path) as bot:
+        fake.wait_for_call("getUpdates", timeout=30)
+        register_on_zalo(lan)
+        fairs = lan.say("/hoi_cho", expect="Hội chợ sắp tới")
+        card = lan.say("1", expect="Kết nối các cơ sở gốm sứ Bát Tràng.")
+        ics = lan.say("2", expect="Zalo không nhận được tệp lịch")  # "Thêm vào lịch"
+        lan.say("/hoi_cho", expect="Hội chợ sắp tới")
+        lan.say("1", expect="Đăng ký gian hàng")
+        lan.say("1", expect="Bạn cần bao nhiêu gian hàng")
+        lan.say("2", expect="Bạn sẽ trưng bày sản phẩm gì?")
+        lan.say("Bát đĩa men lam", expect="cần điện hoặc nước")
+        check = lan.say("2", expect="kiểm tra lại đơn đăng ký")
+        held = lan.say("1", expect="gian hàng đã được giữ cho bạn")
+        mine = lan.say("/gian_hang", expect="Hội chợ gốm sứ Kim Lan 2027")
+        status = bot.stop()
+
+    assert "Gian hàng: còn trống 80/80" in fairs
+    assert "https://www.google.com/maps/search/?api=1&query=20.977,105.915" in card.splitlines()
+    assert "🗓 Hội chợ gốm sứ Kim Lan 2027" in ics
+    assert "08:00, Thứ Tư, 10 tháng 3, 2027 → 21:00, Chủ Nhật, 14 tháng 3, 2027" in ics
+    assert "2 gian" in check.splitlines() and "Sản phẩm: Bát đĩa men lam" in check
+    assert "1. Rút đơn" in held.splitlines()
+    assert "2 gian" in mine
+    assert status == 0 and "Traceback" not in bot.logs()
