@@ -13,6 +13,7 @@ from icalendar import Calendar, Event
 from bot.app import App
 from bot.channels.zalo import ZaloChannel
 from bot.config import ConfigError, Settings
+from bot.ratelimit import Lane
 from bot.router import Turn
 from bot.types import Blocked, Button, Document, Reply, RetryLater, SendError, UserRef, Venue
 from tests.conftest import make_settings
@@ -31,7 +32,8 @@ def fake() -> Iterator[FakeZalo]:
 
 @pytest.fixture
 def settings(tmp_path: Path, fake: FakeZalo) -> Settings:
-    return make_settings(tmp_path, zalo_token=TOKEN, zalo_api_url=fake.url)
+    # a test types faster than a person: no one-message-a-second wait per chat
+    return make_settings(tmp_path, zalo_token=TOKEN, zalo_api_url=fake.url, zalo_chat_rate=50)
 
 
 @pytest.fixture
@@ -160,7 +162,8 @@ async def test_send_errors_map_to_what_the_outbox_does(
     assert type(caught.value) is error
     if retry_after is not None:
         assert isinstance(caught.value, RetryLater) and caught.value.retry_after == 30
-    await channel.send(USER, [Reply(text="lần nữa")])
+        assert channel.limiter.paused_for > 25  # the outbox's bulk lane waits it out
+    await channel.send(USER, [Reply(text="lần nữa")], Lane.INTERACTIVE)  # a person typing
     assert fake.texts(CHAT)[-1] == "lần nữa"
 
 
