@@ -73,18 +73,18 @@ class Services:
     users: UserRepo
     conversations: ConversationRepo
     outbox: OutboxRepo
-    enterprises: EnterpriseRepo
     links: LinkRepo  # /lien_ket codes; which identity of an account to write to
+    fairs: FairRepo
+    booths: BoothRepo
+    signing_keys: SigningKeyRepo  # the check-in key when KETNOI_CHECKIN_SECRET is not set
+    enterprises: EnterpriseRepo
+    faq: FaqRepo
+    questions: QuestionRepo  # the log of free-text questions
     roles: RoleRepo  # staff roles; the owners are KETNOI_ADMINS
     audit: Audit  # admin actions: await audit.record(turn, action, before, after)
     reports: ReportRepo  # the staff's figures, searches and exports
     broadcasts: BroadcastRepo  # announcements and their audiences
     reminders: ReminderRepo  # reminder rules, sectors followed, feedback, opt-outs
-    fairs: FairRepo
-    booths: BoothRepo
-    signing_keys: SigningKeyRepo  # the check-in key when KETNOI_CHECKIN_SECRET is not set
-    faq: FaqRepo
-    questions: QuestionRepo  # the log of free-text questions
 
 
 @dataclass(frozen=True)
@@ -253,6 +253,7 @@ class Router:
                 turn = Turn(incoming, user, conv, lang, svc, self, is_new_user=created)
                 route, handler = self._resolve(turn)
                 replies = await handler(turn)
+                # a turn without options clears the menu: a number typed next is an answer
                 menu = next((r for r in reversed(replies) if r.buttons), None)
                 conv.last_menu = [(b.label, b.payload) for b in menu.options] if menu else []
                 svc.conversations.save_at_commit(conv)
@@ -365,7 +366,7 @@ def _menu_choice(text: str, menu: list[tuple[str, str]]) -> str | None:
     if not menu:
         return None
     stripped = text.strip().rstrip(".)")
-    if stripped.isdigit():
+    if stripped.isascii() and stripped.isdigit():
         n = int(stripped)
         return menu[n - 1][1] if 1 <= n <= len(menu) else None
     folded = fold(text)

@@ -43,7 +43,7 @@ async def my_booths(turn: Turn) -> list[Reply]:
         lines.append(
             f"{number}. {fair.title(turn.lang.code)} — {booths} · {_(STATUS_NAMES[app.status])}"
         )
-        label = f"{number}. {short_title(turn.lang, fair, 40)}"
+        label = short_title(turn.lang, fair, 40)  # channels without buttons number it
         buttons.append([Button(label=label, payload=f"booth:{app.id}:show")])
     buttons.append(fairs_up)
     return [Reply(text="\n".join(lines), buttons=buttons)]

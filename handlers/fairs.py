@@ -145,6 +145,11 @@ async def calendar_file(turn: Turn, fair: Fair) -> list[Reply]:
             document=Document(
                 filename=f"{fair.key}.ics", content=content, mime_type="text/calendar"
             ),
+            # options again, so that a number typed next (Zalo, console) still means something
+            buttons=[
+                [Button(label=turn._("The fair"), payload=f"fair:{fair.key}:card")],
+                [Button(label=turn._("Upcoming fairs"), payload="fairs:up:0")],
+            ],
         )
     ]
 

@@ -128,6 +128,8 @@ async def test_the_calendar_file(app: App, chat: Chat) -> None:
     assert (event["GEO"].latitude, event["GEO"].longitude) == (20.9665, 105.9205)
     assert "Bát Tràng, Kim Lan, Giang Cao" in str(event["DESCRIPTION"])
     assert calendar.subcomponents[0].name == "VTIMEZONE"
+    await chat.say("1")  # typed on a channel without buttons: back to the fair's card
+    assert chat.last.venue is not None and "gian hàng" in chat.text.lower()
 
 
 async def test_deep_links_known_unknown_and_past(app: App, chat: Chat) -> None:
