@@ -61,6 +61,15 @@ async def cancel(turn: Turn) -> list[Reply]:
     return [main_menu(turn.lang, _("Cancelled. Nothing more will be asked."))]
 
 
+async def my_id(turn: Turn) -> list[Reply]:
+    """Shows the user's address on this app, the form KETNOI_ADMINS takes."""
+    text = turn._(
+        "Your address on this app is {address}. Staff give it to the Department's"
+        " administrator to be added to KETNOI_ADMINS or given a role."
+    ).format(address=str(turn.user.ref))
+    return [Reply(text=text)]
+
+
 async def menu_choice(turn: Turn) -> list[Reply]:
     """A main-menu button: runs the command it stands for."""
     entry = turn.payload_parts[1] if len(turn.payload_parts) > 1 else ""
@@ -131,6 +140,7 @@ def register(router: Router) -> None:
     router.command(("menu",), menu, description=N_("Show the main menu"))
     router.command(("huong_dan", "help"), help_, description=N_("How to use the bot"))
     router.command(("huy", "cancel"), cancel, description=N_("Stop what you are doing"))
+    router.command(("ma_cua_toi", "my_id"), my_id)
     router.button("menu", menu_choice)
     router.text(free_text)
     router.fallback("not_built", not_built)

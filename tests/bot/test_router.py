@@ -215,3 +215,8 @@ async def _enter_flow(app: App, chat: Chat) -> int:
         conv.start("demo", "ask", {"kept": True})
         await svc.conversations.save(conv)
     return user.id
+
+
+async def test_my_id_shows_the_address_staff_need(chat: Chat) -> None:
+    await chat.say("/ma_cua_toi")
+    assert "console:u1" in chat.text
