@@ -195,7 +195,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], run: Op
         )
 
     p = sub.add_parser(
-        "broadcast", help="queue an announcement for the running bot to send, and watch it"
+        "broadcast",
+        help="queue an announcement for the running bot to send, and watch it",
+        # A photo or document is re-sent by its Telegram file_id, which only a message sent
+        # to the bot gives; /thong_bao on Telegram takes one, the shell does not.
+        description="Queue a text announcement for the running bot to send, and watch it."
+        " Text only: to send a photo or a document with it, compose it with /thong_bao"
+        " (/broadcast) in Telegram.",
     )
     p.add_argument("--audience", required=True, help=AUDIENCE_HELP)
     p.add_argument("--text-file", required=True, help="UTF-8 text of the announcement")

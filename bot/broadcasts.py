@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.i18n import I18n, Lang
 from bot.outbox import quiet_until
 from bot.router import Router
-from bot.types import Button, Reply
+from bot.types import Attachment, Button, Reply
 from storage.broadcasts import Broadcast, BroadcastRepo, Progress
 from storage.db import utcnow
 
@@ -18,6 +18,7 @@ __all__ = [
     "MAX_ANNOUNCEMENT",
     "Broadcaster",
     "announcement",
+    "attachment_note",
     "final_report",
     "progress_text",
     "start_broadcast",
@@ -32,21 +33,52 @@ _SAMPLES = 20  # progress samples kept per broadcast for the time estimate
 EDITABLE = frozenset({"telegram"})
 
 
-def announcement(lang: Lang, text: str) -> list[Reply]:
+def announcement(lang: Lang, text: str, attachment: Attachment | None = None) -> list[Reply]:
     """The announcement as one recipient sees it, framed in their language."""
     _ = lang.gettext
     header = _("Announcement from the Hanoi Department of Industry and Trade")
     stop = "stop" if lang.code == "en" else "dung"
     footer = _("To stop receiving announcements, send /{command}.").format(command=stop)
-    return [Reply(text=f"📢 {header}\n\n{text}\n\n{footer}")]
+    note = attachment_note(lang, attachment) if attachment is not None else None
+    return [
+        Reply(
+            text=f"📢 {header}\n\n{text}\n\n{footer}",
+            attachment=attachment,
+            attachment_note=note,
+        )
+    ]
+
+
+def attachment_note(lang: Lang, attachment: Attachment) -> str:
+    """What recipients on another platform than the attachment's read in its place."""
+    platform = attachment.channel.capitalize()
+    if attachment.kind == "photo":
+        return lang.gettext(
+            "(This announcement comes with a photo, which can only be seen on {platform}.)"
+        ).format(platform=platform)
+    if not attachment.file_name:
+        return lang.gettext(
+            "(This announcement comes with a file, which can only be opened on {platform}.)"
+        ).format(platform=platform)
+    return lang.gettext(
+        "(This announcement comes with the file {name}, which can only be opened on {platform}.)"
+    ).format(name=attachment.file_name, platform=platform)
 
 
 async def start_broadcast(
-    repo: BroadcastRepo, i18n: I18n, audience: str, text: str, created_by: int | None
+    repo: BroadcastRepo,
+    i18n: I18n,
+    audience: str,
+    text: str,
+    created_by: int | None,
+    attachment: Attachment | None = None,
 ) -> Broadcast:
     """Record the broadcast and queue its messages. Call inside a transaction."""
     return await repo.create(
-        audience, text, created_by, lambda locale: announcement(i18n.get(locale), text)
+        audience,
+        text,
+        created_by,
+        lambda locale: announcement(i18n.get(locale), text, attachment),
     )
 
 

@@ -171,6 +171,7 @@ class Router:
         self.command_list: list[CommandInfo] = []
         self.buttons: dict[str, Handler] = {}
         self.flows: dict[str, Handler] = {}
+        self.file_flows: set[str] = set()  # flows that take photos and documents
         self.senders: dict[str, Sender] = {}
         self.limiters: dict[str, Limiter] = {}  # each channel's sending budget
         self.deep_links: dict[str, Handler] = {}
@@ -203,9 +204,12 @@ class Router:
         """Handle `/start PREFIX_rest` (Telegram deep links like `?start=fair_KEY`)."""
         self.deep_links[prefix] = handler
 
-    def flow(self, name: str, handler: Handler) -> None:
-        """Handle text, contacts and locations while a user is in flow `name`."""
+    def flow(self, name: str, handler: Handler, *, files: bool = False) -> None:
+        """Handle text, contacts and locations while a user is in flow `name`; with `files`,
+        photos and documents too (elsewhere they get the 'unsupported' answer)."""
         self.flows[name] = handler
+        if files:
+            self.file_flows.add(name)
 
     def text(self, handler: Handler) -> None:
         """Handle free text outside any flow."""
@@ -221,6 +225,10 @@ class Router:
         if self._text is None:
             return await self._fallbacks["unsupported"](turn)
         return await self._text(turn)
+
+    async def unsupported(self, turn: Turn) -> list[Reply]:
+        """Ask for text instead of what was sent (a file at a step that does not take one)."""
+        return await self._fallbacks["unsupported"](turn)
 
     async def not_built(self, turn: Turn) -> list[Reply]:
         """Say honestly that a feature is not there yet."""
@@ -308,7 +316,9 @@ class Router:
             if prefix in self.buttons:
                 return f"button:{prefix}", self.buttons[prefix]
             return "bad_button", self._fallbacks["bad_button"]
-        if inc.kind is Kind.UNSUPPORTED:
+        if inc.kind is Kind.UNSUPPORTED or (
+            inc.kind is Kind.FILE and conv.flow not in self.file_flows
+        ):
             return "unsupported", self._fallbacks["unsupported"]
         if conv.flow and conv.flow in self.flows:
             return f"flow:{conv.flow}:{conv.step}", self.flows[conv.flow]

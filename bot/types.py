@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "Attachment",
     "Blocked",
     "Button",
     "ChatMoved",
@@ -41,7 +43,20 @@ class Kind(StrEnum):
     BUTTON = "button"
     CONTACT = "contact"
     LOCATION = "location"
+    FILE = "file"  # a photo or document; its caption is the text (only some flows take them)
     UNSUPPORTED = "unsupported"  # stickers, photos, voice… anything we cannot read
+
+
+class Attachment(BaseModel):
+    """A photo or document a user sent, kept by the platform's id so it can be sent again
+    without downloading it (only on the channel it came from)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: str
+    kind: Literal["photo", "document"]
+    file_id: str  # Telegram's file_id: valid for the bot that received it
+    file_name: str | None = None
 
 
 class Incoming(BaseModel):
@@ -56,6 +71,7 @@ class Incoming(BaseModel):
     longitude: float | None = None
     display_name: str | None = None
     language_hint: str | None = None
+    attachment: Attachment | None = None  # with Kind.FILE; the caption is `text`
 
     @property
     def command(self) -> str | None:
@@ -114,6 +130,16 @@ class Reply(BaseModel):
     request_contact: str | None = None  # label of the "share my phone" keyboard button
     remove_keyboard: bool = False
     edit_key: str | None = None  # replies with the same key replace the earlier message
+    attachment: Attachment | None = None  # sent again by id on its own channel
+    # Said instead of the attachment on the other channels, in the recipient's language
+    # (channels do not translate); required with an attachment, so none is dropped silently.
+    attachment_note: str | None = None
+
+    @model_validator(mode="after")
+    def _note_with_attachment(self) -> Self:
+        if self.attachment is not None and not self.attachment_note:
+            raise ValueError("a reply with an attachment needs an attachment_note")
+        return self
 
     @property
     def options(self) -> list[Button]:

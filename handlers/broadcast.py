@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 from bot.broadcasts import (
     MAX_ANNOUNCEMENT,
@@ -20,7 +20,7 @@ from bot.outbox import quiet_until
 from bot.places import get_ward, match_ward
 from bot.router import Router, Turn
 from bot.sectors import SECTORS, sector_name
-from bot.types import Button, Kind, Reply
+from bot.types import Attachment, Button, Kind, Reply
 from handlers.guards import admin_only
 from handlers.menu import main_menu
 from storage.broadcasts import Progress, parse_audience
@@ -58,6 +58,7 @@ def _text_prompt(turn: Turn) -> Reply:
     return Reply(
         text=turn._(
             "Type the announcement as it should reach people (at most {limit} characters)."
+            " On Telegram you can also send a photo or a document with the text as its caption."
             " It goes out under the Department's name. Type /{cancel} to give up."
         ).format(
             limit=turn.lang.number(MAX_ANNOUNCEMENT),
@@ -67,9 +68,18 @@ def _text_prompt(turn: Turn) -> Reply:
 
 
 async def got_text(turn: Turn) -> list[Reply]:
-    """Keeps the text, then asks for the audience (or shows the preview again)."""
-    text = turn.incoming.text.strip()
-    if turn.incoming.kind is not Kind.TEXT or not text:
+    """Keeps the text (and a photo or document sent with it as the caption), then asks for the
+    audience (or shows the preview again)."""
+    incoming = turn.incoming
+    text = incoming.text.strip()
+    data = turn.conversation.data
+    if incoming.kind is Kind.FILE and incoming.attachment is not None:
+        data["attachment"] = incoming.attachment.model_dump()
+        if not text and "text" not in data:
+            return [_file_kept(turn, incoming.attachment)]
+        if not text:  # a new file for the text already written
+            return await preview(turn) if data.get("audience") else ask_audience(turn)
+    elif incoming.kind is not Kind.TEXT or not text:
         return [_text_prompt(turn)]
     if len(text) > MAX_ANNOUNCEMENT:
         return [
@@ -86,6 +96,20 @@ async def got_text(turn: Turn) -> list[Reply]:
     if turn.conversation.data.get("audience"):
         return await preview(turn)
     return ask_audience(turn)
+
+
+def _file_kept(turn: Turn, attachment: Attachment) -> Reply:
+    if attachment.kind == "photo":
+        said = turn._("The photo will go with the announcement. Now type its text.")
+    else:
+        said = turn._("The document will go with the announcement. Now type its text.")
+    return Reply(text=said)
+
+
+def _attachment(data: dict[str, Any]) -> Attachment | None:
+    """The photo or document kept with the announcement being composed, if any."""
+    kept = data.get("attachment")
+    return Attachment.model_validate(kept) if kept else None
 
 
 def ask_audience(turn: Turn) -> list[Reply]:
@@ -184,12 +208,16 @@ async def preview(turn: Turn) -> list[Reply]:
         )
     buttons = _audience_again(turn)
     buttons.insert(1, [Button(label=_("Edit the text"), payload="bcast:text")])
+    attachment = _attachment(data)
+    if attachment is not None:
+        drop = _("Remove the photo") if attachment.kind == "photo" else _("Remove the document")
+        buttons.insert(2, [Button(label=drop, payload="bcast:detach")])
     if n:
         send = turn.ngettext("Send to {n} person", "Send to {n} people", n)
         buttons.insert(0, [Button(label=send.format(n=turn.lang.number(n)), payload="bcast:send")])
     else:
         lines.append(_("No one is in this audience. Choose another one."))
-    shown = announcement(turn.lang, data["text"])
+    shown = announcement(turn.lang, data["text"], attachment)
     return [*shown, Reply(text="\n".join(lines), buttons=buttons)]
 
 
@@ -232,11 +260,14 @@ async def send(turn: Turn) -> list[Reply]:
     """Queues the announcement for every recipient and shows the progress message."""
     data = turn.conversation.data
     svc = turn.services
+    attachment = _attachment(data)
     broadcast = await start_broadcast(
-        svc.broadcasts, svc.i18n, data["audience"], data["text"], turn.user.id
+        svc.broadcasts, svc.i18n, data["audience"], data["text"], turn.user.id, attachment
     )
     turn.conversation.end()
     after = {"audience": data["audience"], "text": data["text"], "total": broadcast.total}
+    if attachment is not None:
+        after["attachment"] = attachment.model_dump()
     await svc.audit.record(turn, "broadcast.send", None, after, target=f"broadcast:{broadcast.id}")
     text = progress_text(
         turn.lang, broadcast.id, Progress(total=broadcast.total), None, _quiet_end(turn)
@@ -268,10 +299,13 @@ async def stop(turn: Turn, broadcast_id: int) -> list[Reply]:
 
 
 async def on_input(turn: Turn) -> list[Reply]:
-    """Text typed during the composition: the announcement or a ward's name."""
+    """Text typed during the composition: the announcement or a ward's name; a photo or
+    document only with the announcement."""
     step = turn.conversation.step
     if step == Step.TEXT:
         return await got_text(turn)
+    if turn.incoming.kind is Kind.FILE:
+        return await turn.router.unsupported(turn)
     if step == Step.WARD:
         return await got_ward(turn)
     if step == Step.PREVIEW:
@@ -280,7 +314,7 @@ async def on_input(turn: Turn) -> list[Reply]:
 
 
 async def on_button(turn: Turn) -> list[Reply]:
-    """`bcast:aud:KIND`, `bcast:set:KIND:ARG`, `bcast:send|text|audience|cancel`,
+    """`bcast:aud:KIND`, `bcast:set:KIND:ARG`, `bcast:send|text|detach|audience|cancel`,
     `bcast:stop:ID`."""
     parts = turn.payload_parts
     action = parts[1] if len(parts) > 1 else ""
@@ -297,6 +331,9 @@ async def on_button(turn: Turn) -> list[Reply]:
         return [_text_prompt(turn)]
     if action == "audience":
         return ask_audience(turn)
+    if action == "detach" and conv.step == Step.PREVIEW and conv.data.get("audience"):
+        conv.data.pop("attachment", None)
+        return await preview(turn)
     if action == "aud" and len(parts) == 3:
         return await choose(turn, parts[2])
     if action == "set" and len(parts) == 4:
@@ -319,4 +356,4 @@ def register(router: Router) -> None:
         description=None,  # not in the public command list
     )
     router.button("bcast", admin_only(on_button))
-    router.flow(FLOW, admin_only(on_input))
+    router.flow(FLOW, admin_only(on_input), files=True)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot.channels.text import attachment_as_text
 from bot.router import Router
 from bot.types import Incoming, Kind, Reply, UserRef
 
@@ -18,6 +19,7 @@ CONSOLE_USER = UserRef(channel="console", external_id="local")
 
 def render(reply: Reply, *, files_dir: Path | None = None) -> str:
     """A reply as plain text: the message, then its options numbered from 1."""
+    reply = attachment_as_text(reply, "console")
     lines = [reply.text] if reply.text else []
     if reply.venue:
         v = reply.venue

@@ -27,12 +27,13 @@ from telegram.error import (
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.channels.text import split_text
+from bot.channels.text import attachment_as_text, split_text
 from bot.channels.webhook import WebhookServer
 from bot.config import ConfigError, Settings
 from bot.ratelimit import Lane, Limiter
 from bot.router import Router, user_hash
 from bot.types import (
+    Attachment,
     Blocked,
     ChatMoved,
     Incoming,
@@ -85,7 +86,23 @@ def to_incoming(update: Update) -> Incoming | None:
     if message.text is not None:
         kind = Kind.COMMAND if message.text.startswith("/") else Kind.TEXT
         return Incoming(kind=kind, text=message.text, **base)
+    attachment = _attachment(message)
+    if attachment is not None:
+        return Incoming(kind=Kind.FILE, text=message.caption or "", attachment=attachment, **base)
     return Incoming(kind=Kind.UNSUPPORTED, **base)
+
+
+def _attachment(message: Message) -> Attachment | None:
+    """A photo (its largest size) or a document, by the file_id that sends it again."""
+    if message.photo:
+        largest = max(message.photo, key=lambda size: size.width * size.height)
+        return Attachment(channel="telegram", kind="photo", file_id=largest.file_id)
+    if message.document is not None:
+        doc = message.document
+        return Attachment(
+            channel="telegram", kind="document", file_id=doc.file_id, file_name=doc.file_name
+        )
+    return None
 
 
 def _markup(
@@ -251,6 +268,7 @@ class TelegramChannel:
                 raise SendError(str(exc)) from exc
 
     async def _send_one(self, chat_id: int, user: UserRef, reply: Reply, lane: Lane) -> None:
+        reply = attachment_as_text(reply, self.name)
         markup = _markup(reply)
         bot = self.app.bot
         if reply.edit_key and (str(user), reply.edit_key) in self._edits:
@@ -271,7 +289,18 @@ class TelegramChannel:
                 lane,
                 lambda: bot.send_venue(chat_id, v.latitude, v.longitude, v.title, v.address),
             )
-        if reply.document is not None:
+        if reply.attachment is not None:
+            sent_file = reply.attachment
+            caption = reply.text if len(reply.text) <= MAX_CAPTION else None
+            send_file = bot.send_photo if sent_file.kind == "photo" else bot.send_document
+            await self._retry(
+                chat_id,
+                lane,
+                lambda: send_file(chat_id, sent_file.file_id, caption=caption, reply_markup=markup),
+            )
+            if caption is not None or not reply.text:
+                return
+        elif reply.document is not None:
             doc = reply.document
             caption = reply.text if len(reply.text) <= MAX_CAPTION else None
             await self._retry(

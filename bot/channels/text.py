@@ -1,8 +1,20 @@
-"""Plain-text helpers shared by the channels: cutting long messages at line boundaries."""
+"""Plain-text helpers shared by the channels: cutting long messages at line boundaries, and
+saying in words what an attachment from another platform was."""
 
 from __future__ import annotations
 
-__all__ = ["split_text"]
+from bot.types import Reply
+
+__all__ = ["attachment_as_text", "split_text"]
+
+
+def attachment_as_text(reply: Reply, channel: str) -> Reply:
+    """The reply with an attachment this channel cannot send (one kept by another platform's
+    id) replaced by its note, after the text."""
+    if reply.attachment is None or reply.attachment.channel == channel:
+        return reply
+    text = "\n\n".join(t for t in (reply.text, reply.attachment_note or "") if t.strip())
+    return reply.model_copy(update={"text": text, "attachment": None, "attachment_note": None})
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -41,6 +41,10 @@ def to_incoming(update: ZaloUpdate) -> Incoming | None:
     if update.event_name == TEXT_EVENT and message.text is not None:
         kind = Kind.COMMAND if message.text.startswith("/") else Kind.TEXT
         return Incoming(kind=kind, text=message.text, **base)
+    # Images stay unsupported, so no flow takes them as a Kind.FILE: Zalo's
+    # message.image.received carries only a CDN link to the picture and no file id that the
+    # Bot API's sendPhoto could take again, and the docs do not say how long the link lives
+    # (a broadcast may take hours). Other files come as message.unsupported.received.
     return Incoming(kind=Kind.UNSUPPORTED, **base)  # images, stickers, voice…
 
 

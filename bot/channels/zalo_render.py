@@ -8,7 +8,7 @@ from typing import Any
 
 from icalendar import Calendar
 
-from bot.channels.text import split_text
+from bot.channels.text import attachment_as_text, split_text
 from bot.i18n import Lang
 from bot.types import Document, Reply
 
@@ -27,6 +27,7 @@ def needs_lang(reply: Reply) -> bool:
 
 def render(chat_id: str, reply: Reply, lang: Lang | None) -> list[Call]:
     """The Bot API calls that show `reply`: (method, params) in order."""
+    reply = attachment_as_text(reply, "zalo")  # no Zalo attachment is ever kept to resend
     lines = [reply.text] if reply.text.strip() else []
     if reply.venue is not None:
         v = reply.venue

@@ -339,6 +339,22 @@ class FakeTelegram:
             message["caption"] = caption
         return self._push({"message": message})
 
+    def send_document_from_user(
+        self, chat_id: int, *, file_name: str = "ke-hoach.pdf", caption: str | None = None
+    ) -> int:
+        """A user sends a document, optionally captioned; its file_id is "user-doc-1"."""
+        document = {
+            "file_id": "user-doc-1",
+            "file_unique_id": "ud1",
+            "file_name": file_name,
+            "mime_type": "application/pdf",
+            "file_size": 2048,
+        }
+        message = self._user_message(chat_id, "Lan", "vi", None) | {"document": document}
+        if caption is not None:
+            message["caption"] = caption
+        return self._push({"message": message})
+
     def my_chat_member(self, chat_id: int, status: str) -> int:
         """The bot's membership changes: "kicked" when a user blocks it, "member" when back."""
         if status not in _MEMBER_STATUSES:
