@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final, Literal, TypeAlias
 
 import phonenumbers
@@ -133,6 +134,7 @@ def parse_phone(text: str) -> PhoneResult:
     return PhoneError(_length_error(number, nsn))
 
 
+@lru_cache(maxsize=4096)  # phonenumbers takes tens of microseconds; shown on every summary
 def format_phone(e164: str) -> str:
     """Formats an E.164 number for display: national for Vietnam, international otherwise.
 

@@ -191,7 +191,12 @@ def provinces() -> tuple[Province, ...]:
 
 def get_ward(code: str) -> Ward | None:
     """The ward with this GSO code, if any."""
-    return next((w for w in _places().wards if w.code == code), None)
+    return _wards_by_code().get(code)
+
+
+@cache
+def _wards_by_code() -> dict[str, Ward]:
+    return {w.code: w for w in _places().wards}
 
 
 def _segments(text: str, prefixes: _Phrases, suffixes: _Phrases) -> list[_Variants]:

@@ -268,7 +268,8 @@ class Router:
                 for build in turn.staff_notices:  # roles as they are at the commit
                     turn.notifications += [(t, build) for t in await svc.roles.reviewers()]
                 for target, build in turn.notifications:
-                    await self.enqueue(target, build, f"notice:{uuid.uuid4().hex}", lane="notice")
+                    key = f"notice:{uuid.uuid4().hex}"
+                    await self.enqueue(target, build, key, lane="notice", at_commit=True)
         except Exception:
             log.exception("update failed: %s %s", incoming.user.channel, user_hash(incoming.user))
             lang = turn.lang if turn else svc.i18n.get(None)
@@ -334,9 +335,11 @@ class Router:
         *,
         lane: str = "bulk",
         not_before: datetime | None = None,
+        at_commit: bool = False,
     ) -> bool:
         """Queue a message for a user (by id or address) in their language; False if the
-        dedupe key was already used. A user who never wrote gets a row of their own."""
+        dedupe key was already used. A user who never wrote gets a row of their own.
+        `at_commit`: inside a transaction, with a new key, the row is written by its COMMIT."""
         svc = self.services
         # By id: whichever app of their account they used last (/lien_ket); by address: that chat.
         user = await (
@@ -346,6 +349,11 @@ class Router:
             log.warning("no user %s to send to", target)
             return False
         replies = build(self.services.i18n.get(user.locale))
+        if at_commit:
+            self.services.outbox.enqueue_at_commit(
+                user.id, replies, dedupe_key, lane=lane, not_before=not_before
+            )
+            return True
         return await self.services.outbox.enqueue(
             user.id, replies, dedupe_key, lane=lane, not_before=not_before
         )

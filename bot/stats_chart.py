@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from matplotlib import rc_context
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.ticker import MaxNLocator
+
+# matplotlib is imported when a chart is first drawn, not with the bot: it adds about 40 MB
+# to every process, and most never draw a chart.
 
 __all__ = ["Panel", "chart_png"]
 
@@ -51,7 +53,7 @@ def _bars(ax: Axes, panel: Panel) -> None:
     bars = ax.barh(ys, panel.values, height=0.6, color=_BLUE)
     ax.bar_label(bars, padding=3)
     ax.set_xlim(0, max(panel.values) * 1.2 + 1)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(_integer_ticks())
 
 
 def _columns(ax: Axes, panel: Panel) -> None:
@@ -59,7 +61,7 @@ def _columns(ax: Axes, panel: Panel) -> None:
     bars = ax.bar(panel.labels, panel.values, width=0.6, color=_GREEN)
     ax.bar_label(bars, padding=2)
     ax.set_ylim(0, max(panel.values) * 1.2 + 1)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(_integer_ticks())
     ax.tick_params(axis="x", labelrotation=45 if len(panel.labels) > 4 else 0)
 
 
@@ -74,13 +76,23 @@ def _fill(ax: Axes, panel: Panel) -> None:
     for y, h, t in zip(ys, panel.values, panel.totals, strict=True):
         ax.text(max(h, t) * 1.02 + 0.5, y, f"{h}/{t}", va="center")
     ax.set_xlim(0, max(*panel.totals, *panel.values) * 1.25 + 1)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(_integer_ticks())
     if panel.legend:
         ax.legend(loc="lower right", fontsize=8)
 
 
+def _integer_ticks() -> MaxNLocator:
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
+
+
 def chart_png(title: str, panels: list[Panel]) -> bytes:
     """Every panel in a grid of two columns under `title`, as PNG bytes."""
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     rows = max(1, math.ceil(len(panels) / 2))
     # DejaVu Sans ships with matplotlib and has every Vietnamese letter (ư, ơ, ạ, ễ, đ …).
     with rc_context({"font.family": "DejaVu Sans", "font.size": 10}):

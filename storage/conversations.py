@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
+from pydantic_core import from_json, to_json
 
 from bot.types import UserRef
 from storage.db import Database, utcnow
@@ -55,12 +56,13 @@ _SAVE = (
 
 
 def _save_params(conv: Conversation) -> tuple[object, ...]:
+    # pydantic_core's JSON (compact): several times faster than json.dumps, on every update
     return (
         conv.user_id,
         conv.flow,
         conv.step,
-        json.dumps(conv.data, ensure_ascii=False),
-        json.dumps(conv.last_menu, ensure_ascii=False),
+        to_json(conv.data).decode(),
+        to_json(conv.last_menu).decode(),
         conv.started_at.isoformat() if conv.started_at else None,
         conv.updated_at.isoformat(),
         conv.nudged_at.isoformat() if conv.nudged_at else None,
@@ -69,8 +71,8 @@ def _save_params(conv: Conversation) -> tuple[object, ...]:
 
 def _conversation(row: sqlite3.Row) -> Conversation:
     values = dict(row)
-    values["data"] = json.loads(values["data"])
-    values["last_menu"] = json.loads(values["last_menu"])
+    values["data"] = from_json(values["data"])
+    values["last_menu"] = from_json(values["last_menu"])
     return Conversation.model_validate(values)
 
 

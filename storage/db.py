@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +27,7 @@ class _Tx:
     def __init__(self) -> None:
         self.started = False  # BEGIN/SAVEPOINT issued (lazily, with the first statement)
         self.deferred: list[Write] = []  # writes run by the group COMMIT
+        self.savepoints: list[bool] = []  # nested blocks, innermost last: SAVEPOINT issued yet
 
 
 _current: ContextVar[_Tx | None] = ContextVar("ketnoi_transaction", default=None)
@@ -56,8 +58,11 @@ class Database:
         self.path = path
         self._conn = conn
         self._lock = asyncio.Lock()
-        self._commit_pending: asyncio.Future[None] | None = None
+        self._commit_pending: asyncio.Future[None] | None = None  # the next group COMMIT
+        self._commit_waiting = False  # it waits for the transaction under way to end
+        self._committing = False  # a COMMIT is in flight; the next one waits for it
         self._deferred: list[Write] = []  # of transactions finished since the last COMMIT
+        self._queued: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
@@ -81,8 +86,7 @@ class Database:
     async def close(self) -> None:
         """Commit what is pending and close the connection."""
         async with self._lock:
-            deferred, self._deferred = self._deferred, []
-            await self.run(lambda c: _commit(c, deferred))
+            await self._queue_commit()
         await self._conn.close()
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -91,21 +95,85 @@ class Database:
         Writes through `run` belong inside `transaction()`: the connection is shared, and a
         write outside would land in whichever transaction happens to be open.
         """
-        # aiosqlite's public calls cost one thread hop each; _execute queues any callable on the
-        # same thread, which lets a repository do a read-modify-write in a single hop.
         tx = _current.get()
-        if tx is not None and not tx.started:
-            # the transaction's first statement carries its BEGIN/SAVEPOINT: no extra hop
+        if tx is None or (tx.started and (not tx.savepoints or tx.savepoints[-1])):
+            result: T = await self._hop(fn)
+            return result
+        # The transaction's first statement takes the write lock (released when the transaction
+        # ends) and carries its BEGIN/SAVEPOINT, and a nested block's first statement carries
+        # the block's SAVEPOINT: no extra hop.
+        begin = not tx.started
+        if begin:
+            await self._lock.acquire()
             tx.started = True
-            result: T = await self._conn._execute(_after_begin, fn, self._conn._conn)
-        else:
-            result = await self._conn._execute(fn, self._conn._conn)
+        pending = 0
+        for i in reversed(range(len(tx.savepoints))):
+            if tx.savepoints[i]:
+                break
+            tx.savepoints[i] = True
+            pending += 1
+        result = await self._hop(partial(_opening, begin, pending, fn))
         return result
 
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        """The first row of a query, or None."""
-        row: sqlite3.Row | None = await self.run(lambda c: c.execute(sql, tuple(params)).fetchone())
-        return row
+    def _hop(self, fn: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+        """Queue `fn` for the database thread. Calls queued while the event loop runs one
+        round (other users' reads, a transaction's statement, the group COMMIT) go in one
+        thread hop and come back with one wake-up of the loop, in the order they were made."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[T] = loop.create_future()
+        self._queued.append((fn, done))
+        if len(self._queued) == 1:
+            loop.call_soon(self._send_queued)
+        return done
+
+    def _send_queued(self) -> None:
+        batch, self._queued = self._queued, []
+        loop = asyncio.get_running_loop()
+        try:
+            conn = self._conn._conn  # ValueError once closed
+        except ValueError as exc:
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(exc)
+            return
+
+        def work() -> None:
+            results: list[tuple[bool, Any]] = []
+            for fn, _ in batch:
+                try:
+                    results.append((True, fn(conn)))
+                except BaseException as exc:
+                    results.append((False, exc))
+            loop.call_soon_threadsafe(settle, results)
+
+        def settle(results: list[tuple[bool, Any]]) -> None:
+            for (_, done), (ok, value) in zip(batch, results, strict=True):
+                if done.done():
+                    continue
+                if ok:
+                    done.set_result(value)
+                else:
+                    done.set_exception(value)
+
+        # aiosqlite's public calls cost one thread hop each; its queue takes any callable for
+        # its thread (with no future, `work` hands the results back itself).
+        self._conn._tx.put_nowait((None, work))
+
+    async def fetchone(
+        self, sql: str, params: Iterable[Any] = (), *, unlocked: bool = False
+    ) -> sqlite3.Row | None:
+        """The first row of a query, or None.
+
+        `unlocked`: read outside the current transaction, so without waiting for the write lock
+        (it sees what other transactions wrote, committed or not): for a check that is made
+        again under the lock before anything is written on the strength of it.
+        """
+
+        def go(c: sqlite3.Connection) -> sqlite3.Row | None:
+            row: sqlite3.Row | None = c.execute(sql, tuple(params)).fetchone()
+            return row
+
+        return await (self._hop(go) if unlocked else self.run(go))
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         """Every row of a query."""
@@ -142,52 +210,96 @@ class Database:
     async def transaction(self) -> AsyncIterator[Database]:
         """All writes inside commit together, or not at all; the block ends once they are durable.
 
-        Transactions of different coroutines run one at a time; a transaction opened inside
-        another is a savepoint of it. Transactions that finish close together share one COMMIT
-        (group commit), and each waits for that COMMIT before returning.
+        The statements of different coroutines' transactions never interleave: a transaction
+        takes the write lock with its first statement and keeps it to its end, so one whose
+        only writes are deferred never waits for another's statements. A transaction opened
+        inside another is a savepoint of it. Transactions that finish close together share one
+        COMMIT (group commit), and each waits for that COMMIT before returning.
         """
-        if _current.get() is not None:
-            await self.run(lambda c: c.execute("SAVEPOINT inner"))
+        outer = _current.get()
+        if outer is not None:
+            outer.savepoints.append(False)  # SAVEPOINT issued with the block's first statement
             try:
                 yield self
             except BaseException:
-                await self.run(_rollback_to("inner"))
+                if outer.savepoints.pop():
+                    await self.run(_rollback_to("inner"))
                 raise
             # no RELEASE: COMMIT clears the savepoint stack, and ROLLBACK TO finds the newest
+            outer.savepoints.pop()
             return
         tx = _Tx()
-        async with self._lock:
-            token = _current.set(tx)
-            try:
-                yield self
-            except BaseException:
-                if tx.started:
-                    await self.run(_rollback_to("turn"))
-                raise
-            finally:
-                _current.reset(token)
+        token = _current.set(tx)
+        group: asyncio.Future[None] | None = None
+        try:
+            yield self
+        except BaseException:
+            if tx.started:
+                await self.run(_rollback_to("turn"))
+            raise
+        else:
             self._deferred.extend(tx.deferred)
-        if tx.started or tx.deferred:
-            await self._group_commit()
+            if tx.started or tx.deferred:
+                group = self._join_commit()
+        finally:
+            _current.reset(token)
+            if tx.started:
+                self._lock.release()  # taken by run() with the first statement
+                if self._commit_waiting:
+                    self._commit_waiting = False
+                    self._commit_now(between=True)
+        if group is not None:
+            await asyncio.shield(group)
 
-    async def _group_commit(self) -> None:
+    def _join_commit(self) -> asyncio.Future[None]:
+        """The future of the next group COMMIT, which is queued in the next round of the event
+        loop, so that transactions finishing in this one join it."""
         if self._commit_pending is None:
-            self._commit_pending = asyncio.get_running_loop().create_future()
-            asyncio.get_running_loop().create_task(self._commit_soon(self._commit_pending))
-        await asyncio.shield(self._commit_pending)
+            loop = asyncio.get_running_loop()
+            self._commit_pending = loop.create_future()
+            loop.call_soon(self._commit_now)
+        return self._commit_pending
 
-    async def _commit_soon(self, done: asyncio.Future[None]) -> None:
-        await asyncio.sleep(0)  # let transactions already waiting for the lock join this commit
-        async with self._lock:
-            self._commit_pending = None
-            deferred, self._deferred = self._deferred, []
-            try:
-                await self.run(lambda c: _commit(c, deferred))
-            except sqlite3.Error as exc:
-                await self.run(_rollback_if_open)
+    def _commit_now(self, *, between: bool = False) -> None:
+        """Queue the group COMMIT, unless a transaction's statements are under way: then as
+        soon as that transaction ends, before the next one can begin (`between`). While a
+        COMMIT is in flight, the next waits for it, gathering what finishes meanwhile, except
+        between two transactions: it would otherwise wait for all of the next one."""
+        if self._commit_pending is None:
+            return
+        if self._lock.locked():
+            self._commit_waiting = True
+            return
+        if self._committing and not between:
+            return  # queued when the COMMIT in flight is done
+        self._queue_commit()
+
+    def _queue_commit(self) -> asyncio.Future[None]:
+        """Queue the COMMIT of the transactions finished since the last one, their deferred
+        writes first; it settles their group's future. The database thread runs calls in the
+        order they are queued, so the next transaction's BEGIN comes after this COMMIT, and no
+        handler waits for the commit's hop to come back before it starts."""
+        loop = asyncio.get_running_loop()
+        done, self._commit_pending = self._commit_pending or loop.create_future(), None
+        deferred, self._deferred = self._deferred, []
+
+        def settle(hop: asyncio.Future[None]) -> None:
+            self._committing = False
+            self._commit_now()
+            if done.done():
+                return
+            if hop.cancelled():
+                done.cancel()
+            elif isinstance(exc := hop.exception(), sqlite3.Error):
                 done.set_exception(StorageError(f"commit failed: {exc}"))
+            elif exc is not None:
+                done.set_exception(exc)
             else:
                 done.set_result(None)
+
+        self._committing = True
+        self._hop(lambda c: _commit(c, deferred)).add_done_callback(settle)
+        return done
 
     async def user_version(self) -> int:
         """The number of the last migration applied."""
@@ -228,22 +340,32 @@ def _configure(c: sqlite3.Connection) -> None:
     c.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
 
-def _after_begin(fn: Callable[[sqlite3.Connection], T], c: sqlite3.Connection) -> T:
-    """Open the group's transaction if needed and this transaction's savepoint, then `fn`."""
-    if not c.in_transaction:
-        c.execute("BEGIN IMMEDIATE")
-    # not released on success: COMMIT ends them all, and ROLLBACK TO goes to the newest
-    c.execute("SAVEPOINT turn")
+def _opening(
+    begin: bool, savepoints: int, fn: Callable[[sqlite3.Connection], T], c: sqlite3.Connection
+) -> T:
+    """Open the group's transaction if needed and this transaction's savepoint (`begin`), and
+    the savepoints of nested blocks not yet opened; then `fn`."""
+    if begin:
+        if not c.in_transaction:
+            c.execute("BEGIN IMMEDIATE")
+        # not released on success: COMMIT ends them all, and ROLLBACK TO goes to the newest
+        c.execute("SAVEPOINT turn")
+    for _ in range(savepoints):
+        c.execute("SAVEPOINT inner")
     return fn(c)
 
 
 def _commit(c: sqlite3.Connection, deferred: list[Write]) -> None:
-    if deferred and not c.in_transaction:
-        c.execute("BEGIN IMMEDIATE")
-    for write in deferred:
-        write(c)
-    if c.in_transaction:
-        c.execute("COMMIT")
+    try:
+        if deferred and not c.in_transaction:
+            c.execute("BEGIN IMMEDIATE")
+        for write in deferred:
+            write(c)
+        if c.in_transaction:
+            c.execute("COMMIT")
+    except sqlite3.Error:
+        _rollback_if_open(c)  # in the same call: nothing queued after it may run inside
+        raise
 
 
 def _rollback_to(name: str) -> Callable[[sqlite3.Connection], None]:

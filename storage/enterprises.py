@@ -217,23 +217,54 @@ class EnterpriseRepo:
             )
         return _enterprise(row) if row else None
 
-    async def phone_taken(self, phone: str, except_account: int) -> bool:
-        """Whether another account's registration (not rejected) uses this E.164 number."""
+    async def phone_taken(self, phone: str, except_account: int, *, early: bool = False) -> bool:
+        """Whether another account's registration (not rejected) uses this E.164 number.
+
+        `early`: a check as the number is typed, made again when the registration is sent; it
+        does not wait for the write lock (Database.fetchone(unlocked=True)).
+        """
         row = await self.db.fetchone(
             "SELECT 1 FROM enterprises WHERE phone = ? AND account_id != ?"
             " AND status != 'rejected' LIMIT 1",
             (phone, except_account),
+            unlocked=early,
         )
         return row is not None
 
-    async def tax_code_taken(self, tax_code: str, except_account: int) -> bool:
-        """Whether another account's registration (not rejected) uses this tax code."""
+    async def tax_code_taken(
+        self, tax_code: str, except_account: int, *, early: bool = False
+    ) -> bool:
+        """Whether another account's registration (not rejected) uses this tax code; `early`
+        as for phone_taken."""
         row = await self.db.fetchone(
             "SELECT 1 FROM enterprises WHERE tax_code = ? AND account_id != ?"
             " AND status != 'rejected' LIMIT 1",
             (tax_code, except_account),
+            unlocked=early,
         )
         return row is not None
+
+    async def conflicts(
+        self, account_id: int, phone: str | None, tax_code: str | None
+    ) -> tuple[bool, bool, bool]:
+        """In one read, before a registration is stored: whether another account's registration
+        (not rejected) has this phone, this tax code, and whether the account has one already."""
+
+        def go(c: sqlite3.Connection) -> tuple[bool, bool, bool]:
+            def taken(column: str, value: str | None) -> bool:
+                if not value:
+                    return False
+                row = c.execute(
+                    f"SELECT 1 FROM enterprises WHERE {column} = ? AND account_id != ?"
+                    " AND status != 'rejected' LIMIT 1",
+                    (value, account_id),
+                ).fetchone()
+                return row is not None
+
+            mine = c.execute("SELECT 1 FROM enterprises WHERE account_id = ?", (account_id,))
+            return taken("phone", phone), taken("tax_code", tax_code), mine.fetchone() is not None
+
+        return await self.db.run(go)
 
     async def find(
         self,

@@ -50,6 +50,23 @@ _INSERT = (
 )
 
 
+def _insert_params(
+    recipients: Iterable[tuple[int, str]],
+    replies: list[Reply],
+    lane: str,
+    not_before: datetime | None,
+    broadcast_id: int | None,
+    topic: str | None,
+) -> list[tuple[object, ...]]:
+    now = utcnow()
+    payload = _REPLIES.dump_json(replies).decode()
+    due = (not_before or now).isoformat()
+    return [
+        (key, lane, payload, due, now.isoformat(), broadcast_id, topic, user_id)
+        for user_id, key in recipients
+    ]
+
+
 class OutboxRepo:
     """Reads and writes `outbox`."""
 
@@ -89,13 +106,7 @@ class OutboxRepo:
         topic: str | None = None,
     ) -> int:
         """Queue the same replies for many (user id, dedupe key); returns how many were new."""
-        now = utcnow()
-        payload = _REPLIES.dump_json(replies).decode()
-        due = (not_before or now).isoformat()
-        params = [
-            (key, lane, payload, due, now.isoformat(), broadcast_id, topic, user_id)
-            for user_id, key in recipients
-        ]
+        params = _insert_params(recipients, replies, lane, not_before, broadcast_id, topic)
 
         def go(c: sqlite3.Connection) -> int:
             before = c.total_changes
@@ -104,6 +115,20 @@ class OutboxRepo:
 
         async with self.db.transaction():
             return await self.db.run(go)
+
+    def enqueue_at_commit(
+        self,
+        user_id: int,
+        replies: list[Reply],
+        dedupe_key: str,
+        *,
+        lane: str = "bulk",
+        not_before: datetime | None = None,
+    ) -> None:
+        """Queue replies for a user with the COMMIT of the current transaction (no hop): for a
+        row whose dedupe key is new, such as a notice of this turn."""
+        params = _insert_params([(user_id, dedupe_key)], replies, lane, not_before, None, None)
+        self.db.defer(lambda c: c.executemany(_INSERT, params))
 
     async def claim(
         self, limit: int, *, channel: str | None = None, lanes: Sequence[str] = LANES

@@ -119,6 +119,11 @@ class UserRepo:
         """Remember the user's language."""
         await self.db.execute("UPDATE users SET locale = ? WHERE id = ?", (locale, user_id))
 
+    def set_locale_at_commit(self, user_id: int, locale: str) -> None:
+        """Remember the user's language with the COMMIT of the current transaction (no hop)."""
+        params = (locale, user_id)
+        self.db.defer(lambda c: c.execute("UPDATE users SET locale = ? WHERE id = ?", params))
+
     async def set_phone(self, user_id: int, phone: str) -> None:
         """Remember the phone number the user shared."""
         await self.db.execute("UPDATE users SET phone = ? WHERE id = ?", (phone, user_id))

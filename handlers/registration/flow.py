@@ -81,7 +81,9 @@ async def begin(turn: Turn, resume: str | None = None) -> list[Reply]:
     """Starts the registration, or resumes it where it was; an account that already has one
     sees it instead. `resume` is a payload offered as a button once the registration is sent."""
     conv = turn.conversation
-    if await turn.services.enterprises.for_account(turn.user.account_id) is not None:
+    # A user who wrote for the first time in this turn has an account of their own, empty.
+    account = turn.user.account_id
+    if not turn.is_new_user and await turn.services.enterprises.for_account(account) is not None:
         if conv.flow == FLOW:
             conv.end()
         return await profile.show(turn, resume=resume)

@@ -111,9 +111,16 @@ async def got_phone(turn: Turn) -> Outcome:
     return await _keep_phone(turn, result.e164, shared=inc.kind is Kind.CONTACT)
 
 
+def _checked_again(turn: Turn) -> bool:
+    """Whether the registration is still to be sent, which checks the numbers again (a change
+    from /ho_so is saved at once, on the strength of this check)."""
+    return turn.conversation.data.get("mode") != "profile"
+
+
 async def _keep_phone(turn: Turn, e164: str, *, shared: bool = False) -> Outcome:
     svc = turn.services
-    if await svc.enterprises.phone_taken(e164, turn.user.account_id):
+    early = _checked_again(turn)
+    if await svc.enterprises.phone_taken(e164, turn.user.account_id, early=early):
         if turn.conversation.step == Step.PHONE_OLD:
             fall_back_to(turn, Step.PHONE)
         return await ask_phone(turn, duplicate_phone(turn))
@@ -229,7 +236,10 @@ async def got_tax_code(turn: Turn) -> Outcome:
             " 0100109106, not a personal ID number."
         )
         return await ask_tax_code(turn, note)
-    if await turn.services.enterprises.tax_code_taken(result.value, turn.user.account_id):
+    account = turn.user.account_id
+    if await turn.services.enterprises.tax_code_taken(
+        result.value, account, early=_checked_again(turn)
+    ):
         return await ask_tax_code(turn, duplicate_tax_code(turn))
     store(turn, fields, tax_code=result.value)
     return Next(Step.PRODUCTS)

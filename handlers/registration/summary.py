@@ -99,13 +99,16 @@ async def _confirm(turn: Turn) -> Outcome:
     if missing is not None:
         return missing
     # Checked again: someone else may have registered the number since it was typed.
-    if fields.phone and await svc.enterprises.phone_taken(fields.phone, account):
+    phone_taken, tax_code_taken, registered = await svc.enterprises.conflicts(
+        account, fields.phone, fields.tax_code
+    )
+    if phone_taken:
         return Edit(Step.PHONE, duplicate_phone(turn))
-    if fields.tax_code and await svc.enterprises.tax_code_taken(fields.tax_code, account):
+    if tax_code_taken:
         return Edit(Step.TAX_CODE, duplicate_tax_code(turn))
     data = turn.conversation.data
     resume = data.get("resume")
-    if await svc.enterprises.for_account(account) is not None:
+    if registered:
         turn.conversation.end()
         return await profile.show(turn, resume=resume)
     consent = data.get("consent_at")
@@ -113,7 +116,7 @@ async def _confirm(turn: Turn) -> Outcome:
     enterprise = await svc.enterprises.create(account, fields, consent_at)
     if turn.user.locale is None:
         # The review's outcome comes later, outside any turn: in the language of this one.
-        await svc.users.set_locale(turn.user.id, turn.lang.code)
+        svc.users.set_locale_at_commit(turn.user.id, turn.lang.code)
     turn.conversation.end()
     admin.request_review(turn, enterprise, changed=False)
     text = _(
