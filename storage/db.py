@@ -183,12 +183,17 @@ class Database:
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one writing statement, in its own transaction unless inside one.
 
-        Returns the last inserted rowid, or the number of rows changed.
+        Returns the new row's id for an INSERT that inserted a row, else the number of rows
+        changed (0 for an INSERT that a conflict turned into nothing).
         """
+        inserting = sql.lstrip()[:6].upper() == "INSERT"
 
         def go(c: sqlite3.Connection) -> int:
             cur = c.execute(sql, tuple(params))
-            return cur.lastrowid if cur.lastrowid else cur.rowcount
+            # lastrowid keeps the id of an earlier INSERT after an UPDATE or a skipped insert
+            if inserting and cur.rowcount > 0 and cur.lastrowid is not None:
+                return cur.lastrowid
+            return cur.rowcount
 
         if _current.get() is not None:
             return await self.run(go)

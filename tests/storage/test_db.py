@@ -116,3 +116,19 @@ async def test_a_file_that_is_not_sqlite_is_refused_clearly(tmp_path: Path) -> N
 async def test_an_unwritable_place_is_refused_clearly(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match=r"cannot open the database|unable to open"):
         await Database.open(tmp_path / "missing-dir" / "k.db")
+
+
+async def test_execute_returns_new_ids_and_changed_row_counts(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "k.db")
+    now = "2026-11-23T00:00:00+00:00"
+    insert = (
+        "INSERT INTO users (channel, external_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (channel, external_id) DO NOTHING"
+    )
+    first = await db.execute(insert, ("console", "a", now, now))
+    second = await db.execute(insert, ("console", "b", now, now))
+    assert (first, second) == (1, 2)
+    assert await db.execute(insert, ("console", "a", now, now)) == 0  # conflict: nothing new
+    assert await db.execute("UPDATE users SET locale = 'vi' WHERE id = 1") == 1
+    assert await db.execute("UPDATE users SET locale = 'vi' WHERE id = 99") == 0
+    await db.close()
