@@ -1,21 +1,22 @@
 """N producers register at once, typing every answer, through the real router; and the same
 through a python-telegram-bot ConversationHandler with PicklePersistence, for comparison.
 
-    python -m bench.registration                      # 1,000 and 10,000 users, best of 3
-    python -m bench.registration --users 1000 --runs 1
+    python -m bench.registration --concurrency 64 --concurrency 8   # as in BENCHMARKS.md
+    python -m bench.registration --users 1000 --runs 1                # about a minute
 
 Ours: the App opened on a real SQLite file in a temporary directory, every step committed
 before its reply is returned (group commit), no network. The peer (bench/registration_peer.py):
 the same sixteen steps, answers, checks and reply texts, fed to `Application.process_update`;
-it keeps its state in memory and writes its pickle every 60 s and at shutdown.
+it keeps its state in memory and writes its pickle every 60 s and at shutdown (its final
+flush, timed once per size, takes minutes at 10,000 users).
 
-Arrival: every user is active from the start and answers as soon as the previous reply is
-back; at most `--concurrency` updates are in flight (64: 64 people typing into the same second
-would be a very busy fair). A step's latency is the time from `router.handle()` (or
-`process_update()`) being called to its return. Each configuration runs in a fresh child
-process, so its peak memory (ru_maxrss: imports, catalogs and data included) is its own.
-Logging is configured as `main.py` configures it (INFO), into a file in the temporary
-directory.
+Arrival: every user is active from the start; the next update sent is that of a user picked at
+random among those whose previous reply is back, with at most `--concurrency` updates in
+flight (default 64: a stress test, the bot is never idle). A step's latency is the time from
+`router.handle()` (or `process_update()`) being called to its return. Each configuration runs
+in a fresh child process, so its peak memory (ru_maxrss: imports, catalogs and data included)
+is its own; ours and the peer alternate, and the best of `--runs` is reported. Logging is
+configured as `main.py` configures it (INFO), into a file in the temporary directory.
 """
 
 from __future__ import annotations
