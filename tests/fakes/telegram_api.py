@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ._reading import Reader
 from ._telegram_state import BotApiState, Failure
 from ._telegram_wire import ApiError, Json, callback_data, member_json, read_params, user_json
 
@@ -81,7 +82,7 @@ class _Server(uvicorn.Server):
             await asyncio.sleep(0.005)
 
 
-class FakeTelegram:
+class FakeTelegram(Reader):
     """Serves {url}/bot{token}/{method} from a background thread and records what the bot did."""
 
     def __init__(self, token: str = "123:ABC", *, bot_username: str = "ketnoi_test_bot") -> None:
@@ -457,13 +458,14 @@ class FakeTelegram:
         self, method: str, predicate: Predicate | None = None, timeout: float = 10.0
     ) -> Json:
         """Block until an unread call of method (e.g. editMessageText) matches; return it."""
-        return self._wait(lambda: self._next_call(method, predicate), timeout, method)
+        return self._wait(lambda: self._next_call(method, predicate), timeout, ("call", method))
 
     async def await_call(
         self, method: str, predicate: Predicate | None = None, timeout: float = 10.0
     ) -> Json:
         """wait_for_call for a bot running on the caller's event loop."""
-        return await self._await(lambda: self._next_call(method, predicate), timeout, method)
+        where = ("call", method)
+        return await self._await(lambda: self._next_call(method, predicate), timeout, where)
 
     def wait_idle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
         """Block until every update was fetched and no other call came for quiet seconds."""
@@ -475,56 +477,6 @@ class FakeTelegram:
                     return
             time.sleep(0.02)
         raise TimeoutError(f"the bot was still busy after {timeout} s")
-
-    def _next_message(self, chat_id: int, predicate: Predicate | None) -> Json | None:
-        """The first unread matching bot message in chat_id, marked read (call under the lock)."""
-        messages = self._state.by_chat.get(chat_id, [])
-        for index in range(self._read.get(chat_id, 0), len(messages)):
-            if predicate is None or predicate(messages[index]):
-                self._read[chat_id] = index + 1
-                return copy.deepcopy(messages[index])
-        return None
-
-    def _next_call(self, method: str, predicate: Predicate | None) -> Json | None:
-        """The first unread matching call of method, marked read (call under the lock)."""
-        key = method.lower()
-        calls = self._state.calls
-        for index in range(self._calls_read.get(key, 0), len(calls)):
-            if calls[index]["method"].lower() == key and (
-                predicate is None or predicate(calls[index])
-            ):
-                self._calls_read[key] = index + 1
-                return copy.deepcopy(calls[index])
-        return None
-
-    def _wait(self, take: Callable[[], Json | None], timeout: float, where: object) -> Json:
-        """Block on the state's condition until take() finds something."""
-        with self._lock:
-            found = self._lock.wait_for(take, timeout)
-        if found is None:
-            raise TimeoutError(self._nothing(where, timeout))
-        return found
-
-    async def _await(self, take: Callable[[], Json | None], timeout: float, where: object) -> Json:
-        """Poll take() every 10 ms without blocking the caller's event loop."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                found = take()
-            if found is not None:
-                return found
-            if time.monotonic() >= deadline:
-                raise TimeoutError(self._nothing(where, timeout))
-            await asyncio.sleep(0.01)
-
-    def _nothing(self, where: object, timeout: float) -> str:
-        """A timeout message showing what the bot did send there."""
-        with self._lock:
-            if isinstance(where, int):
-                seen = [r["text"] or r["method"] for r in self._state.by_chat.get(where, [])]
-                return f"no new matching bot message in chat {where} after {timeout} s; {seen=}"
-            seen = [c["method"] for c in self._state.calls[-20:]]
-            return f"no new matching {where} call after {timeout} s; last calls: {seen}"
 
     # -- error injection -----------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ._background import BackgroundServer
+from ._reading import Reader
 from ._zalo_state import EVENTS, ApiError, Failure, Json, ZaloState
 
 __all__ = ["FakeZalo"]
@@ -43,7 +44,7 @@ _DEFAULT_DESCRIPTIONS = {
 }
 
 
-class FakeZalo:
+class FakeZalo(Reader):
     """Serves {url}/bot{token}/{method} from a background thread and records what the bot did."""
 
     def __init__(self, token: str = "1459232241454765289:zalo-test-token") -> None:
@@ -321,55 +322,6 @@ class FakeZalo:
             if not self._lock.wait_for(lambda: len(self.deliveries) >= count, timeout):
                 raise TimeoutError(f"{len(self.deliveries)} of {count} webhook deliveries made")
             return copy.deepcopy(self.deliveries)
-
-    def _next_message(self, chat_id: str, predicate: Predicate | None) -> Json | None:
-        """The first unread matching bot message in chat_id, marked read (call under the lock)."""
-        messages = self._state.by_chat.get(chat_id, [])
-        for index in range(self._read.get(chat_id, 0), len(messages)):
-            if predicate is None or predicate(messages[index]):
-                self._read[chat_id] = index + 1
-                return copy.deepcopy(messages[index])
-        return None
-
-    def _next_call(self, method: str, predicate: Predicate | None) -> Json | None:
-        """The first unread matching call of method, marked read (call under the lock)."""
-        key = method.lower()
-        calls = self._state.calls
-        for index in range(self._calls_read.get(key, 0), len(calls)):
-            if calls[index]["method"].lower() == key and (
-                predicate is None or predicate(calls[index])
-            ):
-                self._calls_read[key] = index + 1
-                return copy.deepcopy(calls[index])
-        return None
-
-    def _wait(self, take: Callable[[], Json | None], timeout: float, where: object) -> Json:
-        with self._lock:
-            found = self._lock.wait_for(take, timeout)
-        if found is None:
-            raise TimeoutError(self._nothing(where, timeout))
-        return found
-
-    async def _await(self, take: Callable[[], Json | None], timeout: float, where: object) -> Json:
-        """Poll take() every 10 ms without blocking the caller's event loop."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                found = take()
-            if found is not None:
-                return found
-            if time.monotonic() >= deadline:
-                raise TimeoutError(self._nothing(where, timeout))
-            await asyncio.sleep(0.01)
-
-    def _nothing(self, where: object, timeout: float) -> str:
-        """A timeout message showing what the bot did send there."""
-        with self._lock:
-            if isinstance(where, str):
-                seen = [r["text"] or r["method"] for r in self._state.by_chat.get(where, [])]
-                return f"no new matching bot message in chat {where} after {timeout} s; {seen=}"
-            seen = [c["method"] for c in self._state.calls[-20:]]
-            return f"no new matching {where} after {timeout} s; last calls: {seen}"
 
     # -- error injection -----------------------------------------------------------------------
 
