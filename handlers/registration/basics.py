@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bot.enterprise_terms import KIND_NAMES
 from bot.router import Turn
@@ -10,6 +11,7 @@ from bot.textnorm import fold
 from bot.types import Button, Kind, Reply
 from handlers.menu import main_menu
 from handlers.registration.core import (
+    Ask,
     Next,
     Outcome,
     Step,
@@ -23,6 +25,8 @@ from handlers.registration.core import (
 )
 from storage.db import utcnow
 from storage.enterprises import KINDS
+
+Check = Callable[[Turn, str], str | None]  # what is wrong with a typed answer, or None
 
 __all__ = [
     "ask_address",
@@ -61,12 +65,23 @@ def _is_button(turn: Turn) -> bool:
 
 def _text_problem(turn: Turn, text: str, limit: int) -> str | None:
     """What is wrong with a short free-text answer, said politely; None if it will do."""
-    _ = turn._
-    if len(text) > limit:
-        return _("That is too long: at most {limit} characters, please.").format(limit=limit)
+    too_long = _too_long(limit)(turn, text)
+    if too_long:
+        return too_long
     if len(text) < 2 or not any(ch.isalpha() for ch in text):
-        return _("Please write it in letters (at least two characters).")
+        return turn._("Please write it in letters (at least two characters).")
     return None
+
+
+def _too_long(limit: int) -> Check:
+    """A check that only refuses answers longer than `limit` characters."""
+
+    def check(turn: Turn, text: str) -> str | None:
+        if len(text) <= limit:
+            return None
+        return turn._("That is too long: at most {limit} characters, please.").format(limit=limit)
+
+    return check
 
 
 async def ask_consent(turn: Turn, note: str | None = None) -> list[Reply]:
@@ -156,17 +171,7 @@ async def ask_address(turn: Turn, note: str | None = None) -> list[Reply]:
 
 async def got_address(turn: Turn) -> Outcome:
     """Stores the address, or none when skipped."""
-    if _is_button(turn):
-        if payload_value(turn) != "skip":
-            return await ask_address(turn)
-        store(turn, answers(turn), address=None)
-        return Next(Step.CONTACT)
-    address = _clean(typed(turn))
-    if len(address) > ADDRESS_MAX:
-        note = turn._("That is too long: at most {limit} characters, please.")
-        return await ask_address(turn, note.format(limit=ADDRESS_MAX))
-    store(turn, answers(turn), address=address)
-    return Next(Step.CONTACT)
+    return await _optional_text(turn, "address", _too_long(ADDRESS_MAX), ask_address, Step.CONTACT)
 
 
 async def ask_contact(turn: Turn, note: str | None = None) -> list[Reply]:
@@ -206,17 +211,26 @@ async def ask_products(turn: Turn, note: str | None = None) -> list[Reply]:
 
 async def got_products(turn: Turn) -> Outcome:
     """Stores the products, or none when skipped."""
+
+    def problem(turn: Turn, text: str) -> str | None:
+        return _text_problem(turn, text, PRODUCTS_MAX)
+
+    return await _optional_text(turn, "products", problem, ask_products, Step.OCOP)
+
+
+async def _optional_text(turn: Turn, field: str, check: Check, ask: Ask, then: Step) -> Outcome:
+    """A free-text answer that Skip leaves empty; the question again if it will not do."""
     if _is_button(turn):
         if payload_value(turn) != "skip":
-            return await ask_products(turn)
-        store(turn, answers(turn), products=None)
-        return Next(Step.OCOP)
-    products = _clean(typed(turn))
-    problem = _text_problem(turn, products, PRODUCTS_MAX)
+            return await ask(turn, None)
+        store(turn, answers(turn), **{field: None})
+        return Next(then)
+    value = _clean(typed(turn))
+    problem = check(turn, value)
     if problem:
-        return await ask_products(turn, problem)
-    store(turn, answers(turn), products=products)
-    return Next(Step.OCOP)
+        return await ask(turn, problem)
+    store(turn, answers(turn), **{field: value})
+    return Next(then)
 
 
 async def ask_ocop(turn: Turn, note: str | None = None) -> list[Reply]:
