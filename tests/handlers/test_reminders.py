@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import time_machine
 
 from bot.app import App
 from bot.scheduler import Scheduler
-from storage.fairs import FairFields
-from tests.bot.test_scheduler import local
+from tests.bot.test_scheduler import fair, local
 from tests.chat import Chat
 
 
 async def kim_lan(app: App) -> int:
-    fields = FairFields(
-        key="gom-su-kim-lan-2026",
-        title_vi="Kết nối ngành gốm sứ 2026",
-        title_en="Ceramics network fair 2026",
-        sectors=["ceramics"],
-        starts_at=local(2026, 12, 10, 8),
-        ends_at=local(2026, 12, 14, 21),
-        venue_name="Bảo tàng Gốm sứ Kim Lan",
-        venue_address="xã Bát Tràng, Hà Nội",
-        venue_latitude=20.977,
-        venue_longitude=105.915,
-        booths=80,
-        apply_by=date(2026, 12, 1),
-    )
-    async with app.db.transaction():
-        fair, _ = await app.router.services.fairs.upsert(fields)
-    return fair.id
+    """The scheduler tests' ceramics fair, with 80 booths."""
+    return (await fair(app, booths=80)).id
 
 
 def producer(app: App) -> Chat:
