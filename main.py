@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
@@ -13,6 +12,7 @@ from bot import broadcast_cli, export_cli, fairs_cli, faq_cli
 from bot.app import App
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import CatalogError
+from bot.logs import configure_logging
 from bot.router import Router
 from storage.db import Database, StorageError
 
@@ -98,9 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the arguments, load the settings, run the command; errors are one line."""
     args = parser().parse_args(argv)
     func: Command = getattr(args, "func", cmd_run)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # httpx logs every request URL, and Telegram's URLs carry the token
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging()
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:

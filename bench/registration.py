@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import itertools
 import json
-import logging
 import os
 import random
 import resource
@@ -41,6 +40,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.config import Settings
 from bot.i18n import I18n
+from bot.logs import configure_logging
 from bot.types import Incoming, Kind, Reply, UserRef
 
 if TYPE_CHECKING:
@@ -276,11 +276,7 @@ def _child(side: str, users: int, concurrency: int, flush: bool) -> None:
     """One configuration in this process; prints its Outcome as JSON."""
     with tempfile.TemporaryDirectory(prefix="bench-registration-") as tmp:
         directory = Path(tmp)
-        logging.basicConfig(
-            level=logging.INFO,
-            format="%(asctime)s %(levelname)s %(name)s %(message)s",
-            filename=directory / "bot.log",
-        )
+        configure_logging(directory / "bot.log")
         if side == "ours":
             outcome = asyncio.run(run_ours(users, directory, concurrency))
         else:

@@ -83,5 +83,5 @@ class AuditRepo:
         rows = await self.db.fetchall(
             "SELECT * FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset)
         )
-        total = await self.db.fetchone("SELECT count(*) FROM audit_log")
+        total = await self.db.fetchone("SELECT count(*) FROM audit_log", quick=False)
         return [_entry(r) for r in rows], int(total[0]) if total else 0

@@ -115,7 +115,7 @@ class ConversationRepo:
             conv = c.execute("SELECT * FROM conversations WHERE user_id = ?", (user["id"],))
             return user, conv.fetchone()
 
-        found = await self.db.run(go)
+        found = await self.db.run(go, quick=True)
         if found is None:
             return None
         user = user_from_row(found[0])
@@ -124,7 +124,7 @@ class ConversationRepo:
     async def first_contact(self, ref: UserRef, display_name: str | None) -> User:
         """Create the user behind `ref` (inside the turn's transaction)."""
         now = utcnow().isoformat()
-        row, _ = await self.db.run(lambda c: touch_row(c, ref, display_name, now))
+        row, _ = await self.db.run(lambda c: touch_row(c, ref, display_name, now), quick=True)
         return user_from_row(row)
 
     def touch_at_commit(self, user: User, display_name: str | None) -> None:

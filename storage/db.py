@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -19,6 +21,13 @@ __all__ = ["Database", "StorageError", "utcnow"]
 
 T = TypeVar("T")
 Write = Callable[[sqlite3.Connection], object]
+log = logging.getLogger(__name__)
+BUSY_TIMEOUT_MS = 5000
+CHECKPOINT_EVERY = 1.0  # seconds: the WAL is copied into the database file on the thread
+
+
+class _WouldWait(Exception):
+    """Another process holds the write lock: the call goes to the database thread to wait."""
 
 
 class _Tx:
@@ -63,6 +72,9 @@ class Database:
         self._committing = False  # a COMMIT is in flight; the next one waits for it
         self._deferred: list[Write] = []  # of transactions finished since the last COMMIT
         self._queued: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._away = 0  # calls on the database thread, or on their way to it
+        self._checkpointed = time.monotonic()
+        self._dirty = False  # committed since the last checkpoint was queued
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
@@ -89,15 +101,18 @@ class Database:
             await self._queue_commit()
         await self._conn.close()
 
-    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def run(self, fn: Callable[[sqlite3.Connection], T], *, quick: bool = False) -> T:
         """Run `fn` with the raw connection on the database thread: several statements, one hop.
 
+        `quick`: statements of some microseconds (by key, a few rows), run at once in the event
+        loop's thread when the database thread has nothing to do (see `_hop`); a BEGIN that
+        would wait for another process's write lock goes to the thread to wait there.
         Writes through `run` belong inside `transaction()`: the connection is shared, and a
         write outside would land in whichever transaction happens to be open.
         """
         tx = _current.get()
         if tx is None or (tx.started and (not tx.savepoints or tx.savepoints[-1])):
-            result: T = await self._hop(fn)
+            result: T = await self._hop(fn, inline=fn if quick else None)
             return result
         # The transaction's first statement takes the write lock (released when the transaction
         # ends) and carries its BEGIN/SAVEPOINT, and a nested block's first statement carries
@@ -112,18 +127,50 @@ class Database:
                 break
             tx.savepoints[i] = True
             pending += 1
-        result = await self._hop(partial(_opening, begin, pending, fn))
+        inline = partial(_opening, begin, pending, fn, wait=False) if quick else None
+        result = await self._hop(partial(_opening, begin, pending, fn), inline=inline)
         return result
 
-    def _hop(self, fn: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+    def _idle(self) -> bool:
+        """Nothing is on, or on its way to, the database thread: the connection is free."""
+        return self._away == 0 and not self._queued
+
+    def _hop(
+        self,
+        fn: Callable[[sqlite3.Connection], T],
+        *,
+        inline: Callable[[sqlite3.Connection], T] | None = None,
+    ) -> asyncio.Future[T]:
         """Queue `fn` for the database thread. Calls queued while the event loop runs one
         round (other users' reads, a transaction's statement, the group COMMIT) go in one
-        thread hop and come back with one wake-up of the loop, in the order they were made."""
+        thread hop and come back with one wake-up of the loop, in the order they were made.
+
+        `inline`: the same call as `fn`, of some microseconds, that raises _WouldWait rather
+        than wait for a lock; it runs at once in this thread if the database thread is idle.
+        Handing such a call over costs more than running it: two thread wake-ups, and the
+        database thread waiting for the interpreter lock while the event loop runs Python.
+        """
+        if inline is not None and (ran := self._run_inline(inline)) is not None:
+            return ran
         loop = asyncio.get_running_loop()
         done: asyncio.Future[T] = loop.create_future()
         self._queued.append((fn, done))
         if len(self._queued) == 1:
             loop.call_soon(self._send_queued)
+        return done
+
+    def _run_inline(self, fn: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T] | None:
+        """Run `fn` now in this thread if the database thread is idle; its settled future, or
+        None if it was not run (the thread is busy, or `fn` would wait for a lock)."""
+        if not self._idle():
+            return None
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        try:
+            done.set_result(fn(self._conn._conn))  # ValueError once closed
+        except _WouldWait:
+            return None
+        except BaseException as exc:
+            done.set_exception(exc)
         return done
 
     def _send_queued(self) -> None:
@@ -147,6 +194,7 @@ class Database:
             loop.call_soon_threadsafe(settle, results)
 
         def settle(results: list[tuple[bool, Any]]) -> None:
+            self._away -= 1
             for (_, done), (ok, value) in zip(batch, results, strict=True):
                 if done.done():
                     continue
@@ -157,12 +205,13 @@ class Database:
 
         # aiosqlite's public calls cost one thread hop each; its queue takes any callable for
         # its thread (with no future, `work` hands the results back itself).
+        self._away += 1
         self._conn._tx.put_nowait((None, work))
 
     async def fetchone(
-        self, sql: str, params: Iterable[Any] = (), *, unlocked: bool = False
+        self, sql: str, params: Iterable[Any] = (), *, unlocked: bool = False, quick: bool = True
     ) -> sqlite3.Row | None:
-        """The first row of a query, or None.
+        """The first row of a query, or None; `quick=False` for one that scans a table.
 
         `unlocked`: read outside the current transaction, so without waiting for the write lock
         (it sees what other transactions wrote, committed or not): for a check that is made
@@ -173,11 +222,17 @@ class Database:
             row: sqlite3.Row | None = c.execute(sql, tuple(params)).fetchone()
             return row
 
-        return await (self._hop(go) if unlocked else self.run(go))
+        if unlocked:
+            return await self._hop(go, inline=go if quick else None)
+        return await self.run(go, quick=quick)
 
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        """Every row of a query."""
-        rows: list[sqlite3.Row] = await self.run(lambda c: c.execute(sql, tuple(params)).fetchall())
+    async def fetchall(
+        self, sql: str, params: Iterable[Any] = (), *, quick: bool = False
+    ) -> list[sqlite3.Row]:
+        """Every row of a query; `quick`: a few rows by key, as for `run`."""
+        rows: list[sqlite3.Row] = await self.run(
+            lambda c: c.execute(sql, tuple(params)).fetchall(), quick=quick
+        )
         return rows
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
@@ -196,9 +251,9 @@ class Database:
             return cur.rowcount
 
         if _current.get() is not None:
-            return await self.run(go)
+            return await self.run(go, quick=True)
         async with self.transaction():
-            return await self.run(go)
+            return await self.run(go, quick=True)
 
     def defer(self, write: Write) -> None:
         """Run `write` at the COMMIT of the current transaction (in the same thread hop).
@@ -303,8 +358,28 @@ class Database:
                 done.set_result(None)
 
         self._committing = True
-        self._hop(lambda c: _commit(c, deferred)).add_done_callback(settle)
+        self._dirty = True
+        ran = self._run_inline(partial(_commit, deferred=deferred, wait=False))
+        if ran is not None:
+            settle(ran)
+        else:  # on the thread, which may wait there for another process's write lock
+            self._hop(lambda c: _commit(c, deferred)).add_done_callback(settle)
+        self._checkpoint_now()
         return done
+
+    def _checkpoint_now(self) -> None:
+        """Queue a checkpoint on the database thread (copying the WAL into the database file,
+        with its fsync), at most once a second: never in the event loop's thread."""
+        now = time.monotonic()
+        if not self._dirty or now - self._checkpointed < CHECKPOINT_EVERY:
+            return
+        self._checkpointed, self._dirty = now, False
+
+        def failed(hop: asyncio.Future[None]) -> None:
+            if not hop.cancelled() and (exc := hop.exception()) is not None:
+                log.warning("checkpoint failed: %s", exc)
+
+        self._hop(_checkpoint).add_done_callback(failed)
 
     async def user_version(self) -> int:
         """The number of the last migration applied."""
@@ -330,11 +405,15 @@ class Database:
     async def backup(self, target: Path | str) -> None:
         """Copy the live database to `target` with SQLite's online backup API."""
         async with aiosqlite.connect(target) as dest:
-            await self._conn.backup(dest)
+            self._away += 1  # aiosqlite's own hop: the connection is not free meanwhile
+            try:
+                await self._conn.backup(dest)
+            finally:
+                self._away -= 1
 
 
 def _configure(c: sqlite3.Connection) -> None:
-    c.execute("PRAGMA busy_timeout = 5000")
+    c.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if str(mode).lower() != "wal":
         raise sqlite3.OperationalError(f"cannot switch to WAL mode (got {mode})")
@@ -342,17 +421,25 @@ def _configure(c: sqlite3.Connection) -> None:
     # WAL with synchronous=NORMAL survives a killed process; only a power cut can lose the
     # last commits (https://www.sqlite.org/pragma.html#pragma_synchronous).
     c.execute("PRAGMA synchronous = NORMAL")
+    # Commits may run in the event loop's thread (Database._hop): checkpoints, which fsync,
+    # are queued to the database thread instead of riding a commit (Database._checkpoint_now).
+    c.execute("PRAGMA wal_autocheckpoint = 0")
     c.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
 
 def _opening(
-    begin: bool, savepoints: int, fn: Callable[[sqlite3.Connection], T], c: sqlite3.Connection
+    begin: bool,
+    savepoints: int,
+    fn: Callable[[sqlite3.Connection], T],
+    c: sqlite3.Connection,
+    *,
+    wait: bool = True,
 ) -> T:
     """Open the group's transaction if needed and this transaction's savepoint (`begin`), and
-    the savepoints of nested blocks not yet opened; then `fn`."""
+    the savepoints of nested blocks not yet opened; then `fn`. Without `wait`, see _begin."""
     if begin:
         if not c.in_transaction:
-            c.execute("BEGIN IMMEDIATE")
+            _begin(c, wait)
         # not released on success: COMMIT ends them all, and ROLLBACK TO goes to the newest
         c.execute("SAVEPOINT turn")
     for _ in range(savepoints):
@@ -360,10 +447,14 @@ def _opening(
     return fn(c)
 
 
-def _commit(c: sqlite3.Connection, deferred: list[Write]) -> None:
+def _commit(c: sqlite3.Connection, deferred: list[Write], *, wait: bool = True) -> None:
+    """The deferred writes and COMMIT. Without `wait`, raises _WouldWait instead of waiting for
+    another process's write lock (having done nothing); once this connection holds the lock (a
+    transaction is open), nothing here waits: in WAL mode COMMIT takes no other lock, and
+    checkpoints are not done by commits."""
+    if deferred and not c.in_transaction:
+        _begin(c, wait)
     try:
-        if deferred and not c.in_transaction:
-            c.execute("BEGIN IMMEDIATE")
         for write in deferred:
             write(c)
         if c.in_transaction:
@@ -371,6 +462,27 @@ def _commit(c: sqlite3.Connection, deferred: list[Write]) -> None:
     except sqlite3.Error:
         _rollback_if_open(c)  # in the same call: nothing queued after it may run inside
         raise
+
+
+def _begin(c: sqlite3.Connection, wait: bool) -> None:
+    """BEGIN IMMEDIATE (the write lock). Without `wait`, if another process holds the lock,
+    raises _WouldWait at once, having done nothing, instead of waiting up to busy_timeout."""
+    if wait:
+        c.execute("BEGIN IMMEDIATE")
+        return
+    c.execute("PRAGMA busy_timeout = 0")
+    try:
+        c.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+            raise _WouldWait from None
+        raise
+    finally:
+        c.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def _checkpoint(c: sqlite3.Connection) -> None:
+    c.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
 
 def _rollback_to(name: str) -> Callable[[sqlite3.Connection], None]:

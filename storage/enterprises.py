@@ -171,7 +171,7 @@ class EnterpriseRepo:
             return row
 
         async with self.db.transaction():
-            return _enterprise(await self.db.run(go))
+            return _enterprise(await self.db.run(go, quick=True))
 
     async def update(
         self, enterprise_id: int, fields: EnterpriseFields, *, resubmit: bool = False
@@ -264,7 +264,7 @@ class EnterpriseRepo:
             mine = c.execute("SELECT 1 FROM enterprises WHERE account_id = ?", (account_id,))
             return taken("phone", phone), taken("tax_code", tax_code), mine.fetchone() is not None
 
-        return await self.db.run(go)
+        return await self.db.run(go, quick=True)
 
     async def find(
         self,

@@ -115,7 +115,9 @@ class ReportRepo:
     async def count_before(self, moment: datetime) -> int:
         """How many registrations were made before `moment`."""
         row = await self.db.fetchone(
-            "SELECT count(*) FROM enterprises WHERE created_at < ?", (moment.isoformat(),)
+            "SELECT count(*) FROM enterprises WHERE created_at < ?",
+            (moment.isoformat(),),
+            quick=False,
         )
         return int(row[0]) if row else 0
 

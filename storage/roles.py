@@ -71,7 +71,7 @@ class RoleRepo:
             ).fetchall()
             return refs, roles
 
-        refs, roles = await self.db.run(go)
+        refs, roles = await self.db.run(go, quick=True)
         if any(UserRef(channel=r[0], external_id=r[1]) in self.owners for r in refs):
             return Role.OWNER
         granted = [Role(r[0]) for r in roles]
@@ -138,7 +138,8 @@ class RoleRepo:
         rows = await self.db.fetchall(
             "SELECT DISTINCT s.account_id, u.channel, u.external_id FROM staff_roles s"
             " CROSS JOIN users u ON u.account_id = s.account_id"
-            " WHERE s.role IN ('admin', 'moderator')"
+            " WHERE s.role IN ('admin', 'moderator')",
+            quick=True,
         )
         owned = {r[0] for r in rows if UserRef(channel=r[1], external_id=r[2]) in self.owners}
         accounts = sorted({int(r[0]) for r in rows} - owned)
