@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import re
@@ -60,7 +61,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u
 
 def user_hash(ref: UserRef) -> str:
     """A short stable pseudonym of a user for the logs (never the raw id)."""
-    return hashlib.sha256(str(ref).encode()).hexdigest()[:10]
+    return _pseudonym(ref.channel, ref.external_id)
+
+
+@functools.lru_cache(maxsize=4096)  # one line per update: the same users come back
+def _pseudonym(channel: str, external_id: str) -> str:
+    return hashlib.sha256(f"{channel}:{external_id}".encode()).hexdigest()[:10]
 
 
 @dataclass(kw_only=True)
@@ -146,20 +152,23 @@ class _UserLocks:
     """One lock per user, so each user's updates run in order; dropped when unused."""
 
     def __init__(self) -> None:
-        self._locks: dict[UserRef, tuple[asyncio.Lock, int]] = {}
+        # by (channel, external id): hashing a tuple of strings is cheaper than a UserRef
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
 
     async def __call__(self, ref: UserRef, work: Callable[[], Awaitable[list[Reply]]]) -> Any:
-        lock, users = self._locks.get(ref, (asyncio.Lock(), 0))
-        self._locks[ref] = (lock, users + 1)
+        key = (ref.channel, ref.external_id)
+        held = self._locks.get(key)
+        lock, users = held if held is not None else (asyncio.Lock(), 0)
+        self._locks[key] = (lock, users + 1)
         try:
             async with lock:
                 return await work()
         finally:
-            lock, users = self._locks[ref]
+            lock, users = self._locks[key]
             if users == 1:
-                del self._locks[ref]
+                del self._locks[key]
             else:
-                self._locks[ref] = (lock, users - 1)
+                self._locks[key] = (lock, users - 1)
 
 
 class Router:

@@ -16,6 +16,8 @@ from storage.users import User, touch_row, user_from_row
 
 __all__ = ["Conversation", "ConversationRepo"]
 
+SEEN_TO_THE = timedelta(minutes=1)  # how precisely users.last_seen_at is kept
+
 
 class Conversation(BaseModel):
     """Where a user is: flow and step (None when idle), the flow's answers, the last menu."""
@@ -69,11 +71,22 @@ def _save_params(conv: Conversation) -> tuple[object, ...]:
     )
 
 
-def _conversation(row: sqlite3.Row) -> Conversation:
+def _conversation(row: sqlite3.Row | dict[str, Any]) -> Conversation:
     values = dict(row)
     values["data"] = from_json(values["data"])
     values["last_menu"] = from_json(values["last_menu"])
     return Conversation.model_validate(values)
+
+
+_USER_COLUMNS = tuple(User.model_fields)  # the columns of `users`, by the same names
+_CONVERSATION_COLUMNS = tuple(Conversation.model_fields)
+# A user and their state in one statement (no state yet: NULLs)
+_LOAD_TURN = (
+    "SELECT "
+    + ", ".join([*(f"u.{c}" for c in _USER_COLUMNS), *(f"c.{c}" for c in _CONVERSATION_COLUMNS)])
+    + " FROM users u LEFT JOIN conversations c ON c.user_id = u.id"
+    " WHERE u.channel = ? AND u.external_id = ?"
+)
 
 
 class ConversationRepo:
@@ -105,21 +118,14 @@ class ConversationRepo:
         handling the current one; safe because one user's updates are handled one at a time.
         """
 
-        def go(c: sqlite3.Connection) -> tuple[sqlite3.Row, sqlite3.Row | None] | None:
-            user = c.execute(
-                "SELECT * FROM users WHERE channel = ? AND external_id = ?",
-                (ref.channel, ref.external_id),
-            ).fetchone()
-            if user is None:
-                return None
-            conv = c.execute("SELECT * FROM conversations WHERE user_id = ?", (user["id"],))
-            return user, conv.fetchone()
-
-        found = await self.db.run(go, quick=True)
+        found = await self.db.fetchone(_LOAD_TURN, (ref.channel, ref.external_id))
         if found is None:
             return None
-        user = user_from_row(found[0])
-        return user, _conversation(found[1]) if found[1] else Conversation(user_id=user.id)
+        split = len(_USER_COLUMNS)
+        user = User.model_validate(dict(zip(_USER_COLUMNS, found[:split], strict=True)))
+        if found[split] is None:
+            return user, Conversation(user_id=user.id)
+        return user, _conversation(dict(zip(_CONVERSATION_COLUMNS, found[split:], strict=True)))
 
     async def first_contact(self, ref: UserRef, display_name: str | None) -> User:
         """Create the user behind `ref` (inside the turn's transaction)."""
@@ -128,8 +134,16 @@ class ConversationRepo:
         return user_from_row(row)
 
     def touch_at_commit(self, user: User, display_name: str | None) -> None:
-        """Mark the user seen (and no longer blocking the bot) with the turn's COMMIT."""
-        params = (utcnow().isoformat(), display_name, user.id)
+        """Mark the user seen (and no longer blocking the bot) with the turn's COMMIT; to the
+        minute: a user answering question after question is not written every time."""
+        now = utcnow()
+        if (
+            user.blocked_at is None
+            and display_name in (None, user.display_name)
+            and now - user.last_seen_at < SEEN_TO_THE
+        ):
+            return
+        params = (now.isoformat(), display_name, user.id)
         self.db.defer(
             lambda c: c.execute(
                 "UPDATE users SET last_seen_at = ?, blocked_at = NULL,"

@@ -44,7 +44,7 @@ _current: ContextVar[_Tx | None] = ContextVar("ketnoi_transaction", default=None
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC, to the second."""
-    return datetime.now(UTC).replace(microsecond=0)
+    return datetime.fromtimestamp(int(time.time()), UTC)  # half the cost of now().replace()
 
 
 class StorageError(Exception):

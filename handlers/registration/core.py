@@ -146,7 +146,7 @@ def back_button(turn: Turn, step: Step) -> Button:
 def _edit_key(turn: Turn) -> str:
     """Unique to one showing of a question: a later flow must never edit this message."""
     data = turn.conversation.data
-    nonce = data.setdefault("nonce", secrets.token_hex(4))
+    nonce = data.get("nonce") or data.setdefault("nonce", secrets.token_hex(4))
     return f"reg:{nonce}:{data.get('shown', 0)}"
 
 

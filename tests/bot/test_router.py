@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
+import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -220,3 +222,28 @@ async def _enter_flow(app: App, chat: Chat) -> int:
 async def test_my_id_shows_the_address_staff_need(chat: Chat) -> None:
     await chat.say("/ma_cua_toi")
     assert "console:u1" in chat.text
+
+
+async def test_last_seen_is_kept_to_the_minute_and_a_new_name_at_once(
+    app: App, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    time_machine.move_to(start, tick=False)
+    chat = Chat(app.router)
+    await chat.say("/menu")
+    users = app.router.services.users
+
+    async def seen() -> tuple[datetime, str | None]:
+        user = await users.find(chat.user)
+        assert user is not None
+        return user.last_seen_at, user.display_name
+
+    time_machine.move_to(start + timedelta(seconds=30), tick=False)
+    await chat.say("/menu")
+    assert await seen() == (start, "Lan")  # answering question after question: not rewritten
+    chat.name = "Lan Nguyễn"
+    await chat.say("/menu")
+    assert await seen() == (start + timedelta(seconds=30), "Lan Nguyễn")  # a new name: at once
+    time_machine.move_to(start + timedelta(minutes=2), tick=False)
+    await chat.say("/menu")
+    assert await seen() == (start + timedelta(minutes=2), "Lan Nguyễn")
