@@ -96,7 +96,8 @@ class Database:
         return db
 
     async def close(self) -> None:
-        """Commit what is pending and close the connection."""
+        """Commit what is pending and close the connection (which checkpoints the WAL)."""
+        self._dirty, self._checkpointed = False, float("inf")  # no checkpoint queued from now
         async with self._lock:
             await self._queue_commit()
         await self._conn.close()
