@@ -65,7 +65,13 @@ async def save_edit(turn: Turn) -> list[Reply]:
     if updated is None:
         return await show(turn)
     if not resubmit:
-        return await show(turn, _("Saved."))
+        if e.status is not EnterpriseStatus.PENDING:
+            return await show(turn, _("Saved."))
+        # Still waiting for review (perhaps corrected as staff asked): the reviewers get the
+        # new version, so nobody approves what the applicant has since changed.
+        admin.request_review(turn, updated, changed=True)
+        note = _("Saved. The Department will review your registration with this change.")
+        return await show(turn, note)
     admin.request_review(turn, updated, changed=True)
     if e.status is EnterpriseStatus.APPROVED:
         note = _(

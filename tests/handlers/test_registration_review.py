@@ -140,6 +140,28 @@ async def test_profile_edits_and_review_again_after_a_key_change(app: App) -> No
     assert "was changed and needs review again" in notices[-1].replies[0].text
 
 
+async def test_a_pending_registration_changed_goes_to_the_reviewers_again(app: App) -> None:
+    applicant = await english(Chat(app.router))
+    admin = Chat(app.router, external_id="admin")
+    await registered(app, applicant)
+    assert len(await outbox_for(app, admin)) == 1
+    await applicant.say("/profile")
+    await applicant.press("reg:profile:edit:products")
+    await applicant.say("Ấm chén, bình hút lộc")
+    assert "The Department will review your registration with this change" in applicant.text
+    after = await stored(app, applicant)
+    assert after is not None and after.status is EnterpriseStatus.PENDING
+    notices = await outbox_for(app, admin)
+    assert len(notices) == 2
+    [again] = notices[-1].replies
+    assert "được sửa và cần duyệt lại" in again.text and "Ấm chén, bình hút lộc" in again.text
+    assert [b.payload for b in again.options] == [f"regadm:ok:{after.id}", f"regadm:no:{after.id}"]
+    await applicant.press("reg:profile:edit:products")
+    await applicant.say("Ấm chén, bình hút lộc")
+    assert "Nothing was changed." in applicant.text
+    assert len(await outbox_for(app, admin)) == 2
+
+
 async def test_a_rejected_registration_goes_back_to_review_when_corrected(app: App) -> None:
     applicant = await english(Chat(app.router))
     admin = Chat(app.router, external_id="admin")
