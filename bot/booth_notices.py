@@ -15,6 +15,7 @@ __all__ = [
     "application_rejected",
     "fair_cancelled",
     "fair_dates_changed",
+    "fair_reinstated",
     "offer_expired",
     "offer_made",
     "recipient",
@@ -39,6 +40,19 @@ def fair_cancelled(fair: Fair) -> Build:
             "The Department has cancelled the fair “{title}” ({dates}). Your booth application"
             " for it no longer stands. We are sorry for the trouble."
         ).format(title=fair.title(lang.code), dates=fair_dates(lang, fair))
+        return [Reply(text=text, buttons=[_my_booths(lang)])]
+
+    return build
+
+
+def fair_reinstated(fair: Fair) -> Build:
+    """A fair that was called off takes place after all."""
+
+    def build(lang: Lang) -> list[Reply]:
+        text = lang.gettext(
+            "Good news: the fair “{title}” takes place after all.\n{dates}\nIf you had applied"
+            " for a booth, your application stands again as it was; see My booths."
+        ).format(title=fair.title(lang.code), dates=fair_times(lang, fair))
         return [Reply(text=text, buttons=[_my_booths(lang)])]
 
     return build

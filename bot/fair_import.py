@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -25,6 +26,7 @@ class ImportReport(BaseModel):
     updated: list[str] = Field(default_factory=list)
     unchanged: list[str] = Field(default_factory=list)
     cancelled: list[str] = Field(default_factory=list)
+    reinstated: list[str] = Field(default_factory=list)  # cancelled before, taking place again
     moved: list[str] = Field(default_factory=list)
     messages: int = 0  # notices queued for applicants
     warnings: list[str] = Field(default_factory=list)
@@ -80,10 +82,18 @@ async def _consequences(
     """Who must hear of the change, and booths that freed up for the waiting list."""
     if before is None:
         return []
+    # A fair can be called off and reinstated more than once: each time is news (the same file
+    # imported twice is no news: the fair's status did not change).
+    when = secrets.token_hex(4)
     if fair.cancelled and not before.cancelled:
         report.cancelled.append(fair.key)
-        return await _tell_everyone(svc, fair, notices.fair_cancelled(fair), "cancelled")
+        return await _tell_everyone(svc, fair, notices.fair_cancelled(fair), f"cancelled:{when}")
     found: list[Notice] = []
+    if before.cancelled and not fair.cancelled:
+        report.reinstated.append(fair.key)
+        what = f"reinstated:{when}"
+        found += await _tell_everyone(svc, fair, notices.fair_reinstated(fair), what)
+        before = fair  # told of the fair as it is now: not of a date change as well
     if not fair.cancelled and (fair.starts_at, fair.ends_at) != (before.starts_at, before.ends_at):
         report.moved.append(fair.key)
         what = f"dates:{fair.starts_at.isoformat()}:{fair.ends_at.isoformat()}"

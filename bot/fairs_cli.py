@@ -46,6 +46,7 @@ def describe(name: str, report: ImportReport) -> str:
         f" {len(report.unchanged)} unchanged"
     ]
     lines += [f"  cancelled: {key}" for key in report.cancelled]
+    lines += [f"  reinstated: {key}" for key in report.reinstated]
     lines += [f"  dates changed: {key}" for key in report.moved]
     lines += [f"  warning: {w}" for w in report.warnings]
     if report.messages:

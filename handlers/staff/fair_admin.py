@@ -1,16 +1,18 @@
-"""The `fairadm:` buttons: the fair list, a fair's card, new, edit, change dates, cancel."""
+"""The `fairadm:` buttons: the fair list, a fair's card, new, edit, change dates, cancel, and
+reinstate a cancelled fair that has not ended."""
 
 from __future__ import annotations
 
-from bot.fair_import import import_fairs
+from bot.fair_import import ImportReport, import_fairs
 from bot.router import Turn
 from bot.types import Button, Reply
 from handlers.staff import fair_flow
 from handlers.staff.fair_card import fair_card, fair_list
 from storage.booths import LIVE
+from storage.db import utcnow
 from storage.fairs import Fair, FairFields, FairStatus
 
-__all__ = ["cancel_fair", "on_button"]
+__all__ = ["cancel_fair", "on_button", "reinstate_fair"]
 
 
 async def _audience(turn: Turn, fair: Fair) -> int:
@@ -38,6 +40,51 @@ async def confirm_cancel(turn: Turn, fair: Fair) -> list[Reply]:
     return [Reply(text=text, buttons=buttons)]
 
 
+async def confirm_reinstate(turn: Turn, fair: Fair) -> list[Reply]:
+    """Asks before bringing a cancelled fair back."""
+    _ = turn._
+    n = await _audience(turn, fair)
+    text = turn.ngettext(
+        "Reinstate “{title}”? {n} applicant or follower will be told that it takes place after"
+        " all, and booth applications for it stand again as they were.",
+        "Reinstate “{title}”? {n} applicants and followers will be told that it takes place after"
+        " all, and booth applications for it stand again as they were.",
+        n,
+    ).format(title=fair.title(turn.lang.code), n=n)
+    buttons = [
+        [Button(label=_("Yes, reinstate the fair"), payload=f"fairadm:{fair.id}:reinstateok")],
+        [Button(label=_("No, leave it cancelled"), payload=f"fairadm:{fair.id}:card")],
+    ]
+    return [Reply(text=text, buttons=buttons)]
+
+
+async def reinstate_fair(turn: Turn, fair: Fair) -> list[Reply]:
+    """Brings a cancelled fair back through the import (which tells everyone), queues its
+    reminders again, and logs it."""
+    if not fair.cancelled or fair.ends_at <= utcnow():
+        return await fair_card(turn, fair)
+    after, report = await _set_status(turn, fair, FairStatus.SCHEDULED)
+    await turn.services.audit.record(turn, "fair.reinstate", fair, after, target=f"fair:{fair.id}")
+    intro = turn.ngettext(
+        "Reinstated. {n} person is being told.",
+        "Reinstated. {n} people are being told.",
+        report.messages,
+    ).format(n=report.messages)
+    return await fair_card(turn, after, intro)
+
+
+async def _set_status(turn: Turn, fair: Fair, status: FairStatus) -> tuple[Fair, ImportReport]:
+    """The fair with another status, through the import; the reminders follow."""
+    fields = FairFields.model_validate(
+        {**fair.model_dump(include=set(FairFields.model_fields)), "status": status}
+    )
+    report = await import_fairs(turn.router, [fields])
+    after = await turn.services.fairs.get(fair.id)
+    assert after is not None
+    await fair_flow.reschedule_reminders(turn)
+    return after, report
+
+
 async def cancel_fair(turn: Turn, fair: Fair) -> list[Reply]:
     """Cancels the fair through the import (which tells everyone), withdraws its reminders,
     and logs it."""
@@ -45,13 +92,7 @@ async def cancel_fair(turn: Turn, fair: Fair) -> list[Reply]:
     svc = turn.services
     if fair.cancelled:
         return await fair_card(turn, fair)
-    fields = FairFields.model_validate(
-        {**fair.model_dump(include=set(FairFields.model_fields)), "status": FairStatus.CANCELLED}
-    )
-    report = await import_fairs(turn.router, [fields])
-    after = await svc.fairs.get(fair.id)
-    assert after is not None
-    await fair_flow.reschedule_reminders(turn)
+    after, report = await _set_status(turn, fair, FairStatus.CANCELLED)
     await svc.audit.record(turn, "fair.cancel", fair, after, target=f"fair:{fair.id}")
     intro = turn.ngettext(
         "Cancelled. {n} person is being told.",
@@ -62,7 +103,8 @@ async def cancel_fair(turn: Turn, fair: Fair) -> list[Reply]:
 
 
 async def on_button(turn: Turn) -> list[Reply]:
-    """`fairadm:list`, `fairadm:new`, `fairadm:ID:card|edit|dates|cancel|cancelok`."""
+    """`fairadm:list`, `fairadm:new`,
+    `fairadm:ID:card|edit|dates|cancel|cancelok|reinstate|reinstateok`."""
     parts = turn.payload_parts
     if parts[1:] == ["new"]:
         return await fair_flow.start_new(turn)
@@ -81,4 +123,8 @@ async def on_button(turn: Turn) -> list[Reply]:
         return await confirm_cancel(turn, fair)
     if action == "cancelok":
         return await cancel_fair(turn, fair)
+    if action == "reinstate" and fair.cancelled and fair.ends_at > utcnow():
+        return await confirm_reinstate(turn, fair)
+    if action == "reinstateok":
+        return await reinstate_fair(turn, fair)
     return await fair_card(turn, fair)

@@ -73,5 +73,8 @@ async def fair_card(turn: Turn, fair: Fair, intro: str | None = None) -> list[Re
         if counts[BoothStatus.ALLOCATED]:
             label = _("Booth applications to approve")
             buttons.append([Button(label=label, payload=f"boothadm:fair:{fair.id}")])
+    if fair.cancelled and fair.ends_at > utcnow():
+        label = _("↩️ Reinstate the fair")
+        buttons.append([Button(label=label, payload=f"fairadm:{fair.id}:reinstate")])
     buttons.append([Button(label=_("All fairs"), payload="fairadm:list")])
     return [Reply(text="\n".join(lines), buttons=buttons)]

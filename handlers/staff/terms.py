@@ -34,6 +34,7 @@ ACTION_NAMES: Final = {
     "fair.edit": N_("edited a fair"),
     "fair.dates": N_("changed the dates of a fair"),
     "fair.cancel": N_("cancelled a fair"),
+    "fair.reinstate": N_("reinstated a cancelled fair"),
     "role.grant": N_("gave a staff role"),
     "role.revoke": N_("took a staff role away"),
     "export.enterprises": N_("exported registrations"),

@@ -122,6 +122,20 @@ async def test_cancelling_a_fair_tells_every_live_applicant_once(app: App) -> No
     assert "The Department has cancelled the fair “Test fair”" in to_mai.replies[0].text
 
 
+async def test_a_file_that_schedules_a_cancelled_fair_again_reinstates_it(app: App) -> None:
+    fair = await make_fair(app)
+    lan, _ = await _applicant(app, "lan", fair.id, language="en")
+    await import_fairs(app.router, [fair_fields(status=FairStatus.CANCELLED)])
+
+    report = await import_fairs(app.router, [fair_fields(status=FairStatus.SCHEDULED)])
+    again = await import_fairs(app.router, [fair_fields(status=FairStatus.SCHEDULED)])
+
+    assert (report.reinstated, report.moved, again.reinstated) == (["test-fair"], [], [])
+    [told] = await outbox_rows(app, lan, f"fair:{fair.id}:reinstated")
+    assert "Good news: the fair “Test fair” takes place after all." in told.replies[0].text
+    assert len(await outbox_rows(app, lan, f"fair:{fair.id}:")) == 2  # cancelled, reinstated
+
+
 async def test_changed_dates_are_told_with_old_and_new_times(app: App) -> None:
     fair = await make_fair(app)
     lan, _ = await _applicant(app, "lan", fair.id)

@@ -1,9 +1,10 @@
 """Fairs in the chat: an admin creates one step by step, edits it, moves its dates (applicants
-told, reminders for the old dates withdrawn) and cancels it; each is in the audit log."""
+told, reminders for the old dates withdrawn), cancels it and reinstates it; each is in the
+audit log."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -152,3 +153,42 @@ async def test_cancelling_a_fair_asks_first_and_tells_applicants(app: App) -> No
     [told] = await outbox_rows(app, applicant, f"fair:{fair.id}:cancelled:")
     assert "đã hủy" in told.replies[0].text.lower()
     assert [e.action for e in await audit_entries(app)] == ["fair.cancel"]
+
+
+async def test_a_cancelled_fair_can_be_reinstated_and_everyone_is_told_each_time(
+    app: App, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    fair = await make_fair(app)
+    applicant = await _applicant(app, "p1")
+    admin = await member(app, Role.ADMIN)
+    await tap(admin, f"fairadm:{fair.id}:cancel")
+    await admin.press("Đồng ý, hủy hội chợ")
+    await admin.press("Khôi phục hội chợ")
+    assert "1 người" in admin.text and "có hiệu lực trở lại" in admin.text
+    await admin.press("Không, vẫn hủy")
+    still = await app.router.services.fairs.get(fair.id)
+    assert still is not None and still.cancelled
+    await tap(admin, f"fairadm:{fair.id}:reinstate")
+    await admin.press("Đồng ý, khôi phục hội chợ")
+    assert "Đã khôi phục. Đang báo cho 1 người." in admin.text
+    back = await app.router.services.fairs.get(fair.id)
+    assert back is not None and not back.cancelled
+    [told] = await outbox_rows(app, applicant, f"fair:{fair.id}:reinstated:")
+    assert "vẫn diễn ra" in told.replies[0].text
+    assert [b.payload for b in told.replies[0].options] == ["menu:booths"]
+    # The application stands again: the applicant sees it as before the cancellation.
+    await applicant.say("/gian_hang")
+    assert "Hội chợ thử nghiệm" in applicant.text and "đã hủy" not in applicant.text.lower()
+    # Called off a second time, the applicant hears of it again.
+    await tap(admin, f"fairadm:{fair.id}:cancel")
+    await admin.press("Đồng ý, hủy hội chợ")
+    assert len(await outbox_rows(app, applicant, f"fair:{fair.id}:cancelled:")) == 2
+    actions = [e.action for e in await audit_entries(app)]
+    assert actions == ["fair.cancel", "fair.reinstate", "fair.cancel"]
+    # Once the fair's last day is over, it cannot be brought back (nor by a forged button).
+    time_machine.move_to(fair.ends_at + timedelta(days=1), tick=True)
+    await tap(admin, f"fairadm:{fair.id}:card")
+    assert "Khôi phục hội chợ" not in [b.label for b in admin.options]
+    await tap(admin, f"fairadm:{fair.id}:reinstateok")
+    over = await app.router.services.fairs.get(fair.id)
+    assert over is not None and over.cancelled
