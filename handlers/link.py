@@ -1,4 +1,4 @@
-"""/lien_ket (/link): one person on Zalo and Telegram, with one account."""
+"""/lien_ket (/link): one person on Zalo and Telegram, with one account; and undoing it."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from enum import StrEnum
 
 from bot.i18n import N_, Lang
 from bot.router import Router, Turn
-from bot.types import Kind, Reply
+from bot.types import Button, Kind, Reply
 from handlers.menu import main_menu
 from storage.db import utcnow
 from storage.links import Outcome, Redeemed
+from storage.users import User
 
 __all__ = ["register"]
 
@@ -46,7 +47,12 @@ async def show_code(turn: Turn) -> list[Reply]:
             "Your {this} and {other} are already linked: registration, booth applications and"
             " reminders are shared. Reminders come to the app you used last."
         ).format(this=_APPS[apps[0]], other=_APPS[apps[1]])
-        return [main_menu(turn.lang, text)]
+        reply = main_menu(turn.lang, text)
+        other = _linked_other(turn, identities)
+        if other is not None:
+            label = _("Unlink {other}").format(other=_app(other.channel, turn.lang))
+            reply.buttons.insert(0, [Button(label=label, payload="link:unlink")])
+        return [reply]
     code = (await turn.services.links.issue(turn.user.id)).code
     text = _(
         "Use ketnoi on both Zalo and Telegram with one registration, the same booth"
@@ -142,6 +148,62 @@ def _locked(turn: Turn, result: Redeemed) -> str:
     ).format(n=minutes)
 
 
+def _linked_other(turn: Turn, identities: list[User]) -> User | None:
+    """The identity on the other app of this user's account, if linked."""
+    return next(
+        (u for u in identities if u.channel in _APPS and u.channel != turn.user.channel), None
+    )
+
+
+async def on_button(turn: Turn) -> list[Reply]:
+    """`link:unlink` asks, `link:unlinkok` takes the other app out of this account,
+    `link:keep` leaves them linked."""
+    _ = turn._
+    identities = await turn.services.users.identities(turn.user.account_id)
+    other = _linked_other(turn, identities)
+    if other is None:
+        return [main_menu(turn.lang, _("Nothing is linked with this app."))]
+    this, there = _app(turn.user.channel, turn.lang), _app(other.channel, turn.lang)
+    if turn.payload_parts[1:] == ["keep"]:
+        text = _("Nothing changed: your {this} and {other} stay linked.")
+        return [main_menu(turn.lang, text.format(this=this, other=there))]
+    if turn.payload_parts[1:] != ["unlinkok"]:
+        text = _(
+            "Unlink {other}? It will start again on its own, with no registration and no booth"
+            " applications; everything stays here on {this}. You can link them again later with"
+            " /{command}."
+        ).format(other=there, this=this, command=_command(turn.lang))
+        buttons = [
+            [Button(label=_("Yes, unlink {other}").format(other=there), payload="link:unlinkok")],
+            [Button(label=_("No, keep them linked"), payload="link:keep")],
+        ]
+        return [Reply(text=text, buttons=buttons)]
+    account = await turn.services.links.unlink(turn.user.id, other.id)
+    if account is None:
+        return [main_menu(turn.lang, _("Nothing is linked with this app."))]
+    turn.user.account_id = account
+    turn.notify(other.ref, _unlinked_notice(turn.user.channel))
+    text = _(
+        "Done: {other} is no longer linked with this account. Your registration, booth"
+        " applications and reminders stay here on {this}."
+    ).format(other=there, this=this)
+    return [main_menu(turn.lang, text)]
+
+
+def _unlinked_notice(channel: str) -> Callable[[Lang], list[Reply]]:
+    """What the identity taken out is told, in its own language."""
+
+    def build(lang: Lang) -> list[Reply]:
+        text = lang.gettext(
+            "This app is no longer linked with your {app}: the registration, booth applications"
+            " and reminders stay with {app}. If that was not you, please contact the Department."
+            " To link them again, send /{command}."
+        ).format(app=_app(channel, lang), command=_command(lang))
+        return [Reply(text=text)]
+
+    return build
+
+
 def _linked_notice(channel: str) -> Callable[[Lang], list[Reply]]:
     """What the identity that showed the code is told, in its own language."""
 
@@ -161,3 +223,4 @@ def register(router: Router) -> None:
         ("lien_ket", "link"), show_code, description=N_("Use Zalo and Telegram as one account")
     )
     router.flow(FLOW, got_code)
+    router.button("link", on_button)

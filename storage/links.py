@@ -122,6 +122,35 @@ class LinkRepo:
 
         return await self.db.run(go)
 
+    async def unlink(self, keep_user_id: int, leave_user_id: int) -> int | None:
+        """Take identity `leave_user_id` out of the account it shares with `keep_user_id`: it
+        starts again with an account of its own (no registration, no applications); what the
+        account holds stays with `keep_user_id`. Returns the kept account's id (new if the
+        account was keyed by the one leaving), or None if they share no account. Call inside a
+        transaction."""
+
+        def go(c: sqlite3.Connection) -> int | None:
+            keep, leave = _user(c, keep_user_id), _user(c, leave_user_id)
+            if keep.id == leave.id or keep.account_id != leave.account_id:
+                return None
+            account = keep.account_id
+            if account != leave.id:
+                c.execute("UPDATE users SET account_id = id WHERE id = ?", (leave.id,))
+                return account
+            # The account bears the leaving identity's id: it moves to the one that stays.
+            owned, _ = _owned_tables(c)
+            for table in owned:
+                c.execute(
+                    f"UPDATE {table} SET account_id = ? WHERE account_id = ?", (keep.id, account)
+                )
+            c.execute(
+                "UPDATE users SET account_id = ? WHERE account_id = ? AND id != ?",
+                (keep.id, account, leave.id),
+            )
+            return keep.id
+
+        return await self.db.run(go)
+
     async def reachable(self, user_id: int) -> User | None:
         """The identity of this user's account to write to: the one seen last that has not
         blocked the bot (or, if all have, the one seen last)."""

@@ -7,6 +7,7 @@ import re
 from bot.app import App
 from bot.types import Reply, UserRef
 from tests.chat import Chat
+from tests.fair_data import register_enterprise, tap
 
 ZALO = UserRef(channel="zalo", external_id="z1")
 TELEGRAM = UserRef(channel="telegram", external_id="42")
@@ -109,3 +110,75 @@ async def test_a_flow_under_way_is_not_dropped(app: App) -> None:
     assert code_in(zalo.text)
     kept = await app.router.services.conversations.get(1)
     assert (kept.flow, kept.data) == ("registration", {"consent": True})
+
+
+async def _linked(app: App) -> tuple[Chat, Chat]:
+    """Zalo showed the code, Telegram typed it: one account."""
+    zalo, telegram = on(app, ZALO), on(app, TELEGRAM)
+    await zalo.say("/lien_ket")
+    await telegram.say(f"/lien_ket {code_in(zalo.text)}")
+    return zalo, telegram
+
+
+async def _accounts(app: App) -> tuple[int, int]:
+    users = app.router.services.users
+    z, t = await users.find(ZALO), await users.find(TELEGRAM)
+    assert z is not None and t is not None
+    return z.account_id, t.account_id
+
+
+async def test_unlinking_the_other_app_keeps_everything_here_and_tells_it(app: App) -> None:
+    zalo, telegram = await _linked(app)  # the account bears Zalo's id: it moves to Telegram
+    e = await register_enterprise(app, telegram, name="Cơ sở gốm Minh Hải")
+    await sent_by_outbox(app, "zalo")  # the linked notice
+    await telegram.say("/lien_ket")
+    await telegram.press("Hủy liên kết Zalo")
+    assert "mọi thứ vẫn ở đây trên Telegram" in telegram.text
+    await telegram.press("Không, giữ liên kết")
+    assert "vẫn được liên kết" in telegram.text
+    z_account, t_account = await _accounts(app)
+    assert z_account == t_account == e.account_id
+
+    await telegram.say("/lien_ket")
+    await telegram.press("Hủy liên kết Zalo")
+    await telegram.press("Đồng ý, hủy liên kết Zalo")
+
+    assert telegram.text.startswith("Xong: Zalo không còn liên kết với tài khoản này.")
+    users = app.router.services.users
+    z, t = await users.find(ZALO), await users.find(TELEGRAM)
+    assert z is not None and t is not None
+    assert z.account_id == z.id and t.account_id != z.account_id
+    enterprises = app.router.services.enterprises
+    kept = await enterprises.for_account(t.account_id)
+    assert kept is not None and kept.id == e.id
+    assert await enterprises.for_account(z.account_id) is None
+    [notice] = await sent_by_outbox(app, "zalo")
+    assert notice.text.startswith("Ứng dụng này không còn liên kết với Telegram của bạn")
+    await zalo.say("/ho_so")
+    assert "Cơ sở gốm Minh Hải" not in zalo.text
+    await telegram.say("/ho_so")
+    assert "Cơ sở gốm Minh Hải" in telegram.text
+    await tap(telegram, "link:unlinkok")  # a stale button: nothing is linked any more
+    assert "chưa liên kết với ứng dụng nào" in telegram.text
+
+
+async def test_unlinking_from_the_app_whose_id_the_account_bears(app: App) -> None:
+    zalo, telegram = await _linked(app)
+    z_account, _ = await _accounts(app)
+    users = app.router.services.users
+    z = await users.find(ZALO)
+    assert z is not None and z_account == z.id  # the account bears Zalo's id
+    e = await register_enterprise(app, zalo, name="Hợp tác xã mây tre Phú Vinh")
+
+    await zalo.say("/lien_ket")
+    await zalo.press("Hủy liên kết Telegram")
+    await zalo.press("Đồng ý, hủy liên kết Telegram")
+
+    assert "Hợp tác xã mây tre Phú Vinh" not in (await telegram.say("/profile"))[0].text
+    await zalo.say("/ho_so")
+    assert "Hợp tác xã mây tre Phú Vinh" in zalo.text
+    z_account, t_account = await _accounts(app)
+    t = await users.find(TELEGRAM)
+    assert t is not None and t_account == t.id and z_account != t_account
+    kept = await app.router.services.enterprises.for_account(z_account)
+    assert kept is not None and kept.id == e.id
