@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.fair_view import fair_dates, fair_times, is_open
 from bot.i18n import Lang
 from bot.router import Build
@@ -32,44 +34,44 @@ def _my_booths(lang: Lang) -> list[Button]:
     return [Button(label=lang.gettext("My booths"), payload="menu:booths")]
 
 
-def fair_cancelled(fair: Fair) -> Build:
-    """The Department called a fair off."""
+def _with_my_booths(text: Callable[[Lang], str]) -> Build:
+    """A message about a fair, in the recipient's language, with the My booths button."""
 
     def build(lang: Lang) -> list[Reply]:
-        text = lang.gettext(
+        return [Reply(text=text(lang), buttons=[_my_booths(lang)])]
+
+    return build
+
+
+def fair_cancelled(fair: Fair) -> Build:
+    """The Department called a fair off."""
+    return _with_my_booths(
+        lambda lang: lang.gettext(
             "The Department has cancelled the fair “{title}” ({dates}). Your booth application"
             " for it no longer stands. We are sorry for the trouble."
         ).format(title=fair.title(lang.code), dates=fair_dates(lang, fair))
-        return [Reply(text=text, buttons=[_my_booths(lang)])]
-
-    return build
+    )
 
 
 def fair_reinstated(fair: Fair) -> Build:
     """A fair that was called off takes place after all."""
-
-    def build(lang: Lang) -> list[Reply]:
-        text = lang.gettext(
+    return _with_my_booths(
+        lambda lang: lang.gettext(
             "Good news: the fair “{title}” takes place after all.\n{dates}\nIf you had applied"
             " for a booth, your application stands again as it was; see My booths."
         ).format(title=fair.title(lang.code), dates=fair_times(lang, fair))
-        return [Reply(text=text, buttons=[_my_booths(lang)])]
-
-    return build
+    )
 
 
 def fair_dates_changed(fair: Fair, old: Fair) -> Build:
     """A fair moved: old and new dates."""
-
-    def build(lang: Lang) -> list[Reply]:
-        text = lang.gettext(
+    return _with_my_booths(
+        lambda lang: lang.gettext(
             "The dates of the fair “{title}” have changed.\nBefore: {old}\nNow: {new}\n"
             "Your booth application stays as it is. If the new dates do not suit you, you can"
             " withdraw it in My booths."
         ).format(title=fair.title(lang.code), old=fair_times(lang, old), new=fair_times(lang, fair))
-        return [Reply(text=text, buttons=[_my_booths(lang)])]
-
-    return build
+    )
 
 
 def offer_made(app: BoothApplication, fair: Fair) -> Build:

@@ -33,11 +33,7 @@ async def confirm_cancel(turn: Turn, fair: Fair) -> list[Reply]:
         " place, and booth applications for it no longer stand.",
         n,
     ).format(title=fair.title(turn.lang.code), n=n)
-    buttons = [
-        [Button(label=_("Yes, cancel the fair"), payload=f"fairadm:{fair.id}:cancelok")],
-        [Button(label=_("No, keep it"), payload=f"fairadm:{fair.id}:card")],
-    ]
-    return [Reply(text=text, buttons=buttons)]
+    return _asking(fair, text, _("Yes, cancel the fair"), "cancelok", _("No, keep it"))
 
 
 async def confirm_reinstate(turn: Turn, fair: Fair) -> list[Reply]:
@@ -51,9 +47,15 @@ async def confirm_reinstate(turn: Turn, fair: Fair) -> list[Reply]:
         " all, and booth applications for it stand again as they were.",
         n,
     ).format(title=fair.title(turn.lang.code), n=n)
+    yes, no = _("Yes, reinstate the fair"), _("No, leave it cancelled")
+    return _asking(fair, text, yes, "reinstateok", no)
+
+
+def _asking(fair: Fair, text: str, yes: str, action: str, no: str) -> list[Reply]:
+    """A question about the fair: Yes does `action`, No goes back to the fair's card."""
     buttons = [
-        [Button(label=_("Yes, reinstate the fair"), payload=f"fairadm:{fair.id}:reinstateok")],
-        [Button(label=_("No, leave it cancelled"), payload=f"fairadm:{fair.id}:card")],
+        [Button(label=yes, payload=f"fairadm:{fair.id}:{action}")],
+        [Button(label=no, payload=f"fairadm:{fair.id}:card")],
     ]
     return [Reply(text=text, buttons=buttons)]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -36,14 +37,23 @@ async def ticks_while(work: asyncio.Future[object], until: float = 0.3) -> int:
     return fired
 
 
+@pytest.fixture
+async def held(tmp_path: Path) -> AsyncIterator[tuple[Database, sqlite3.Connection]]:
+    """The bot's database, and another process (`ketnoi fairs import`) holding its write lock."""
+    db = await Database.open(tmp_path / "k.db")
+    other = sqlite3.connect(tmp_path / "k.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    yield db, other
+    other.close()
+    await db.close()
+
+
 @pytest.mark.parametrize("how", ["deferred", "statement"])
 async def test_a_commit_waits_for_another_process_on_the_thread_and_the_bot_keeps_answering(
-    tmp_path: Path, how: str
+    held: tuple[Database, sqlite3.Connection], tmp_path: Path, how: str
 ) -> None:
+    db, other = held
     path = tmp_path / "k.db"
-    db = await Database.open(path)
-    other = sqlite3.connect(path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")  # another process (`ketnoi fairs import`) holds the lock
 
     async def write() -> None:
         async with db.transaction():
@@ -62,26 +72,20 @@ async def test_a_commit_waits_for_another_process_on_the_thread_and_the_bot_keep
     # and the next writes, with the lock free again, are as durable
     await db.execute(INSERT, ("console", "b", NOW, NOW))
     assert committed(path) == {"a", "b"}
-    other.close()
-    await db.close()
 
 
 async def test_a_commit_that_cannot_wait_long_enough_fails_without_losing_the_next(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    held: tuple[Database, sqlite3.Connection], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    db, other = held
+    # The busy timeout put back after the try in the event loop's thread, and waited on the thread
     monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 200)
-    path = tmp_path / "k.db"
-    db = await Database.open(path)
-    other = sqlite3.connect(path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
     with pytest.raises(db_module.StorageError, match="locked"):
         async with db.transaction():
             db.defer(lambda c: c.execute(INSERT, ("console", "a", NOW, NOW)))
     other.execute("ROLLBACK")
     await db.execute(INSERT, ("console", "b", NOW, NOW))
-    assert committed(path) == {"b"}
-    other.close()
-    await db.close()
+    assert committed(tmp_path / "k.db") == {"b"}
 
 
 async def test_the_wal_is_checkpointed_so_it_does_not_grow_with_every_commit(
