@@ -27,6 +27,31 @@ class Reader:
     _read: dict[Any, int]
     _calls_read: dict[str, int]
 
+    def wait_for_message(
+        self, chat_id: Hashable, predicate: Predicate | None = None, timeout: float = 10.0
+    ) -> Json:
+        """Block until an unread bot message in chat_id matches; reading moves past it."""
+        return self._wait(lambda: self._next_message(chat_id, predicate), timeout, chat_id)
+
+    async def await_message(
+        self, chat_id: Hashable, predicate: Predicate | None = None, timeout: float = 10.0
+    ) -> Json:
+        """wait_for_message for a bot running on the caller's event loop."""
+        return await self._await(lambda: self._next_message(chat_id, predicate), timeout, chat_id)
+
+    def wait_for_call(
+        self, method: str, predicate: Predicate | None = None, timeout: float = 10.0
+    ) -> Json:
+        """Block until an unread call of method (e.g. editMessageText) matches; return it."""
+        return self._wait(lambda: self._next_call(method, predicate), timeout, ("call", method))
+
+    async def await_call(
+        self, method: str, predicate: Predicate | None = None, timeout: float = 10.0
+    ) -> Json:
+        """wait_for_call for a bot running on the caller's event loop."""
+        where = ("call", method)
+        return await self._await(lambda: self._next_call(method, predicate), timeout, where)
+
     def _next_message(self, chat_id: Hashable, predicate: Predicate | None) -> Json | None:
         """The first unread matching bot message in chat_id, marked read (call under the lock)."""
         messages = self._state.by_chat.get(chat_id, [])

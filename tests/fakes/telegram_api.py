@@ -442,31 +442,6 @@ class FakeTelegram(Reader):
 
     # -- waiting -------------------------------------------------------------------------------
 
-    def wait_for_message(
-        self, chat_id: int, predicate: Predicate | None = None, timeout: float = 10.0
-    ) -> Json:
-        """Block until an unread bot message in chat_id matches; reading moves past it."""
-        return self._wait(lambda: self._next_message(chat_id, predicate), timeout, chat_id)
-
-    async def await_message(
-        self, chat_id: int, predicate: Predicate | None = None, timeout: float = 10.0
-    ) -> Json:
-        """wait_for_message for a bot running on the caller's event loop."""
-        return await self._await(lambda: self._next_message(chat_id, predicate), timeout, chat_id)
-
-    def wait_for_call(
-        self, method: str, predicate: Predicate | None = None, timeout: float = 10.0
-    ) -> Json:
-        """Block until an unread call of method (e.g. editMessageText) matches; return it."""
-        return self._wait(lambda: self._next_call(method, predicate), timeout, ("call", method))
-
-    async def await_call(
-        self, method: str, predicate: Predicate | None = None, timeout: float = 10.0
-    ) -> Json:
-        """wait_for_call for a bot running on the caller's event loop."""
-        where = ("call", method)
-        return await self._await(lambda: self._next_call(method, predicate), timeout, where)
-
     def wait_idle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
         """Block until every update was fetched and no other call came for quiet seconds."""
         deadline = time.monotonic() + timeout
