@@ -475,7 +475,7 @@ def _begin(c: sqlite3.Connection, wait: bool) -> None:
     try:
         c.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
-        if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+        if exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY:  # or an extended busy code
             raise _WouldWait from None
         raise
     finally:
