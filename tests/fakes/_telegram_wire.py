@@ -8,9 +8,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 
-Json = dict[str, Any]
+from ._http import ApiError, Json
 
 # PTB sends a str value as it is and JSON-dumps every other value into its form field
 # (telegram/request/_requestparameter.py, RequestParameter.json_value), so the text "42" and the
@@ -35,23 +34,6 @@ _STRING_PARAMS = frozenset(
     }
 )
 _FORM_PARAM = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
-
-
-class ApiError(Exception):
-    """A Bot API error: HTTP status, description and optional ResponseParameters."""
-
-    def __init__(self, status: int, description: str, parameters: Json | None = None) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.parameters = parameters or {}
-
-    def response(self) -> JSONResponse:
-        """The error as Telegram sends it (https://core.telegram.org/bots/api#making-requests)."""
-        body: Json = {"ok": False, "error_code": self.status, "description": self.description}
-        if self.parameters:
-            body["parameters"] = self.parameters
-        return JSONResponse(body, status_code=self.status)
 
 
 async def read_params(request: Request) -> Json:

@@ -10,9 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.responses import JSONResponse
-
-Json = dict[str, Any]
+from ._http import ApiError, Json
 
 MAX_TEXT = 2000  # sendMessage text and sendPhoto caption: 1 to 2,000 characters
 EVENTS = {
@@ -21,23 +19,6 @@ EVENTS = {
     "sticker": "message.sticker.received",
     "unsupported": "message.unsupported.received",
 }
-
-
-class ApiError(Exception):
-    """A Zalo Bot API error: HTTP status (also the error_code), description, parameters."""
-
-    def __init__(self, status: int, description: str, parameters: Json | None = None) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.parameters = parameters or {}
-
-    def response(self) -> JSONResponse:
-        """The error as the API answers it: `{ok: false, error_code, description}`."""
-        body: Json = {"ok": False, "error_code": self.status, "description": self.description}
-        if self.parameters:
-            body["parameters"] = self.parameters
-        return JSONResponse(body, status_code=self.status)
 
 
 @dataclass

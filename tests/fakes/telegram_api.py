@@ -21,9 +21,9 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ._http import Endpoint
 from ._reading import Reader
 from ._telegram_state import BotApiState, Failure
 from ._telegram_wire import ApiError, Json, callback_data, member_json, read_params, user_json
@@ -82,7 +82,7 @@ class _Server(uvicorn.Server):
             await asyncio.sleep(0.005)
 
 
-class FakeTelegram(Reader):
+class FakeTelegram(Reader, Endpoint):
     """Serves {url}/bot{token}/{method} from a background thread and records what the bot did."""
 
     def __init__(self, token: str = "123:ABC", *, bot_username: str = "ketnoi_test_bot") -> None:
@@ -172,25 +172,6 @@ class FakeTelegram(Reader):
         asyncio.run(serve())
 
     # -- the HTTP side -----------------------------------------------------------------------
-
-    async def _not_found(self, request: Request, exc: Exception) -> JSONResponse:
-        """Answer any other path the way Telegram does."""
-        return ApiError(404, "Not Found").response()
-
-    async def _endpoint(self, request: Request) -> JSONResponse:
-        """Serve one Bot API call; every outcome is counted and logged."""
-        method = request.path_params["method"]
-        with self._lock:
-            self._state.stats.update(["requests", f"method:{method}"])
-        try:
-            result = await self._call(request, method)
-        except ApiError as error:
-            with self._lock:
-                self._state.stats.update(["errors", f"status:{error.status}"])
-            return error.response()
-        with self._lock:
-            self._state.stats.update(["ok", "status:200"])
-        return JSONResponse({"ok": True, "result": result})
 
     async def _call(self, request: Request, method: str) -> Any:
         """Check the token, parse the parameters, apply injected errors, run the method."""

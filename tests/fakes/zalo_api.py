@@ -23,10 +23,10 @@ from urllib.parse import urlsplit
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ._background import BackgroundServer
+from ._http import Endpoint
 from ._reading import Reader
 from ._zalo_state import EVENTS, ApiError, Failure, Json, ZaloState
 
@@ -44,7 +44,7 @@ _DEFAULT_DESCRIPTIONS = {
 }
 
 
-class FakeZalo(Reader):
+class FakeZalo(Reader, Endpoint):
     """Serves {url}/bot{token}/{method} from a background thread and records what the bot did."""
 
     def __init__(self, token: str = "1459232241454765289:zalo-test-token") -> None:
@@ -99,24 +99,6 @@ class FakeZalo(Reader):
         return self._server.url
 
     # -- the HTTP side -----------------------------------------------------------------------
-
-    async def _not_found(self, request: Request, exc: Exception) -> JSONResponse:
-        return ApiError(404, "Not Found").response()
-
-    async def _endpoint(self, request: Request) -> JSONResponse:
-        """Serve one call; every outcome is counted."""
-        method = request.path_params["method"]
-        with self._lock:
-            self._state.stats.update(["requests", f"method:{method}"])
-        try:
-            result = await self._call(request, method)
-        except ApiError as error:
-            with self._lock:
-                self._state.stats.update(["errors", f"status:{error.status}"])
-            return error.response()
-        with self._lock:
-            self._state.stats.update(["ok", "status:200"])
-        return JSONResponse({"ok": True, "result": result})
 
     async def _call(self, request: Request, method: str) -> Any:
         """Check the token, read the JSON body, apply injected errors, run the method."""
