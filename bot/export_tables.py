@@ -8,10 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final, Literal
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
 from bot.enterprise_terms import KIND_NAMES, PRACTICE_NAMES, ROLE_NAMES, ward_label
 from bot.enterprise_terms import STATUS_NAMES as REGISTRATION_STATUS
 from bot.i18n import N_, Lang
@@ -204,6 +200,12 @@ def _width(header: str, values: list[Any], kind: Kind) -> float:
 
 def to_xlsx(table: Table, sheet_title: str) -> bytes:
     """A workbook with one sheet: bold, frozen header row; dates as real dates."""
+    # Imported here: openpyxl, with NumPy and Pillow that it loads when installed, adds some
+    # 20 MB to every process that imports it; only staff exports need it.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None

@@ -5,9 +5,6 @@ from __future__ import annotations
 import io
 import textwrap
 
-import segno
-from icalendar import Calendar, Event
-
 from bot.fair_view import fair_dates
 from bot.i18n import Lang
 from storage.db import utcnow
@@ -18,6 +15,8 @@ __all__ = ["ics", "poster_png", "qr_png"]
 
 def ics(fair: Fair, lang: Lang, link: str | None = None) -> bytes:
     """An iCalendar file with one VEVENT for the fair, in the fair's local time zone."""
+    from icalendar import Calendar, Event  # here, as openpyxl in bot/export_tables.py
+
     cal = Calendar()
     cal.add("prodid", "-//Sở Công Thương Hà Nội//ketnoi//VI")
     cal.add("version", "2.0")
@@ -44,6 +43,8 @@ def ics(fair: Fair, lang: Lang, link: str | None = None) -> bytes:
 
 def qr_png(data: str, scale: int = 8) -> bytes:
     """A plain QR code as PNG."""
+    import segno
+
     buffer = io.BytesIO()
     segno.make(data, error="m").save(buffer, kind="png", scale=scale, border=4)
     return buffer.getvalue()
@@ -54,6 +55,7 @@ def poster_png(fair: Fair, lang: Lang, link: str) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
+    import segno
     from matplotlib import pyplot as plt
 
     _ = lang.gettext

@@ -6,8 +6,6 @@ import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from icalendar import Calendar
-
 from bot.channels.text import attachment_as_text, split_text
 from bot.i18n import Lang
 from bot.types import Document, Reply
@@ -84,6 +82,8 @@ def _is_calendar(document: Document) -> bool:
 
 def _calendar_events(document: Document, lang: Lang) -> list[str]:
     """Each VEVENT of an .ics file as a few lines: title, when, where."""
+    from icalendar import Calendar  # here, as in bot/fair_media.py
+
     try:
         calendar = Calendar.from_ical(document.content)
     except ValueError:
