@@ -281,6 +281,7 @@ class Router:
                     await self.enqueue(target, build, key, lane="notice", at_commit=True)
         except Exception:
             log.exception("update failed: %s %s", incoming.user.channel, user_hash(incoming.user))
+            svc.conversations.forget(ref)
             lang = turn.lang if turn else svc.i18n.get(None)
             replies = [
                 Reply(

@@ -12,6 +12,7 @@ from pydantic_core import from_json, to_json
 
 from bot.types import UserRef
 from storage.db import Database, utcnow
+from storage.turn_cache import TurnCache
 from storage.users import User, touch_row, user_from_row
 
 __all__ = ["Conversation", "ConversationRepo"]
@@ -90,10 +91,14 @@ _LOAD_TURN = (
 
 
 class ConversationRepo:
-    """Reads and writes `conversations`."""
+    """Reads and writes `conversations`; keeps each person's state in memory between their
+    turns (storage/turn_cache.py), so a turn reads nothing its person's last turn wrote."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, cache: TurnCache | None = None) -> None:
         self.db = db
+        self.cache = cache if cache is not None else TurnCache()
+        self._installed = False  # the cache's triggers, created with the first turn's read
+        db.on_commit_failed(self.cache.clear)
 
     async def get(self, user_id: int) -> Conversation:
         """The user's conversation; an idle one if none was saved."""
@@ -109,23 +114,48 @@ class ConversationRepo:
         """Store the conversation with the COMMIT of the current transaction (no extra hop)."""
         conv.updated_at = utcnow()
         params = _save_params(conv)
-        self.db.defer(lambda c: c.execute(_SAVE, params))
+        cache = self.cache if self._installed else None
+
+        def write(c: sqlite3.Connection) -> None:
+            c.execute(_SAVE, params)
+            if cache is not None:
+                cache.keep_state(conv)
+
+        self.db.defer(write)
 
     async def load_turn(self, ref: UserRef) -> tuple[User, Conversation] | None:
-        """In one read: the user behind `ref` and their state; None if they never wrote.
+        """The user behind `ref` and their state, kept from their last turn or read in one
+        statement; None if they never wrote.
 
-        A read outside the turn's transaction, so that loading the next update overlaps with
-        handling the current one; safe because one user's updates are handled one at a time.
+        Outside the turn's transaction, so that loading the next update overlaps with handling
+        the current one; safe because one user's updates are handled one at a time.
         """
+        key = (ref.channel, ref.external_id)
+        cache = self.cache
 
-        found = await self.db.fetchone(_LOAD_TURN, (ref.channel, ref.external_id))
-        if found is None:
-            return None
-        split = len(_USER_COLUMNS)
-        user = User.model_validate(dict(zip(_USER_COLUMNS, found[:split], strict=True)))
-        if found[split] is None:
-            return user, Conversation(user_id=user.id)
-        return user, _conversation(dict(zip(_CONVERSATION_COLUMNS, found[split:], strict=True)))
+        def go(c: sqlite3.Connection) -> tuple[User, Conversation] | None:
+            if not self._installed:
+                cache.install(c)
+                self._installed = True
+            kept = cache.take(c, key)
+            if kept is not None:
+                return kept
+            found = c.execute(_LOAD_TURN, key).fetchone()
+            if found is None:
+                return None
+            split = len(_USER_COLUMNS)
+            user = User.model_validate(dict(zip(_USER_COLUMNS, found[:split], strict=True)))
+            cache.keep_user(key, user)
+            if found[split] is None:
+                return user, Conversation(user_id=user.id)
+            values = dict(zip(_CONVERSATION_COLUMNS, found[split:], strict=True))
+            return user, _conversation(values)
+
+        return await self.db.run(go, quick=True)
+
+    def forget(self, ref: UserRef) -> None:
+        """Keep nothing of this person in memory (their turn failed midway)."""
+        self.cache.forget((ref.channel, ref.external_id))
 
     async def first_contact(self, ref: UserRef, display_name: str | None) -> User:
         """Create the user behind `ref` (inside the turn's transaction)."""

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -75,6 +75,7 @@ class Database:
         self._away = 0  # calls on the database thread, or on their way to it
         self._checkpointed = time.monotonic()
         self._dirty = False  # committed since the last checkpoint was queued
+        self._commit_failed: list[Callable[[], None]] = []
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
@@ -131,6 +132,11 @@ class Database:
         inline = partial(_opening, begin, pending, fn, wait=False) if quick else None
         result = await self._hop(partial(_opening, begin, pending, fn), inline=inline)
         return result
+
+    def on_commit_failed(self, hook: Callable[[], None]) -> None:
+        """Call `hook` when a COMMIT fails and is rolled back, right there on the connection
+        (before any later statement): for what was kept in memory on the strength of it."""
+        self._commit_failed.append(hook)
 
     def _idle(self) -> bool:
         """Nothing is on, or on its way to, the database thread: the connection is free."""
@@ -360,11 +366,12 @@ class Database:
 
         self._committing = True
         self._dirty = True
-        ran = self._run_inline(partial(_commit, deferred=deferred, wait=False))
+        hooks = self._commit_failed
+        ran = self._run_inline(partial(_commit, deferred=deferred, failed=hooks, wait=False))
         if ran is not None:
             settle(ran)
         else:  # on the thread, which may wait there for another process's write lock
-            self._hop(lambda c: _commit(c, deferred)).add_done_callback(settle)
+            self._hop(lambda c: _commit(c, deferred, failed=hooks)).add_done_callback(settle)
         self._checkpoint_now()
         return done
 
@@ -448,11 +455,17 @@ def _opening(
     return fn(c)
 
 
-def _commit(c: sqlite3.Connection, deferred: list[Write], *, wait: bool = True) -> None:
-    """The deferred writes and COMMIT. Without `wait`, raises _WouldWait instead of waiting for
-    another process's write lock (having done nothing); once this connection holds the lock (a
-    transaction is open), nothing here waits: in WAL mode COMMIT takes no other lock, and
-    checkpoints are not done by commits."""
+def _commit(
+    c: sqlite3.Connection,
+    deferred: list[Write],
+    *,
+    failed: Sequence[Callable[[], None]] = (),
+    wait: bool = True,
+) -> None:
+    """The deferred writes and COMMIT; on failure, ROLLBACK and the `failed` hooks. Without
+    `wait`, raises _WouldWait instead of waiting for another process's write lock (having done
+    nothing); once this connection holds the lock (a transaction is open), nothing here waits:
+    in WAL mode COMMIT takes no other lock, and checkpoints are not done by commits."""
     if deferred and not c.in_transaction:
         _begin(c, wait)
     try:
@@ -460,8 +473,10 @@ def _commit(c: sqlite3.Connection, deferred: list[Write], *, wait: bool = True) 
             write(c)
         if c.in_transaction:
             c.execute("COMMIT")
-    except sqlite3.Error:
+    except BaseException:
         _rollback_if_open(c)  # in the same call: nothing queued after it may run inside
+        for hook in failed:
+            hook()
         raise
 
 
