@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             reconfigure(encoding="utf-8")
     try:
         settings = load_settings()
+        configure_logging(level=settings.log_level)
         return asyncio.run(func(args, settings))
     except (ConfigError, StorageError, CatalogError) as exc:
         print(f"ketnoi: {exc}", file=sys.stderr)

@@ -20,6 +20,7 @@ from bot.i18n import I18n
 from bot.outbox import Outbox
 from bot.router import Router, Services
 from bot.scheduler import EVERY, Scheduler
+from bot.traffic import EVERY as TRAFFIC_EVERY
 from handlers import registration
 from storage.audit import AuditRepo
 from storage.booths import BoothRepo
@@ -112,9 +113,16 @@ class App:
         self.periodic.append((3, Broadcaster(self._router, services.broadcasts).tick))
         self.periodic.append((EVERY, Scheduler(self._router).tick))
         self._router.on_queued = self.outbox.wake
+        self.periodic.append((TRAFFIC_EVERY, self._summarise_traffic))
+
+    async def _summarise_traffic(self) -> None:
+        """The traffic since the last summary, in one log line (not at start-up: nothing yet)."""
+        await self.router.traffic.log_summary()
 
     async def close(self) -> None:
-        """Close the database."""
+        """Log the last traffic summary and close the database."""
+        if self._router is not None:
+            await self._router.traffic.log_summary()
         if self._db is not None:
             await self._db.close()
             self._db = None

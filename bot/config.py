@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     # Zalo publishes no per-chat limit; Telegram's one message a second is the careful guess.
     zalo_chat_rate: float = 1.0
     checkin_secret: SecretStr | None = None
+    # info: a summary line a minute (bot/traffic.py); debug: a line for every update as well
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_log_level(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("admins", mode="before")
     @classmethod

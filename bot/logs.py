@@ -10,14 +10,20 @@ __all__ = ["configure_logging"]
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
-def configure_logging(filename: Path | None = None) -> None:
-    """Log at INFO (one line per update handled) to stderr, or into `filename`."""
+def configure_logging(filename: Path | None = None, level: str = "info") -> None:
+    """Log at `level` (KETNOI_LOG_LEVEL) to stderr, or into `filename`: at INFO, what
+    happened and a summary of the traffic a minute; at DEBUG, a line for every update too."""
     # What the format never shows is not gathered for every record: the caller's file and line
     # (a walk up the stack), the thread, the process (the logging HOWTO, "Optimization").
     logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
-    logging.basicConfig(level=logging.INFO, format=FORMAT, filename=filename)
+    wanted = logging.getLevelName(level.upper())
+    # DEBUG is for ketnoi's own loggers only: python-telegram-bot logs request URLs, with the
+    # token in them, at DEBUG.
+    root = max(wanted, logging.INFO)
+    logging.basicConfig(level=root, format=FORMAT, filename=filename, force=True)
+    logging.getLogger("ketnoi").setLevel(wanted)
     # httpx logs every request URL, and Telegram's URLs carry the token
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -18,6 +18,7 @@ from bot.audit import Audit
 from bot.i18n import I18n, Lang
 from bot.ratelimit import Limiter
 from bot.textnorm import fold
+from bot.traffic import Traffic
 from bot.types import Incoming, Kind, Reply, UserRef
 from storage.booths import BoothRepo
 from storage.broadcasts import BroadcastRepo
@@ -172,7 +173,7 @@ class _UserLocks:
 
 
 class Router:
-    """Routes each update to one handler, inside one transaction, and logs one line."""
+    """Routes each update to one handler, inside one transaction, and counts it."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -188,6 +189,7 @@ class Router:
         self._not_built: Handler | None = None
         self._fallbacks: dict[str, Handler] = {}
         self._locks = _UserLocks()
+        self.traffic = Traffic()  # summed up in the log once a minute (bot/traffic.py)
         self.on_queued: Callable[[], None] = lambda: None  # the outbox's wake-up call
 
     # -- registration ---------------------------------------------------------------------
@@ -257,6 +259,7 @@ class Router:
         svc = self.services
         route = "?"
         turn: Turn | None = None
+        failed = False
         try:
             loaded = await svc.conversations.load_turn(incoming.user)
             async with svc.db.transaction():
@@ -292,14 +295,17 @@ class Router:
                 )
             ]
             route += "!error"
-            turn = None
-        log.info(
-            "update channel=%s user=%s route=%s ms=%.1f",
-            incoming.user.channel,
-            user_hash(incoming.user),
-            route,
-            (time.perf_counter() - started) * 1000,
-        )
+            turn, failed = None, True
+        ms = (time.perf_counter() - started) * 1000
+        self.traffic.record(route, ms, failed=failed)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "update channel=%s user=%s route=%s ms=%.1f",
+                ref.channel,
+                user_hash(ref),
+                route,
+                ms,
+            )
         if turn and turn.notifications:
             self.on_queued()
         return replies

@@ -52,6 +52,7 @@ def test_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         ("KETNOI_QUIET_HOURS", "9pm-7am", "KETNOI_QUIET_HOURS: expected HH:MM-HH:MM"),
         ("KETNOI_TIMEZONE", "Asia/Hanoi_City", "KETNOI_TIMEZONE: expected an IANA time zone"),
         ("KETNOI_WEBHOOK_URL", "https://x.vn", "KETNOI_WEBHOOK_SECRET: required when"),
+        ("KETNOI_LOG_LEVEL", "verbose", "KETNOI_LOG_LEVEL: "),
     ],
 )
 def test_bad_value_names_the_variable(

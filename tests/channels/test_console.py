@@ -13,19 +13,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KETNOI_")}
     env["KETNOI_DB_PATH"] = str(tmp_path / "ketnoi.db")
-    return env
+    return {**env, **extra}
 
 
-def _chat(tmp_path: Path, text: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _chat(tmp_path: Path, text: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(ROOT / "main.py"), *args],
         input=text,
         capture_output=True,
         text=True,
-        env=_env(tmp_path),
+        env=_env(tmp_path, **env),
         cwd=tmp_path,
         timeout=60,
         encoding="utf-8",
@@ -65,8 +65,17 @@ def test_main_with_no_arguments_starts_the_console_chat(tmp_path: Path) -> None:
     assert "console" in done.stderr  # the visible notice that no token is configured
 
 
-def test_logs_carry_no_raw_user_id_and_one_line_per_update(tmp_path: Path) -> None:
-    done = _chat(tmp_path, "/start\nhello\n", "chat")
+def test_the_log_sums_up_the_traffic_at_info(tmp_path: Path) -> None:
+    done = _chat(tmp_path, "/start\nhello\n/menu\n", "chat")
+    summaries = [line for line in done.stderr.splitlines() if "ketnoi.traffic" in line]
+    assert len(summaries) == 1, done.stderr  # written at the end of input
+    assert "INFO ketnoi.traffic updates: 3 in" in summaries[0]
+    assert "(command 2, text 1), 0 failed; p50 " in summaries[0] and " ms, p99 " in summaries[0]
+    assert "ketnoi.router update" not in done.stderr  # no line per update at INFO
+
+
+def test_at_debug_a_line_per_update_carries_no_raw_user_id(tmp_path: Path) -> None:
+    done = _chat(tmp_path, "/start\nhello\n", "chat", KETNOI_LOG_LEVEL="DEBUG")
     lines = [line for line in done.stderr.splitlines() if "ketnoi.router update" in line]
     assert len(lines) == 2
     assert "route=command:start" in lines[0] and "ms=" in lines[0]

@@ -39,7 +39,7 @@ def _labels(message: dict) -> list[str]:  # type: ignore[type-arg]
 
 
 def test_start_menu_language_and_the_menu_in_english(fake: FakeTelegram, tmp_path: Path) -> None:
-    with BotProcess(_env(fake, tmp_path), cwd=tmp_path) as bot:
+    with BotProcess(_env(fake, tmp_path, KETNOI_LOG_LEVEL="debug"), cwd=tmp_path) as bot:
         fake.send_text(CHAT, "/start", first_name="Hoa")
         welcome = fake.wait_for_message(CHAT, timeout=30)
         assert welcome["text"].startswith("Xin chào Hoa!")
