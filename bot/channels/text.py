@@ -3,6 +3,8 @@ saying in words what an attachment from another platform was."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from bot.types import Reply
 
 __all__ = ["attachment_as_text", "split_text"]
@@ -14,7 +16,7 @@ def attachment_as_text(reply: Reply, channel: str) -> Reply:
     if reply.attachment is None or reply.attachment.channel == channel:
         return reply
     text = "\n\n".join(t for t in (reply.text, reply.attachment_note or "") if t.strip())
-    return reply.model_copy(update={"text": text, "attachment": None, "attachment_note": None})
+    return dataclasses.replace(reply, text=text, attachment=None, attachment_note=None)
 
 
 def split_text(text: str, limit: int) -> list[str]:
