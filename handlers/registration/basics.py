@@ -15,7 +15,6 @@ from handlers.registration.core import (
     Next,
     Outcome,
     Step,
-    answers,
     back_button,
     command,
     payload_value,
@@ -136,7 +135,7 @@ async def got_name(turn: Turn) -> Outcome:
     problem = _text_problem(turn, name, NAME_MAX) if not _is_button(turn) else None
     if _is_button(turn) or problem:
         return await ask_name(turn, problem or turn._("Please type the name."))
-    store(turn, answers(turn), name=name)
+    store(turn, name=name)
     return Next(Step.KIND)
 
 
@@ -154,7 +153,7 @@ async def got_kind(turn: Turn) -> Outcome:
         return await ask_kind(
             turn, turn._("Please choose one of the options (or type its number).")
         )
-    store(turn, answers(turn), kind=value)
+    store(turn, kind=value)
     return Next(Step.ROLES)
 
 
@@ -194,7 +193,7 @@ async def got_contact(turn: Turn) -> Outcome:
     problem = _text_problem(turn, person, PERSON_MAX)
     if problem:
         return await ask_contact(turn, problem)
-    store(turn, answers(turn), contact_name=person)
+    store(turn, contact_name=person)
     return Next(Step.PHONE)
 
 
@@ -223,13 +222,13 @@ async def _optional_text(turn: Turn, field: str, check: Check, ask: Ask, then: S
     if _is_button(turn):
         if payload_value(turn) != "skip":
             return await ask(turn, None)
-        store(turn, answers(turn), **{field: None})
+        store(turn, **{field: None})
         return Next(then)
     value = _clean(typed(turn))
     problem = check(turn, value)
     if problem:
         return await ask(turn, problem)
-    store(turn, answers(turn), **{field: value})
+    store(turn, **{field: value})
     return Next(then)
 
 
@@ -254,10 +253,10 @@ async def got_ocop(turn: Turn) -> Outcome:
     """Stores the stars (3, 4 or 5) or no rating."""
     value = payload_value(turn) if _is_button(turn) else fold(typed(turn)).removesuffix(" sao")
     if value in ("none", *_NO_OCOP):
-        store(turn, answers(turn), ocop_stars=None)
+        store(turn, ocop_stars=None)
         return Next(Step.PRACTICES)
     if value in ("3", "4", "5"):
-        store(turn, answers(turn), ocop_stars=int(value))
+        store(turn, ocop_stars=int(value))
         return Next(Step.PRACTICES)
     note = turn._(
         "OCOP ratings are 3, 4 or 5 stars. Type 3, 4 or 5 (for example 4 for a 4-star product),"

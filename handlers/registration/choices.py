@@ -48,7 +48,7 @@ class MultiSelect:
         return [k for k in self.options if k in ticked]
 
     def _keep(self, turn: Turn, keys: set[str]) -> None:
-        store(turn, answers(turn), **{self.field: [k for k in self.options if k in keys]})
+        store(turn, **{self.field: [k for k in self.options if k in keys]})
 
     async def ask(
         self, turn: Turn, note: str | None = None, *, redraw: bool = False

@@ -109,9 +109,9 @@ def answers(turn: Turn) -> EnterpriseFields:
     return EnterpriseFields.model_validate(turn.conversation.data.get("answers", {}))
 
 
-def store(turn: Turn, fields: EnterpriseFields, **changes: Any) -> None:
-    """Save the answers with `changes` applied."""
-    turn.conversation.data["answers"] = fields.model_copy(update=changes).model_dump()
+def store(turn: Turn, **changes: Any) -> None:
+    """Save the answers with `changes` applied (values as EnterpriseFields holds them)."""
+    turn.conversation.data.setdefault("answers", {}).update(changes)
 
 
 def fall_back_to(turn: Turn, step: Step) -> None:

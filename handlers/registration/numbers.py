@@ -126,7 +126,7 @@ async def _keep_phone(turn: Turn, e164: str, *, shared: bool = False) -> Outcome
         return await ask_phone(turn, duplicate_phone(turn))
     if shared:
         await svc.users.set_phone(turn.user.id, e164)
-    store(turn, answers(turn), phone=e164)
+    store(turn, phone=e164)
     saved = turn._("Phone number noted: {phone}").format(phone=format_phone(e164))
     return Next(Step.TAX_CODE, before=[Reply(text=saved, remove_keyboard=True)])
 
@@ -224,7 +224,7 @@ async def got_tax_code(turn: Turn) -> Outcome:
     if turn.incoming.kind is Kind.BUTTON:
         if payload_value(turn) != "skip" or tax_code_required(fields.kind):
             return await ask_tax_code(turn)
-        store(turn, fields, tax_code=None)
+        store(turn, tax_code=None)
         return Next(Step.PRODUCTS)
     text = typed(turn)
     result = parse_tax_code(text)
@@ -241,5 +241,5 @@ async def got_tax_code(turn: Turn) -> Outcome:
         result.value, account, early=_checked_again(turn)
     ):
         return await ask_tax_code(turn, duplicate_tax_code(turn))
-    store(turn, fields, tax_code=result.value)
+    store(turn, tax_code=result.value)
     return Next(Step.PRODUCTS)

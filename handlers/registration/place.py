@@ -12,7 +12,6 @@ from handlers.registration.core import (
     Next,
     Outcome,
     Step,
-    answers,
     payload_value,
     question,
     store,
@@ -102,7 +101,7 @@ async def got_ward_pick(turn: Turn) -> Outcome:
         return Goto(Step.PROVINCE)
     offered = {code for code, _ in turn.conversation.data.get("ward_matches", [])}
     if value in offered:
-        store(turn, answers(turn), ward_code=value, province=None)
+        store(turn, ward_code=value, province=None)
         return Next(Step.ADDRESS)
     return await _search(turn, typed(turn))
 
@@ -155,6 +154,6 @@ async def got_province_pick(turn: Turn) -> Outcome:
     value = _value(turn)
     known = {p.name for p in provinces()} - {_HANOI}
     if value in known and value in turn.conversation.data.get("province_matches", []):
-        store(turn, answers(turn), ward_code=None, province=value)
+        store(turn, ward_code=None, province=value)
         return Next(Step.ADDRESS)
     return await _search_province(turn, typed(turn))
