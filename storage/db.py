@@ -6,8 +6,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import partial
@@ -273,8 +272,7 @@ class Database:
             raise RuntimeError("Database.defer() outside a transaction")
         tx.deferred.append(write)
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Database]:
+    def transaction(self) -> _Transaction:
         """All writes inside commit together, or not at all; the block ends once they are durable.
 
         The statements of different coroutines' transactions never interleave: a transaction
@@ -283,40 +281,7 @@ class Database:
         inside another is a savepoint of it. Transactions that finish close together share one
         COMMIT (group commit), and each waits for that COMMIT before returning.
         """
-        outer = _current.get()
-        if outer is not None:
-            outer.savepoints.append(False)  # SAVEPOINT issued with the block's first statement
-            try:
-                yield self
-            except BaseException:
-                if outer.savepoints.pop():
-                    await self.run(_rollback_to("inner"))
-                raise
-            # no RELEASE: COMMIT clears the savepoint stack, and ROLLBACK TO finds the newest
-            outer.savepoints.pop()
-            return
-        tx = _Tx()
-        token = _current.set(tx)
-        group: asyncio.Future[None] | None = None
-        try:
-            yield self
-        except BaseException:
-            if tx.started:
-                await self.run(_rollback_to("turn"))
-            raise
-        else:
-            self._deferred.extend(tx.deferred)
-            if tx.started or tx.deferred:
-                group = self._join_commit()
-        finally:
-            _current.reset(token)
-            if tx.started:
-                self._lock.release()  # taken by run() with the first statement
-                if self._commit_waiting:
-                    self._commit_waiting = False
-                    self._commit_now(between=True)
-        if group is not None:
-            await asyncio.shield(group)
+        return _Transaction(self)
 
     def _join_commit(self) -> asyncio.Future[None]:
         """The future of the next group COMMIT, which is queued in the next round of the event
@@ -418,6 +383,56 @@ class Database:
                 await self._conn.backup(dest)
             finally:
                 self._away -= 1
+
+
+class _Transaction:
+    """`Database.transaction()`: a class rather than @asynccontextmanager, which costs a
+    generator and two helper objects on every update."""
+
+    __slots__ = ("_db", "_outer", "_token", "_tx")
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def __aenter__(self) -> Database:
+        self._outer = _current.get()
+        if self._outer is not None:
+            self._outer.savepoints.append(
+                False
+            )  # SAVEPOINT issued with the block's first statement
+        else:
+            self._tx = _Tx()
+            self._token = _current.set(self._tx)
+        return self._db
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        db = self._db
+        if self._outer is not None:
+            # no RELEASE: COMMIT clears the savepoint stack, and ROLLBACK TO finds the newest
+            if self._outer.savepoints.pop() and kind is not None:
+                await db.run(_rollback_to("inner"))
+            return
+        tx = self._tx
+        group: asyncio.Future[None] | None = None
+        try:
+            if kind is not None:
+                if tx.started:
+                    await db.run(_rollback_to("turn"))
+                return
+            db._deferred.extend(tx.deferred)
+            if tx.started or tx.deferred:
+                group = db._join_commit()
+        finally:
+            _current.reset(self._token)
+            if tx.started:
+                db._lock.release()  # taken by run() with the first statement
+                if db._commit_waiting:
+                    db._commit_waiting = False
+                    db._commit_now(between=True)
+        if group is not None:
+            await asyncio.shield(group)
 
 
 def _configure(c: sqlite3.Connection) -> None:
