@@ -67,6 +67,7 @@ def _step(turn: Turn) -> Step | None:
 
 
 def _trail(turn: Turn) -> list[str]:
+    """The steps answered before this one, as their plain values (saved as JSON every turn)."""
     trail: list[str] = turn.conversation.data.setdefault("trail", [])
     return trail
 
@@ -153,7 +154,7 @@ async def _proceed(turn: Turn, outcome: Outcome) -> list[Reply]:
     trail = _trail(turn)
     current = _step(turn) or Step.SUMMARY
     if isinstance(outcome, Goto):
-        trail.append(current)
+        trail.append(current.value)
         return await ask(turn, outcome.step)
     if isinstance(outcome, Edit):
         return await _edit(turn, outcome.step, outcome.note)
@@ -162,7 +163,7 @@ async def _proceed(turn: Turn, outcome: Outcome) -> list[Reply]:
         main = _FOLLOW_UPS.get(current, current)
         while trail and (trail[-1] in _FOLLOW_UPS or trail[-1] == main):
             trail.pop()
-        trail.append(main)
+        trail.append(main.value)  # plain str: an enum member costs 5x as much as JSON
         return outcome.before + await ask(turn, outcome.step)
     return outcome.before + await _edited(turn, outcome)
 
