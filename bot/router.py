@@ -404,7 +404,14 @@ def _menu_choice(text: str, menu: list[tuple[str, str]]) -> str | None:
         n = int(stripped)
         return menu[n - 1][1] if 1 <= n <= len(menu) else None
     folded = fold(text)
+    if not folded:
+        return None
     for label, payload in menu:
-        if folded and fold(label) == folded:
+        if _folded_label(label) == folded:
             return payload
     return None
+
+
+@functools.lru_cache(maxsize=4096)  # the labels are the catalogs' few hundred strings, mostly
+def _folded_label(label: str) -> str:
+    return fold(label)

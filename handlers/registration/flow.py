@@ -54,16 +54,16 @@ _FOLLOW_UPS: dict[Step, Step] = {
     Step.PHONE_OLD: Step.PHONE,
 }
 _STEP_FIELDS = {step: field for field, step in FIELD_STEPS.items()}
-_KNOWN = frozenset(s.value for s in Step)
+_BY_VALUE = {s.value: s for s in Step}  # a dict lookup: Step(value) costs several times more
 _TAKES_CONTACT = frozenset({Step.PHONE, Step.PHONE_OLD})
 
 
 def _step(turn: Turn) -> Step | None:
     """The step the user is at, if they are in this flow at a step we know."""
     conv = turn.conversation
-    if conv.flow != FLOW or conv.step is None or conv.step not in _KNOWN:
+    if conv.flow != FLOW or conv.step is None:
         return None
-    return Step(conv.step)
+    return _BY_VALUE.get(conv.step)
 
 
 def _trail(turn: Turn) -> list[str]:
