@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -324,7 +325,7 @@ class Router:
                 return "empty", _nothing
             choice = _menu_choice(inc.text, conv.last_menu)
             if choice is not None:
-                turn.incoming = inc.model_copy(update={"kind": Kind.BUTTON, "payload": choice})
+                turn.incoming = dataclasses.replace(inc, kind=Kind.BUTTON, payload=choice)
                 inc = turn.incoming
             elif len(inc.text) > MAX_TEXT:
                 return "too_long", self._fallbacks["too_long"]
@@ -384,7 +385,7 @@ def _clean(incoming: Incoming) -> Incoming:
     """Drop control characters (keeping newlines and tabs) from the text."""
     if not incoming.text or not _CONTROL.search(incoming.text):
         return incoming
-    return incoming.model_copy(update={"text": _CONTROL.sub("", incoming.text)})
+    return dataclasses.replace(incoming, text=_CONTROL.sub("", incoming.text))
 
 
 def _hinted(hint: str | None, i18n: I18n) -> str | None:

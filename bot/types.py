@@ -24,10 +24,9 @@ __all__ = [
 ]
 
 
-class UserRef(BaseModel):
+@dataclass(frozen=True, slots=True)
+class UserRef:
     """Who wrote, as the platform knows them: `telegram:123456`, `zalo:8f3a`, `console:local`."""
-
-    model_config = ConfigDict(frozen=True)
 
     channel: str
     external_id: str
@@ -60,8 +59,10 @@ class Attachment(BaseModel):
     file_name: str | None = None
 
 
-class Incoming(BaseModel):
-    """One update from a user, already stripped of its platform."""
+@dataclass(slots=True, kw_only=True)
+class Incoming:
+    """One update from a user, already stripped of its platform (each channel parses the
+    platform's payload into its models first, then makes this)."""
 
     user: UserRef
     kind: Kind
