@@ -4,14 +4,15 @@ The database stays the only truth: every turn still writes its conversation and 
 its reply. The cache only spares the next turn of the same person the read and the validation
 of what that turn has just written. An entry goes the moment anything else writes the row:
 temporary triggers on `users` and `conversations` call back into Python for every write made
-through this connection, and `PRAGMA data_version` (read with every lookup) tells of commits
-made by other connections and processes (`ketnoi broadcast`, `ketnoi fairs import`), which
-empty the cache. Every call happens in the connection's own order of statements, so a write
-that lands after a turn's save always removes what that save kept.
+through this connection, and `PRAGMA data_version` (read once per round of the event loop)
+tells of commits made by other connections and processes (`ketnoi broadcast`, `ketnoi fairs
+import`), which empty the cache. Every call happens in the connection's own order of
+statements, so a write that lands after a turn's save always removes what that save kept.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from typing import TYPE_CHECKING
 
@@ -50,7 +51,8 @@ class TurnCache:
         self._users: dict[tuple[str, str], User] = {}
         self._states: dict[int, Conversation] = {}
         self._keys: dict[int, tuple[str, str]] = {}  # the address of each user kept, by id
-        self._version: int | None = None  # PRAGMA data_version at the last lookup
+        self._version: int | None = None  # PRAGMA data_version at the last look
+        self._checked = False  # looked in this round of the event loop
 
     def __len__(self) -> int:
         return len(self._users)
@@ -65,15 +67,30 @@ class TurnCache:
     def take(self, c: sqlite3.Connection, key: tuple[str, str]) -> tuple[User, Conversation] | None:
         """The user at `key` and their conversation, taken out until the turn saves it; None
         if either is not kept (or another connection committed since the last lookup)."""
-        version = c.execute("PRAGMA data_version").fetchone()[0]
-        if version != self._version:
-            self.clear()
-            self._version = version
+        if not self._checked:
+            self._check_other_writers(c)
         user = self._users.get(key)
         if user is None:
             return None
         conv = self._states.pop(user.id, None)
         return None if conv is None else (user, conv)
+
+    def _check_other_writers(self, c: sqlite3.Connection) -> None:
+        """Empty the cache if another connection committed since the last look: once per round
+        of the event loop, shared by the turns that start in it (which run one after another,
+        between two looks at the outside world), since the statement costs as much as a read."""
+        version = c.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._version:
+            self.clear()
+            self._version = version
+        try:
+            asyncio.get_running_loop().call_soon(self._uncheck)
+        except RuntimeError:  # on the database thread: no loop there; look again next time
+            return
+        self._checked = True
+
+    def _uncheck(self) -> None:
+        self._checked = False
 
     def keep_user(self, key: tuple[str, str], user: User) -> None:
         """Keep a user just read from the database, with their conversation (read with them)
