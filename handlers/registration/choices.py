@@ -16,7 +16,7 @@ from handlers.registration.core import (
     Next,
     Outcome,
     Step,
-    answers,
+    answer,
     payload_value,
     question,
     store,
@@ -44,7 +44,7 @@ class MultiSelect:
 
     def chosen(self, turn: Turn) -> list[str]:
         """The keys ticked so far, in the order of the options."""
-        ticked = set(getattr(answers(turn), self.field))
+        ticked = set(answer(turn, self.field) or ())
         return [k for k in self.options if k in ticked]
 
     def _keep(self, turn: Turn, keys: set[str]) -> None:

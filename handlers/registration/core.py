@@ -23,6 +23,7 @@ __all__ = [
     "Next",
     "Outcome",
     "Step",
+    "answer",
     "answers",
     "back_button",
     "command",
@@ -107,6 +108,11 @@ Got = Callable[[Turn], Awaitable[Outcome]]
 def answers(turn: Turn) -> EnterpriseFields:
     """The answers given so far in this flow."""
     return EnterpriseFields.model_validate(turn.conversation.data.get("answers", {}))
+
+
+def answer(turn: Turn, field: str) -> Any:
+    """One saved answer as stored (None if not given): cheaper than all of them validated."""
+    return turn.conversation.data.get("answers", {}).get(field)
 
 
 def store(turn: Turn, **changes: Any) -> None:

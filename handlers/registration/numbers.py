@@ -12,6 +12,7 @@ from handlers.registration.core import (
     Next,
     Outcome,
     Step,
+    answer,
     answers,
     fall_back_to,
     payload_value,
@@ -202,7 +203,7 @@ def _tax_problem(turn: Turn, code: TaxCodeErrorCode, text: str) -> str:
 async def ask_tax_code(turn: Turn, note: str | None = None) -> list[Reply]:
     """Asks for the tax code; households and individuals may skip it."""
     _ = turn._
-    if tax_code_required(answers(turn).kind):
+    if tax_code_required(answer(turn, "kind")):
         text = _(
             "What is the tax code (MST) of your company or cooperative? 10 digits, e.g."
             " 0100109106, or a branch code such as 0100109106-001."
