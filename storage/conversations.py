@@ -158,10 +158,19 @@ class ConversationRepo:
         self.cache.forget((ref.channel, ref.external_id))
 
     async def first_contact(self, ref: UserRef, display_name: str | None) -> User:
-        """Create the user behind `ref` (inside the turn's transaction)."""
+        """Create the user behind `ref` (inside the turn's transaction), and keep them for
+        their next turn (if the turn fails, the router forgets them)."""
         now = utcnow().isoformat()
-        row, _ = await self.db.run(lambda c: touch_row(c, ref, display_name, now), quick=True)
-        return user_from_row(row)
+        key = (ref.channel, ref.external_id)
+
+        def go(c: sqlite3.Connection) -> User:
+            row, _ = touch_row(c, ref, display_name, now)
+            user = user_from_row(row)
+            if self._installed:  # after the statements, so after their triggers
+                self.cache.keep_user(key, user)
+            return user
+
+        return await self.db.run(go, quick=True)
 
     def touch_at_commit(self, user: User, display_name: str | None) -> None:
         """Mark the user seen (and no longer blocking the bot) with the turn's COMMIT; to the
