@@ -113,11 +113,7 @@ class App:
         self.periodic.append((3, Broadcaster(self._router, services.broadcasts).tick))
         self.periodic.append((EVERY, Scheduler(self._router).tick))
         self._router.on_queued = self.outbox.wake
-        self.periodic.append((TRAFFIC_EVERY, self._summarise_traffic))
-
-    async def _summarise_traffic(self) -> None:
-        """The traffic since the last summary, in one log line (not at start-up: nothing yet)."""
-        await self.router.traffic.log_summary()
+        self.periodic.append((TRAFFIC_EVERY, self._router.traffic.log_summary))
 
     async def close(self) -> None:
         """Log the last traffic summary and close the database."""

@@ -66,7 +66,7 @@ def user_hash(ref: UserRef) -> str:
     return _pseudonym(ref.channel, ref.external_id)
 
 
-@functools.lru_cache(maxsize=4096)  # one line per update: the same users come back
+@functools.lru_cache(maxsize=4096)  # the same users come back (DEBUG lines, failures)
 def _pseudonym(channel: str, external_id: str) -> str:
     return hashlib.sha256(f"{channel}:{external_id}".encode()).hexdigest()[:10]
 

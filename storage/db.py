@@ -404,9 +404,8 @@ class _Transaction:
     async def __aenter__(self) -> Database:
         self._outer = _current.get()
         if self._outer is not None:
-            self._outer.savepoints.append(
-                False
-            )  # SAVEPOINT issued with the block's first statement
+            # a savepoint of the outer transaction, issued with this block's first statement
+            self._outer.savepoints.append(False)
         else:
             self._tx = _Tx()
             self._token = _current.set(self._tx)
