@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.i18n import I18n, Lang
 from bot.outbox import quiet_until
+from bot.payloads import BroadcastStop
 from bot.router import Router
 from bot.types import Attachment, Button, Reply
 from storage.broadcasts import Broadcast, BroadcastRepo, Progress
@@ -137,7 +138,7 @@ def final_report(lang: Lang, broadcast_id: int, p: Progress) -> str:
 
 def stop_button(lang: Lang, broadcast_id: int) -> list[list[Button]]:
     """The button that withdraws what has not gone yet."""
-    return [[Button(label=lang.gettext("Stop sending"), payload=f"bcast:stop:{broadcast_id}")]]
+    return [[BroadcastStop(broadcast_id).button(lang.gettext("Stop sending"))]]
 
 
 class Broadcaster:

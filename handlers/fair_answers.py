@@ -15,11 +15,12 @@ from bot.fair_view import (
     venue,
 )
 from bot.i18n import Lang
+from bot.payloads import FairAction
 from bot.places import match_ward
 from bot.router import Turn
 from bot.sectors import sector_name
 from bot.textnorm import fold
-from bot.types import Button, Reply
+from bot.types import Reply
 from bot.understand import Entities, PlaceRef
 from handlers.fairs import upcoming_page
 from storage.db import utcnow
@@ -155,9 +156,9 @@ async def answer(turn: Turn, intent: str, entities: Entities) -> list[Reply]:
         shown = found[:_DETAILED]
         taken = await svc.booths.taken(f.id for f in shown)
         blocks = [_block(turn, intent, f, taken[f.id]) for f in shown]
-    buttons = [[Button(label=short_title(lang, f), payload=f"fair:{f.key}:card")] for f in shown]
+    buttons = [[FairAction(f.key, "card").button(short_title(lang, f))] for f in shown]
     if len(shown) == 1 and is_open(lang, shown[0]):
-        buttons.append([Button(label=_("Apply for a booth"), payload=f"fair:{shown[0].key}:apply")])
+        buttons.append([FairAction(shown[0].key, "apply").button(_("Apply for a booth"))])
     if len(found) > len(shown):
         command = "fairs" if lang.code == "en" else "hoi_cho"
         more = _("…and {n} more: /{command}")

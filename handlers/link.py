@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 from bot.i18n import N_, Lang
+from bot.payloads import Payload
 from bot.router import Router, Turn
-from bot.types import Button, Kind, Reply
+from bot.types import Kind, Reply
 from handlers.menu import main_menu
 from storage.db import utcnow
 from storage.links import Outcome, Redeemed
 from storage.users import User
 
-__all__ = ["register"]
+__all__ = ["Unlink", "register"]
+
+
+@dataclass(frozen=True, slots=True)
+class Unlink(Payload, prefix="link"):
+    """`link:unlink` asks, `link:unlinkok` unlinks, `link:keep` leaves them linked."""
+
+    step: Literal["unlink", "unlinkok", "keep"]
+
 
 FLOW = "link"
 _APPS = {"telegram": "Telegram", "zalo": "Zalo"}
@@ -51,7 +62,7 @@ async def show_code(turn: Turn) -> list[Reply]:
         other = _linked_other(turn, identities)
         if other is not None:
             label = _("Unlink {other}").format(other=_app(other.channel, turn.lang))
-            reply.buttons.insert(0, [Button(label=label, payload="link:unlink")])
+            reply.buttons.insert(0, [Unlink("unlink").button(label)])
         return [reply]
     code = (await turn.services.links.issue(turn.user.id)).code
     text = _(
@@ -164,18 +175,19 @@ async def on_button(turn: Turn) -> list[Reply]:
     if other is None:
         return [main_menu(turn.lang, _("Nothing is linked with this app."))]
     this, there = _app(turn.user.channel, turn.lang), _app(other.channel, turn.lang)
-    if turn.payload_parts[1:] == ["keep"]:
+    step = turn.payload.step if isinstance(turn.payload, Unlink) else "unlink"
+    if step == "keep":
         text = _("Nothing changed: your {this} and {other} stay linked.")
         return [main_menu(turn.lang, text.format(this=this, other=there))]
-    if turn.payload_parts[1:] != ["unlinkok"]:
+    if step == "unlink":
         text = _(
             "Unlink {other}? It will start again on its own, with no registration and no booth"
             " applications; everything stays here on {this}. You can link them again later with"
             " /{command}."
         ).format(other=there, this=this, command=_command(turn.lang))
         buttons = [
-            [Button(label=_("Yes, unlink {other}").format(other=there), payload="link:unlinkok")],
-            [Button(label=_("No, keep them linked"), payload="link:keep")],
+            [Unlink("unlinkok").button(_("Yes, unlink {other}").format(other=there))],
+            [Unlink("keep").button(_("No, keep them linked"))],
         ]
         return [Reply(text=text, buttons=buttons)]
     account = await turn.services.links.unlink(turn.user.id, other.id)
@@ -223,4 +235,4 @@ def register(router: Router) -> None:
         ("lien_ket", "link"), show_code, description=N_("Use Zalo and Telegram as one account")
     )
     router.flow(FLOW, got_code)
-    router.button("link", on_button)
+    router.button(Unlink, on_button)

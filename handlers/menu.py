@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from bot.i18n import Lang
+from bot.payloads import MenuChoice, MenuEntry
 from bot.types import Button, Reply
 
 __all__ = ["MENU_COMMANDS", "main_menu", "menu_buttons"]
 
-# menu payload -> the command it stands for (Vietnamese name); see handlers/start.py
-MENU_COMMANDS = {
+# menu entry -> the command it stands for (Vietnamese name); see handlers/start.py
+MENU_COMMANDS: Final[dict[MenuChoice, str]] = {
     "register": "dang_ky",
     "fairs": "hoi_cho",
     "booths": "gian_hang",
@@ -22,16 +25,16 @@ def menu_buttons(lang: Lang) -> list[list[Button]]:
     """The six entries of the main menu, two a row."""
     _ = lang.gettext
     return [
-        [Button(label=_("Register into the network"), payload="menu:register")],
+        [MenuEntry("register").button(_("Register into the network"))],
         [
-            Button(label=_("Upcoming fairs"), payload="menu:fairs"),
-            Button(label=_("My booths"), payload="menu:booths"),
+            MenuEntry("fairs").button(_("Upcoming fairs")),
+            MenuEntry("booths").button(_("My booths")),
         ],
         [
-            Button(label=_("Reminders"), payload="menu:reminders"),
-            Button(label=_("Questions & answers"), payload="menu:faq"),
+            MenuEntry("reminders").button(_("Reminders")),
+            MenuEntry("faq").button(_("Questions & answers")),
         ],
-        [Button(label=_("Language"), payload="menu:language")],
+        [MenuEntry("language").button(_("Language"))],
     ]
 
 

@@ -7,7 +7,15 @@ from bot.i18n import N_
 from bot.router import Router, Turn
 from bot.types import Reply
 from handlers.registration import admin, profile
-from handlers.registration.core import FLOW, Step
+from handlers.registration.core import (
+    FLOW,
+    Answer,
+    EditField,
+    EditSentField,
+    OpenProfile,
+    StartRegistration,
+    Step,
+)
 from handlers.registration.flow import begin, on_button, on_input
 from handlers.registration.nudge import nudge_and_drop, periodic_job
 
@@ -34,6 +42,6 @@ def register(router: Router) -> None:
     router.command(
         ("ho_so", "profile"), on_profile, description=N_("See or change your registration")
     )
-    router.button("reg", on_button)
+    router.button((StartRegistration, OpenProfile, EditField, EditSentField, Answer), on_button)
     router.flow(FLOW, on_input)
     admin.register(router)

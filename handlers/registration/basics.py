@@ -8,9 +8,10 @@ from collections.abc import Callable
 from bot.enterprise_terms import KIND_NAMES
 from bot.router import Turn
 from bot.textnorm import fold
-from bot.types import Button, Kind, Reply
+from bot.types import Kind, Reply
 from handlers.menu import main_menu
 from handlers.registration.core import (
+    Answer,
     Ask,
     Next,
     Outcome,
@@ -95,8 +96,8 @@ async def ask_consent(turn: Turn, note: str | None = None) -> list[Reply]:
         " {profile}, and stop with {cancel}.\n\nDo you agree?"
     ).format(profile=command(turn, "ho_so", "profile"), cancel=command(turn, "huy", "cancel"))
     buttons = [
-        [Button(label=_("I agree"), payload="reg:consent:yes")],
-        [Button(label=_("No, thanks"), payload="reg:consent:no")],
+        [Answer(Step.CONSENT, "yes").button(_("I agree"))],
+        [Answer(Step.CONSENT, "no").button(_("No, thanks"))],
     ]
     return [question(turn, Step.CONSENT, text, buttons, note=note, back=False)]
 
@@ -142,7 +143,7 @@ async def got_name(turn: Turn) -> Outcome:
 async def ask_kind(turn: Turn, note: str | None = None) -> list[Reply]:
     """Asks what kind of establishment it is."""
     _ = turn._
-    buttons = [[Button(label=_(KIND_NAMES[k]), payload=f"reg:kind:{k}")] for k in KINDS]
+    buttons = [[Answer(Step.KIND, k).button(_(KIND_NAMES[k]))] for k in KINDS]
     return [question(turn, Step.KIND, _("What kind of establishment is it?"), buttons, note=note)]
 
 
@@ -164,7 +165,7 @@ async def ask_address(turn: Turn, note: str | None = None) -> list[Reply]:
         "What is the street address (house number, street, village)? For example: 12 Giang Cao,"
         " thôn 2. You can skip this."
     )
-    buttons = [[Button(label=_("Skip"), payload="reg:address:skip")]]
+    buttons = [[Answer(Step.ADDRESS, "skip").button(_("Skip"))]]
     return [question(turn, Step.ADDRESS, text, buttons, note=note)]
 
 
@@ -180,7 +181,7 @@ async def ask_contact(turn: Turn, note: str | None = None) -> list[Reply]:
     me = (turn.user.display_name or "").strip()
     buttons = []
     if me and _text_problem(turn, me, PERSON_MAX) is None:
-        buttons = [[Button(label=me, payload="reg:contact:me")]]
+        buttons = [[Answer(Step.CONTACT, "me").button(me)]]
     return [question(turn, Step.CONTACT, text, buttons, note=note)]
 
 
@@ -204,7 +205,7 @@ async def ask_products(turn: Turn, note: str | None = None) -> list[Reply]:
         "What are your main products (or, for buyers, what you look for)? For example: bát đĩa"
         " men lam, lọ hoa, ấm chén."
     )
-    buttons = [[Button(label=_("Skip"), payload="reg:products:skip")]]
+    buttons = [[Answer(Step.PRODUCTS, "skip").button(_("Skip"))]]
     return [question(turn, Step.PRODUCTS, text, buttons, note=note)]
 
 
@@ -237,13 +238,12 @@ async def ask_ocop(turn: Turn, note: str | None = None) -> list[Reply]:
     _ = turn._
     text = _("Do your products have an OCOP rating? Choose the stars, or “No OCOP rating”.")
     stars = [
-        Button(label=_("{stars} stars ⭐").format(stars=n), payload=f"reg:ocop:{n}")
-        for n in (3, 4, 5)
+        Answer(Step.OCOP, str(n)).button(_("{stars} stars ⭐").format(stars=n)) for n in (3, 4, 5)
     ]
     # Options are numbered in reading order, so 3, 4 and 5 stand third to fifth: a number
     # typed on Zalo or the console picks the same rating whether read as an option or a star.
     first = [
-        Button(label=_("No OCOP rating"), payload="reg:ocop:none"),
+        Answer(Step.OCOP, "none").button(_("No OCOP rating")),
         back_button(turn, Step.OCOP),
     ]
     return [question(turn, Step.OCOP, text, [first, stars], note=note, back=False)]

@@ -11,8 +11,9 @@ from bot.i18n import N_
 from bot.router import Turn
 from bot.sectors import SECTORS
 from bot.textnorm import fold
-from bot.types import Button, Kind, Reply
+from bot.types import Kind, Reply
 from handlers.registration.core import (
+    Answer,
     Next,
     Outcome,
     Step,
@@ -57,11 +58,11 @@ class MultiSelect:
         _ = turn._
         ticked = set(self.chosen(turn))
         buttons = [
-            Button(label=("✓ " if k in ticked else "") + _(name), payload=f"reg:{self.step}:{k}")
+            Answer(self.step, k).button(("✓ " if k in ticked else "") + _(name))
             for k, name in self.options.items()
         ]
         rows = [buttons[i : i + self.per_row] for i in range(0, len(buttons), self.per_row)]
-        rows.append([Button(label=_("Done ✔"), payload=f"reg:{self.step}:done")])
+        rows.append([Answer(self.step, "done").button(_("Done ✔"))])
         hint = _("Tap each one that applies, then “Done”. Or type their numbers at once, e.g. 1 3.")
         text = f"{_(self.prompt)}\n{hint}"
         return [question(turn, self.step, text, rows, note=note, toggles=True, redraw=redraw)]

@@ -7,8 +7,9 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
+from bot.payloads import OneOf, Pattern, Payload
 from bot.router import Turn
 from bot.types import Button, Reply
 from storage.enterprises import EnterpriseFields
@@ -16,12 +17,17 @@ from storage.enterprises import EnterpriseFields
 __all__ = [
     "FIELD_STEPS",
     "FLOW",
+    "Answer",
     "Ask",
     "Edit",
+    "EditField",
+    "EditSentField",
     "Got",
     "Goto",
     "Next",
+    "OpenProfile",
     "Outcome",
+    "StartRegistration",
     "Step",
     "answer",
     "answers",
@@ -77,6 +83,42 @@ FIELD_STEPS: dict[str, Step] = {
 }
 
 
+Field = Annotated[str, OneOf(FIELD_STEPS)]
+
+
+@dataclass(frozen=True, slots=True)
+class StartRegistration(Payload, prefix="reg:start"):
+    """Start the registration, or go on where it was: `reg:start`."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenProfile(Payload, prefix="reg:profile:open"):
+    """The registration sent, to see and change: `reg:profile:open`."""
+
+
+@dataclass(frozen=True, slots=True)
+class EditField(Payload, prefix="reg:summary:edit"):
+    """Change one answer from the summary: `reg:summary:edit:phone`."""
+
+    field: Field
+
+
+@dataclass(frozen=True, slots=True)
+class EditSentField(Payload, prefix="reg:profile:edit"):
+    """Change one field of the registration sent: `reg:profile:edit:phone`."""
+
+    field: Field
+
+
+@dataclass(frozen=True, slots=True)
+class Answer(Payload, prefix="reg"):
+    """An option of a question, or its Back: `reg:kind:household`, `reg:ward:back`; the
+    step reads the value as it reads a typed answer."""
+
+    step: Step
+    value: Annotated[str, Pattern(r"[^:\x00-\x1f\x7f]{1,48}")]  # a province's name at most
+
+
 @dataclass(frozen=True)
 class Next:
     """The answer is stored: go on to `step` (or back to the summary or profile when editing)."""
@@ -129,9 +171,8 @@ def fall_back_to(turn: Turn, step: Step) -> None:
 
 
 def payload_value(turn: Turn) -> str:
-    """What follows `reg:<step>:` in the pressed button's payload."""
-    parts = (turn.incoming.payload or "").split(":", 2)
-    return parts[2] if len(parts) > 2 else ""
+    """The value of the option pressed (`household` of `reg:kind:household`), else ''."""
+    return turn.payload.value if isinstance(turn.payload, Answer) else ""
 
 
 def typed(turn: Turn) -> str:
@@ -146,7 +187,7 @@ def command(turn: Turn, vi: str, en: str) -> str:
 
 def back_button(turn: Turn, step: Step) -> Button:
     """The Back button of a step."""
-    return Button(label=turn._("◀ Back"), payload=f"reg:{step}:back")
+    return Answer(step, "back").button(turn._("◀ Back"))
 
 
 def _edit_key(turn: Turn) -> str:

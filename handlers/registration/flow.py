@@ -10,12 +10,17 @@ from handlers.registration import basics, choices, numbers, place, profile, summ
 from handlers.registration.core import (
     FIELD_STEPS,
     FLOW,
+    Answer,
     Ask,
     Edit,
+    EditField,
+    EditSentField,
     Got,
     Goto,
     Next,
+    OpenProfile,
     Outcome,
+    StartRegistration,
     Step,
     answers,
 )
@@ -100,19 +105,23 @@ async def begin(turn: Turn, resume: str | None = None) -> list[Reply]:
 
 async def on_button(turn: Turn) -> list[Reply]:
     """A `reg:` button: start, edit from the profile, Back, or an answer to the current step."""
-    parts = (turn.incoming.payload or "").split(":")
-    what = parts[1] if len(parts) > 1 else ""
-    if what == "start":
+    pressed = turn.payload
+    if isinstance(pressed, StartRegistration):
         return await begin(turn)
-    if what == "profile":
-        return await _edit_profile(turn, parts[3] if len(parts) > 3 else "")
+    if isinstance(pressed, OpenProfile):
+        return await _edit_profile(turn, "")
+    if isinstance(pressed, EditSentField):
+        return await _edit_profile(turn, pressed.field)
     step = _step(turn)
     if step is None:
         return await begin(turn)
-    if what != step:
+    asked_at = pressed.step if isinstance(pressed, Answer) else None
+    if isinstance(pressed, EditField):
+        asked_at = Step.SUMMARY
+    if asked_at != step:
         note = turn._("That button belongs to an earlier question. Here is where we are:")
         return await ask(turn, step, note)
-    if len(parts) > 2 and parts[2] == "back":
+    if isinstance(pressed, Answer) and pressed.value == "back":
         return await back(turn)
     return await _proceed(turn, await STEPS[step][1](turn))
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from bot.i18n import Lang
 from bot.router import Router
-from bot.types import Button, Reply
-from handlers.registration.core import FLOW
+from bot.types import Reply
+from handlers.registration.core import FLOW, StartRegistration
 from storage.db import utcnow
 
 __all__ = ["DROP_AFTER", "NUDGE_AFTER", "nudge_and_drop", "periodic_job"]
@@ -27,9 +27,7 @@ def _nudge(lang: Lang) -> list[Reply]:
         " not finished. Your answers are saved: press “Continue registering” or send {command}"
         " to go on where you left off. Unfinished registrations are removed after a week."
     ).format(command="/register" if lang.code == "en" else "/dang_ky")
-    return [
-        Reply(text=text, buttons=[[Button(label=_("Continue registering"), payload="reg:start")]])
-    ]
+    return [Reply(text=text, buttons=[[StartRegistration().button(_("Continue registering"))]])]
 
 
 async def nudge_and_drop(router: Router) -> tuple[int, int]:

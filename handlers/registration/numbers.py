@@ -6,8 +6,9 @@ from __future__ import annotations
 from bot.phones import OldMobile, PhoneError, PhoneErrorCode, format_phone, parse_phone
 from bot.router import Turn
 from bot.taxcode import TaxCodeError, TaxCodeErrorCode, parse_tax_code
-from bot.types import Button, Kind, Reply
+from bot.types import Kind, Reply
 from handlers.registration.core import (
+    Answer,
     Goto,
     Next,
     Outcome,
@@ -140,13 +141,8 @@ async def ask_phone_old(turn: Turn, note: str | None = None) -> list[Reply]:
         "{old} is an old 11-digit mobile number: since 2018 it has been {new}. Shall I save {new}?"
     ).format(old=old, new=format_phone(new))
     buttons = [
-        [
-            Button(
-                label=_("Yes, save {new}").format(new=format_phone(new)),
-                payload="reg:phone_old:yes",
-            )
-        ],
-        [Button(label=_("No, I will type another number"), payload="reg:phone_old:back")],
+        [Answer(Step.PHONE_OLD, "yes").button(_("Yes, save {new}").format(new=format_phone(new)))],
+        [Answer(Step.PHONE_OLD, "back").button(_("No, I will type another number"))],
     ]
     return [question(turn, Step.PHONE_OLD, text, buttons, note=note, back=False)]
 
@@ -214,7 +210,7 @@ async def ask_tax_code(turn: Turn, note: str | None = None) -> list[Reply]:
         " (e.g. 001085012345) since July 2025; a 10-digit tax code (e.g. 0100109106) works too."
         " You can skip this."
     )
-    buttons = [[Button(label=_("Skip"), payload="reg:tax_code:skip")]]
+    buttons = [[Answer(Step.TAX_CODE, "skip").button(_("Skip"))]]
     return [question(turn, Step.TAX_CODE, text, buttons, note=note)]
 
 

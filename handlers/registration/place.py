@@ -8,6 +8,7 @@ from bot.places import get_ward, match_province, match_ward, provinces
 from bot.router import Turn
 from bot.types import Button, Kind, Reply
 from handlers.registration.core import (
+    Answer,
     Goto,
     Next,
     Outcome,
@@ -36,8 +37,8 @@ def _value(turn: Turn) -> str:
     return payload_value(turn) if turn.incoming.kind is Kind.BUTTON else ""
 
 
-def _outside(turn: Turn) -> Button:
-    return Button(label=turn._("Outside Hanoi"), payload=f"reg:{turn.conversation.step}:outside")
+def _outside(turn: Turn, step: Step) -> Button:
+    return Answer(step, "outside").button(turn._("Outside Hanoi"))
 
 
 async def ask_ward(turn: Turn, note: str | None = None) -> list[Reply]:
@@ -46,7 +47,7 @@ async def ask_ward(turn: Turn, note: str | None = None) -> list[Reply]:
         "In which ward or commune of Hanoi is your establishment? Type its name, with or without"
         " accents, e.g. Bát Tràng or Vạn Phúc; old district names such as Gia Lâm work too."
     )
-    return [question(turn, Step.WARD, text, [[_outside(turn)]], note=note)]
+    return [question(turn, Step.WARD, text, [[_outside(turn, Step.WARD)]], note=note)]
 
 
 async def got_ward(turn: Turn) -> Outcome:
@@ -87,9 +88,9 @@ async def ask_ward_pick(turn: Turn, note: str | None = None) -> list[Reply]:
         label = ward_label(code, _)
         if matched != ward.name:
             label = f"{label} ({matched})"
-        buttons.append([Button(label=label, payload=f"reg:ward_pick:{code}")])
-    buttons.append([Button(label=_("None of these, type again"), payload="reg:ward_pick:back")])
-    buttons.append([_outside(turn)])
+        buttons.append([Answer(Step.WARD_PICK, code).button(label)])
+    buttons.append([Answer(Step.WARD_PICK, "back").button(_("None of these, type again"))])
+    buttons.append([_outside(turn, Step.WARD_PICK)])
     text = _("Which one is it? (The old name you typed is in brackets.)")
     return [question(turn, Step.WARD_PICK, text, buttons, note=note, back=False)]
 
@@ -142,7 +143,7 @@ async def _search_province(turn: Turn, text: str) -> Outcome:
 async def ask_province_pick(turn: Turn, note: str | None = None) -> list[Reply]:
     """Shows the matching provinces to choose from."""
     buttons = [
-        [Button(label=name, payload=f"reg:province_pick:{name}")]
+        [Answer(Step.PROVINCE_PICK, name).button(name)]
         for name in turn.conversation.data.get("province_matches", [])
     ]
     text = turn._("Which one is it?")

@@ -13,6 +13,7 @@ from bot.enterprise_terms import (
     term,
 )
 from bot.i18n import N_, Lang
+from bot.payloads import Payload
 from bot.phones import format_phone
 from bot.sectors import sector_name
 from bot.types import Button
@@ -67,10 +68,10 @@ def summary_lines(f: EnterpriseFields, _: Gettext) -> str:
     )
 
 
-def edit_buttons(prefix: str, _: Gettext) -> list[list[Button]]:
-    """One Edit button per field, two a row; payloads are `prefix` + the field."""
+def edit_buttons(edit: Callable[[str], Payload], _: Gettext) -> list[list[Button]]:
+    """One Edit button per field, two a row; `edit(field)` is the payload of each."""
     buttons = [
-        Button(label=_("✏️ {field}").format(field=_(label)), payload=f"{prefix}{field}")
+        edit(field).button(_("✏️ {field}").format(field=_(label)))
         for field, label in FIELD_LABELS.items()
     ]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.router import Turn
-from bot.types import Button, Kind, Reply
+from bot.types import Button, Reply
 from handlers.menu import main_menu
 from handlers.registration import admin, profile
 from handlers.registration.core import (
     FIELD_STEPS,
+    Answer,
     Edit,
+    EditField,
     Outcome,
     Step,
     answers,
@@ -72,20 +74,18 @@ async def ask_summary(turn: Turn, note: str | None = None) -> list[Reply]:
         ]
     )
     buttons = [
-        [Button(label=_("✅ Confirm and send"), payload="reg:summary:confirm")],
-        *edit_buttons("reg:summary:edit:", _),
+        [Answer(Step.SUMMARY, "confirm").button(_("✅ Confirm and send"))],
+        *edit_buttons(EditField, _),
     ]
     return [question(turn, Step.SUMMARY, text, buttons, note=note)]
 
 
 async def got_summary(turn: Turn) -> Outcome:
     """Opens the field to change, or sends the registration."""
-    value = payload_value(turn) if turn.incoming.kind is Kind.BUTTON else ""
-    if value == "confirm":
+    if isinstance(turn.payload, EditField):
+        return Edit(FIELD_STEPS[turn.payload.field])
+    if payload_value(turn) == "confirm":
         return await _confirm(turn)
-    field = value.removeprefix("edit:")
-    if value.startswith("edit:") and field in FIELD_STEPS:
-        return Edit(FIELD_STEPS[field])
     return await ask_summary(turn, turn._("Please press one of the buttons (or type its number)."))
 
 

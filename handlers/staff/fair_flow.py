@@ -11,9 +11,19 @@ from bot.fair_input import make_key
 from bot.router import Turn
 from bot.scheduler import Scheduler
 from bot.sectors import sector_name
-from bot.types import Button, Kind, Reply
+from bot.types import Kind, Reply
 from handlers.staff.fair_card import fair_card, fair_list
-from handlers.staff.fair_steps import FIELD_NAMES, ORDER, Step, answer, draft, question
+from handlers.staff.fair_steps import (
+    FIELD_NAMES,
+    ORDER,
+    FormAnswer,
+    FormEdit,
+    FormSummary,
+    Step,
+    answer,
+    draft,
+    question,
+)
 from storage.fairs import Fair, FairFields, FairStatus
 
 __all__ = [
@@ -51,7 +61,7 @@ async def ask(turn: Turn, step: Step, note: str | None = None) -> list[Reply]:
         return summary(turn, note)
     text, buttons = question(turn, step)
     if step not in _NUMBERS:
-        buttons = [*buttons, [Button(label=turn._("Cancel"), payload="fairflow:summary:quit")]]
+        buttons = [*buttons, [FormSummary("quit").button(turn._("Cancel"))]]
     return [
         Reply(
             text="\n\n".join(filter(None, [note, text])),
@@ -179,16 +189,10 @@ def summary(turn: Turn, note: str | None = None) -> list[Reply]:
         "edit": _("✅ Save the changes"),
         "dates": _("✅ Save and tell the applicants"),
     }[mode]
-    edits = [
-        Button(
-            label=_("✏️ {field}").format(field=_(FIELD_NAMES[s])),
-            payload=f"fairflow:summary:edit:{s}",
-        )
-        for s in ORDER
-    ]
-    buttons = [[Button(label=save, payload="fairflow:summary:save")]]
+    edits = [FormEdit(s).button(_("✏️ {field}").format(field=_(FIELD_NAMES[s]))) for s in ORDER]
+    buttons = [[FormSummary("save").button(save)]]
     buttons += [edits[i : i + 2] for i in range(0, len(edits), 2)]
-    buttons.append([Button(label=_("Cancel"), payload="fairflow:summary:quit")])
+    buttons.append([FormSummary("quit").button(_("Cancel"))])
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
 
@@ -251,20 +255,19 @@ async def save(turn: Turn) -> list[Reply]:
 
 async def on_button(turn: Turn) -> list[Reply]:
     """`fairflow:STEP:VALUE` answers; `fairflow:summary:save|quit|edit:STEP`."""
-    parts = turn.payload_parts
     step = _step(turn)
     if turn.conversation.flow != FLOW:
         return await fair_list(turn, turn._("That form is closed. Here are the fairs:"))
-    if parts[1:2] == ["summary"]:
-        what = parts[2] if len(parts) > 2 else ""
-        if what == "quit":
+    match turn.payload:
+        case FormSummary(action="quit"):
             turn.conversation.end()
             return await fair_list(turn, turn._("Stopped; nothing was saved."))
-        if what == "save" and step is Step.SUMMARY:
+        case FormSummary(action="save") if step is Step.SUMMARY:
             return await save(turn)
-        if what == "edit" and len(parts) > 3 and parts[3] in {s.value for s in ORDER}:
-            return await ask(turn, Step(parts[3]))
-        return await ask(turn, step)
-    if len(parts) < 3 or parts[1] != step:
-        return await ask(turn, step, turn._("That button belongs to an earlier question."))
-    return await _answered(turn, step, "", parts[2])
+        case FormEdit(step=edited) if edited in ORDER:
+            return await ask(turn, edited)
+        case FormSummary() | FormEdit():
+            return await ask(turn, step)
+        case FormAnswer(step=asked, value=value) if asked == step:
+            return await _answered(turn, step, "", value)
+    return await ask(turn, step, turn._("That button belongs to an earlier question."))

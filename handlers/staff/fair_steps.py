@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from bot.fair_input import parse_coordinates, parse_day, parse_moment
 from bot.i18n import N_
+from bot.payloads import Payload, Word
 from bot.router import Turn
 from bot.sectors import SECTORS, sector_name
 from bot.types import Button
 from storage.db import utcnow
 
-__all__ = ["FIELD_NAMES", "ORDER", "Step", "answer", "draft", "question"]
+__all__ = [
+    "FIELD_NAMES",
+    "ORDER",
+    "PAYLOADS",
+    "FormAnswer",
+    "FormEdit",
+    "FormSummary",
+    "Step",
+    "answer",
+    "draft",
+    "question",
+]
 
 
 class Step(StrEnum):
@@ -61,6 +74,33 @@ _TEXTS: Final = {
     Step.DESCRIPTION_EN: (10, 3000, True),
 }
 _DAYS_BEFORE: Final = (1, 3, 7, 14)
+_BEFORE: Final = {f"before{n}": n for n in _DAYS_BEFORE}  # the apply-by buttons' values
+
+
+@dataclass(frozen=True, slots=True)
+class FormAnswer(Payload, prefix="fairflow"):
+    """An option of a question of the form: `fairflow:sectors:ceramics`,
+    `fairflow:title_en:skip`, `fairflow:apply_by:before7`; the step checks the value."""
+
+    step: Step
+    value: Word
+
+
+@dataclass(frozen=True, slots=True)
+class FormSummary(Payload, prefix="fairflow:summary"):
+    """Save the fair, or stop without saving: `fairflow:summary:save`, `fairflow:summary:quit`."""
+
+    action: Literal["save", "quit"]
+
+
+@dataclass(frozen=True, slots=True)
+class FormEdit(Payload, prefix="fairflow:summary:edit"):
+    """Change one answer from the summary: `fairflow:summary:edit:venue_name`."""
+
+    step: Step
+
+
+PAYLOADS: Final = (FormAnswer, FormSummary, FormEdit)
 
 
 def draft(turn: Turn) -> dict[str, Any]:
@@ -74,7 +114,7 @@ def _moment(d: dict[str, Any], name: str) -> datetime | None:
 
 
 def _button(turn: Turn, step: Step, label: str, value: str) -> Button:
-    return Button(label=label, payload=f"fairflow:{step}:{value}")
+    return FormAnswer(step, value).button(label)
 
 
 def question(turn: Turn, step: Step) -> tuple[str, list[list[Button]]]:
@@ -195,8 +235,9 @@ def answer(turn: Turn, step: Step, text: str, button: str | None) -> tuple[bool,
     if step is Step.APPLY_BY:
         starts = _moment(d, "starts_at")
         closes: date | None = parse_day(text)
-        if button and button.startswith("before") and button[6:].isdigit() and starts:
-            closes = starts.astimezone(tz).date() - timedelta(days=int(button[6:]))
+        days_before = _BEFORE.get(button or "")
+        if days_before is not None and starts:
+            closes = starts.astimezone(tz).date() - timedelta(days=days_before)
         if closes is None:
             return False, _("I could not read that date.")
         if starts and closes > starts.astimezone(tz).date():

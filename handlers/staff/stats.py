@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Final
 
 from bot.enterprise_terms import ROLE_NAMES as CHAIN_ROLES
 from bot.enterprise_terms import STATUS_NAMES, term, ward_label
 from bot.fair_view import short_title
 from bot.figures import Figures, gather
+from bot.payloads import Payload
 from bot.router import Turn
 from bot.sectors import sector_name
 from bot.stats_chart import Panel, chart_png
 from bot.types import Document, Reply
 
-__all__ = ["panels", "show_stats", "stats_text"]
+__all__ = ["ShowStats", "panels", "show_stats", "stats_text"]
 
 TOP: Final = 10  # sectors and wards named
 WEEKS_IN_TEXT: Final = 6
@@ -147,6 +149,11 @@ def panels(turn: Turn, f: Figures) -> list[Panel]:
             empty=_("No upcoming fair."),
         ),
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class ShowStats(Payload, prefix="stats:show"):
+    """The figures: `stats:show`."""
 
 
 async def show_stats(turn: Turn) -> list[Reply]:
