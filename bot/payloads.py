@@ -27,6 +27,7 @@ others next to the handler that reads them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import types
 import typing
@@ -71,6 +72,7 @@ _NONE: Final = "-"
 _PREFIX: Final = re.compile(r"[a-z][a-z_]*(?::[a-z_]+)*")
 # Digits as written by str(int): no sign, no leading zero, no '_' or non-ASCII digits (which
 # int() would take), and never more than ID_MAX has (19), so no huge number is ever made.
+_REMEMBERED: Final = 1024  # checked text values kept per field, so as not to check them again
 _DIGITS: Final = re.compile(r"0|[1-9][0-9]{0,18}", re.ASCII)
 
 
@@ -117,12 +119,29 @@ WardCode = Annotated[str, Pattern(r"[0-9]{5}")]  # a ward's GSO code (bot/places
 
 
 @dataclass(frozen=True, slots=True)
+class _Codec:
+    """How a kind of field is written and read back. `fast` writes a valid value in one
+    expression ({v}: the value, {c}: `known`, {w}: `write`), falling back on `write`, which
+    checks everything and says what is wrong."""
+
+    write: Callable[[Any], str]
+    read: Callable[[str], Any]
+    fast: str = "{w}({v})"
+    known: Any = None
+    fast_read: str = "{r}({v})"  # the same for reading ({r}: `read`, {k}: `read_known`)
+    read_known: Any = None
+
+
+@dataclass(frozen=True, slots=True)
 class _Field:
     """How one field is written and read back."""
 
     name: str
-    write: Callable[[Any], str]
-    read: Callable[[str], Any]
+    codec: _Codec
+
+    @property
+    def read(self) -> Callable[[str], Any]:
+        return self.codec.read
 
 
 class Payload:
@@ -157,23 +176,20 @@ class Payload:
     def pack(self) -> str:
         """`prefix:field:…`; ValueError if a field is out of its range or the whole is past
         Telegram's 64 bytes (PayloadTooLong)."""
-        data = _SEP.join([self.prefix, *(f.write(getattr(self, f.name)) for f in self.fields())])
-        if len(data.encode()) > MAX_BYTES:
-            raise PayloadTooLong(f"{data!r} is longer than {MAX_BYTES} bytes")
-        return data
+        pack = _packer(type(self))
+        type(self).pack = pack  # type: ignore[assignment,method-assign]  # from now on, in its place
+        return pack(self)
 
     def button(self, label: str) -> Button:
         """A button showing `label` that sends this payload."""
-        return Button(label=label, payload=self.pack())
+        return Button(label, self.pack())
 
     @classmethod
     def read(cls, parts: list[str]) -> Self:
         """The payload from the parts after the prefix; PayloadError if any will not do."""
-        codec = cls.fields()
-        if len(parts) != len(codec):
-            raise PayloadError(f"{cls.prefix}: {len(parts)} fields, not {len(codec)}")
-        make: Callable[..., Self] = cls  # a dataclass: its fields, in order
-        return make(*(f.read(part) for f, part in zip(codec, parts, strict=True)))
+        read = _reader(cls)
+        cls.read = read  # type: ignore[assignment,method-assign]  # from now on, in its place
+        return read(parts)
 
     @classmethod
     def parse(cls, data: str) -> Self:
@@ -189,38 +205,99 @@ class PayloadTable:
     """The payload classes a router knows, and the one place a pressed payload is read."""
 
     def __init__(self) -> None:
-        self._by_prefix: dict[str, list[type[Payload]]] = {}
-        self._depth = 1  # the most ':'-separated parts a prefix has
+        # first part of the prefix -> (the rest of the prefix, classes by number of fields),
+        # the longest prefixes first
+        self._by_head: dict[str, list[tuple[list[str], dict[int, type[Payload]]]]] = {}
+        # Payloads are immutable: the same button pressed again is read once (a refused one
+        # is read again, as nothing is kept of an exception).
+        self._read = functools.lru_cache(maxsize=4096)(self._parse)
 
     def add(self, cls: type[Payload]) -> None:
         """Know `cls`; two classes share a prefix only with different numbers of fields."""
         width = len(cls.fields())  # also checks the declaration, at start-up
-        same = self._by_prefix.setdefault(cls.prefix, [])
-        if any(len(other.fields()) == width for other in same):
+        head, *tail = cls.prefix.split(_SEP)
+        entries = self._by_head.setdefault(head, [])
+        by_width = next((w for t, w in entries if t == tail), None)
+        if by_width is None:
+            by_width = {}
+            entries.append((tail, by_width))
+            entries.sort(key=lambda entry: -len(entry[0]))
+        if width in by_width:
             raise ValueError(f"payload {cls.prefix!r} with {width} fields declared twice")
-        same.append(cls)
-        self._depth = max(self._depth, cls.prefix.count(_SEP) + 1)
+        by_width[width] = cls
+        self._read.cache_clear()
 
     def parse(self, data: str) -> Payload:
         """The payload `data` was packed from: the class with the longest prefix it starts
         with, and the number of fields it has. PayloadError if there is none or a field will
         not do."""
-        if len(data) > MAX_BYTES or len(data.encode()) > MAX_BYTES:  # the first: no encoding
-            raise PayloadError(f"longer than {MAX_BYTES} bytes")  # of a 5,000-digit string
+        return self._read(data)
+
+    def _parse(self, data: str) -> Payload:
+        # the length first: a 5,000-digit string is not encoded, split or read
+        if len(data) > MAX_BYTES or (not data.isascii() and len(data.encode()) > MAX_BYTES):
+            raise PayloadError(f"longer than {MAX_BYTES} bytes")
         parts = data.split(_SEP)
-        for n in range(min(len(parts), self._depth), 0, -1):
-            classes = self._by_prefix.get(_SEP.join(parts[:n]))
-            if classes is None:
-                continue
-            rest = parts[n:]
-            for cls in classes:
-                if len(cls.fields()) == len(rest):
-                    return cls.read(rest)
-            return classes[0].read(rest)  # the wrong number of fields, said by the first
+        for tail, by_width in self._by_head.get(parts[0], ()):
+            n = len(tail) + 1
+            if not tail or parts[1:n] == tail:
+                cls = by_width.get(len(parts) - n)
+                if cls is None:
+                    raise PayloadError(f"{parts[0]}: {len(parts) - n} fields")
+                return cls.read(parts[n:])
         raise PayloadError("unknown prefix")
 
 
 # -- reading and writing one field ------------------------------------------------------------
+
+
+def _packer(cls: type[Payload]) -> Callable[[Payload], str]:
+    """The class's `pack`, written out for its fields, as dataclasses writes `__init__`: every
+    button shown is packed (fifteen on some questions), and a loop over the fields calling a
+    checker for each cost three times as much."""
+    scope: dict[str, Any] = {"too_long": _too_long}
+    lines = ["def pack(self):"]
+    parts = [repr(cls.prefix)]
+    for i, f in enumerate(cls.fields()):
+        scope[f"w{i}"], scope[f"c{i}"] = f.codec.write, f.codec.known
+        lines.append(f"    v{i} = self.{f.name}")
+        parts.append(f"({f.codec.fast.format(v=f'v{i}', c=f'c{i}', w=f'w{i}')})")
+    lines += [
+        f"    data = {(' + ' + repr(_SEP) + ' + ').join(parts)}",
+        f"    if len(data) > {MAX_BYTES} if data.isascii() else len(data.encode()) > {MAX_BYTES}:",
+        "        too_long(data)",
+        "    return data",
+    ]
+    exec("\n".join(lines), scope)
+    pack: Callable[[Payload], str] = scope["pack"]
+    pack.__qualname__ = f"{cls.__qualname__}.pack"
+    pack.__doc__ = Payload.pack.__doc__
+    return pack
+
+
+def _reader(cls: type[Payload]) -> Callable[[list[str]], Any]:
+    """The class's `read`, written out for its fields as `_packer` writes `pack`."""
+    codec = cls.fields()
+    scope: dict[str, Any] = {"make": cls, "PayloadError": PayloadError}
+    lines = [
+        "def read(parts):",
+        f"    if len(parts) != {len(codec)}:",
+        f"        raise PayloadError(f'{cls.prefix}: {{len(parts)}} fields, not {len(codec)}')",
+    ]
+    values = []
+    for i, f in enumerate(codec):
+        scope[f"r{i}"], scope[f"k{i}"] = f.codec.read, f.codec.read_known
+        lines.append(f"    v{i} = parts[{i}]")
+        values.append(f.codec.fast_read.format(v=f"v{i}", k=f"k{i}", r=f"r{i}"))
+    lines.append(f"    return make({', '.join(values)})")
+    exec("\n".join(lines), scope)
+    read: Callable[[list[str]], Any] = scope["read"]
+    read.__qualname__ = f"{cls.__qualname__}.read"
+    return read
+
+
+def _too_long(data: str) -> None:
+    raise PayloadTooLong(f"{data!r} is longer than {MAX_BYTES} bytes")
 
 
 def _unwrap(hint: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -239,15 +316,12 @@ def _field(where: str, name: str, hint: Any) -> _Field:
         if len(options) != 1 or len(typing.get_args(base)) != 2:
             raise TypeError(f"{where}: only `X | None` unions are supported")
         inner, more = _unwrap(options[0])
-        write, read = _codec_of(where, inner, meta + more)
-        return _Field(name, _optional_writer(write), _optional_reader(read))
-    write, read = _codec_of(where, base, meta)
-    return _Field(name, write, read)
+        codec = _codec_of(where, inner, meta + more)
+        return _Field(name, _Codec(_optional_writer(codec.write), _optional_reader(codec.read)))
+    return _Field(name, _codec_of(where, base, meta))
 
 
-def _codec_of(
-    where: str, base: Any, meta: tuple[Any, ...]
-) -> tuple[Callable[[Any], str], Callable[[str], Any]]:
+def _codec_of(where: str, base: Any, meta: tuple[Any, ...]) -> _Codec:
     if typing.get_origin(base) is Literal:
         choices = typing.get_args(base)
         if not all(isinstance(c, str) and c and _SEP not in c for c in choices):
@@ -256,7 +330,7 @@ def _codec_of(
     if not isinstance(base, type):
         raise TypeError(f"{where}: {base!r} cannot be carried in a payload")
     if issubclass(base, StrEnum):
-        return _choice_codec(where, frozenset(m.value for m in base), base)
+        return _enum_codec(where, base)
     if issubclass(base, bool):
         return _bool_codec(where)
     if issubclass(base, int):
@@ -273,7 +347,7 @@ def _codec_of(
     raise TypeError(f"{where}: {base.__name__} cannot be carried in a payload")
 
 
-def _int_codec(where: str, bounds: Range) -> tuple[Callable[[Any], str], Callable[[str], Any]]:
+def _int_codec(where: str, bounds: Range) -> _Codec:
     def write(value: Any) -> str:
         if type(value) is not int or not bounds.low <= value <= bounds.high:
             raise ValueError(f"{where}: {value!r} is not from {bounds.low} to {bounds.high}")
@@ -287,10 +361,12 @@ def _int_codec(where: str, bounds: Range) -> tuple[Callable[[Any], str], Callabl
             raise PayloadError(f"{where}: out of range")
         return value
 
-    return write, read
+    fast = f"str({{v}}) if type({{v}}) is int and {bounds.low} <= {{v}} <= {bounds.high}"
+    fast += " else {w}({v})"
+    return _Codec(write, read, fast)
 
 
-def _bool_codec(where: str) -> tuple[Callable[[Any], str], Callable[[str], Any]]:
+def _bool_codec(where: str) -> _Codec:
     def write(value: Any) -> str:
         if not isinstance(value, bool):
             raise ValueError(f"{where}: {value!r} is not a bool")
@@ -301,45 +377,77 @@ def _bool_codec(where: str) -> tuple[Callable[[Any], str], Callable[[str], Any]]
             raise PayloadError(f"{where}: not 0 or 1")
         return text == "1"
 
-    return write, read
+    return _Codec(write, read)
 
 
-def _choice_codec(
-    where: str, choices: Collection[str], make: Callable[[str], Any]
-) -> tuple[Callable[[Any], str], Callable[[str], Any]]:
+def _choice_codec(where: str, choices: Collection[str], make: Callable[[str], Any]) -> _Codec:
     if any(_SEP in c or c == _NONE for c in choices):
         raise TypeError(f"{where}: a choice may not be '-' or contain ':'")
 
     def write(value: Any) -> str:
         if not isinstance(value, str) or value not in choices:
             raise ValueError(f"{where}: {value!r} is not one of the choices")
-        return str(value)
+        return value if type(value) is str else str(value)
 
     def read(text: str) -> Any:
         if text not in choices:
             raise PayloadError(f"{where}: not one of the choices")
         return make(text)
 
-    return write, read
+    known = frozenset(choices)
+    return _Codec(
+        write,
+        read,
+        "{v} if type({v}) is str and {v} in {c} else {w}({v})",
+        known,
+        "{v} if {v} in {k} else {r}({v})" if make is str else "{r}({v})",
+        known,
+    )
 
 
-def _text_codec(
-    where: str, pattern: re.Pattern[str]
-) -> tuple[Callable[[Any], str], Callable[[str], Any]]:
+def _enum_codec(where: str, enum: type[StrEnum]) -> _Codec:
+    read = _choice_codec(where, frozenset(m.value for m in enum), enum).read
+
+    def write(value: Any) -> str:
+        # A member's value at once (hashing a member runs Python code); its value as a str too.
+        if type(value) is enum:
+            return value._value_
+        if isinstance(value, str) and value in enum.__members__.values():
+            return str(value)
+        raise ValueError(f"{where}: {value!r} is not a {enum.__name__}")
+
+    members = {m.value: m for m in enum}
+    return _Codec(
+        write,
+        read,
+        "{v}._value_ if type({v}) is {c} else {w}({v})",
+        enum,
+        "{k}[{v}] if {v} in {k} else {r}({v})",
+        members,
+    )
+
+
+def _text_codec(where: str, pattern: re.Pattern[str]) -> _Codec:
     def check(text: str) -> bool:
         return bool(pattern.fullmatch(text)) and _SEP not in text and text != _NONE
 
+    made: set[str] = set()  # values written before: the same options are shown again and again
+
     def write(value: Any) -> str:
+        if type(value) is str and value in made:
+            return value
         if not isinstance(value, str) or not check(value):
             raise ValueError(f"{where}: {value!r} does not have the declared form")
-        return value
+        if len(made) < _REMEMBERED:
+            made.add(value)
+        return str(value)
 
     def read(text: str) -> str:
         if not check(text):
             raise PayloadError(f"{where}: not of the declared form")
         return text
 
-    return write, read
+    return _Codec(write, read, "{v} if type({v}) is str and {v} in {c} else {w}({v})", made)
 
 
 def _optional_writer(write: Callable[[Any], str]) -> Callable[[Any], str]:

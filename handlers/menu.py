@@ -21,20 +21,24 @@ MENU_COMMANDS: Final[dict[MenuChoice, str]] = {
 }
 
 
+# Made once: the menu ends most answers.
+_ENTRIES: Final = {entry: MenuEntry(entry).pack() for entry in MENU_COMMANDS}
+
+
 def menu_buttons(lang: Lang) -> list[list[Button]]:
     """The six entries of the main menu, two a row."""
     _ = lang.gettext
     return [
-        [MenuEntry("register").button(_("Register into the network"))],
+        [Button(_("Register into the network"), _ENTRIES["register"])],
         [
-            MenuEntry("fairs").button(_("Upcoming fairs")),
-            MenuEntry("booths").button(_("My booths")),
+            Button(_("Upcoming fairs"), _ENTRIES["fairs"]),
+            Button(_("My booths"), _ENTRIES["booths"]),
         ],
         [
-            MenuEntry("reminders").button(_("Reminders")),
-            MenuEntry("faq").button(_("Questions & answers")),
+            Button(_("Reminders"), _ENTRIES["reminders"]),
+            Button(_("Questions & answers"), _ENTRIES["faq"]),
         ],
-        [MenuEntry("language").button(_("Language"))],
+        [Button(_("Language"), _ENTRIES["language"])],
     ]
 
 

@@ -11,13 +11,13 @@ from bot.textnorm import fold
 from bot.types import Kind, Reply
 from handlers.menu import main_menu
 from handlers.registration.core import (
-    Answer,
     Ask,
     Next,
     Outcome,
     Step,
     back_button,
     command,
+    option,
     payload_value,
     question,
     store,
@@ -96,8 +96,8 @@ async def ask_consent(turn: Turn, note: str | None = None) -> list[Reply]:
         " {profile}, and stop with {cancel}.\n\nDo you agree?"
     ).format(profile=command(turn, "ho_so", "profile"), cancel=command(turn, "huy", "cancel"))
     buttons = [
-        [Answer(Step.CONSENT, "yes").button(_("I agree"))],
-        [Answer(Step.CONSENT, "no").button(_("No, thanks"))],
+        [option(Step.CONSENT, "yes", _("I agree"))],
+        [option(Step.CONSENT, "no", _("No, thanks"))],
     ]
     return [question(turn, Step.CONSENT, text, buttons, note=note, back=False)]
 
@@ -143,7 +143,7 @@ async def got_name(turn: Turn) -> Outcome:
 async def ask_kind(turn: Turn, note: str | None = None) -> list[Reply]:
     """Asks what kind of establishment it is."""
     _ = turn._
-    buttons = [[Answer(Step.KIND, k).button(_(KIND_NAMES[k]))] for k in KINDS]
+    buttons = [[option(Step.KIND, k, _(KIND_NAMES[k]))] for k in KINDS]
     return [question(turn, Step.KIND, _("What kind of establishment is it?"), buttons, note=note)]
 
 
@@ -165,7 +165,7 @@ async def ask_address(turn: Turn, note: str | None = None) -> list[Reply]:
         "What is the street address (house number, street, village)? For example: 12 Giang Cao,"
         " thôn 2. You can skip this."
     )
-    buttons = [[Answer(Step.ADDRESS, "skip").button(_("Skip"))]]
+    buttons = [[option(Step.ADDRESS, "skip", _("Skip"))]]
     return [question(turn, Step.ADDRESS, text, buttons, note=note)]
 
 
@@ -181,7 +181,7 @@ async def ask_contact(turn: Turn, note: str | None = None) -> list[Reply]:
     me = (turn.user.display_name or "").strip()
     buttons = []
     if me and _text_problem(turn, me, PERSON_MAX) is None:
-        buttons = [[Answer(Step.CONTACT, "me").button(me)]]
+        buttons = [[option(Step.CONTACT, "me", me)]]
     return [question(turn, Step.CONTACT, text, buttons, note=note)]
 
 
@@ -205,7 +205,7 @@ async def ask_products(turn: Turn, note: str | None = None) -> list[Reply]:
         "What are your main products (or, for buyers, what you look for)? For example: bát đĩa"
         " men lam, lọ hoa, ấm chén."
     )
-    buttons = [[Answer(Step.PRODUCTS, "skip").button(_("Skip"))]]
+    buttons = [[option(Step.PRODUCTS, "skip", _("Skip"))]]
     return [question(turn, Step.PRODUCTS, text, buttons, note=note)]
 
 
@@ -237,13 +237,11 @@ async def ask_ocop(turn: Turn, note: str | None = None) -> list[Reply]:
     """Asks for the OCOP rating, if the products have one."""
     _ = turn._
     text = _("Do your products have an OCOP rating? Choose the stars, or “No OCOP rating”.")
-    stars = [
-        Answer(Step.OCOP, str(n)).button(_("{stars} stars ⭐").format(stars=n)) for n in (3, 4, 5)
-    ]
+    stars = [option(Step.OCOP, str(n), _("{stars} stars ⭐").format(stars=n)) for n in (3, 4, 5)]
     # Options are numbered in reading order, so 3, 4 and 5 stand third to fifth: a number
     # typed on Zalo or the console picks the same rating whether read as an option or a star.
     first = [
-        Answer(Step.OCOP, "none").button(_("No OCOP rating")),
+        option(Step.OCOP, "none", _("No OCOP rating")),
         back_button(turn, Step.OCOP),
     ]
     return [question(turn, Step.OCOP, text, [first, stars], note=note, back=False)]

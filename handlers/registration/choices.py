@@ -13,11 +13,11 @@ from bot.sectors import SECTORS
 from bot.textnorm import fold
 from bot.types import Kind, Reply
 from handlers.registration.core import (
-    Answer,
     Next,
     Outcome,
     Step,
     answer,
+    option,
     payload_value,
     question,
     store,
@@ -58,11 +58,11 @@ class MultiSelect:
         _ = turn._
         ticked = set(self.chosen(turn))
         buttons = [
-            Answer(self.step, k).button(("✓ " if k in ticked else "") + _(name))
+            option(self.step, k, ("✓ " if k in ticked else "") + _(name))
             for k, name in self.options.items()
         ]
         rows = [buttons[i : i + self.per_row] for i in range(0, len(buttons), self.per_row)]
-        rows.append([Answer(self.step, "done").button(_("Done ✔"))])
+        rows.append([option(self.step, "done", _("Done ✔"))])
         hint = _("Tap each one that applies, then “Done”. Or type their numbers at once, e.g. 1 3.")
         text = f"{_(self.prompt)}\n{hint}"
         return [question(turn, self.step, text, rows, note=note, toggles=True, redraw=redraw)]

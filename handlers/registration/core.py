@@ -3,6 +3,7 @@ question is put (with Back, in one message, replacing itself when toggled)."""
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ __all__ = [
     "back_button",
     "command",
     "fall_back_to",
+    "option",
     "payload_value",
     "question",
     "store",
@@ -119,6 +121,18 @@ class Answer(Payload, prefix="reg"):
     value: Annotated[str, Pattern(r"[^:\x00-\x1f\x7f]{1,48}")]  # a province's name at most
 
 
+def option(step: Step, value: str, label: str) -> Button:
+    """An option of the question `step`: the button that answers it with `value`."""
+    return Button(label, _answer(step, value))
+
+
+@functools.cache  # values are ours (keys, codes, names of places): a few hundred at most
+def _answer(step: Step, value: str) -> str:
+    # Made once per option: the registration shows the same options to everyone, and making
+    # them anew for every question cost about 4% of a step (python -m bench.registration).
+    return Answer(step, value).pack()
+
+
 @dataclass(frozen=True)
 class Next:
     """The answer is stored: go on to `step` (or back to the summary or profile when editing)."""
@@ -187,7 +201,7 @@ def command(turn: Turn, vi: str, en: str) -> str:
 
 def back_button(turn: Turn, step: Step) -> Button:
     """The Back button of a step."""
-    return Answer(step, "back").button(turn._("◀ Back"))
+    return option(step, "back", turn._("◀ Back"))
 
 
 def _edit_key(turn: Turn) -> str:

@@ -8,7 +8,6 @@ from bot.router import Turn
 from bot.taxcode import TaxCodeError, TaxCodeErrorCode, parse_tax_code
 from bot.types import Kind, Reply
 from handlers.registration.core import (
-    Answer,
     Goto,
     Next,
     Outcome,
@@ -16,6 +15,7 @@ from handlers.registration.core import (
     answer,
     answers,
     fall_back_to,
+    option,
     payload_value,
     question,
     store,
@@ -141,8 +141,8 @@ async def ask_phone_old(turn: Turn, note: str | None = None) -> list[Reply]:
         "{old} is an old 11-digit mobile number: since 2018 it has been {new}. Shall I save {new}?"
     ).format(old=old, new=format_phone(new))
     buttons = [
-        [Answer(Step.PHONE_OLD, "yes").button(_("Yes, save {new}").format(new=format_phone(new)))],
-        [Answer(Step.PHONE_OLD, "back").button(_("No, I will type another number"))],
+        [option(Step.PHONE_OLD, "yes", _("Yes, save {new}").format(new=format_phone(new)))],
+        [option(Step.PHONE_OLD, "back", _("No, I will type another number"))],
     ]
     return [question(turn, Step.PHONE_OLD, text, buttons, note=note, back=False)]
 
@@ -210,7 +210,7 @@ async def ask_tax_code(turn: Turn, note: str | None = None) -> list[Reply]:
         " (e.g. 001085012345) since July 2025; a 10-digit tax code (e.g. 0100109106) works too."
         " You can skip this."
     )
-    buttons = [[Answer(Step.TAX_CODE, "skip").button(_("Skip"))]]
+    buttons = [[option(Step.TAX_CODE, "skip", _("Skip"))]]
     return [question(turn, Step.TAX_CODE, text, buttons, note=note)]
 
 

@@ -8,11 +8,11 @@ from bot.places import get_ward, match_province, match_ward, provinces
 from bot.router import Turn
 from bot.types import Button, Kind, Reply
 from handlers.registration.core import (
-    Answer,
     Goto,
     Next,
     Outcome,
     Step,
+    option,
     payload_value,
     question,
     store,
@@ -38,7 +38,7 @@ def _value(turn: Turn) -> str:
 
 
 def _outside(turn: Turn, step: Step) -> Button:
-    return Answer(step, "outside").button(turn._("Outside Hanoi"))
+    return option(step, "outside", turn._("Outside Hanoi"))
 
 
 async def ask_ward(turn: Turn, note: str | None = None) -> list[Reply]:
@@ -88,8 +88,8 @@ async def ask_ward_pick(turn: Turn, note: str | None = None) -> list[Reply]:
         label = ward_label(code, _)
         if matched != ward.name:
             label = f"{label} ({matched})"
-        buttons.append([Answer(Step.WARD_PICK, code).button(label)])
-    buttons.append([Answer(Step.WARD_PICK, "back").button(_("None of these, type again"))])
+        buttons.append([option(Step.WARD_PICK, code, label)])
+    buttons.append([option(Step.WARD_PICK, "back", _("None of these, type again"))])
     buttons.append([_outside(turn, Step.WARD_PICK)])
     text = _("Which one is it? (The old name you typed is in brackets.)")
     return [question(turn, Step.WARD_PICK, text, buttons, note=note, back=False)]
@@ -143,7 +143,7 @@ async def _search_province(turn: Turn, text: str) -> Outcome:
 async def ask_province_pick(turn: Turn, note: str | None = None) -> list[Reply]:
     """Shows the matching provinces to choose from."""
     buttons = [
-        [Answer(Step.PROVINCE_PICK, name).button(name)]
+        [option(Step.PROVINCE_PICK, name, name)]
         for name in turn.conversation.data.get("province_matches", [])
     ]
     text = turn._("Which one is it?")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from bot.enterprise_terms import (
@@ -70,11 +71,17 @@ def summary_lines(f: EnterpriseFields, _: Gettext) -> str:
 
 def edit_buttons(edit: Callable[[str], Payload], _: Gettext) -> list[list[Button]]:
     """One Edit button per field, two a row; `edit(field)` is the payload of each."""
+    payloads = _edit_payloads(edit)
     buttons = [
-        edit(field).button(_("✏️ {field}").format(field=_(label)))
+        Button(_("✏️ {field}").format(field=_(label)), payloads[field])
         for field, label in FIELD_LABELS.items()
     ]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+@functools.cache  # made once: the same twelve on every summary and profile shown
+def _edit_payloads(edit: Callable[[str], Payload]) -> dict[str, str]:
+    return {field: edit(field).pack() for field in FIELD_LABELS}
 
 
 def status_text(e: Enterprise, lang: Lang) -> str:

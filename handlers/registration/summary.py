@@ -11,13 +11,13 @@ from handlers.menu import main_menu
 from handlers.registration import admin, profile
 from handlers.registration.core import (
     FIELD_STEPS,
-    Answer,
     Edit,
     EditField,
     Outcome,
     Step,
     answers,
     command,
+    option,
     payload_value,
     question,
 )
@@ -74,7 +74,7 @@ async def ask_summary(turn: Turn, note: str | None = None) -> list[Reply]:
         ]
     )
     buttons = [
-        [Answer(Step.SUMMARY, "confirm").button(_("✅ Confirm and send"))],
+        [option(Step.SUMMARY, "confirm", _("✅ Confirm and send"))],
         *edit_buttons(EditField, _),
     ]
     return [question(turn, Step.SUMMARY, text, buttons, note=note)]
