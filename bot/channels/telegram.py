@@ -24,9 +24,11 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot.channels.outcome import maybe_delivered
 from bot.channels.text import attachment_as_text, split_text
 from bot.channels.webhook import WebhookServer
 from bot.config import ConfigError, Settings
@@ -41,6 +43,7 @@ from bot.types import (
     Reply,
     RetryLater,
     SendError,
+    UnknownOutcome,
     UserRef,
 )
 
@@ -263,7 +266,7 @@ class TelegramChannel:
             except ChatMigrated as exc:
                 raise ChatMoved(str(exc), str(exc.new_chat_id)) from exc
             except NetworkError as exc:  # timeouts, 5xx and connection errors
-                raise RetryLater(str(exc)) from exc
+                raise _network_error(exc) from exc
             except TelegramError as exc:
                 raise SendError(str(exc)) from exc
 
@@ -353,6 +356,19 @@ class TelegramChannel:
                     raise
                 await asyncio.sleep(_seconds(exc.retry_after))
         return None
+
+
+def _network_error(exc: NetworkError) -> SendError:
+    """A 5xx or a call that never left is RetryLater; a call that may have arrived (a read
+    timeout, a connection dropped before the answer) is UnknownOutcome."""
+    # python-telegram-bot raises a transport failure `from` the httpx error
+    # (telegram/request/_httpxrequest.py, do_request) and an HTTP error status without a cause,
+    # or from the error that parsing its body raised (_baserequest.py, _request_wrapper).
+    cause = exc.__cause__
+    transport = isinstance(exc, TimedOut) or not (cause is None or isinstance(cause, TelegramError))
+    if transport and maybe_delivered(cause):
+        return UnknownOutcome(str(exc) or type(exc).__name__)
+    return RetryLater(str(exc))
 
 
 def _seconds(delay: Any) -> float:

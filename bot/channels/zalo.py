@@ -16,7 +16,16 @@ from bot.config import ConfigError, Settings
 from bot.i18n import Lang
 from bot.ratelimit import Lane, Limiter
 from bot.router import Router, user_hash
-from bot.types import Blocked, Incoming, Kind, Reply, RetryLater, SendError, UserRef
+from bot.types import (
+    Blocked,
+    Incoming,
+    Kind,
+    Reply,
+    RetryLater,
+    SendError,
+    UnknownOutcome,
+    UserRef,
+)
 
 __all__ = ["ZaloChannel", "to_incoming"]
 
@@ -54,6 +63,8 @@ def _send_error(exc: ZaloApiError) -> SendError:
     # Telegram's, so 403 is taken as "blocked by the user" and 429 as "slow down".
     if exc.code == 403:
         return Blocked(str(exc))
+    if exc.maybe_delivered:
+        return UnknownOutcome(str(exc))
     if exc.transient:
         return RetryLater(str(exc), exc.retry_after if exc.code == 429 else None)
     return SendError(str(exc))
