@@ -13,10 +13,10 @@ from icalendar import Calendar, Event
 
 from bot.app import App
 from bot.channels.zalo import ZaloChannel
+from bot.channels.zalo_api import ZaloApi
 from bot.config import ConfigError, Settings
 from bot.ratelimit import Lane
 from bot.router import Turn
-from bot.channels.zalo_api import ZaloApi
 from bot.types import (
     Blocked,
     Button,
