@@ -16,6 +16,7 @@ from storage.db import utcnow
 
 __all__ = [
     "MAX_ANNOUNCEMENT",
+    "PROGRESS_EVERY",
     "Broadcaster",
     "announcement",
     "attachment_note",
@@ -26,6 +27,7 @@ __all__ = [
 
 log = logging.getLogger("ketnoi.broadcasts")
 
+PROGRESS_EVERY = 3.0  # seconds between looks at the broadcasts being sent
 MAX_ANNOUNCEMENT = 1800  # with the header and footer it still fits one Zalo message (2,000)
 _SAMPLES = 20  # progress samples kept per broadcast for the time estimate
 # Channels that can edit a sent message; elsewhere progress is shown at each quarter only,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.audit import Audit
 from bot.i18n import I18n, Lang
+from bot.jobs import Jobs
 from bot.ratelimit import Limiter
 from bot.textnorm import fold
 from bot.traffic import Traffic
@@ -190,6 +191,7 @@ class Router:
         self._not_built: Handler | None = None
         self._fallbacks: dict[str, Handler] = {}
         self._locks = _UserLocks()
+        self.jobs = Jobs()  # what features do every few minutes (bot/jobs.py)
         self.traffic = Traffic()  # summed up in the log once a minute (bot/traffic.py)
         self.on_queued: Callable[[], None] = lambda: None  # the outbox's wake-up call
 
@@ -222,6 +224,11 @@ class Router:
         self.flows[name] = handler
         if files:
             self.file_flows.add(name)
+
+    def every(self, name: str, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+        """Run `job()` at start-up and then every `seconds` while the bot serves (`ketnoi run`
+        and `chat`, not one-off commands); a failure is logged and the next run comes."""
+        self.jobs.every(name, seconds, job)
 
     def text(self, handler: Handler) -> None:
         """Handle free text outside any flow."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot import fair_media
 from bot.checkin import checkin_key, sign
-from bot.fair_jobs import offer_freed
+from bot.fair_jobs import EVERY as OFFERS_EVERY
+from bot.fair_jobs import expire_offers, offer_freed
 from bot.fair_view import STATUS_NAMES, application_lines, short_title
 from bot.i18n import N_
 from bot.router import Router, Turn
@@ -165,6 +166,7 @@ async def _qr(turn: Turn, app: BoothApplication, fair: Fair) -> list[Reply]:
 
 
 def register(router: Router) -> None:
-    """Wires the user's booths."""
+    """Wires the user's booths, and the lapse of waiting-list offers left unanswered."""
     router.command(("gian_hang", "booths"), my_booths, description=N_("My booth applications"))
     router.button("booth", on_booth)
+    router.every("booth_offers_expire", OFFERS_EVERY, lambda: expire_offers(router))

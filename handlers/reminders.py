@@ -6,6 +6,8 @@ from __future__ import annotations
 from bot.i18n import N_
 from bot.reminder_messages import VISITORS
 from bot.router import Router, Turn
+from bot.scheduler import EVERY as REMINDERS_EVERY
+from bot.scheduler import Scheduler
 from bot.sectors import SECTORS, sector_name
 from bot.types import Button, Reply
 from handlers.menu import main_menu
@@ -224,10 +226,12 @@ async def on_feedback(turn: Turn) -> list[Reply]:
 
 
 def register(router: Router) -> None:
-    """Wires /nhac_lich, /dung and their buttons (`remind:`, `fb:`)."""
+    """Wires /nhac_lich, /dung, their buttons (`remind:`, `fb:`), and the look for reminders
+    that fall due."""
     router.command(
         ("nhac_lich", "reminders"), show, description=N_("Reminders: follow sectors and fairs")
     )
     router.command(("dung", "stop"), stop, description=N_("Stop all reminders and announcements"))
     router.button("remind", on_remind)
     router.button("fb", on_feedback)
+    router.every("reminders_due", REMINDERS_EVERY, Scheduler(router).tick)

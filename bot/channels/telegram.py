@@ -188,14 +188,19 @@ class TelegramChannel:
                 allowed_updates=["message", "callback_query", "my_chat_member"]
             )
 
-    async def stop(self) -> None:
-        """Stop receiving and shut python-telegram-bot down."""
+    async def stop_receiving(self) -> None:
+        """Take no new updates; the ones in hand finish and are answered. Sending still works."""
         if self._webhook is not None:
             await self._webhook.stop()
+            self._webhook = None
         if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
+            await self.app.updater.stop()  # confirms the updates fetched, so none comes twice
         if self.app.running:
-            await self.app.stop()
+            await self.app.stop()  # waits for the updates being handled
+
+    async def stop(self) -> None:
+        """Stop receiving if not yet and shut python-telegram-bot down."""
+        await self.stop_receiving()
         await self.app.shutdown()
 
     async def _on_webhook(self, body: dict[str, Any]) -> None:

@@ -165,8 +165,8 @@ class ZaloChannel:
             ) from None
         log.info("zalo webhook set")
 
-    async def stop(self) -> None:
-        """Stop receiving, let the updates in hand finish, close the client."""
+    async def stop_receiving(self) -> None:
+        """Take no new updates; the ones in hand finish and are answered. Sending still works."""
         if self._webhook is not None:
             await self._webhook.stop()
             self._webhook = None
@@ -177,6 +177,10 @@ class ZaloChannel:
             self._poller = None
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=10)
+
+    async def stop(self) -> None:
+        """Stop receiving if not yet and close the client."""
+        await self.stop_receiving()
         await self.api.close()
 
     async def _poll(self) -> None:
