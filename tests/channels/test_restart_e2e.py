@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -68,9 +68,9 @@ def _announcements(fake: FakeTelegram) -> Counter[int]:
     return Counter(m["chat_id"] for m in fake.sent() if "Hội chợ gốm sứ" in (m["text"] or ""))
 
 
-def _wait_until(check: object, timeout: float = 60.0) -> None:
+def _wait_until(check: Callable[[], bool], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
-    while not check():  # type: ignore[operator]
+    while not check():
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.05)

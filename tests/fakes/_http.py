@@ -102,7 +102,7 @@ class Endpoint:
         """Answer any other path the way the platform does."""
         return ApiError(404, "Not Found").response()
 
-    async def _endpoint(self, request: Request) -> JSONResponse:
+    async def _endpoint(self, request: Request) -> Response:
         """Serve one call; every outcome is counted."""
         method = request.path_params["method"]
         with self._lock:
