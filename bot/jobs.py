@@ -29,7 +29,7 @@ class Jobs:
 
     def __init__(self) -> None:
         self._jobs: dict[str, Job] = {}
-        self._tasks: list[asyncio.Task[None]] = []
+        self._tasks: dict[asyncio.Task[None], str] = {}  # while running: each loop, its job
         self._stopping: asyncio.Event | None = None
 
     def every(self, name: str, seconds: float, run: Callable[[], Awaitable[object]]) -> None:
@@ -54,18 +54,20 @@ class Jobs:
             raise RuntimeError("jobs already running")
         self._stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._repeat(job, self._stopping)) for job in self]
+        self._tasks = {
+            loop.create_task(self._repeat(job, self._stopping)): job.name for job in self
+        }
 
     async def stop(self, grace: float) -> None:
         """Start no new run; let a run in progress finish within `grace` seconds, then cancel it."""
         if self._stopping is not None:
             self._stopping.set()
-        tasks, self._tasks = self._tasks, []
+        tasks, self._tasks = self._tasks, {}
         if not tasks:
             return
         _, late = await asyncio.wait(tasks, timeout=grace)
         for task in late:
-            log.warning("periodic job still running at shutdown: cancelled")
+            log.warning("periodic job %s still running at shutdown: cancelled", tasks[task])
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
 
