@@ -199,7 +199,7 @@ def neutral(text: str, *, in_workbook: bool = False) -> str:
     """`text` with a leading apostrophe if a spreadsheet would take it for a formula
     (OWASP's advice). In a workbook, where every text is a text cell, a phone number such as
     `+84 912 345 678` stays as typed; in a CSV file Excel would still read it as a sum."""
-    if not text.lstrip().startswith(_FORMULA_START):
+    if not (text.startswith(_FORMULA_START) or text.lstrip().startswith(_FORMULA_START)):
         return text
     if in_workbook and _PHONE.fullmatch(text):
         return text
