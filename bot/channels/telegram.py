@@ -75,7 +75,12 @@ def to_incoming(update: Update) -> Incoming | None:
         "language_hint": user.language_code,
     }
     if message.contact is not None:
-        return Incoming(kind=Kind.CONTACT, phone=message.contact.phone_number, **base)
+        contact = message.contact
+        # Any contact can be shared, not only one's own (Bot API, Contact.user_id)
+        owner = str(contact.user_id) if contact.user_id is not None else None
+        return Incoming(
+            kind=Kind.CONTACT, phone=contact.phone_number, contact_user_id=owner, **base
+        )
     if message.location is not None:
         return Incoming(
             kind=Kind.LOCATION,
