@@ -153,3 +153,15 @@ async def test_only_one_s_own_contact_is_taken_as_one_s_phone(
         summary = (await _press(fake, "reg:practices:done"))["text"]
         assert "Tên cơ sở: Cơ sở gốm Minh Hải" in summary  # nothing entered is lost
         assert "Số điện thoại: 0912 345 678" in summary and "0987" not in summary
+
+
+async def test_a_message_of_invisible_characters_is_answered_with_the_question(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    async with serving(fake, tmp_path):
+        await _say(fake, "/dang_ky")
+        await _press(fake, "reg:consent:yes")
+        again = await _say(fake, "\u2066\u2069\u2060\u200b")
+        assert again["text"].startswith("Tôi không đọc được tin nhắn này")
+        assert "Tên cơ sở" in again["text"]
+        assert "thuộc loại hình nào" in (await _say(fake, "\u2067Cơ sở gốm\u2069"))["text"]

@@ -200,6 +200,27 @@ async def test_a_shared_telegram_contact_is_taken(app: App) -> None:
     assert user is not None and user.phone == "+84912345678"
 
 
+async def test_an_invisible_answer_gets_the_question_again(app: App) -> None:
+    chat = await at(app, "name")
+    await chat.say("\u2066\u2069\u2060\u200b")
+    assert chat.text.startswith("I could not read that message")
+    assert "name of your establishment" in chat.text
+    await chat.say("\u2067Cơ sở gốm\u2069 \u2066Minh Hải\u2069\u2060")
+    assert "What kind of establishment" in chat.text
+    await chat.press("reg:kind:household")
+    await chat.say("2")
+    await chat.say("\u2060")
+    assert "I could not read that message" in chat.text
+    assert "Which crafts" in chat.text
+    await chat.say("1")
+    await _ward(chat)
+    await chat.press("Skip")
+    await chat.say("Nguyễn Thị Lan")
+    await chat.say("0912 345 678")
+    await finish(chat)
+    assert "Establishment name: Cơ sở gốm Minh Hải\n" in chat.text
+
+
 @pytest.mark.parametrize("owner", ["u2", None])
 async def test_someone_else_s_contact_is_not_taken_as_the_phone(
     app: App, owner: str | None
