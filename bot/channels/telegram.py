@@ -27,6 +27,7 @@ from telegram.error import (
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot.channels.telegram_update import parse_update
 from bot.channels.text import attachment_as_text, split_text
 from bot.channels.webhook import WebhookServer
 from bot.config import ConfigError, Settings
@@ -201,8 +202,7 @@ class TelegramChannel:
         await self.app.shutdown()
 
     async def _on_webhook(self, body: dict[str, Any]) -> None:
-        update = Update.de_json(body, self.app.bot)
-        await self.app.update_queue.put(update)
+        await self.app.update_queue.put(parse_update(body, self.app.bot))
 
     async def _publish_commands(self) -> None:
         i18n = self.router.services.i18n
