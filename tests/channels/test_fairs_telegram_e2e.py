@@ -16,7 +16,7 @@ import pytest
 from icalendar import Calendar
 
 import main
-from bot.types import UserRef
+from bot.core.types import UserRef
 from storage.db import Database, utcnow
 from storage.enterprises import EnterpriseFields, EnterpriseRepo
 from storage.users import UserRepo

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import main
-from bot.i18n import I18n
+from bot.core.i18n import I18n
 from tests.fakes.botproc import BotProcess
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo

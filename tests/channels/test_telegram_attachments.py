@@ -11,8 +11,8 @@ import pytest
 
 from bot.channels import console
 from bot.channels.zalo import ZaloChannel
-from bot.ratelimit import Limiter
-from bot.types import UserRef
+from bot.core.types import UserRef
+from bot.engine.ratelimit import Limiter
 from storage.conversations import Conversation
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo

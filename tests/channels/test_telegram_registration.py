@@ -14,7 +14,7 @@ import pytest
 
 from bot.app import App
 from bot.channels.telegram import TelegramChannel
-from bot.ratelimit import Limiter
+from bot.engine.ratelimit import Limiter
 from tests.conftest import make_settings
 from tests.fakes.telegram_api import FakeTelegram
 from tests.handlers.registration_walk import BAT_TRANG
