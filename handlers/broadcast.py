@@ -7,13 +7,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
+from bot.core.config import quiet_until
 from bot.core.i18n import N_
 from bot.core.types import Attachment, Button, Kind, Reply
 from bot.dialog.router import Router, Turn
 from bot.domain.enterprise_terms import ROLE_NAMES, STATUS_NAMES, term, ward_label
 from bot.domain.places import get_ward, match_ward
 from bot.domain.sectors import SECTORS, sector_name
-from bot.engine.outbox import quiet_until
 from bot.services.broadcasts import (
     MAX_ANNOUNCEMENT,
     announcement,

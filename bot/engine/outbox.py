@@ -6,10 +6,9 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
-from bot.core.config import QuietHours
+from bot.core.config import quiet_until
 from bot.core.i18n import Lang
 from bot.core.types import Blocked, ChatMoved, Reply, RetryLater, SendError
 from bot.dialog.router import Router, user_hash
@@ -17,26 +16,13 @@ from bot.engine.ratelimit import Limiter
 from storage.db import utcnow
 from storage.outbox import LANES, OutboxRow
 
-__all__ = ["MAX_ATTEMPTS", "Outbox", "quiet_until"]
+__all__ = ["MAX_ATTEMPTS", "Outbox"]
 
 log = logging.getLogger("ketnoi.outbox")
 
 MAX_ATTEMPTS = 5  # network errors and 5xx: retried after 2, 4, 8, 16 s, then given up
 WORKERS = 8  # rows in flight per channel: enough to keep the cap busy over a slow network
 NOTICE_LANES = ("notice",)
-
-
-def quiet_until(quiet: QuietHours | None, tz: ZoneInfo, now: datetime) -> datetime | None:
-    """The end (UTC) of the quiet window `now` falls in, or None outside it."""
-    if quiet is None:
-        return None
-    local = now.astimezone(tz)
-    if not quiet.contains(local.time()):
-        return None
-    end = local.replace(hour=quiet.end.hour, minute=quiet.end.minute, second=0, microsecond=0)
-    if end <= local:
-        end += timedelta(days=1)
-    return end.astimezone(UTC)
 
 
 class Outbox:

@@ -7,10 +7,10 @@ import time
 from collections import deque
 from datetime import datetime
 
+from bot.core.config import quiet_until
 from bot.core.i18n import I18n, Lang
 from bot.core.types import Attachment, Button, Reply
 from bot.dialog.router import Router
-from bot.engine.outbox import quiet_until
 from storage.broadcasts import Broadcast, BroadcastRepo, Progress
 from storage.db import utcnow
 
