@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from bot.router import Router
-from bot.types import Button, Incoming, Kind, Reply, UserRef
+from bot.core.types import Button, Incoming, Kind, Reply, UserRef
+from bot.dialog.router import Router
 
 __all__ = ["Chat"]
 

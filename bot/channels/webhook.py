@@ -17,7 +17,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.config import ConfigError
+from bot.core.config import ConfigError
 
 __all__ = ["MAX_BODY", "BadUpdate", "WebhookServer", "secret_matches"]
 
