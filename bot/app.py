@@ -16,13 +16,14 @@ from types import TracebackType
 from typing import Protocol
 
 import handlers
-from bot.audit import Audit
-from bot.config import Settings
-from bot.fair_import import load_samples_if_empty
-from bot.i18n import I18n
-from bot.outbox import STOP_GRACE, Outbox, Stopped
-from bot.router import Router, Services
-from bot.traffic import EVERY as TRAFFIC_EVERY
+from bot.core.config import Settings
+from bot.core.i18n import I18n
+from bot.dialog.router import Router, Services
+from bot.dialog.traffic import EVERY as TRAFFIC_EVERY
+from bot.engine.jobs import Jobs
+from bot.engine.outbox import STOP_GRACE, Outbox, Stopped
+from bot.services.audit import Audit
+from bot.services.fair_import import load_samples_if_empty
 from storage.audit import AuditRepo
 from storage.booths import BoothRepo
 from storage.broadcasts import BroadcastRepo
@@ -79,6 +80,7 @@ class App:
         self._router: Router | None = None
         self._outbox: Outbox | None = None
         self._outbox_task: asyncio.Task[None] | None = None
+        self._jobs: Jobs | None = None
 
     async def __aenter__(self) -> App:
         await self.open()
@@ -155,12 +157,18 @@ class App:
 
     # -- the loops --------------------------------------------------------------------------
 
+    @property
+    def running(self) -> bool:
+        """Whether start() was called and stop() not yet."""
+        return self._outbox_task is not None
+
     def start(self) -> None:
         """Start the outbox (after reporting what a crash left in flight) and the jobs."""
         if self._outbox_task is not None:
             raise RuntimeError("App already started")
         self._outbox_task = asyncio.get_running_loop().create_task(self._run_outbox())
-        self.router.jobs.start()
+        self._jobs = Jobs(self.router.jobs)
+        self._jobs.start()
 
     async def _run_outbox(self) -> None:
         await self.outbox.recover()
@@ -169,8 +177,9 @@ class App:
     async def stop(self, grace: float = STOP_GRACE) -> Stopped:
         """Stop cleanly: the jobs finish their run, the outbox puts back what it has not sent
         and waits up to `grace` seconds for what it has."""
-        if self._router is not None:
-            await self._router.jobs.stop(grace)
+        jobs, self._jobs = self._jobs, None
+        if jobs is not None:
+            await jobs.stop(grace)
         task, self._outbox_task = self._outbox_task, None
         if task is None:
             return Stopped(0, 0, 0)

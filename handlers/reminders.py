@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from bot.i18n import N_
-from bot.reminder_messages import VISITORS
-from bot.router import Router, Turn
-from bot.scheduler import EVERY as REMINDERS_EVERY
-from bot.scheduler import Scheduler
-from bot.sectors import SECTORS, sector_name
-from bot.types import Button, Reply
+from bot.core.i18n import N_
+from bot.core.types import Button, Reply
+from bot.dialog.router import Router, Turn
+from bot.domain.sectors import SECTORS, sector_name
+from bot.services.reminder_messages import VISITORS
+from bot.services.scheduler import EVERY as REMINDERS_EVERY
+from bot.services.scheduler import Scheduler
 from handlers.menu import main_menu
 
 __all__ = ["register"]

@@ -12,8 +12,8 @@ import pytest
 import time_machine
 
 from bot.app import App
-from bot.config import Settings
-from bot.types import Reply
+from bot.core.config import Settings
+from bot.core.types import Reply
 from tests.chat import Chat
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_bot import TelegramBot, eventually, running_bot
@@ -72,8 +72,8 @@ async def test_leaving_the_block_stops_what_runs_and_closes(settings: Settings) 
     async with App(settings) as app:
         app.start()
         jobs = {job.name for job in app.router.jobs}
-        assert app.router.jobs.running
-    assert not app.router.jobs.running
+        assert app.running
+    assert not app.running
     with pytest.raises(AssertionError, match="open"):
         _ = app.db
     # each feature declared its own, the engine two

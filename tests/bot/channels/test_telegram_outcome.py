@@ -11,7 +11,7 @@ import pytest
 from telegram.error import NetworkError, TimedOut
 
 from bot.channels.telegram import _network_error
-from bot.types import Reply, RetryLater, SendError, UnknownOutcome
+from bot.core.types import Reply, RetryLater, SendError, UnknownOutcome
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_bot import TelegramBot, running_bot
 
