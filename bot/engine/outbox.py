@@ -26,7 +26,7 @@ MAX_ATTEMPTS = 5  # network errors and 5xx: retried after 2, 4, 8, 16 s, then gi
 WORKERS = 8  # rows in flight per channel: enough to keep the cap busy over a slow network
 NOTICE_LANES = ("notice",)
 # How long a clean shutdown waits for the messages already handed to the platform: longer than
-# python-telegram-bot's 5-s read timeout, within the 10 s `docker stop` allows the whole process.
+# python-telegram-bot's 5-s read timeout, and short: `docker stop` sends SIGKILL after 10 s.
 STOP_GRACE = 6.0
 ALARM_KEY = "unknown:"  # dedupe keys of the owners' alarms (an alarm's own fate is not alarmed)
 
