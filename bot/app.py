@@ -16,12 +16,12 @@ from bot.core.i18n import I18n
 from bot.dialog.router import Router, Services
 from bot.dialog.traffic import EVERY as TRAFFIC_EVERY
 from bot.engine.outbox import Outbox
-from bot.services import fair_jobs
+from bot.services import fair_jobs, retention
 from bot.services.audit import Audit
 from bot.services.broadcasts import Broadcaster
 from bot.services.fair_import import load_samples_if_empty
 from bot.services.scheduler import EVERY, Scheduler
-from handlers import registration
+from handlers import my_data, registration
 from storage.audit import AuditRepo
 from storage.booths import BoothRepo
 from storage.broadcasts import BroadcastRepo
@@ -32,9 +32,11 @@ from storage.fairs import FairRepo
 from storage.faq import FaqRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
+from storage.personal_data import PersonalDataRepo
 from storage.questions import QuestionRepo
 from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
+from storage.retention import RetentionRepo
 from storage.roles import RoleRepo
 from storage.signing_keys import SigningKeyRepo
 from storage.users import UserRepo
@@ -103,12 +105,16 @@ class App:
             reports=ReportRepo(self._db),
             broadcasts=BroadcastRepo(self._db, OutboxRepo(self._db)),
             reminders=ReminderRepo(self._db),
+            personal_data=PersonalDataRepo(self._db),
+            retention=RetentionRepo(self._db, self.settings.admins),
         )
         await services.faq.seed()  # data/faq.yaml, the first time
         self._router = Router(services)
         handlers.register_all(self._router)
         self.periodic.append((600, registration.periodic_job(self._router)))
         self.periodic += fair_jobs.periodic_jobs(self._router)
+        self.periodic += retention.periodic_jobs(services.retention)
+        self.periodic += my_data.periodic_jobs(self._router)
         self.outbox = Outbox(self._router)
         self.periodic.append((3, Broadcaster(self._router, services.broadcasts).tick))
         self.periodic.append((EVERY, Scheduler(self._router).tick))
