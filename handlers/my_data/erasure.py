@@ -118,6 +118,8 @@ async def erase(turn: Turn) -> list[Reply]:
         return [Reply(text=_waiting_text(turn, waiting))]
     subject = await subject_of(svc.signing_keys, account)
     held = await svc.personal_data.held_booths(account)
+    # Booths held or waited for go to the waiting list (who are told) before the rows go.
+    withdrawn = await _withdraw_waiting(turn, account)
     if not held:
         erased = await erase_account(turn, account, subject, at_commit=True)
         request = await svc.personal_data.add_request(
@@ -142,7 +144,6 @@ async def erase(turn: Turn) -> list[Reply]:
         )
         return [Reply(text=text)]
     stopped = await svc.personal_data.stop_all_messages(account)
-    withdrawn = await _withdraw_waiting(turn, account)
     due = utcnow() + timedelta(hours=svc.settings.erasure_hours)
     outcome = {"withdrawn_applications": withdrawn, "messages_withdrawn": stopped}
     request = await svc.personal_data.add_request(

@@ -106,13 +106,16 @@ async def test_withdrawing_consent_deletes_everything_and_says_what_remains(app:
     reference = (await stored(app, lan)).reference  # type: ignore[union-attr]
     await lan.say("/du_lieu_cua_toi")
     await lan.press("mydata:erase")
-    assert "Rút lại sự đồng ý" in lan.text or "Withdraw" in lan.text
+    assert lan.text.startswith("Rút lại sự đồng ý và xóa dữ liệu của bạn?")
+    lan.name = "Lan Nguyễn"  # the app shows a new name: the turn writes it at its commit
     [reply] = await lan.press("mydata:erase_yes")
     assert "P-" in reply.text and not reply.buttons
 
     everything = await everything_stored(app)
     for needle in (*PHONE_FORMS, TAX_CODE, reference, "Nguyễn Thị Lan", "Minh Hải", "4343"):
         assert needle not in everything, needle
+    names = await svc.db.fetchall("SELECT display_name FROM users WHERE channel = 'telegram'")
+    assert [r[0] for r in names] == [None]
     entries = [e for e in await audit_entries(app) if e.action == "data.erase"]
     assert len(entries) == 1 and entries[0].actor.startswith("P-")
     assert entries[0].after["removed"]["registration"] == 1
@@ -207,3 +210,23 @@ async def test_the_staff_list_is_refused_to_producers(app: App, chat: Chat) -> N
     assert chat.text == "Xin lỗi, bạn không có quyền thực hiện thao tác này."
     await chat.say("/yeu_cau_du_lieu")
     assert chat.text == "Xin lỗi, bạn không có quyền thực hiện thao tác này."
+
+
+async def test_booths_held_before_approval_go_to_the_waiting_list(app: App, chat: Chat) -> None:
+    await _registered(app, chat)
+    await make_fair(app)
+    await _apply(chat)  # 2 of the 3 booths held, not yet approved
+    hoa = Chat(app.router, external_id="next", name="Hoa")
+    await register_enterprise(app, hoa, name="Cơ sở mây tre Phú Vinh")
+    await _apply(hoa)
+    svc = app.router.services
+    [waiting] = await svc.booths.for_account((await svc.users.find(hoa.user)).account_id)  # type: ignore[union-attr]
+    assert waiting.status is BoothStatus.WAITLISTED
+    await chat.say("/du_lieu_cua_toi")
+    await chat.press("mydata:erase")
+    await chat.press("mydata:erase_yes")
+    assert chat.text.startswith("Xong")
+    offered = await svc.booths.get(waiting.id)
+    assert offered is not None and offered.status is BoothStatus.OFFERED
+    [offer] = await outbox_rows(app, hoa, "notice:")
+    assert offer.replies[0].buttons  # accept or decline
