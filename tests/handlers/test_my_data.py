@@ -116,6 +116,13 @@ async def test_withdrawing_consent_deletes_everything_and_says_what_remains(app:
         assert needle not in everything, needle
     names = await svc.db.fetchall("SELECT display_name FROM users WHERE channel = 'telegram'")
     assert [r[0] for r in names] == [None]
+    # not only unlinked: overwritten in the file (once the log is copied into it)
+    await svc.db.run(lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
+    raw = app.settings.db_path.read_bytes()
+    for (sql,) in await svc.db.fetchall("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL"):
+        raw = raw.replace(sql.encode(), b"")  # a comment there shows +84912345678 as example
+    for needle in (*PHONE_FORMS, TAX_CODE, "Nguyễn Thị Lan"):
+        assert needle.encode() not in raw, needle
     entries = [e for e in await audit_entries(app) if e.action == "data.erase"]
     assert len(entries) == 1 and entries[0].actor.startswith("P-")
     assert entries[0].after["removed"]["registration"] == 1
