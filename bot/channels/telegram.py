@@ -27,6 +27,7 @@ from telegram.error import (
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot.channels.telegram_update import parse_update
 from bot.channels.text import attachment_as_text, split_text
 from bot.channels.webhook import WebhookServer
 from bot.core.config import ConfigError, Settings
@@ -75,7 +76,12 @@ def to_incoming(update: Update) -> Incoming | None:
         "language_hint": user.language_code,
     }
     if message.contact is not None:
-        return Incoming(kind=Kind.CONTACT, phone=message.contact.phone_number, **base)
+        contact = message.contact
+        # Any contact can be shared, not only one's own (Bot API, Contact.user_id)
+        owner = str(contact.user_id) if contact.user_id is not None else None
+        return Incoming(
+            kind=Kind.CONTACT, phone=contact.phone_number, contact_user_id=owner, **base
+        )
     if message.location is not None:
         return Incoming(
             kind=Kind.LOCATION,
@@ -196,8 +202,7 @@ class TelegramChannel:
         await self.app.shutdown()
 
     async def _on_webhook(self, body: dict[str, Any]) -> None:
-        update = Update.de_json(body, self.app.bot)
-        await self.app.update_queue.put(update)
+        await self.app.update_queue.put(parse_update(body, self.app.bot))
 
     async def _publish_commands(self) -> None:
         i18n = self.router.services.i18n

@@ -9,7 +9,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
-from bot.channels.webhook import WebhookServer
+from bot.channels.webhook import BadUpdate, WebhookServer
 from bot.channels.zalo_api import TEXT_EVENT, ZaloApi, ZaloApiError, ZaloUpdate
 from bot.channels.zalo_render import needs_lang, render
 from bot.core.config import ConfigError, Settings
@@ -186,14 +186,16 @@ class ZaloChannel:
                 backoff = min(backoff * 2, POLL_BACKOFF_MAX)
                 continue
             backoff = 1.0
-            self._dispatch(result)
+            self._dispatch(ZaloUpdate.parse(result))
 
     async def _on_webhook(self, body: dict[str, Any]) -> None:
-        self._dispatch(body)
-
-    def _dispatch(self, body: Any) -> None:
-        """Handle an update in the background, so polling (or the webhook answer) never waits."""
         update = ZaloUpdate.parse(body)
+        if update is None:
+            raise BadUpdate("not a Zalo update")
+        self._dispatch(update)
+
+    def _dispatch(self, update: ZaloUpdate | None) -> None:
+        """Handle an update in the background, so polling (or the webhook answer) never waits."""
         incoming = to_incoming(update) if update is not None else None
         if incoming is None or update is None or self._seen_before(update):
             return

@@ -69,6 +69,8 @@ class Incoming:
     text: str = ""
     payload: str | None = None
     phone: str | None = None
+    # With a contact: whose it is, as the platform knows them (None: not one of its users)
+    contact_user_id: str | None = None
     latitude: float | None = None
     longitude: float | None = None
     display_name: str | None = None
@@ -82,6 +84,11 @@ class Incoming:
             return None
         head = self.text.strip().split(maxsplit=1)[0] if self.text.strip() else "/"
         return head[1:].split("@", 1)[0].lower()
+
+    @property
+    def own_contact(self) -> bool:
+        """Whether this is a contact and the sender's own, not one from their address book."""
+        return self.kind is Kind.CONTACT and self.contact_user_id == self.user.external_id
 
     @property
     def args(self) -> str:
