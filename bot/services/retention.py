@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Final
 
@@ -11,7 +10,7 @@ from bot.core.i18n import N_
 from storage.db import utcnow
 from storage.retention import KINDS, RetentionRepo, RetentionRun
 
-__all__ = ["CHECK_EVERY", "RULE_NAMES", "RUN_EVERY", "periodic_jobs", "run_if_due"]
+__all__ = ["CHECK_EVERY", "RULE_NAMES", "RUN_EVERY", "run_if_due"]
 
 log = logging.getLogger("ketnoi.retention")
 
@@ -45,12 +44,3 @@ async def run_if_due(repo: RetentionRepo) -> RetentionRun | None:
     removed = ", ".join(f"{k} {n}" for k, n in run.removed.items() if n) or "nothing"
     log.info("retention: removed %s", removed)
     return run
-
-
-def periodic_jobs(repo: RetentionRepo) -> list[tuple[float, Callable[[], Awaitable[None]]]]:
-    """(seconds between runs, job) for App.periodic: a look every hour, a run every day."""
-
-    async def retention() -> None:
-        await run_if_due(repo)
-
-    return [(CHECK_EVERY, retention)]

@@ -4,16 +4,15 @@ the data. Staff see the requests in /yeu_cau_du_lieu (handlers/staff/data_reques
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from bot.core.i18n import N_
 from bot.core.types import Reply
 from bot.dialog.router import Router, Turn
+from bot.services.retention import CHECK_EVERY, run_if_due
 from handlers.my_data import erasure, overview
 from handlers.staff import data_requests
 from handlers.start import bad_button
 
-__all__ = ["periodic_jobs", "register"]
+__all__ = ["register"]
 
 
 async def show(turn: Turn) -> list[Reply]:
@@ -41,15 +40,17 @@ async def on_button(turn: Turn) -> list[Reply]:
 
 
 def register(router: Router) -> None:
-    """Wires the command and its buttons (`mydata:`)."""
+    """Wires the command and its buttons (`mydata:`), and the jobs: the retention rules once a
+    day, staff reminded daily of erasures they owe."""
     router.command(
         ("du_lieu_cua_toi", "my_data"),
         show,
         description=N_("See your data, get a copy, or have it deleted"),
     )
     router.button("mydata", on_button)
-
-
-def periodic_jobs(router: Router) -> list[tuple[float, Callable[[], Awaitable[None]]]]:
-    """(seconds between runs, job) for App.periodic: staff reminded of erasures they owe."""
-    return data_requests.periodic_jobs(router)
+    router.every("retention", CHECK_EVERY, lambda: run_if_due(router.services.retention))
+    router.every(
+        "data_request_reminders",
+        data_requests.REMIND_CHECK_EVERY,
+        lambda: data_requests.remind_staff(router),
+    )

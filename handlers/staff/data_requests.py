@@ -6,7 +6,6 @@ an erasure they owe."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Final
 
@@ -19,12 +18,13 @@ from handlers.my_data.erasure import erase_account, held_lines, summary
 from storage.db import utcnow
 from storage.personal_data import DataRequest, Erased, HeldBooth
 
-__all__ = ["REMIND_EVERY", "on_button", "periodic_jobs", "remind_staff", "request_list"]
+__all__ = ["REMIND_CHECK_EVERY", "REMIND_EVERY", "on_button", "remind_staff", "request_list"]
 
 log = logging.getLogger("ketnoi.data_requests")
 
 SHOWN: Final = 15
 REMIND_EVERY: Final = timedelta(hours=24)
+REMIND_CHECK_EVERY: Final = 3600.0  # seconds between looks for erasures staff owe
 
 
 def _line(lang: Lang, r: DataRequest) -> str:
@@ -184,12 +184,3 @@ async def remind_staff(router: Router) -> int:
         router.on_queued()
         log.info("data requests: staff reminded of %d waiting erasures", reminded)
     return reminded
-
-
-def periodic_jobs(router: Router) -> list[tuple[float, Callable[[], Awaitable[None]]]]:
-    """(seconds between runs, job) for App.periodic: a look every hour."""
-
-    async def data_request_reminders() -> None:
-        await remind_staff(router)
-
-    return [(3600.0, data_request_reminders)]
