@@ -8,44 +8,50 @@ import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 
-from bot import broadcast_cli, export_cli, fairs_cli, faq_cli
 from bot.app import App
-from bot.config import ConfigError, Settings, load_settings
-from bot.i18n import CatalogError
-from bot.logs import configure_logging
-from bot.router import Router
+from bot.cli import broadcast as broadcast_cli
+from bot.cli import data as data_cli
+from bot.cli import export as export_cli
+from bot.cli import fairs as fairs_cli
+from bot.cli import faq as faq_cli
+from bot.core.config import ConfigError, Settings, load_settings
+from bot.core.i18n import CatalogError
+from bot.dialog.router import Router
+from bot.engine.logs import configure_logging
 from storage.db import Database, StorageError
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[None, None, int]]
 
 
-async def _with_app(settings: Settings, work: Callable[[App], Awaitable[None]]) -> int:
-    app = App(settings)
-    await app.open()
-    try:
-        await work(app)
-    finally:
-        await app.close()
+async def _with_app(settings: Settings, work: Callable[[App], Awaitable[int]]) -> int:
+    """Open the App, do the work, close it: the one way the command line opens it."""
+    async with App(settings) as app:
+        return await work(app)
+
+
+def _with_router(settings: Settings, work: Callable[[Router], Awaitable[int]]) -> Awaitable[int]:
+    """The same, for the commands that need only the router (fairs, export, broadcast)."""
+    return _with_app(settings, lambda app: work(app.router))
+
+
+async def _run(app: App) -> int:
+    await app.run()
     return 0
 
 
-async def _with_router(settings: Settings, work: Callable[[Router], Awaitable[int]]) -> int:
-    app = App(settings)
-    await app.open()
-    try:
-        return await work(app.router)
-    finally:
-        await app.close()
+async def _chat(app: App) -> int:
+    await app.chat()
+    return 0
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Serve every configured channel (the console chat when none is)."""
-    return await _with_app(settings, lambda app: app.run())
+    return await _with_app(settings, _run)
 
 
 async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     """Chat in the terminal."""
-    return await _with_app(settings, lambda app: app.chat())
+    return await _with_app(settings, _chat)
 
 
 async def cmd_db_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -91,6 +97,7 @@ def parser() -> argparse.ArgumentParser:
     export_cli.add_parsers(sub, _with_router)
     faq_cli.add_parsers(sub)
     broadcast_cli.add_parser(sub, _with_router)
+    data_cli.add_parsers(sub, _with_router)
     return p
 
 

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Final, Literal
 
-from bot.fair_view import applications_close_at, fair_dates, is_open
-from bot.i18n import N_, Lang
-from bot.payloads import FairAction, OneOf, Payload, Range
-from bot.router import Router, Turn
-from bot.textnorm import fold
-from bot.types import Reply
+from bot.core.i18n import N_, Lang
+from bot.core.payloads import FairAction, OneOf, Payload, Range
+from bot.core.types import Reply
+from bot.dialog.router import Router, Turn
+from bot.domain.textnorm import fold
+from bot.services.fair_view import applications_close_at, fair_dates, is_open
 from handlers import registration
 from handlers.booth_admin import ReviewApplication
 from handlers.booths import show_application
@@ -353,6 +353,21 @@ async def on_text(turn: Turn) -> list[Reply]:
     return await _summary(turn, fair, note)
 
 
+async def ask_again(turn: Turn, note: str) -> list[Reply]:
+    """Asks the current question again, `note` above it."""
+    fair = await _fair(turn)
+    if fair is None:
+        return []
+    step = turn.conversation.step
+    if step == Step.BOOTHS:
+        return await _ask_booths(turn, fair, note)
+    if step == Step.PRODUCTS:
+        return await _ask_products(turn, note)
+    if step == Step.NEEDS:
+        return _ask_needs(turn, note)
+    return await _summary(turn, fair, note)
+
+
 async def on_button(turn: Turn) -> list[Reply]:
     """`apply:booths:N`, `apply:products:same`, `apply:needs:KEY`, `apply:confirm|restart`."""
     conv = turn.conversation
@@ -379,4 +394,4 @@ async def on_button(turn: Turn) -> list[Reply]:
 def register(router: Router) -> None:
     """Wires the application flow."""
     router.button((ApplyBooths, ApplyProducts, ApplyNeeds, ApplyAction), on_button)
-    router.flow(FLOW, on_text)
+    router.flow(FLOW, on_text, ask_again=ask_again)

@@ -8,21 +8,23 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
 
-from bot.broadcasts import (
+from bot.core.config import quiet_until
+from bot.core.i18n import N_
+from bot.core.payloads import BroadcastStop, Id, OneOf, Payload, Word
+from bot.core.types import Attachment, Button, Kind, Reply
+from bot.dialog.router import Router, Turn
+from bot.domain.enterprise_terms import ROLE_NAMES, STATUS_NAMES, term, ward_label
+from bot.domain.places import get_ward, match_ward
+from bot.domain.sectors import SECTORS, sector_name
+from bot.services.broadcasts import (
     MAX_ANNOUNCEMENT,
+    PROGRESS_EVERY,
+    Broadcaster,
     announcement,
     progress_text,
     start_broadcast,
     stop_button,
 )
-from bot.enterprise_terms import ROLE_NAMES, STATUS_NAMES, term, ward_label
-from bot.i18n import N_
-from bot.outbox import quiet_until
-from bot.payloads import BroadcastStop, Id, OneOf, Payload, Word
-from bot.places import get_ward, match_ward
-from bot.router import Router, Turn
-from bot.sectors import SECTORS, sector_name
-from bot.types import Attachment, Button, Kind, Reply
 from handlers.guards import admin_only
 from handlers.menu import main_menu
 from storage.broadcasts import Progress, parse_audience
@@ -382,7 +384,8 @@ def _quiet_end(turn: Turn) -> datetime | None:
 
 
 def register(router: Router) -> None:
-    """Wires /thong_bao and its buttons (`bcast:`), for admins only."""
+    """Wires /thong_bao and its buttons (`bcast:`), for admins only, and the progress shown
+    to whoever started a broadcast."""
     router.command(
         ("thong_bao", "broadcast"),
         admin_only(ask_text),
@@ -391,3 +394,8 @@ def register(router: Router) -> None:
     payloads = (Composing, AudienceKind, AudienceOf, AudienceFair, BroadcastStop)
     router.button(payloads, admin_only(on_button))
     router.flow(FLOW, admin_only(on_input), files=True)
+    router.every(
+        "broadcast_progress",
+        PROGRESS_EVERY,
+        Broadcaster(router.services, router.services.broadcasts).tick,
+    )

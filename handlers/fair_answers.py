@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.fair_view import (
+from bot.core.i18n import Lang
+from bot.core.payloads import FairAction
+from bot.core.types import Reply
+from bot.dialog.router import Turn
+from bot.domain.places import match_ward
+from bot.domain.sectors import sector_name
+from bot.domain.textnorm import fold
+from bot.domain.understand import Entities, PlaceRef
+from bot.services.fair_view import (
     applications_close_at,
     availability,
     fair_dates,
@@ -14,14 +22,6 @@ from bot.fair_view import (
     short_title,
     venue,
 )
-from bot.i18n import Lang
-from bot.payloads import FairAction
-from bot.places import match_ward
-from bot.router import Turn
-from bot.sectors import sector_name
-from bot.textnorm import fold
-from bot.types import Reply
-from bot.understand import Entities, PlaceRef
 from handlers.fairs import upcoming_page
 from storage.db import utcnow
 from storage.fairs import Fair

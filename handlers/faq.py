@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.i18n import N_
-from bot.payloads import Page, Payload, Word
-from bot.router import Router, Turn
-from bot.types import Reply
+from bot.core.i18n import N_
+from bot.core.payloads import Page, Payload, Word
+from bot.core.types import Reply
+from bot.dialog.router import Router, Turn
 from handlers.menu import main_menu
 from storage.faq import FaqEntry
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from bot.i18n import N_
-from bot.payloads import Pattern, Payload
-from bot.router import Router, Turn
-from bot.types import Reply
+from bot.core.i18n import N_
+from bot.core.payloads import Pattern, Payload
+from bot.core.types import Reply
+from bot.dialog.router import Router, Turn
 from handlers.menu import main_menu
 
 __all__ = ["Language", "register"]

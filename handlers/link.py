@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from bot.i18n import N_, Lang
-from bot.payloads import Payload
-from bot.router import Router, Turn
-from bot.types import Kind, Reply
+from bot.core.i18n import N_, Lang
+from bot.core.payloads import Payload
+from bot.core.types import Kind, Reply
+from bot.dialog.router import Router, Turn
 from handlers.menu import main_menu
 from storage.db import utcnow
 from storage.links import Outcome, Redeemed

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from bot.i18n import Lang
-from bot.payloads import MenuChoice, MenuEntry
-from bot.types import Button, Reply
+from bot.core.i18n import Lang
+from bot.core.payloads import MenuChoice, MenuEntry
+from bot.core.types import Button, Reply
 
 __all__ = ["MENU_COMMANDS", "main_menu", "menu_buttons"]
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.i18n import N_
-from bot.payloads import Id, Payload, Word
-from bot.router import Router, Turn, user_hash
-from bot.types import Reply
-from bot.understand import Entities, Matcher, Understanding
+from bot.core.i18n import N_
+from bot.core.payloads import Id, Payload, Word
+from bot.core.types import Reply
+from bot.dialog.router import Router, Turn, user_hash
+from bot.domain.understand import Entities, Matcher, Understanding
 from handlers import fair_answers
 from handlers.faq import faq_answer
 from handlers.guards import record_refusal

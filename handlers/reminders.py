@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from bot.i18n import N_
-from bot.payloads import Feedback, Id, OneOf, Payload, Reminders
-from bot.router import Router, Turn
-from bot.sectors import SECTORS, sector_name
-from bot.types import Reply
+from bot.core.i18n import N_
+from bot.core.payloads import Feedback, Id, OneOf, Payload, Reminders
+from bot.core.types import Reply
+from bot.dialog.router import Router, Turn
+from bot.domain.sectors import SECTORS, sector_name
+from bot.services.scheduler import EVERY as REMINDERS_EVERY
+from bot.services.scheduler import Scheduler
 from handlers.guards import record_refusal
 from handlers.menu import main_menu
 
@@ -235,10 +237,12 @@ async def on_feedback(turn: Turn) -> list[Reply]:
 
 
 def register(router: Router) -> None:
-    """Wires /nhac_lich, /dung and their buttons (`remind:`, `fb:`)."""
+    """Wires /nhac_lich, /dung, their buttons (`remind:`, `fb:`), and the look for reminders
+    that fall due."""
     router.command(
         ("nhac_lich", "reminders"), show, description=N_("Reminders: follow sectors and fairs")
     )
     router.command(("dung", "stop"), stop, description=N_("Stop all reminders and announcements"))
     router.button((Reminders, FollowSector, FollowFair), on_remind)
     router.button(Feedback, on_feedback)
+    router.every("reminders_due", REMINDERS_EVERY, Scheduler(router.services).tick)

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.app import App
-from bot.fair_import import SAMPLE_FAIRS, import_fairs, import_file
-from bot.types import Incoming, Kind, Reply
+from bot.core.types import Incoming, Kind, Reply
+from bot.services.fair_import import SAMPLE_FAIRS, import_fairs, import_file
 from storage.db import utcnow
 from storage.enterprises import Enterprise, EnterpriseFields, EnterpriseStatus
 from storage.fairs import Fair, FairFields, FairStatus
@@ -56,7 +56,7 @@ def fair_fields(key: str = "test-fair", **values: object) -> FairFields:
 
 async def make_fair(app: App, key: str = "test-fair", **values: object) -> Fair:
     """Import one fair (or update it) and return it as stored."""
-    await import_fairs(app.router, [fair_fields(key, **values)])
+    await import_fairs(app.router.services, [fair_fields(key, **values)])
     fair = await app.router.services.fairs.by_key(key)
     assert fair is not None
     return fair
@@ -64,7 +64,7 @@ async def make_fair(app: App, key: str = "test-fair", **values: object) -> Fair:
 
 async def load_samples(app: App) -> None:
     """The calendar of data/sample_fairs.yaml."""
-    await import_file(app.router, SAMPLE_FAIRS)
+    await import_file(app.router.services, SAMPLE_FAIRS)
 
 
 async def register_enterprise(

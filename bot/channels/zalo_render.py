@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.channels.text import attachment_as_text, split_text
-from bot.i18n import Lang
-from bot.types import Document, Reply
+from bot.core.i18n import Lang
+from bot.core.types import Document, Reply
 
 __all__ = ["MAX_MESSAGE", "needs_lang", "render"]
 
@@ -60,8 +60,11 @@ def maps_link(latitude: float, longitude: float) -> str:
 
 
 def document_text(document: Document, lang: Lang) -> str:
-    """What to show instead of a file: a calendar event spelled out, or where to get the file."""
+    """What to show instead of a file: its own text, a calendar event spelled out, or where
+    to get the file."""
     _ = lang.gettext
+    if document.text is not None:
+        return document.text
     events = _calendar_events(document, lang) if _is_calendar(document) else []
     if events:
         head = _("Zalo cannot receive calendar files, so here is the event to note down:")
@@ -82,7 +85,7 @@ def _is_calendar(document: Document) -> bool:
 
 def _calendar_events(document: Document, lang: Lang) -> list[str]:
     """Each VEVENT of an .ics file as a few lines: title, when, where."""
-    from icalendar import Calendar  # here, as in bot/fair_media.py
+    from icalendar import Calendar  # here, as in bot/services/fair_media.py
 
     try:
         calendar = Calendar.from_ical(document.content)

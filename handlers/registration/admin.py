@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.i18n import Lang
-from bot.payloads import Id, Payload
-from bot.router import Router, Turn
-from bot.types import Kind, Reply
+from bot.core.i18n import Lang
+from bot.core.payloads import Id, Payload
+from bot.core.types import Kind, Reply
+from bot.dialog.router import Router, Turn
 from handlers.guards import Role, require
 from handlers.menu import main_menu
 from handlers.registration.render import status_text, summary_lines

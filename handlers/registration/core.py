@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any
 
-from bot.payloads import OneOf, Pattern, Payload
-from bot.router import Turn
-from bot.types import Button, Reply
+from bot.core.payloads import OneOf, Pattern, Payload
+from bot.core.types import Button, Reply
+from bot.dialog.router import Turn
 from storage.enterprises import EnterpriseFields
 
 __all__ = [

@@ -3,8 +3,9 @@ editing from the summary or the profile, and starting or resuming."""
 
 from __future__ import annotations
 
-from bot.router import Turn
-from bot.types import Kind, Reply
+from bot.core.types import Kind, Reply
+from bot.dialog.router import Turn
+from bot.domain.consent import is_current
 from handlers.menu import main_menu
 from handlers.registration import basics, choices, numbers, place, profile, summary
 from handlers.registration.core import (
@@ -27,7 +28,7 @@ from handlers.registration.core import (
 from handlers.registration.render import field_value
 from storage.enterprises import EnterpriseFields
 
-__all__ = ["ask", "begin", "on_button", "on_input"]
+__all__ = ["ask", "ask_again", "begin", "on_button", "on_input"]
 
 STEPS: dict[Step, tuple[Ask, Got]] = {
     Step.CONSENT: (basics.ask_consent, basics.got_consent),
@@ -81,6 +82,12 @@ async def ask(turn: Turn, step: Step, note: str | None = None) -> list[Reply]:
     """Moves to `step` and asks its question."""
     turn.conversation.goto(step)
     return await STEPS[step][0](turn, note)
+
+
+async def ask_again(turn: Turn, note: str) -> list[Reply]:
+    """Asks the current question again, `note` above it."""
+    step = _step(turn)
+    return await ask(turn, step, note) if step is not None else []
 
 
 async def begin(turn: Turn, resume: str | None = None) -> list[Reply]:
@@ -209,6 +216,10 @@ async def _edit_profile(turn: Turn, field: str) -> list[Reply]:
         return await profile.show(turn)
     fields = EnterpriseFields.model_validate(e.model_dump()).model_dump()
     data = {"mode": "profile", "enterprise_id": e.id, "answers": fields, "trail": [], "base": 0}
+    if not is_current(e.consent_version):
+        # The consent text changed since it was given: asked again before the change.
+        turn.conversation.start(FLOW, Step.CONSENT, {**data, "then": step.value})
+        return await ask(turn, Step.CONSENT)
     turn.conversation.start(FLOW, step, data)
     return await ask(turn, step, _now(turn, step))
 

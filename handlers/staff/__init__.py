@@ -3,10 +3,11 @@ exports and figures. Every entry sits behind a role guard; the check runs on eve
 
 from __future__ import annotations
 
-from bot.router import Router
+from bot.dialog.router import Router
 from handlers.guards import require
 from handlers.staff import (
     audit_log,
+    data_requests,
     exports,
     fair_admin,
     fair_card,
@@ -43,6 +44,8 @@ def register(router: Router) -> None:
     router.button(fair_card.PAYLOADS, admin(fair_admin.on_button))
     router.button(fair_steps.PAYLOADS, admin(fair_flow.on_button))
     router.flow(fair_flow.FLOW, admin(fair_flow.on_input))
+    router.command(("yeu_cau_du_lieu", "data_requests"), moderator(data_requests.request_list))
+    router.button(data_requests.PAYLOADS, moderator(data_requests.on_button))
     router.command(("nhat_ky", "audit"), admin(audit_log.show_latest))
     router.button(audit_log.AuditPage, admin(audit_log.on_button))
     router.command(("quan_tri", "roles"), owner(roles.staff_list))

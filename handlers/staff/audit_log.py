@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from bot.payloads import Page, Payload
-from bot.router import Turn
-from bot.types import Reply
+from bot.core.payloads import Page, Payload
+from bot.core.types import Reply
+from bot.dialog.router import Turn
+from bot.domain.taxcode import redact_personal_ids
 from handlers.staff.terms import ACTION_NAMES, ROLE_NAMES
 from storage.audit import AuditEntry
 from storage.roles import Role
@@ -26,7 +27,8 @@ class AuditPage(Payload, prefix="auditlog"):
 
 
 def _short(value: Any) -> str:
-    text = "—" if value is None or value == "" else str(value)
+    # Snapshots of a registration hold its tax code: a personal ID number shows masked.
+    text = "—" if value is None or value == "" else redact_personal_ids(str(value))
     return text if len(text) <= _VALUE_MAX else text[: _VALUE_MAX - 1] + "…"
 
 

@@ -7,15 +7,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Final, Literal, Self
 
-from bot.enterprise_terms import STATUS_NAMES, term, ward_label
-from bot.export_tables import BOOTH_STATUS
-from bot.exports import ExportFilter, Format, What, make_export, statuses_of
-from bot.fair_view import short_title
-from bot.payloads import Id, OneOf, Payload, WardCode
-from bot.places import get_ward, match_ward
-from bot.router import Turn
-from bot.sectors import SECTORS, sector_name
-from bot.types import Button, Reply
+from bot.core.payloads import Id, OneOf, Pattern, Payload, WardCode
+from bot.core.types import Button, Reply
+from bot.dialog.router import Turn
+from bot.domain.enterprise_terms import STATUS_NAMES, term, ward_label
+from bot.domain.places import get_ward, match_ward
+from bot.domain.sectors import SECTORS, sector_name
+from bot.services.export_tables import BOOTH_STATUS
+from bot.services.exports import (
+    PURPOSES,
+    ExportFilter,
+    Format,
+    What,
+    make_export,
+    statuses_of,
+)
+from bot.services.fair_view import short_title
 from handlers.guards import role_of
 from storage.roles import Role
 
@@ -24,7 +31,9 @@ __all__ = ["FLOW", "PAYLOADS", "ExportMenu", "Filtered", "choose_what", "on_butt
 FLOW: Final = "staff_export"
 FAIRS_LISTED: Final = 10
 _STATUSES: Final = {*statuses_of(What.ENTERPRISES), *statuses_of(What.BOOTHS)}
-Op = Literal["show", "st", "se", "wa", "fa", "xlsx", "csv"]
+# show the filters; choose a status, craft, ward or fair; download with a purpose (one not in
+# PURPOSES is asked again)
+Op = Annotated[str, Pattern(r"show|st|se|wa|fa|(?:xlsx|csv)(?:\.[a-z_]{1,20})?")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +44,8 @@ class ExportMenu(Payload, prefix="export:menu"):
 @dataclass(frozen=True, slots=True)
 class Filtered(Payload, prefix="export"):
     """An export with its filters ('-': any) and what to do: show the filters, choose a
-    status, craft, ward or fair, or download: `export:e:pending:ceramics:00577:12:show`."""
+    status, craft, ward or fair, or download: `export:e:pending:ceramics:00577:12:show`,
+    `export:b:-:-:-:7:xlsx.fair` (at most about 60 bytes)."""
 
     what: Literal["e", "b"]  # registrations, booth applications
     status: Annotated[str, OneOf(_STATUSES)] | None
@@ -167,15 +177,24 @@ async def on_input(turn: Turn) -> list[Reply]:
     return [Reply(text=_("Which one?"), buttons=buttons)]
 
 
-async def download(turn: Turn, flt: ExportFilter, fmt: Format) -> list[Reply]:
-    """Makes the file, logs the export, and sends it."""
+def ask_purpose(turn: Turn, flt: ExportFilter, fmt: Format) -> list[Reply]:
+    """Asks what the file is for; the answer goes to the audit log with the export."""
+    _ = turn._
+    buttons = [[_button(_(label), flt, f"{fmt}.{key}")] for key, label in PURPOSES.items()]
+    buttons.append([_button(_("Back"), flt, "show")])
+    text = _("What is this export for? It is recorded with the export in the audit log.")
+    return [Reply(text=text, buttons=buttons)]
+
+
+async def download(turn: Turn, flt: ExportFilter, fmt: Format, purpose: str) -> list[Reply]:
+    """Makes the file, logs the export with its purpose, and sends it."""
     _ = turn._
     svc = turn.services
     role = await role_of(turn)
     personal = role is not None and role.allows(Role.MODERATOR)
     export = await make_export(svc, flt, turn.lang, fmt, personal=personal)
     after = {**flt.model_dump(mode="json", exclude_none=True), "format": fmt}
-    after |= {"rows": export.rows, "personal": personal}
+    after |= {"rows": export.rows, "personal": personal, "purpose": purpose}
     await svc.audit.record(
         turn, f"export.{flt.what.value}", None, after, target=export.document.filename
     )
@@ -199,6 +218,9 @@ async def on_button(turn: Turn) -> list[Reply]:
         return await _fairs(turn, flt)
     if op == "wa":
         return _ask_ward(turn, flt)
-    if op in ("xlsx", "csv"):
-        return await download(turn, flt, "xlsx" if op == "xlsx" else "csv")
+    fmt, _dot, purpose = op.partition(".")
+    if fmt in ("xlsx", "csv"):
+        if purpose not in PURPOSES:
+            return ask_purpose(turn, flt, "xlsx" if fmt == "xlsx" else "csv")
+        return await download(turn, flt, "xlsx" if fmt == "xlsx" else "csv", purpose)
     return await filters(turn, flt)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from bot.fair_import import ImportReport, import_fairs
-from bot.router import Turn
-from bot.types import Reply
+from bot.core.types import Reply
+from bot.dialog.router import Turn
+from bot.services.fair_import import ImportReport, import_fairs
 from handlers.staff import fair_flow
 from handlers.staff.fair_card import ManageFair, NewFair, fair_card, fair_list
 from storage.booths import LIVE
@@ -84,7 +84,7 @@ async def _set_status(turn: Turn, fair: Fair, status: FairStatus) -> tuple[Fair,
     fields = FairFields.model_validate(
         {**fair.model_dump(include=set(FairFields.model_fields)), "status": status}
     )
-    report = await import_fairs(turn.router, [fields])
+    report = await import_fairs(turn.services, [fields])
     after = await turn.services.fairs.get(fair.id)
     assert after is not None
     await fair_flow.reschedule_reminders(turn)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bot.fair_view import fair_summary, short_title
-from bot.payloads import Id, Payload
-from bot.router import Turn
-from bot.types import Button, Reply
+from bot.core.payloads import Id, Payload
+from bot.core.types import Button, Reply
+from bot.dialog.router import Turn
+from bot.services.fair_view import fair_summary, short_title
 from handlers.booth_admin import FairQueue
 from storage.booths import BoothStatus
 from storage.db import utcnow

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Final
 
-from bot.fair_import import import_fairs
-from bot.fair_input import make_key
-from bot.router import Turn
-from bot.scheduler import Scheduler
-from bot.sectors import sector_name
-from bot.types import Kind, Reply
+from bot.core.types import Kind, Reply
+from bot.dialog.router import Turn
+from bot.domain.fair_input import make_key
+from bot.domain.sectors import sector_name
+from bot.services.fair_import import import_fairs
+from bot.services.scheduler import Scheduler
 from handlers.staff.fair_card import fair_card, fair_list
 from handlers.staff.fair_steps import (
     FIELD_NAMES,
@@ -199,7 +199,7 @@ def summary(turn: Turn, note: str | None = None) -> list[Reply]:
 async def reschedule_reminders(turn: Turn) -> int:
     """Let the reminder scheduler look at the fairs now, after a date change or a cancellation:
     it withdraws what waits for the old dates and queues what is due for the new ones."""
-    return await Scheduler(turn.router).run()
+    return await Scheduler(turn.services).run()
 
 
 async def save(turn: Turn) -> list[Reply]:
@@ -225,7 +225,7 @@ async def save(turn: Turn) -> list[Reply]:
     else:
         key, status = before.key, before.status
     fields = FairFields.model_validate({**d, "key": key, "status": status})
-    report = await import_fairs(turn.router, [fields])
+    report = await import_fairs(turn.services, [fields])
     fair = await svc.fairs.by_key(key)
     assert fair is not None
     turn.conversation.end()

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Final
 
-from bot.payloads import OneOf, Payload
-from bot.router import Turn
-from bot.types import Button, Reply
+from bot.core.payloads import OneOf, Payload
+from bot.core.types import Button, Reply
+from bot.dialog.router import Turn
 from handlers.booth_admin import WaitingFairs
 from handlers.guards import role_of
 from handlers.staff.audit_log import AuditPage
+from handlers.staff.data_requests import RequestList
 from handlers.staff.exports import ExportMenu
 from handlers.staff.fair_card import FairsToManage
 from handlers.staff.review import ReviewList, ReviewSearch
@@ -61,6 +62,7 @@ async def admin_menu(turn: Turn) -> list[Reply]:
             [WaitingFairs().button(_("Booth applications to approve ({n})").format(n=booths))]
         )
         rows.append([ReviewSearch().button(_("Search registrations"))])
+        rows.append([RequestList().button(_("Requests about personal data"))])
     if role.allows(Role.ADMIN):
         rows.append([FairsToManage().button(_("Fairs: create, edit, cancel"))])
         broadcast = next((c for c in BROADCAST_COMMANDS if c in turn.router.commands), None)

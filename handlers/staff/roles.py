@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bot.i18n import Lang
-from bot.payloads import Id, Payload
-from bot.router import Build, Turn
-from bot.types import Reply, UserRef
+from bot.core.i18n import Lang
+from bot.core.payloads import Id, Payload
+from bot.core.types import Reply, UserRef
+from bot.dialog.router import Build, Turn
 from handlers.staff.terms import ROLE_DUTIES, ROLE_NAMES
 from storage.roles import GRANTABLE, Role
 from storage.users import User

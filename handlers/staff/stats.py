@@ -6,15 +6,15 @@ import asyncio
 from dataclasses import dataclass
 from typing import Final
 
-from bot.enterprise_terms import ROLE_NAMES as CHAIN_ROLES
-from bot.enterprise_terms import STATUS_NAMES, term, ward_label
-from bot.fair_view import short_title
-from bot.figures import Figures, gather
-from bot.payloads import Payload
-from bot.router import Turn
-from bot.sectors import sector_name
-from bot.stats_chart import Panel, chart_png
-from bot.types import Document, Reply
+from bot.core.payloads import Payload
+from bot.core.types import Document, Reply
+from bot.dialog.router import Turn
+from bot.domain.enterprise_terms import ROLE_NAMES as CHAIN_ROLES
+from bot.domain.enterprise_terms import STATUS_NAMES, term, ward_label
+from bot.domain.sectors import sector_name
+from bot.services.fair_view import short_title
+from bot.services.figures import Figures, gather
+from bot.services.stats_chart import Panel, chart_png
 
 __all__ = ["ShowStats", "panels", "show_stats", "stats_text"]
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.broadcasts import Broadcaster
-from bot.config import Settings
-from bot.ratelimit import Limiter
-from bot.types import Incoming, Kind, Reply, UserRef
+from bot.core.config import Settings
+from bot.core.types import Incoming, Kind, Reply, UserRef
+from bot.engine.ratelimit import Limiter
+from bot.services.broadcasts import Broadcaster
 from storage.enterprises import EnterpriseFields
 from storage.fairs import FairFields
 from tests.chat import Chat
@@ -218,7 +218,7 @@ async def test_progress_is_edited_in_place_then_reported(
         progress = await fake.await_message(ADMIN)
         assert "0 / 31" in progress["text"]  # the admin is one of everyone
 
-        broadcaster = Broadcaster(tg.app.router, tg.app.router.services.broadcasts)
+        broadcaster = Broadcaster(tg.app.router.services, tg.app.router.services.broadcasts)
         for _ in range(20):
             if not await tg.app.outbox.drain_once(limit=8):
                 break

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time_machine
 
 from bot.app import App
-from bot.scheduler import Scheduler
-from tests.bot.test_scheduler import applicant, fair, local
+from bot.services.scheduler import Scheduler
+from tests.bot.services.test_scheduler import applicant, fair, local
 from tests.chat import Chat
 from tests.fair_data import tap
 
@@ -22,7 +22,7 @@ def producer(app: App) -> Chat:
 
 async def reminded(app: App) -> int:
     with time_machine.travel(local(2026, 12, 3, 9, 0), tick=False):
-        return await Scheduler(app.router).run()
+        return await Scheduler(app.router.services).run()
 
 
 async def test_the_menu_entry_opens_reminders_and_a_sector_can_be_followed(app: App) -> None:
