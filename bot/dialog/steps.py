@@ -38,15 +38,18 @@ __all__ = [
     "SKIP_WORDS",
     "YES_WORDS",
     "Answer",
+    "Ask",
     "Back",
     "Done",
     "Edit",
     "Flow",
     "Goto",
+    "Hook",
     "Next",
     "NoSuchOption",
     "Outcome",
     "Question",
+    "Read",
     "Stay",
     "Talk",
     "Unclear",
@@ -330,12 +333,17 @@ class Flow(Generic[T, S]):
     # -- asking ------------------------------------------------------------------------------
 
     async def start(
-        self, turn: T, step: S | None = None, data: dict[str, Any] | None = None
+        self,
+        turn: T,
+        step: S | None = None,
+        data: dict[str, Any] | None = None,
+        note: str | None = None,
     ) -> list[Reply]:
-        """Enters the flow (forgetting any other) at `step` (default: the first) and asks it."""
+        """Enters the flow (forgetting any other) at `step` (default: the first) with `data`,
+        and asks it."""
         at = step or self.first
         turn.conversation.start(self.name, at, data)
-        return await self.steps[at].ask(turn, None)
+        return await self.steps[at].ask(turn, note)
 
     async def ask(self, turn: T, step: S, note: str | None = None) -> list[Reply]:
         """Moves to `step` and asks its question, with a note above it."""
