@@ -36,6 +36,8 @@ __all__ = [
     "NO_WORDS",
     "SKIP",
     "SKIP_WORDS",
+    "TEXT_ONLY",
+    "TYPED",
     "YES_WORDS",
     "Answer",
     "Ask",
@@ -252,6 +254,7 @@ Ask = Callable[[T, str | None], Awaitable[list[Reply]]]
 Read = Callable[[T, Answer], Awaitable[Outcome]]
 Hook = Callable[[T], Awaitable[list[Reply]]]
 TEXT_ONLY: Final = frozenset({Kind.TEXT})
+TYPED: Final = frozenset({Kind.TEXT, Kind.CONTACT, Kind.LOCATION})  # all but files
 
 
 @dataclass(frozen=True)
