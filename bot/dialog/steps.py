@@ -366,9 +366,16 @@ class Flow(Generic[T, S]):
         if incoming.kind not in question.takes:
             return await self._refuse(turn, step, self.other_input)
         answer = Answer(incoming.kind, incoming.text.strip())
-        if incoming.kind is Kind.TEXT and len(answer.text) <= _LONGEST:
-            _read_words(question, answer)
-        return await self._read(turn, step, question, answer)
+        if incoming.kind is Kind.TEXT:
+            if len(answer.text) <= _LONGEST:
+                _read_words(question, answer)
+            if answer.choice is None and self.heard is not None:
+                aside = await self.heard(turn, step, answer)
+                if aside is not None:
+                    return await self.act(turn, step, aside)
+        if answer.choice == BACK:
+            return await self.back(turn)
+        return await self.act(turn, step, await question.read(turn, answer))
 
     async def pressed(self, turn: T, step: str, value: str) -> list[Reply]:
         """A button of `step` with `value` (or what a typed number or label picked): the answer
@@ -378,17 +385,10 @@ class Flow(Generic[T, S]):
             return await self._lost(turn)
         if step != at:
             return await self._refuse(turn, at, self.old_button)
-        answer = Answer(Kind.BUTTON, turn.incoming.text.strip(), value)
-        return await self._read(turn, at, self.steps[at], answer)
-
-    async def _read(self, turn: T, step: S, question: Question[T], answer: Answer) -> list[Reply]:
-        if answer.choice == BACK:
+        if value == BACK:
             return await self.back(turn)
-        if answer.choice is None and self.heard is not None and answer.kind is Kind.TEXT:
-            aside = await self.heard(turn, step, answer)
-            if aside is not None:
-                return await self.act(turn, step, aside)
-        return await self.act(turn, step, await question.read(turn, answer))
+        answer = Answer(Kind.BUTTON, turn.incoming.text.strip(), value)
+        return await self.act(turn, at, await self.steps[at].read(turn, answer))
 
     async def _refuse(self, turn: T, step: S, what: str | Hook[T]) -> list[Reply]:
         if isinstance(what, str):
@@ -410,7 +410,16 @@ class Flow(Generic[T, S]):
             return outcome
         current = self.step_of(turn) or step  # a reader may have moved on (a follow-up)
         if isinstance(outcome, Next):
-            return await self._next(turn, current, outcome)
+            if self.summary is not None and turn.conversation.data.get("mode", "new") != "new":
+                return [*outcome.before, *await self._returned(turn)]  # editing
+            target = self._by_value[outcome.step] if outcome.step else self._after[current]
+            if self.keeps_trail:
+                trail = self.trail(turn)
+                main = self._main.get(current, current)
+                while trail and (trail[-1] in self._follow_ups or trail[-1] == main):
+                    trail.pop()
+                trail.append(main.value)
+            return [*outcome.before, *await self.ask(turn, target, outcome.note)]
         if isinstance(outcome, Stay):
             return [*outcome.before, *await self.ask(turn, current, outcome.note)]
         if isinstance(outcome, Goto):
@@ -423,18 +432,6 @@ class Flow(Generic[T, S]):
             return await self.back(turn, outcome.note)
         turn.conversation.end()
         return outcome.replies
-
-    async def _next(self, turn: T, current: S, outcome: Next) -> list[Reply]:
-        if self.editing(turn):
-            return [*outcome.before, *await self._returned(turn)]
-        target = self._by_value[outcome.step] if outcome.step else self._after[current]
-        if self.keeps_trail:
-            trail = self.trail(turn)
-            main = self._main.get(current, current)
-            while trail and (trail[-1] in self._follow_ups or trail[-1] == main):
-                trail.pop()
-            trail.append(main.value)
-        return [*outcome.before, *await self.ask(turn, target, outcome.note)]
 
     async def back(self, turn: T, note: str | None = None) -> list[Reply]:
         """Returns to the previous question (or to the summary when changing an answer from
