@@ -369,6 +369,13 @@ async def on_text(turn: Turn) -> list[Reply]:
     return await APPLYING.on_input(turn)
 
 
+async def ask_again(turn: Turn, note: str) -> list[Reply]:
+    """Asks the current question again, `note` above it."""
+    if await _fair(turn) is None:
+        return []
+    return await APPLYING.ask_again(turn, note)
+
+
 async def on_button(turn: Turn) -> list[Reply]:
     """`apply:booths:N`, `apply:products:same`, `apply:needs:KEY`, `apply:confirm|restart`."""
     parts = turn.payload_parts
@@ -390,4 +397,4 @@ async def on_button(turn: Turn) -> list[Reply]:
 def register(router: Router) -> None:
     """Wires the application flow."""
     router.button("apply", on_button)
-    router.flow(FLOW, on_text)
+    router.flow(FLOW, on_text, ask_again=ask_again)

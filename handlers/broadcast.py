@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
+from bot.core.config import quiet_until
 from bot.core.i18n import N_
 from bot.core.types import Attachment, Button, Kind, Reply
 from bot.dialog.router import Router, Turn
@@ -14,9 +15,10 @@ from bot.dialog.steps import Answer, Flow, Next, Outcome, Question, Stay
 from bot.domain.enterprise_terms import ROLE_NAMES, STATUS_NAMES, term, ward_label
 from bot.domain.places import get_ward, match_ward
 from bot.domain.sectors import SECTORS, sector_name
-from bot.engine.outbox import quiet_until
 from bot.services.broadcasts import (
     MAX_ANNOUNCEMENT,
+    PROGRESS_EVERY,
+    Broadcaster,
     announcement,
     progress_text,
     start_broadcast,
@@ -380,7 +382,8 @@ def _quiet_end(turn: Turn) -> datetime | None:
 
 
 def register(router: Router) -> None:
-    """Wires /thong_bao and its buttons (`bcast:`), for admins only."""
+    """Wires /thong_bao and its buttons (`bcast:`), for admins only, and the progress shown
+    to whoever started a broadcast."""
     router.command(
         ("thong_bao", "broadcast"),
         admin_only(ask_text),
@@ -388,3 +391,6 @@ def register(router: Router) -> None:
     )
     router.button("bcast", admin_only(on_button))
     router.flow(FLOW, admin_only(on_input), files=COMPOSING.takes_files)
+    router.every(
+        "broadcast_progress", PROGRESS_EVERY, Broadcaster(router, router.services.broadcasts).tick
+    )

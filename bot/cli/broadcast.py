@@ -10,12 +10,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.core.config import Settings
+from bot.core.config import Settings, quiet_until
 from bot.dialog.router import Router
 from bot.domain.enterprise_terms import ROLE_NAMES, STATUS_NAMES
 from bot.domain.places import get_ward, match_ward
 from bot.domain.sectors import SECTORS
-from bot.engine.outbox import quiet_until
 from bot.services.broadcasts import MAX_ANNOUNCEMENT, start_broadcast
 from storage.broadcasts import Progress
 from storage.db import utcnow

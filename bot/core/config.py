@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,7 +20,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.types import UserRef
 
-__all__ = ["LOCALES", "ConfigError", "QuietHours", "Settings", "load_settings"]
+__all__ = ["LOCALES", "ConfigError", "QuietHours", "Settings", "load_settings", "quiet_until"]
 
 LOCALES = ("vi", "en")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -44,6 +44,19 @@ class QuietHours(BaseModel):
         if self.start < self.end:
             return self.start <= t < self.end
         return t >= self.start or t < self.end
+
+
+def quiet_until(quiet: QuietHours | None, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """The end (UTC) of the quiet window `now` falls in, or None outside it."""
+    if quiet is None:
+        return None
+    local = now.astimezone(tz)
+    if not quiet.contains(local.time()):
+        return None
+    end = local.replace(hour=quiet.end.hour, minute=quiet.end.minute, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(UTC)
 
 
 class Settings(BaseSettings):

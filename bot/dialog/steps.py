@@ -353,6 +353,12 @@ class Flow(Generic[T, S]):
         turn.conversation.goto(step)
         return await self.steps[step].ask(turn, note)
 
+    async def ask_again(self, turn: T, note: str) -> list[Reply]:
+        """The pending question again, `note` above it (the router's `ask_again`, after a
+        message it could not read); [] if the conversation is at no step of this flow."""
+        step = self.step_of(turn)
+        return await self.ask(turn, step, note) if step is not None else []
+
     # -- answers -----------------------------------------------------------------------------
 
     async def on_input(self, turn: T) -> list[Reply]:

@@ -4,22 +4,35 @@ before, after)`; refused attempts are logged by the role guards."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from bot.core.types import Incoming
 from storage.audit import AuditRepo
+from storage.conversations import Conversation
 from storage.roles import Role, RoleRepo
 from storage.users import User
-
-if TYPE_CHECKING:
-    from bot.dialog.router import Turn
 
 __all__ = ["REFUSED", "Audit", "actor_label"]
 
 log = logging.getLogger("ketnoi.audit")
 
 REFUSED = "refused"
+
+
+class Turn(Protocol):
+    """What the log reads of a turn (bot.dialog.router.Turn): who acted, on what update,
+    in which conversation. A protocol, so that services need not import the router."""
+
+    @property
+    def user(self) -> User: ...
+
+    @property
+    def incoming(self) -> Incoming: ...
+
+    @property
+    def conversation(self) -> Conversation: ...
 
 
 def actor_label(user: User) -> str:

@@ -13,7 +13,7 @@ from handlers.registration import basics, choices, numbers, place, profile, summ
 from handlers.registration.core import FIELD_STEPS, FLOW, Step, answers, now_note
 from storage.enterprises import EnterpriseFields
 
-__all__ = ["REGISTRATION", "STEPS", "begin", "on_button", "on_input"]
+__all__ = ["REGISTRATION", "STEPS", "ask_again", "begin", "on_button", "on_input"]
 
 _CONTACT = frozenset({Kind.TEXT, Kind.CONTACT})  # Telegram's "share my phone number" too
 
@@ -99,6 +99,7 @@ REGISTRATION: Flow[Turn, Step] = Flow(
     heard=_heard,
 )
 on_input = REGISTRATION.on_input
+ask_again = REGISTRATION.ask_again
 
 
 async def begin(turn: Turn, resume: str | None = None) -> list[Reply]:
