@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.i18n import I18n, Lang
 from bot.core.types import Incoming, Kind, Reply, UserRef
-from bot.dialog.steps import menu_choice
 from bot.dialog.traffic import Traffic
+from bot.dialog.typed import menu_choice
 from bot.engine.ratelimit import Limiter
 from bot.services.audit import Audit
 from storage.booths import BoothRepo

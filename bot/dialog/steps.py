@@ -5,10 +5,11 @@ replies that put it) and its answer reader (`read`, which says what happens next
 `Goto`, `Back`, `Edit`, `Done`, or `Stay` with a note when the answer will not do — nothing
 entered before is lost). The router hands a flow's text, contacts and locations to
 `Flow.on_input`; the flow's button handler hands the value of a step's button to
-`Flow.pressed`. Reading what people type lives here once: an option's number or label
-(`menu_choice`, used by the router for every menu), several options at once (`read_several`),
-yes/no words, back words and skip words where a step takes them, and a hook (`heard`) for
-text that may be a question rather than the answer.
+`Flow.pressed`. What people type is read once, in `bot/dialog/typed.py` (an option's number or
+label, several options at once, yes/no, back and skip words, re-exported here): the machine
+takes the words a step declares (`Question(back=, skip=, yes=, no=)`) for its choices, and
+hands other typed text to the flow's `heard` hook first (a question typed mid-flow, not the
+answer).
 
 The state is the conversation's: its step as the step's value, and in `data` the steps
 answered before this one (`trail`, for Back) and, while an answer is changed from the summary,
@@ -17,17 +18,28 @@ answered before this one (`trail`, for Back) and, while an answer is changed fro
 
 from __future__ import annotations
 
-import functools
 import itertools
-import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final, Generic, Protocol, TypeVar
 
 from bot.core.i18n import N_, Lang
 from bot.core.types import Incoming, Kind, Reply
-from bot.domain.textnorm import fold
+from bot.dialog.typed import (
+    BACK,
+    BACK_WORDS,
+    NO_WORDS,
+    SKIP,
+    SKIP_WORDS,
+    YES_WORDS,
+    NoSuchOption,
+    Unclear,
+    folded,
+    menu_choice,
+    read_several,
+    stands_for,
+)
 from storage.conversations import Conversation
 
 __all__ = [
@@ -60,111 +72,8 @@ __all__ = [
     "read_several",
 ]
 
-BACK: Final = "back"  # the value of a Back button, and what a typed back word stands for
-SKIP: Final = "skip"  # the value of a Skip button, and what a typed skip word stands for
-
-# Whole answers, folded (lower case, no diacritics): "Có" and "co", "Đồng ý" and "dong y".
-YES_WORDS: Final = frozenset(
-    {
-        "co", "dong y", "ok", "oke", "okay", "yes", "y", "agree", "i agree", "u", "uh", "um",
-        "vang", "da", "da vang", "dung roi", "uh dung roi", "chinh xac", "duoc",
-        "xac nhan", "dong y gui", "gui", "gui di", "ok gui di", "confirm",
-    }
-)  # fmt: skip
-NO_WORDS: Final = frozenset(
-    {
-        "khong", "ko", "k", "no", "khong dong y", "thoi", "no thanks", "huy", "khong can",
-        "khong phai", "khong muon", "chua",
-    }
-)  # fmt: skip
-BACK_WORDS: Final = frozenset(
-    {"quay lai", "tro lai", "quay ve", "lui lai", "back", "go back", "sai roi", "nham roi"}
-)
-SKIP_WORDS: Final = frozenset(
-    {
-        "bo qua", "skip", "khong", "ko", "khong co", "chua co", "khong can", "khong nho",
-        "khong biet", "none",
-    }
-)  # fmt: skip
-_LONGEST: Final = 24  # no word above is longer: longer text is never folded to look for one
-_PARTS: Final = re.compile(r"[,;\n+&]")
-_JOINERS: Final = frozenset({"va", "and"})
 _ANSWER_ABOVE: Final = N_("Please answer the question above.")
 _EARLIER: Final = N_("That button belongs to an earlier question. Here is where we are:")
-
-
-@functools.lru_cache(maxsize=4096)  # the router folds the same text first; labels come back
-def folded(text: str) -> str:
-    """`fold(text)`, kept for the next call with the same text."""
-    return fold(text)
-
-
-def menu_choice(text: str, menu: list[tuple[str, str]]) -> str | None:
-    """The payload a typed answer picks from the last menu shown: a bare number (how Zalo users
-    answer) or an option's label, with or without diacritics; None if it picks none."""
-    if not menu:
-        return None
-    stripped = text.strip().rstrip(".)")
-    if stripped.isascii() and stripped.isdigit():
-        n = int(stripped)
-        return menu[n - 1][1] if 1 <= n <= len(menu) else None
-    typed = folded(text)
-    if not typed:
-        return None
-    for label, payload in menu:
-        if folded(label) == typed:
-            return payload
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class NoSuchOption:
-    """A typed number that is no option: `number`, when options go from 1 to `last`."""
-
-    number: int
-    last: int
-
-
-@dataclass(frozen=True, slots=True)
-class Unclear:
-    """A typed part that names no option, or more than one."""
-
-    part: str
-
-
-def read_several(
-    text: str, keys: Sequence[str], label: Callable[[str], str], *, done: bool = True
-) -> set[str] | NoSuchOption | Unclear:
-    """The options (`keys`, in the order shown; `label(key)` as shown) a typed answer names at
-    once: by number ("1 3", "1, 3", "1 va 3") or by label or the unique start of one
-    ("gom; son mai"). With `done`, the number after the last option is that of a Done button
-    shown after them, and names nothing."""
-    words = folded(text).split()
-    if any(w.isdigit() for w in words) and all(w.isdigit() or w in _JOINERS for w in words):
-        found: set[str] = set()
-        for n in (int(w) for w in words if w.isdigit()):
-            if done and n == len(keys) + 1:
-                continue
-            if not 1 <= n <= len(keys):
-                return NoSuchOption(n, len(keys))
-            found.add(keys[n - 1])
-        return found
-    names = {folded(label(key)): key for key in keys}
-    found = set()
-    for part in map(folded, _PARTS.split(text)):
-        if not part:
-            continue
-        key = names.get(part) or _unique_prefix(part, names)
-        if key is None:
-            return Unclear(part)
-        found.add(key)
-    return found
-
-
-def _unique_prefix(part: str, names: dict[str, str]) -> str | None:
-    """The one option whose label starts with what was typed ("gom" for "Gốm sứ")."""
-    hits = {key for name, key in names.items() if name.startswith(part)}
-    return hits.pop() if len(hits) == 1 else None
 
 
 class Talk(Protocol):
@@ -373,8 +282,8 @@ class Flow(Generic[T, S]):
             return await self._refuse(turn, step, self.other_input)
         answer = Answer(incoming.kind, incoming.text.strip())
         if incoming.kind is Kind.TEXT:
-            if len(answer.text) <= _LONGEST:
-                _read_words(question, answer)
+            q = question
+            answer.choice = stands_for(answer.text, back=q.back, yes=q.yes, no=q.no, skip=q.skip)
             if answer.choice is None and self.heard is not None:
                 aside = await self.heard(turn, step, answer)
                 if aside is not None:
@@ -475,16 +384,3 @@ class Flow(Generic[T, S]):
         if self.returned is not None:
             return await self.returned(turn)
         return await self.end_edit(turn)
-
-
-def _read_words(question: Question[T], answer: Answer) -> None:
-    """Takes a short typed answer for the choice its words stand for at this step, if any."""
-    word = answer.folded
-    if question.back and word in BACK_WORDS:
-        answer.choice = BACK
-    elif question.yes is not None and word in YES_WORDS:
-        answer.choice = question.yes
-    elif question.no is not None and word in NO_WORDS:
-        answer.choice = question.no
-    elif question.skip and word in SKIP_WORDS:
-        answer.choice = SKIP
