@@ -4,7 +4,6 @@ question is put (with Back, in one message, replacing itself when toggled)."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Any
 
@@ -18,11 +17,9 @@ __all__ = [
     "FIELD_STEPS",
     "FLOW",
     "Answer",
-    "Ask",
     "Back",
     "Done",
     "Edit",
-    "Got",
     "Goto",
     "Next",
     "Outcome",
@@ -80,8 +77,6 @@ FIELD_STEPS: dict[str, Step] = {
 }
 
 
-Ask = Callable[[Turn, str | None], Awaitable[list[Reply]]]
-Got = Callable[[Turn, Answer], Awaitable[Outcome]]
 _STEP_FIELDS = {step: field for field, step in FIELD_STEPS.items()}
 
 

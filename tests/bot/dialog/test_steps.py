@@ -28,6 +28,7 @@ from bot.dialog.steps import (
     menu_choice,
     read_several,
 )
+from bot.dialog.typed import stands_for
 from tests.chat import Chat
 
 CITIES = {"hn": "Hà Nội", "hp": "Hải Phòng", "hue": "Huế"}
@@ -355,3 +356,28 @@ def test_several_options_by_numbers_labels_or_their_start() -> None:
     assert read_several("go", keys, label) == {"ceramics"}
     assert read_several("gỗ, tre", keys, label) == Unclear("tre")
     assert read_several("tre", keys, label) == Unclear("tre")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stands"),
+    [
+        ("Có", "yes"),
+        ("co", "yes"),
+        ("Đồng ý!", "yes"),
+        ("xac nhan", "yes"),
+        ("không", "no"),
+        ("Quay lại", BACK),
+        ("bỏ qua", SKIP),
+        ("không có", SKIP),
+        ("có lẽ", None),
+        ("co " * 20, None),  # too long to be one of the words
+    ],
+)
+def test_words_stand_for_a_choice_where_a_step_reads_them(typed: str, stands: str | None) -> None:
+    assert stands_for(typed, back=True, yes="yes", no="no", skip=True) == stands
+    assert stands_for(typed) is None  # a step that reads no words
+
+
+def test_no_comes_before_skip_where_a_step_reads_both() -> None:
+    assert stands_for("khong", no="no", skip=True) == "no"
+    assert stands_for("khong", skip=True) == SKIP
