@@ -8,11 +8,13 @@ from collections.abc import Callable
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import SKIP
+from bot.domain.consent import CONSENT_DATE, CONSENT_TEXT, CONSENT_VERSION
 from bot.domain.enterprise_terms import KIND_NAMES
 from handlers.menu import main_menu
 from handlers.registration.core import (
     Answer,
     Done,
+    Goto,
     Next,
     Outcome,
     Stay,
@@ -79,16 +81,17 @@ def _too_long(limit: int) -> Check:
 
 
 async def ask_consent(turn: Turn, note: str | None = None) -> list[Reply]:
-    """Says what is collected and why, and asks for consent."""
+    """Says which data, why, who is responsible, for how long and the person's rights (the
+    versioned text of bot/domain/consent.py), and asks for consent."""
     _ = turn._
-    text = _(
-        "Registering into the network takes a few minutes. I will ask for the name, kind and"
-        " place of your establishment, your role and crafts, a contact person and phone number,"
-        " a tax code or ID number, your products and practices.\n\nThey are used by the Hanoi"
-        " Department of Industry and Trade to run the network (fairs, booths, news) and are"
-        " shared with the Department only. You can see or change them at any time with"
-        " {profile}, and stop with {cancel}.\n\nDo you agree?"
-    ).format(profile=command(turn, "ho_so", "profile"), cancel=command(turn, "huy", "cancel"))
+    text = _(CONSENT_TEXT).format(
+        my_data=command(turn, "du_lieu_cua_toi", "my_data"),
+        profile=command(turn, "ho_so", "profile"),
+        version=CONSENT_VERSION,
+        date=turn.lang.date(CONSENT_DATE, "short"),
+    )
+    if turn.conversation.data.get("mode") == "profile":
+        text = _("The text you agreed to has changed; please read it again.") + "\n\n" + text
     buttons = [
         [Button(label=_("I agree"), payload="reg:consent:yes")],
         [Button(label=_("No, thanks"), payload="reg:consent:no")],
@@ -97,13 +100,22 @@ async def ask_consent(turn: Turn, note: str | None = None) -> list[Reply]:
 
 
 async def got_consent(turn: Turn, answer: Answer) -> Outcome:
-    """Records consent (and when it was given) or leaves the flow. (Other text typed here is
+    """Records consent (the version of the text and when) or leaves the flow; renewed consent
+    before changing a registration goes on to the change asked for. (Other text typed here is
     the flow's `heard` hook's.)"""
+    data = turn.conversation.data
     if answer.choice == "yes":
-        turn.conversation.data["consent_at"] = utcnow().isoformat()
-        return Next(Step.NAME)
+        data["consent_at"] = utcnow().isoformat()
+        data["consent_version"] = CONSENT_VERSION
+        then = data.pop("then", None)
+        return Goto(Step(then)) if then else Next(Step.NAME)
     if answer.choice == "no":
         text = turn._("All right, nothing was saved. You can register later from the menu.")
+        if data.get("mode") == "profile":
+            text = turn._(
+                "All right, nothing was changed. To withdraw your consent and have your data"
+                " deleted, use {my_data}."
+            ).format(my_data=command(turn, "du_lieu_cua_toi", "my_data"))
         return Done([main_menu(turn.lang, text)])
     return Stay(turn._("Please choose “I agree” to continue, or “No, thanks”."))
 

@@ -8,6 +8,7 @@ from typing import Any
 from bot.core.types import Kind, Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import BACK, Answer, Flow, Outcome, Question
+from bot.domain.consent import is_current
 from handlers.menu import main_menu
 from handlers.registration import basics, choices, numbers, place, profile, summary
 from handlers.registration.core import FIELD_STEPS, FLOW, Step, answers, now_note
@@ -143,5 +144,8 @@ async def _edit_profile(turn: Turn, field: str) -> list[Reply]:
         return await profile.show(turn)
     fields = EnterpriseFields.model_validate(e.model_dump()).model_dump()
     data = {"mode": "profile", "enterprise_id": e.id, "answers": fields, "trail": [], "base": 0}
+    if not is_current(e.consent_version):
+        # The consent text changed since it was given: asked again before the change.
+        return await REGISTRATION.start(turn, Step.CONSENT, {**data, "then": step.value})
     turn.conversation.start(FLOW, step, data)
     return await REGISTRATION.ask(turn, step, now_note(turn, step))
