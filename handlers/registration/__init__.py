@@ -9,10 +9,10 @@ from bot.dialog.router import Router, Turn
 from handlers.registration import admin, profile
 from handlers.registration.core import (
     FLOW,
-    Answer,
     EditField,
     EditSentField,
     OpenProfile,
+    RegOption,
     StartRegistration,
     Step,
 )
@@ -44,7 +44,7 @@ def register(router: Router) -> None:
     router.command(
         ("ho_so", "profile"), on_profile, description=N_("See or change your registration")
     )
-    router.button((StartRegistration, OpenProfile, EditField, EditSentField, Answer), on_button)
+    router.button((StartRegistration, OpenProfile, EditField, EditSentField, RegOption), on_button)
     router.flow(FLOW, on_input, ask_again=ask_again)
     router.every("registration_nudges", NUDGE_EVERY, lambda: nudge_and_drop(router))
     admin.register(router)

@@ -4,12 +4,14 @@ Reject (which asks for a reason); the applicant is told the outcome in their lan
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal
 
 from bot.core.i18n import Lang
 from bot.core.payloads import Id, Payload
 from bot.core.types import Kind, Reply
 from bot.dialog.router import Router, Turn
+from bot.dialog.steps import TYPED, Answer, Flow, Outcome, Question
 from handlers.guards import Role, require
 from handlers.menu import main_menu
 from handlers.registration.render import status_text, summary_lines
@@ -27,6 +29,12 @@ __all__ = [
 
 REJECT_FLOW = "registration_reject"
 REASON_MAX = 500
+
+
+class Step(StrEnum):
+    """The one step of a rejection: its reason."""
+
+    REASON = "reason"
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +167,16 @@ async def on_review_button(turn: Turn) -> list[Reply]:
             return [Reply(text=_("That registration no longer exists."))]
         text = _("Approved {reference} ({name}). The applicant has been told.")
         return [Reply(text=text.format(reference=found.reference, name=found.name))]
-    turn.conversation.start(REJECT_FLOW, "reason", {"enterprise_id": found.id})
+    return await REJECTING.start(turn, Step.REASON, {"enterprise_id": found.id})
+
+
+async def ask_reason(turn: Turn, note: str | None = None) -> list[Reply]:
+    """Asks why the registration is not approved."""
+    _ = turn._
+    found = await _pending(turn, int(turn.conversation.data.get("enterprise_id", 0)))
+    if isinstance(found, list):
+        turn.conversation.end()
+        return found
     text = _(
         "Why is {reference} ({name}) not approved? Type the reason in one message; the"
         " applicant will read it as you write it."
@@ -167,10 +184,10 @@ async def on_review_button(turn: Turn) -> list[Reply]:
     return [Reply(text=text, buttons=[[CancelRejection().button(_("Cancel"))]])]
 
 
-async def got_reason(turn: Turn) -> list[Reply]:
+async def got_reason(turn: Turn, answer: Answer) -> Outcome:
     """Rejects the registration with the reason typed, and tells the applicant."""
     _ = turn._
-    reason = turn.incoming.text.strip() if turn.incoming.kind is Kind.TEXT else ""
+    reason = answer.text if answer.kind is Kind.TEXT else ""
     cancel = [[CancelRejection().button(_("Cancel"))]]
     if not reason or len(reason) > REASON_MAX:
         text = _("Please type the reason in one message of at most {limit} characters.")
@@ -186,7 +203,12 @@ async def got_reason(turn: Turn) -> list[Reply]:
     return [Reply(text=text.format(reference=found.reference, name=found.name))]
 
 
+REJECTING: Flow[Turn, Step] = Flow(
+    REJECT_FLOW, {Step.REASON: Question(ask_reason, got_reason, takes=TYPED)}
+)
+
+
 def register(router: Router) -> None:
     """Wires the review buttons and the reason question, for moderators and above."""
     router.button((Decide, CancelRejection), require(Role.MODERATOR)(on_review_button))
-    router.flow(REJECT_FLOW, require(Role.MODERATOR)(got_reason))
+    router.flow(REJECT_FLOW, require(Role.MODERATOR)(REJECTING.on_input))

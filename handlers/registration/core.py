@@ -5,41 +5,42 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
 from bot.core.payloads import OneOf, Pattern, Payload
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
+from bot.dialog.steps import BACK, Answer, Back, Done, Edit, Goto, Next, Outcome, Stay
+from handlers.registration.render import field_value
 from storage.enterprises import EnterpriseFields
 
 __all__ = [
     "FIELD_STEPS",
     "FLOW",
     "Answer",
-    "Ask",
+    "Back",
+    "Done",
     "Edit",
     "EditField",
     "EditSentField",
-    "Got",
     "Goto",
     "Next",
     "OpenProfile",
     "Outcome",
+    "RegOption",
     "StartRegistration",
+    "Stay",
     "Step",
     "answer",
     "answers",
     "back_button",
     "command",
-    "fall_back_to",
+    "now_note",
     "option",
-    "payload_value",
     "question",
     "store",
-    "typed",
 ]
 
 FLOW = "registration"
@@ -85,6 +86,7 @@ FIELD_STEPS: dict[str, Step] = {
 }
 
 
+_STEP_FIELDS = {step: field for field, step in FIELD_STEPS.items()}
 Field = Annotated[str, OneOf(FIELD_STEPS)]
 
 
@@ -113,9 +115,9 @@ class EditSentField(Payload, prefix="reg:profile:edit"):
 
 
 @dataclass(frozen=True, slots=True)
-class Answer(Payload, prefix="reg"):
-    """An option of a question, or its Back: `reg:kind:household`, `reg:ward:back`; the
-    step reads the value as it reads a typed answer."""
+class RegOption(Payload, prefix="reg"):
+    """An option of a question, or its Back: `reg:kind:household`, `reg:ward:back`; the step
+    machine hands the value to the step's reader."""
 
     step: Step
     value: Annotated[str, Pattern(r"[^:\x00-\x1f\x7f]{1,48}")]  # a province's name at most
@@ -123,42 +125,14 @@ class Answer(Payload, prefix="reg"):
 
 def option(step: Step, value: str, label: str) -> Button:
     """An option of the question `step`: the button that answers it with `value`."""
-    return Button(label, _answer(step, value))
+    return Button(label, _packed(step, value))
 
 
 @functools.cache  # values are ours (keys, codes, names of places): a few hundred at most
-def _answer(step: Step, value: str) -> str:
+def _packed(step: Step, value: str) -> str:
     # Made once per option: the registration shows the same options to everyone, and making
     # them anew for every question cost about 4% of a step (python -m bench.registration).
-    return Answer(step, value).pack()
-
-
-@dataclass(frozen=True)
-class Next:
-    """The answer is stored: go on to `step` (or back to the summary or profile when editing)."""
-
-    step: Step
-    before: list[Reply] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Goto:
-    """A follow-up question about the same answer (pick a match, confirm a number)."""
-
-    step: Step
-
-
-@dataclass(frozen=True)
-class Edit:
-    """Change one answer, then come back to the summary (or the profile)."""
-
-    step: Step
-    note: str | None = None
-
-
-Outcome = list[Reply] | Next | Goto | Edit
-Ask = Callable[[Turn, str | None], Awaitable[list[Reply]]]
-Got = Callable[[Turn], Awaitable[Outcome]]
+    return RegOption(step, value).pack()
 
 
 def answers(turn: Turn) -> EnterpriseFields:
@@ -176,32 +150,23 @@ def store(turn: Turn, **changes: Any) -> None:
     turn.conversation.data.setdefault("answers", {}).update(changes)
 
 
-def fall_back_to(turn: Turn, step: Step) -> None:
-    """Return to the question `step` of the same answer, as Back would."""
-    trail = turn.conversation.data.setdefault("trail", [])
-    if trail and trail[-1] == step:
-        trail.pop()
-    turn.conversation.goto(step)
-
-
-def payload_value(turn: Turn) -> str:
-    """The value of the option pressed (`household` of `reg:kind:household`), else ''."""
-    return turn.payload.value if isinstance(turn.payload, Answer) else ""
-
-
-def typed(turn: Turn) -> str:
-    """The text the user typed (also when the router took it for a menu choice), else ''."""
-    return turn.incoming.text.strip()
-
-
 def command(turn: Turn, vi: str, en: str) -> str:
     """A command as the user should type it in their language: `/ho_so` or `/profile`."""
     return "/" + (en if turn.lang.code == "en" else vi)
 
 
+def now_note(turn: Turn, step: Step) -> str | None:
+    """The current answer of the field a step asks, as a reminder above the question."""
+    field = _STEP_FIELDS.get(step)
+    if field is None:
+        return None
+    value = field_value(field, answers(turn), turn._)
+    return turn._("Now: {value}").format(value=value)
+
+
 def back_button(turn: Turn, step: Step) -> Button:
     """The Back button of a step."""
-    return option(step, "back", turn._("◀ Back"))
+    return option(step, BACK, turn._("◀ Back"))
 
 
 def _edit_key(turn: Turn) -> str:

@@ -5,11 +5,13 @@ working and nothing is half-stored."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Annotated, Final, Literal, Self
 
 from bot.core.payloads import Id, OneOf, Pattern, Payload, WardCode
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
+from bot.dialog.steps import TYPED, Answer, Done, Flow, Outcome, Question, Stay
 from bot.domain.enterprise_terms import STATUS_NAMES, term, ward_label
 from bot.domain.places import get_ward, match_ward
 from bot.domain.sectors import SECTORS, sector_name
@@ -26,7 +28,17 @@ from bot.services.fair_view import short_title
 from handlers.guards import role_of
 from storage.roles import Role
 
-__all__ = ["FLOW", "PAYLOADS", "ExportMenu", "Filtered", "choose_what", "on_button", "on_input"]
+__all__ = [
+    "EXPORTING",
+    "FLOW",
+    "PAYLOADS",
+    "ExportMenu",
+    "Filtered",
+    "Step",
+    "choose_what",
+    "on_button",
+    "on_input",
+]
 
 FLOW: Final = "staff_export"
 FAIRS_LISTED: Final = 10
@@ -34,6 +46,12 @@ _STATUSES: Final = {*statuses_of(What.ENTERPRISES), *statuses_of(What.BOOTHS)}
 # show the filters; choose a status, craft, ward or fair; download with a purpose (one not in
 # PURPOSES is asked again)
 Op = Annotated[str, Pattern(r"show|st|se|wa|fa|(?:xlsx|csv)(?:\.[a-z_]{1,20})?")]
+
+
+class Step(StrEnum):
+    """The one step: the name of the ward to filter by."""
+
+    WARD = "ward"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +73,7 @@ class Filtered(Payload, prefix="export"):
     op: Op
 
     @classmethod
-    def of(cls, flt: ExportFilter, op: Op) -> Self:
+    def of(cls, flt: ExportFilter, op: str) -> Self:
         """The payload of `op` on the export `flt`."""
         what: Literal["e", "b"] = "e" if flt.what is What.ENTERPRISES else "b"
         return cls(what, flt.status, flt.sector, flt.ward, flt.fair, op)
@@ -75,7 +93,7 @@ class Filtered(Payload, prefix="export"):
 PAYLOADS: Final = (ExportMenu, Filtered)
 
 
-def _button(label: str, flt: ExportFilter, op: Op) -> Button:
+def _button(label: str, flt: ExportFilter, op: str) -> Button:
     """A button that shows, changes or downloads the export of `flt`."""
     return Filtered.of(flt, op).button(label)
 
@@ -118,15 +136,24 @@ async def filters(turn: Turn, flt: ExportFilter, note: str | None = None) -> lis
         lines.append(_("Phone numbers and tax codes are left out for your role."))
     cleared = ExportFilter(what=flt.what)
     buttons = [
-        [_button(_("Status"), flt, "st"), _button(_("Craft"), flt, "se")],
-        [_button(_("Ward or commune"), flt, "wa"), _button(_("Fair"), flt, "fa")],
-        [_button(_("⬇ Excel (.xlsx)"), flt, "xlsx"), _button(_("⬇ CSV"), flt, "csv")],
+        [
+            _button(_("Status"), flt, "st"),
+            _button(_("Craft"), flt, "se"),
+        ],
+        [
+            _button(_("Ward or commune"), flt, "wa"),
+            _button(_("Fair"), flt, "fa"),
+        ],
+        [
+            _button(_("⬇ Excel (.xlsx)"), flt, "xlsx"),
+            _button(_("⬇ CSV"), flt, "csv"),
+        ],
         [_button(_("Clear the filters"), cleared, "show")],
     ]
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
 
-def _choices(turn: Turn, flt: ExportFilter, op: Op) -> list[Reply]:
+def _choices(turn: Turn, flt: ExportFilter, op: str) -> list[Reply]:
     """The values of one filter as buttons, with All first."""
     _ = turn._
     if op == "st":
@@ -153,28 +180,48 @@ async def _fairs(turn: Turn, flt: ExportFilter) -> list[Reply]:
     return [Reply(text=_("Which fair?"), buttons=buttons)]
 
 
-def _ask_ward(turn: Turn, flt: ExportFilter, note: str | None = None) -> list[Reply]:
+def _ask_ward(turn: Turn, flt: ExportFilter) -> list[Reply]:
+    """Starts filtering by ward: asks for its name."""
+    turn.conversation.start(FLOW, Step.WARD, {"filter": flt.model_dump(mode="json")})
+    return _ward_prompt(turn, flt)
+
+
+def _filter(turn: Turn) -> ExportFilter:
+    """The filters chosen before the ward was asked."""
+    return ExportFilter.model_validate(
+        turn.conversation.data.get("filter", {"what": "enterprises"})
+    )
+
+
+async def ask_ward(turn: Turn, note: str | None = None) -> list[Reply]:
+    """Asks (again) for the name of the ward."""
+    return _ward_prompt(turn, _filter(turn), note)
+
+
+def _ward_prompt(turn: Turn, flt: ExportFilter, note: str | None = None) -> list[Reply]:
     _ = turn._
-    turn.conversation.start(FLOW, "ward", {"filter": flt.model_dump(mode="json")})
     text = _("Type the name of the ward or commune, for example: Bát Tràng.")
     back = [[_button(_("Back"), flt, "show")]]
     return [Reply(text="\n".join(filter(None, [note, text])), buttons=back)]
 
 
-async def on_input(turn: Turn) -> list[Reply]:
+async def got_ward(turn: Turn, answer: Answer) -> Outcome:
     """A ward name typed for the filter: the close matches as buttons."""
     _ = turn._
-    flt = ExportFilter.model_validate(turn.conversation.data.get("filter", {"what": "enterprises"}))
+    flt = _filter(turn)
     found = match_ward(turn.incoming.text)
     if not found:
-        return _ask_ward(turn, flt, _("I found no ward or commune of Hanoi by that name."))
-    turn.conversation.end()
+        return Stay(_("I found no ward or commune of Hanoi by that name."))
     buttons = [
         [_button(ward_label(m.ward.code, _), flt.model_copy(update={"ward": m.ward.code}), "show")]
         for m in found
     ]
     buttons.append([_button(_("Back"), flt, "show")])
-    return [Reply(text=_("Which one?"), buttons=buttons)]
+    return Done([Reply(text=_("Which one?"), buttons=buttons)])
+
+
+EXPORTING: Flow[Turn, Step] = Flow(FLOW, {Step.WARD: Question(ask_ward, got_ward, takes=TYPED)})
+on_input = EXPORTING.on_input
 
 
 def ask_purpose(turn: Turn, flt: ExportFilter, fmt: Format) -> list[Reply]:
