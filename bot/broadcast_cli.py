@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.broadcasts import MAX_ANNOUNCEMENT, start_broadcast
+from bot.clock import utcnow
 from bot.config import Settings
 from bot.enterprise_terms import ROLE_NAMES, STATUS_NAMES
 from bot.outbox import quiet_until
@@ -18,7 +19,6 @@ from bot.places import get_ward, match_ward
 from bot.router import Router
 from bot.sectors import SECTORS
 from storage.broadcasts import Progress
-from storage.db import utcnow
 
 __all__ = [
     "AUDIENCE_HELP",

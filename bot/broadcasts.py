@@ -7,12 +7,12 @@ import time
 from collections import deque
 from datetime import datetime
 
+from bot.clock import utcnow
 from bot.i18n import I18n, Lang
 from bot.outbox import quiet_until
 from bot.router import Router
 from bot.types import Attachment, Button, Reply
 from storage.broadcasts import Broadcast, BroadcastRepo, Progress
-from storage.db import utcnow
 
 __all__ = [
     "MAX_ANNOUNCEMENT",

@@ -8,12 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from bot.clock import utcnow
 from bot.export_tables import Table, booth_table, enterprise_table, to_csv, to_xlsx
 from bot.i18n import Lang
 from bot.router import Services
 from bot.types import Document
 from storage.booths import BoothStatus
-from storage.db import utcnow
 from storage.enterprises import EnterpriseStatus
 
 __all__ = ["Export", "ExportFilter", "Format", "What", "make_export", "statuses_of"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 import textwrap
 
+from bot.clock import utcnow
 from bot.fair_view import fair_dates
 from bot.i18n import Lang
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = ["ics", "poster_png", "qr_png"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+from bot.clock import utcnow
 from bot.i18n import N_, Lang
 from bot.sectors import sector_name
 from bot.types import Venue
 from storage.booths import BoothApplication, BoothStatus
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = [

@@ -9,12 +9,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.clock import utcnow
 from bot.config import QuietHours
 from bot.i18n import Lang
 from bot.ratelimit import Limiter
 from bot.router import Router, user_hash
 from bot.types import Blocked, ChatMoved, Reply, RetryLater, SendError
-from storage.db import utcnow
 from storage.outbox import LANES, OutboxRow
 
 __all__ = ["MAX_ATTEMPTS", "Outbox", "quiet_until"]

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import reminder_messages as messages
+from bot.clock import utcnow
 from bot.router import Router
 from bot.types import Reply
-from storage.db import utcnow
 from storage.fairs import Fair
 from storage.reminders import Recipient, Rule
 

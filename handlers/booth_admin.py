@@ -10,6 +10,7 @@ from typing import Final
 from bot import booth_notices as notices
 from bot import fair_media
 from bot.checkin import checkin_key, sign
+from bot.clock import utcnow
 from bot.fair_jobs import offer_freed
 from bot.fair_view import STATUS_NAMES, short_title
 from bot.i18n import N_
@@ -18,7 +19,6 @@ from bot.types import Button, Reply
 from handlers.guards import Role, require
 from handlers.start import bad_button
 from storage.booths import BoothApplication, BoothNumbersTaken, BoothStatus
-from storage.db import utcnow
 from storage.enterprises import EnterpriseStatus
 from storage.fairs import Fair
 

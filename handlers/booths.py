@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import fair_media
 from bot.checkin import checkin_key, sign
+from bot.clock import utcnow
 from bot.fair_jobs import offer_freed
 from bot.fair_view import STATUS_NAMES, application_lines, short_title
 from bot.i18n import N_
@@ -11,7 +12,6 @@ from bot.router import Router, Turn
 from bot.types import Button, Reply
 from handlers.start import bad_button
 from storage.booths import LIVE, BoothApplication, BoothStatus
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = ["application_button", "my_booths", "register", "show_application"]

@@ -14,6 +14,7 @@ from bot.broadcasts import (
     start_broadcast,
     stop_button,
 )
+from bot.clock import utcnow
 from bot.enterprise_terms import ROLE_NAMES, STATUS_NAMES, term, ward_label
 from bot.i18n import N_
 from bot.outbox import quiet_until
@@ -24,7 +25,6 @@ from bot.types import Attachment, Button, Kind, Reply
 from handlers.guards import admin_only
 from handlers.menu import main_menu
 from storage.broadcasts import Progress, parse_audience
-from storage.db import utcnow
 
 __all__ = ["FLOW", "Step", "register"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.clock import utcnow
 from bot.fair_view import (
     applications_close_at,
     availability,
@@ -22,7 +23,6 @@ from bot.textnorm import fold
 from bot.types import Button, Reply
 from bot.understand import Entities, PlaceRef
 from handlers.fairs import upcoming_page
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = ["FAIR_INTENTS", "answer", "deadlines", "matching_fairs"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import fair_media
+from bot.clock import utcnow
 from bot.fair_view import (
     applications_close_at,
     availability,
@@ -20,7 +21,6 @@ from bot.types import Button, Document, Reply
 from handlers import booth_apply
 from handlers.booths import application_button
 from handlers.start import bad_button
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = ["register", "show_card", "upcoming_page"]

@@ -6,11 +6,11 @@ import math
 from collections.abc import Callable
 from enum import StrEnum
 
+from bot.clock import utcnow
 from bot.i18n import N_, Lang
 from bot.router import Router, Turn
 from bot.types import Button, Kind, Reply
 from handlers.menu import main_menu
-from storage.db import utcnow
 from storage.links import Outcome, Redeemed
 from storage.users import User
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from bot.clock import utcnow
 from bot.i18n import N_
 from bot.router import Router, Turn, user_hash
 from bot.types import Button, Reply
@@ -12,7 +13,6 @@ from bot.understand import Entities, Matcher, Understanding
 from handlers import fair_answers
 from handlers.faq import faq_answer
 from handlers.menu import main_menu
-from storage.db import utcnow
 from storage.faq import FaqEntry
 
 __all__ = ["INTENT_LABELS", "matcher_for", "register"]

@@ -10,7 +10,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
-from storage.db import Database, utcnow
+from bot.clock import utcnow
+from storage.db import Database
 
 __all__ = ["AuditEntry", "AuditRepo"]
 

@@ -14,7 +14,8 @@ from typing import Final
 
 from pydantic import BaseModel, Field, field_validator
 
-from storage.db import Database, utcnow
+from bot.clock import utcnow
+from storage.db import Database
 
 __all__ = [
     "HOLDING",

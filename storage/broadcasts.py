@@ -9,8 +9,9 @@ from typing import Final
 
 from pydantic import BaseModel
 
+from bot.clock import utcnow
 from bot.types import Reply
-from storage.db import Database, utcnow
+from storage.db import Database
 from storage.outbox import FINAL, OutboxRepo
 
 __all__ = [

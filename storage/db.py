@@ -8,7 +8,6 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
-from datetime import UTC, datetime
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-__all__ = ["Database", "StorageError", "utcnow"]
+__all__ = ["Database", "StorageError"]
 
 T = TypeVar("T")
 Write = Callable[[sqlite3.Connection], object]
@@ -39,18 +38,6 @@ class _Tx:
 
 
 _current: ContextVar[_Tx | None] = ContextVar("ketnoi_transaction", default=None)
-
-
-_second: tuple[int, datetime] = (0, datetime.fromtimestamp(0, UTC))
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC, to the second."""
-    global _second
-    now = int(time.time())
-    if now != _second[0]:  # datetimes are immutable: one a second, shared (several per update)
-        _second = (now, datetime.fromtimestamp(now, UTC))
-    return _second[1]
 
 
 class StorageError(Exception):

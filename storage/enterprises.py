@@ -11,7 +11,8 @@ from typing import Any, Final
 
 from pydantic import BaseModel, Field
 
-from storage.db import Database, utcnow
+from bot.clock import utcnow
+from storage.db import Database
 
 __all__ = [
     "KEY_FIELDS",

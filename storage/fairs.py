@@ -10,7 +10,8 @@ from typing import Final
 
 from pydantic import BaseModel, Field
 
-from storage.db import Database, utcnow
+from bot.clock import utcnow
+from storage.db import Database
 
 __all__ = ["Fair", "FairFields", "FairRepo", "FairStatus"]
 

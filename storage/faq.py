@@ -13,7 +13,8 @@ from typing import Final
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from storage.db import Database, utcnow
+from bot.clock import utcnow
+from storage.db import Database
 
 __all__ = ["DATA_PATH", "FaqEntry", "FaqError", "FaqRepo", "load_faq_file"]
 

@@ -17,7 +17,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from storage.db import Database, utcnow
+from bot.clock import utcnow
+from storage.db import Database
 from storage.users import User
 
 __all__ = ["CODE_TTL", "LOCK_FOR", "MAX_TRIES", "LinkCode", "LinkRepo", "Outcome", "Redeemed"]

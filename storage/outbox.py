@@ -8,8 +8,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, TypeAdapter
 
+from bot.clock import utcnow
 from bot.types import Reply
-from storage.db import Database, utcnow
+from storage.db import Database
 
 __all__ = ["FINAL", "LANES", "OutboxRepo", "OutboxRow"]
 

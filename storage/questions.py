@@ -7,7 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from storage.db import Database, utcnow
+from bot.clock import utcnow
+from storage.db import Database
 
 __all__ = ["LoggedQuestion", "QuestionRepo", "Unanswered"]
 

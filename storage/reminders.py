@@ -8,7 +8,8 @@ from typing import Final
 
 from pydantic import BaseModel
 
-from storage.db import Database, utcnow
+from bot.clock import utcnow
+from storage.db import Database
 
 __all__ = ["Feedback", "Recipient", "ReminderRepo", "Rule", "RuleKind"]
 

@@ -10,8 +10,9 @@ from typing import Final
 
 from pydantic import BaseModel
 
+from bot.clock import utcnow
 from bot.types import UserRef
-from storage.db import Database, utcnow
+from storage.db import Database
 from storage.users import User
 
 __all__ = ["GRANTABLE", "Role", "RoleRepo", "StaffGrant"]

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from bot.clock import utcnow
 from bot.types import UserRef
-from storage.db import Database, utcnow
+from storage.db import Database
 
 __all__ = ["User", "UserRepo", "touch_row", "user_from_row"]
 

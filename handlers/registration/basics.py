@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from bot.clock import utcnow
 from bot.enterprise_terms import KIND_NAMES
 from bot.router import Turn
 from bot.textnorm import fold
@@ -22,7 +23,6 @@ from handlers.registration.core import (
     store,
     typed,
 )
-from storage.db import utcnow
 from storage.enterprises import KINDS
 
 Check = Callable[[Turn, str], str | None]  # what is wrong with a typed answer, or None

@@ -6,11 +6,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from bot.clock import utcnow
 from bot.i18n import Lang
 from bot.router import Router
 from bot.types import Button, Reply
 from handlers.registration.core import FLOW
-from storage.db import utcnow
 
 __all__ = ["DROP_AFTER", "NUDGE_AFTER", "nudge_and_drop", "periodic_job"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.clock import utcnow
 from bot.router import Turn
 from bot.types import Button, Kind, Reply
 from handlers.menu import main_menu
@@ -25,7 +26,6 @@ from handlers.registration.numbers import (
     tax_code_required,
 )
 from handlers.registration.render import edit_buttons, summary_lines
-from storage.db import utcnow
 from storage.enterprises import EnterpriseFields
 
 __all__ = ["ask_summary", "first_missing", "got_summary", "resume_button"]

@@ -3,13 +3,13 @@ reinstate a cancelled fair that has not ended."""
 
 from __future__ import annotations
 
+from bot.clock import utcnow
 from bot.fair_import import ImportReport, import_fairs
 from bot.router import Turn
 from bot.types import Button, Reply
 from handlers.staff import fair_flow
 from handlers.staff.fair_card import fair_card, fair_list
 from storage.booths import LIVE
-from storage.db import utcnow
 from storage.fairs import Fair, FairFields, FairStatus
 
 __all__ = ["cancel_fair", "on_button", "reinstate_fair"]

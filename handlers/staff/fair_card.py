@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Final
 
+from bot.clock import utcnow
 from bot.fair_view import fair_summary, short_title
 from bot.router import Turn
 from bot.types import Button, Reply
 from storage.booths import BoothStatus
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = ["fair_card", "fair_list"]

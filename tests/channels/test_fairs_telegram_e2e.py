@@ -16,8 +16,9 @@ import pytest
 from icalendar import Calendar
 
 import main
+from bot.clock import utcnow
 from bot.types import UserRef
-from storage.db import Database, utcnow
+from storage.db import Database
 from storage.enterprises import EnterpriseFields, EnterpriseRepo
 from storage.users import UserRepo
 from tests.fakes.botproc import BotProcess

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import utcnow
 from bot.types import UserRef
-from storage.db import Database, utcnow
+from storage.db import Database
 from storage.enterprises import EnterpriseFields, EnterpriseRepo, EnterpriseStatus
 from storage.users import UserRepo
 
