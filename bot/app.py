@@ -20,13 +20,13 @@ from bot.i18n import I18n
 from bot.outbox import Outbox
 from bot.router import Router, Services
 from bot.scheduler import EVERY, Scheduler
+from bot.textnorm import fold
 from bot.traffic import EVERY as TRAFFIC_EVERY
 from handlers import registration
 from storage.audit import AuditRepo
 from storage.booths import BoothRepo
 from storage.broadcasts import BroadcastRepo
 from storage.conversations import ConversationRepo
-from storage.db import Database
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
 from storage.faq import FaqRepo
@@ -37,6 +37,7 @@ from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
 from storage.roles import RoleRepo
 from storage.signing_keys import SigningKeyRepo
+from storage.sqlite import SqliteDatabase
 from storage.users import UserRepo
 
 __all__ = ["App", "Channel"]
@@ -61,14 +62,14 @@ class App:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._db: Database | None = None
+        self._db: SqliteDatabase | None = None
         self._router: Router | None = None
         # (seconds between runs, job): reminders, nudges… run while channels are served
         self.periodic: list[tuple[float, Callable[[], Awaitable[None]]]] = []
         self._loops: list[asyncio.Task[None]] = []
 
     @property
-    def db(self) -> Database:
+    def db(self) -> SqliteDatabase:
         """The open database."""
         assert self._db is not None, "App.open() first"
         return self._db
@@ -82,7 +83,7 @@ class App:
     async def open(self) -> None:
         """Load the catalogs, open and migrate the database, wire the handlers."""
         i18n = I18n(self.settings.locale, self.settings.tz)
-        self._db = await Database.open(self.settings.db_path)
+        self._db = await SqliteDatabase.open(self.settings.db_path)
         roles = RoleRepo(self._db, self.settings.admins)
         services = Services(
             settings=self.settings,
@@ -100,7 +101,7 @@ class App:
             questions=QuestionRepo(self._db),
             roles=roles,
             audit=Audit(AuditRepo(self._db), roles),
-            reports=ReportRepo(self._db),
+            reports=ReportRepo(self._db, fold=fold),
             broadcasts=BroadcastRepo(self._db, OutboxRepo(self._db)),
             reminders=ReminderRepo(self._db),
         )

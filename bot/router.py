@@ -38,7 +38,7 @@ from storage.users import User, UserRepo
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from storage.db import Database
+    from storage.engine import Database
 
 __all__ = [
     "MAX_TEXT",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Final
@@ -11,7 +10,7 @@ from typing import Final
 from pydantic import BaseModel, Field
 
 from bot.clock import utcnow
-from storage.db import Database
+from storage.engine import Database, Row
 
 __all__ = ["Fair", "FairFields", "FairRepo", "FairStatus"]
 
@@ -87,7 +86,7 @@ _COLUMNS: Final = (
 )
 
 
-def _fair(row: sqlite3.Row) -> Fair:
+def _fair(row: Row) -> Fair:
     values = dict(row)
     values["sectors"] = json.loads(values["sectors"])
     return Fair.model_validate(values)
@@ -172,7 +171,7 @@ class FairRepo:
         )
         return [_fair(r) for r in rows], await self._count("ends_at <= ?", now, rows)
 
-    async def _count(self, where: str, now: str, rows: list[sqlite3.Row]) -> int:
+    async def _count(self, where: str, now: str, rows: list[Row]) -> int:
         if rows:
             return int(rows[0]["total"])
         row = await self.db.fetchone(f"SELECT count(*) FROM fairs WHERE {where}", (now,))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from bot.clock import utcnow
-from storage.db import Database
+from storage.engine import Database
 
 __all__ = ["SigningKeyRepo"]
 

@@ -18,8 +18,8 @@ from icalendar import Calendar
 import main
 from bot.clock import utcnow
 from bot.types import UserRef
-from storage.db import Database
 from storage.enterprises import EnterpriseFields, EnterpriseRepo
+from storage.sqlite import SqliteDatabase as Database
 from storage.users import UserRepo
 from tests.fakes.botproc import BotProcess
 from tests.fakes.telegram_api import FakeTelegram

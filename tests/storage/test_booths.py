@@ -14,8 +14,8 @@ from bot.app import App
 from bot.clock import utcnow
 from bot.types import UserRef
 from storage.booths import BoothApplication, BoothNumbersTaken, BoothRepo, BoothStatus
-from storage.db import Database
 from storage.enterprises import EnterpriseFields, EnterpriseRepo
+from storage.sqlite import SqliteDatabase as Database
 from storage.users import UserRepo
 from tests.fair_data import TODAY, make_fair
 

@@ -9,8 +9,8 @@ import pytest
 
 from bot.clock import utcnow
 from bot.types import UserRef
-from storage.db import Database
 from storage.enterprises import EnterpriseFields, EnterpriseRepo, EnterpriseStatus
+from storage.sqlite import SqliteDatabase as Database
 from storage.users import UserRepo
 
 
