@@ -73,6 +73,9 @@ def _serve(jobs: SimpleQueue[Callable[[], object] | None]) -> None:
             job()
         except BaseException:  # jobs settle their own futures; this is a bug, not a stop
             log.exception("database thread job failed")
+        # while waiting for the next job, hold nothing of the last: a connection dropped
+        # without being closed must be collectable, which is what stops this thread
+        job = None
 
 
 def _post(loop: asyncio.AbstractEventLoop, fn: Callable[..., None], *args: Any) -> None:
