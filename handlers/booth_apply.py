@@ -6,11 +6,11 @@ import re
 from enum import StrEnum
 from typing import Final
 
-from bot.fair_view import applications_close_at, fair_dates, is_open
-from bot.i18n import N_, Lang
-from bot.router import Router, Turn
-from bot.textnorm import fold
-from bot.types import Button, Reply
+from bot.core.i18n import N_, Lang
+from bot.core.types import Button, Reply
+from bot.dialog.router import Router, Turn
+from bot.domain.textnorm import fold
+from bot.services.fair_view import applications_close_at, fair_dates, is_open
 from handlers import registration
 from handlers.booths import show_application
 from handlers.start import bad_button

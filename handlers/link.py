@@ -6,10 +6,10 @@ import math
 from collections.abc import Callable
 from enum import StrEnum
 
-from bot.clock import utcnow
-from bot.i18n import N_, Lang
-from bot.router import Router, Turn
-from bot.types import Button, Kind, Reply
+from bot.core.clock import utcnow
+from bot.core.i18n import N_, Lang
+from bot.core.types import Button, Kind, Reply
+from bot.dialog.router import Router, Turn
 from handlers.menu import main_menu
 from storage.links import Outcome, Redeemed
 from storage.users import User

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.i18n import N_
-from bot.router import MAX_TEXT, Router, Turn
-from bot.types import Reply
+from bot.core.i18n import N_
+from bot.core.types import Reply
+from bot.dialog.router import MAX_TEXT, Router, Turn
 from handlers.menu import MENU_COMMANDS, main_menu
 
 __all__ = ["register"]

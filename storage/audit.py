@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
-from bot.clock import utcnow
+from bot.core.clock import utcnow
 from storage.engine import Database, Row
 
 __all__ = ["AuditEntry", "AuditRepo"]

@@ -13,7 +13,7 @@ from typing import Final
 
 from pydantic import BaseModel, Field, field_validator
 
-from bot.clock import utcnow
+from bot.core.clock import utcnow
 from storage.engine import Database, Row
 
 __all__ = [

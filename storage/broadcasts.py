@@ -8,8 +8,8 @@ from typing import Final
 
 from pydantic import BaseModel
 
-from bot.clock import utcnow
-from bot.types import Reply
+from bot.core.clock import utcnow
+from bot.core.types import Reply
 from storage.engine import Database, Row
 from storage.outbox import FINAL, OutboxRepo
 

@@ -10,8 +10,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 from pydantic_core import from_json, to_json
 
-from bot.clock import utcnow
-from bot.types import UserRef
+from bot.core.clock import utcnow
+from bot.core.types import UserRef
 from storage.engine import Database, Row, TurnMemory
 from storage.users import User, touch_user
 

@@ -12,7 +12,7 @@ from typing import Final
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.clock import utcnow
+from bot.core.clock import utcnow
 from storage.engine import Database, Row
 
 __all__ = ["DATA_PATH", "FaqEntry", "FaqError", "FaqRepo", "load_faq_file"]

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from bot.clock import utcnow
+from bot.core.clock import utcnow
 from storage.engine import Database, Row
 from storage.users import User
 

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, TypeAdapter
 
-from bot.clock import utcnow
-from bot.types import Reply
+from bot.core.clock import utcnow
+from bot.core.types import Reply
 from storage.engine import Database, Row
 
 __all__ = ["FINAL", "LANES", "OutboxRepo", "OutboxRow"]

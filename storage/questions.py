@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from bot.clock import utcnow
+from bot.core.clock import utcnow
 from storage.engine import Database, Row
 
 __all__ = ["LoggedQuestion", "QuestionRepo", "Unanswered"]

@@ -7,7 +7,7 @@ from typing import Final
 
 from pydantic import BaseModel
 
-from bot.clock import utcnow
+from bot.core.clock import utcnow
 from storage.engine import Database, Row
 
 __all__ = ["Feedback", "Recipient", "ReminderRepo", "Rule", "RuleKind"]

@@ -83,7 +83,7 @@ def _in(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
 class ReportRepo:
     """Counts and lists across registrations, applications and the outbox.
 
-    `fold`: how text is folded for comparing (the domain's `bot.textnorm.fold`, passed in by
+    `fold`: how text is folded for comparing (the domain's `bot.domain.textnorm.fold`, passed in by
     the composition root: storage does not import the domain rules).
     """
 

@@ -9,8 +9,8 @@ from typing import Final
 
 from pydantic import BaseModel
 
-from bot.clock import utcnow
-from bot.types import UserRef
+from bot.core.clock import utcnow
+from bot.core.types import UserRef
 from storage.engine import Database
 from storage.users import User
 

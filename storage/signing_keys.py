@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from bot.clock import utcnow
+from bot.core.clock import utcnow
 from storage.engine import Database
 
 __all__ = ["SigningKeyRepo"]

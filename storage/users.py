@@ -7,8 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from bot.clock import utcnow
-from bot.types import UserRef
+from bot.core.clock import utcnow
+from bot.core.types import UserRef
 from storage.engine import Database, Row
 
 __all__ = ["User", "UserRepo", "touch_user", "user_from_row"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.router import Router
-from bot.types import Button, Incoming, Kind, Reply, UserRef
+from bot.core.types import Button, Incoming, Kind, Reply, UserRef
+from bot.dialog.router import Router
 
 __all__ = ["Chat"]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.channels.text import attachment_as_text
-from bot.router import Router
-from bot.types import Incoming, Kind, Reply, UserRef
+from bot.core.types import Incoming, Kind, Reply, UserRef
+from bot.dialog.router import Router
 
 __all__ = ["ConsoleChannel", "render"]
 

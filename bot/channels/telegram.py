@@ -29,10 +29,8 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.channels.text import attachment_as_text, split_text
 from bot.channels.webhook import WebhookServer
-from bot.config import ConfigError, Settings
-from bot.ratelimit import Lane, Limiter
-from bot.router import Router, user_hash
-from bot.types import (
+from bot.core.config import ConfigError, Settings
+from bot.core.types import (
     Attachment,
     Blocked,
     ChatMoved,
@@ -43,6 +41,8 @@ from bot.types import (
     SendError,
     UserRef,
 )
+from bot.dialog.router import Router, user_hash
+from bot.engine.ratelimit import Lane, Limiter
 
 __all__ = ["TelegramChannel"]
 

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.config import ConfigError
+from bot.core.config import ConfigError
 
 __all__ = ["WebhookServer", "secret_matches"]
 

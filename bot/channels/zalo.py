@@ -12,11 +12,11 @@ from typing import Any
 from bot.channels.webhook import WebhookServer
 from bot.channels.zalo_api import TEXT_EVENT, ZaloApi, ZaloApiError, ZaloUpdate
 from bot.channels.zalo_render import needs_lang, render
-from bot.config import ConfigError, Settings
-from bot.i18n import Lang
-from bot.ratelimit import Lane, Limiter
-from bot.router import Router, user_hash
-from bot.types import Blocked, Incoming, Kind, Reply, RetryLater, SendError, UserRef
+from bot.core.config import ConfigError, Settings
+from bot.core.i18n import Lang
+from bot.core.types import Blocked, Incoming, Kind, Reply, RetryLater, SendError, UserRef
+from bot.dialog.router import Router, user_hash
+from bot.engine.ratelimit import Lane, Limiter
 
 __all__ = ["ZaloChannel", "to_incoming"]
 

@@ -3,9 +3,9 @@ and reminders of unfinished registrations. Other flows call `begin` to send a us
 
 from __future__ import annotations
 
-from bot.i18n import N_
-from bot.router import Router, Turn
-from bot.types import Reply
+from bot.core.i18n import N_
+from bot.core.types import Reply
+from bot.dialog.router import Router, Turn
 from handlers.registration import admin, profile
 from handlers.registration.core import FLOW, Step
 from handlers.registration.flow import begin, on_button, on_input

@@ -3,8 +3,8 @@ editing from the summary or the profile, and starting or resuming."""
 
 from __future__ import annotations
 
-from bot.router import Turn
-from bot.types import Kind, Reply
+from bot.core.types import Kind, Reply
+from bot.dialog.router import Turn
 from handlers.menu import main_menu
 from handlers.registration import basics, choices, numbers, place, profile, summary
 from handlers.registration.core import (

@@ -6,10 +6,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from bot.clock import utcnow
-from bot.i18n import Lang
-from bot.router import Router
-from bot.types import Button, Reply
+from bot.core.clock import utcnow
+from bot.core.i18n import Lang
+from bot.core.types import Button, Reply
+from bot.dialog.router import Router
 from handlers.registration.core import FLOW
 
 __all__ = ["DROP_AFTER", "NUDGE_AFTER", "nudge_and_drop", "periodic_job"]

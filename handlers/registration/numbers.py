@@ -3,10 +3,10 @@ each with its own polite message per mistake, and refused when another account h
 
 from __future__ import annotations
 
-from bot.phones import OldMobile, PhoneError, PhoneErrorCode, format_phone, parse_phone
-from bot.router import Turn
-from bot.taxcode import TaxCodeError, TaxCodeErrorCode, parse_tax_code
-from bot.types import Button, Kind, Reply
+from bot.core.types import Button, Kind, Reply
+from bot.dialog.router import Turn
+from bot.domain.phones import OldMobile, PhoneError, PhoneErrorCode, format_phone, parse_phone
+from bot.domain.taxcode import TaxCodeError, TaxCodeErrorCode, parse_tax_code
 from handlers.registration.core import (
     Goto,
     Next,

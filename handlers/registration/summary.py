@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.clock import utcnow
-from bot.router import Turn
-from bot.types import Button, Kind, Reply
+from bot.core.clock import utcnow
+from bot.core.types import Button, Kind, Reply
+from bot.dialog.router import Turn
 from handlers.menu import main_menu
 from handlers.registration import admin, profile
 from handlers.registration.core import (

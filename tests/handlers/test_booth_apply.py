@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from bot.app import App
-from bot.fair_import import import_fairs
+from bot.services.fair_import import import_fairs
 from storage.booths import BoothStatus
 from storage.enterprises import EnterpriseStatus
 from storage.fairs import FairStatus

@@ -4,7 +4,7 @@ language; /ho_so edits; and phone numbers or tax codes another account registere
 from __future__ import annotations
 
 from bot.app import App
-from bot.types import Incoming, Kind, Reply, UserRef
+from bot.core.types import Incoming, Kind, Reply, UserRef
 from storage.enterprises import Enterprise, EnterpriseStatus
 from tests.chat import Chat
 from tests.handlers.registration_walk import outbox_for, register, stored, to_summary

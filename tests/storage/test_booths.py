@@ -11,8 +11,8 @@ import pytest
 import time_machine
 
 from bot.app import App
-from bot.clock import utcnow
-from bot.types import UserRef
+from bot.core.clock import utcnow
+from bot.core.types import UserRef
 from storage.booths import BoothApplication, BoothNumbersTaken, BoothRepo, BoothStatus
 from storage.enterprises import EnterpriseFields, EnterpriseRepo
 from storage.sqlite import SqliteDatabase as Database

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.types import UserRef
+from bot.core.types import UserRef
 from storage.conversations import ConversationRepo
 from storage.engine import StorageError
 from storage.sqlite import SqliteDatabase as Database

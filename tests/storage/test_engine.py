@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.config import Settings
+from bot.core.config import Settings
 from storage.sqlite import SqliteDatabase
 from tests.chat import Chat
 
@@ -37,7 +37,7 @@ def ours(name: str) -> bool:
 )
 def test_storage_imports_only_the_core_of_the_bot(path: Path) -> None:
     outside = {m for m in imported(path) if ours(m) and not m.startswith("storage")}
-    assert outside <= {"bot.clock", "bot.types"}
+    assert outside <= {"bot.core.clock", "bot.core.types"}
 
 
 @pytest.mark.parametrize(
@@ -49,7 +49,7 @@ def test_repositories_do_not_reach_for_sqlite(path: Path) -> None:
     assert not {m for m in found if m.startswith("storage.sqlite")}
 
 
-@pytest.mark.parametrize("module", ["bot/clock.py", "storage/engine.py"])
+@pytest.mark.parametrize("module", ["bot/core/clock.py", "storage/engine.py"])
 def test_the_clock_and_the_interface_import_nothing_of_ours(module: str) -> None:
     assert not {m for m in imported(ROOT / module) if ours(m)}
 

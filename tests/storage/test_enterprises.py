@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import utcnow
-from bot.types import UserRef
+from bot.core.clock import utcnow
+from bot.core.types import UserRef
 from storage.enterprises import EnterpriseFields, EnterpriseRepo, EnterpriseStatus
 from storage.sqlite import SqliteDatabase as Database
 from storage.users import UserRepo

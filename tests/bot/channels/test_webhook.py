@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from bot.channels.webhook import WebhookServer
-from bot.config import ConfigError
+from bot.core.config import ConfigError
 
 
 async def test_two_channels_share_one_server_until_both_stop() -> None:

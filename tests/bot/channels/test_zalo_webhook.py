@@ -11,8 +11,8 @@ import pytest
 from bot.app import App
 from bot.channels.webhook import WebhookServer
 from bot.channels.zalo import ZaloChannel
-from bot.config import Settings
-from bot.types import UserRef
+from bot.core.config import Settings
+from bot.core.types import UserRef
 from tests.conftest import make_settings
 from tests.fakes.zalo_api import FakeZalo
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.app import App
-from bot.clock import utcnow
+from bot.core.clock import utcnow
 from storage.audit import AuditEntry
 from storage.enterprises import Enterprise, EnterpriseFields, EnterpriseStatus
 from storage.roles import Role

@@ -13,7 +13,7 @@ import time_machine
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.app import App
-from bot.types import Document
+from bot.core.types import Document
 from storage.enterprises import EnterpriseStatus
 from storage.roles import Role
 from tests.fair_data import TODAY, make_fair, tap

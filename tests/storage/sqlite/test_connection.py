@@ -17,8 +17,8 @@ NOW = "2026-11-23T00:00:00+00:00"
 INSERT = "INSERT INTO users (channel, external_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)"
 
 
-def database_threads() -> int:
-    return sum(t.name == "ketnoi-db" for t in threading.enumerate())
+def database_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "ketnoi-db"}
 
 
 async def until(check: object, timeout: float = 5.0) -> None:
@@ -30,12 +30,12 @@ async def until(check: object, timeout: float = 5.0) -> None:
 
 
 async def test_closing_ends_the_database_thread(tmp_path: Path) -> None:
-    before = database_threads()
+    before = database_threads()  # other tests' databases may still be ending theirs
     db = await SqliteDatabase.open(tmp_path / "k.db")
-    assert database_threads() == before + 1
+    (mine,) = database_threads() - before
     await db.execute(INSERT, ("console", "a", NOW, NOW))
     await db.close()
-    await until(lambda: database_threads() == before)
+    await until(lambda: not mine.is_alive())
 
 
 async def test_a_database_dropped_without_closing_does_not_leave_its_thread(
@@ -43,10 +43,11 @@ async def test_a_database_dropped_without_closing_does_not_leave_its_thread(
 ) -> None:
     before = database_threads()
     db = await SqliteDatabase.open(tmp_path / "k.db")
+    (mine,) = database_threads() - before
     await db.fetchone("SELECT 1")
     del db
     gc.collect()
-    await until(lambda: database_threads() == before)
+    await until(lambda: not mine.is_alive())
 
 
 async def test_calls_after_close_fail_at_once(tmp_path: Path) -> None:
