@@ -14,7 +14,7 @@ from storage.sqlite.connection import WouldWait
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "CHECKPOINT_EVERY",
-    "StorageError",
+    "MIN_SQLITE",
     "Write",
     "apply_migration",
     "begin",
