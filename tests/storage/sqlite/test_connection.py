@@ -6,6 +6,7 @@ import asyncio
 import gc
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,10 @@ def database_threads() -> set[threading.Thread]:
     return {t for t in threading.enumerate() if t.name == "ketnoi-db"}
 
 
-async def until(check: object, timeout: float = 5.0) -> None:
+async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
     """Wait until `check()` is true (a hang guard, not a speed check)."""
     end = asyncio.get_running_loop().time() + timeout
-    while not check():  # type: ignore[operator]
+    while not check():
         assert asyncio.get_running_loop().time() < end, "timed out"
         await asyncio.sleep(0.01)
 
