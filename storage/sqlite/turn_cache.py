@@ -54,9 +54,8 @@ class TurnCache(Generic[U, S]):
 
     def __init__(self, max_kept: int = MAX_KEPT) -> None:
         self.max_kept = max_kept
-        self._users: dict[tuple[str, str], U] = {}
+        self._users: dict[tuple[str, str], tuple[int, U]] = {}  # (id, user) by address
         self._states: dict[int, S] = {}
-        self._ids: dict[tuple[str, str], int] = {}  # the id of each user kept, by address
         self._keys: dict[int, tuple[str, str]] = {}  # the address of each user kept, by id
         self._peek: Peek | None = None
         self._installed = False  # the callbacks and triggers are on the connection
@@ -76,11 +75,11 @@ class TurnCache(Generic[U, S]):
         if either is not kept (or another connection committed since the last look)."""
         if not self._looked:
             await self._look()
-        user = self._users.get(key)
-        if user is None:
+        kept = self._users.get(key)
+        if kept is None:
             return None
-        conv = self._states.pop(self._ids[key], None)
-        return None if conv is None else (user, conv)
+        conv = self._states.pop(kept[0], None)
+        return None if conv is None else (kept[1], conv)
 
     async def _look(self) -> None:
         """Empty the cache if another connection committed since the last look: once per round
@@ -117,8 +116,7 @@ class TurnCache(Generic[U, S]):
             self._forget_user(*key)
         elif len(self._users) >= self.max_kept:
             self._forget_user(*next(iter(self._users)))
-        self._users[key] = user
-        self._ids[key] = user_id
+        self._users[key] = (user_id, user)
         self._keys[user_id] = key
         self._states.pop(user_id, None)
 
@@ -136,15 +134,13 @@ class TurnCache(Generic[U, S]):
         """Drop everything (a commit failed, or another connection wrote)."""
         self._users.clear()
         self._states.clear()
-        self._ids.clear()
         self._keys.clear()
 
     def _forget_user(self, channel: str, external_id: str) -> None:
-        key = (channel, external_id)
-        if self._users.pop(key, None) is not None:
-            user_id = self._ids.pop(key)
-            self._states.pop(user_id, None)
-            self._keys.pop(user_id, None)
+        kept = self._users.pop((channel, external_id), None)
+        if kept is not None:
+            self._states.pop(kept[0], None)
+            self._keys.pop(kept[0], None)
 
     def _forget_state(self, user_id: int) -> None:
         self._states.pop(user_id, None)
