@@ -22,7 +22,7 @@ from storage.sqlite.connection import Connection
 from storage.sqlite.statements import Write
 from storage.sqlite.turn_cache import TurnCache
 
-__all__ = ["SqliteDatabase", "StorageError"]
+__all__ = ["SqliteDatabase"]
 
 T = TypeVar("T")
 U = TypeVar("U")
