@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.app import App
 from bot.cli import broadcast as broadcast_cli
+from bot.cli import data as data_cli
 from bot.cli import export as export_cli
 from bot.cli import fairs as fairs_cli
 from bot.cli import faq as faq_cli
@@ -97,6 +98,7 @@ def parser() -> argparse.ArgumentParser:
     export_cli.add_parsers(sub, _with_router)
     faq_cli.add_parsers(sub)
     broadcast_cli.add_parser(sub, _with_router)
+    data_cli.add_parsers(sub, _with_router)
     return p
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 
 from bot.core.clock import utcnow
-from bot.dialog.router import Services
+from bot.services.base import Services
 from storage.booths import BoothStatus
 from storage.fairs import Fair
 from storage.reports import SentCounts
