@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Final, Literal
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_
 from bot.core.payloads import Id, Pattern, Payload, PayloadTooLong
 from bot.core.types import Button, Reply
@@ -22,7 +23,6 @@ from bot.services.fair_view import STATUS_NAMES, short_title
 from handlers.guards import Role, require
 from handlers.start import bad_button
 from storage.booths import BoothApplication, BoothNumbersTaken, BoothStatus
-from storage.db import utcnow
 from storage.enterprises import EnterpriseStatus
 from storage.fairs import Fair
 

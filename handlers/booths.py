@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_
 from bot.core.payloads import BoothAction, FairAction, FairsPage, MenuEntry
 from bot.core.types import Button, Reply
@@ -14,7 +15,6 @@ from bot.services.fair_view import STATUS_NAMES, application_lines, short_title
 from handlers.guards import record_refusal
 from handlers.start import bad_button
 from storage.booths import LIVE, BoothApplication, BoothStatus
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = ["application_button", "my_booths", "register", "show_application"]

@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
 
+from bot.core.clock import utcnow
 from bot.core.config import quiet_until
 from bot.core.i18n import N_
 from bot.core.payloads import BroadcastStop, Id, OneOf, Payload, Word
@@ -29,7 +30,6 @@ from bot.services.broadcasts import (
 from handlers.guards import admin_only
 from handlers.menu import main_menu
 from storage.broadcasts import Progress, parse_audience
-from storage.db import utcnow
 
 __all__ = [
     "COMPOSING",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_
 from bot.core.payloads import FairAction, FairsPage, Which
 from bot.core.types import Button, Document, Reply
@@ -21,7 +22,6 @@ from bot.services.fair_view import (
 from handlers import booth_apply
 from handlers.booths import application_button
 from handlers.start import bad_button
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = ["register", "show_card", "upcoming_page"]

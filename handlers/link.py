@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_, Lang
 from bot.core.payloads import Payload
 from bot.core.types import Kind, Reply
@@ -15,7 +16,6 @@ from bot.dialog import steps
 from bot.dialog.router import Router, Turn
 from bot.dialog.steps import TYPED, Answer, Done, Flow, Question
 from handlers.menu import main_menu
-from storage.db import utcnow
 from storage.links import Outcome, Redeemed
 from storage.users import User
 

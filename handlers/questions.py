@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_
 from bot.core.payloads import Id, Payload, Word
 from bot.core.types import Reply
@@ -15,7 +16,6 @@ from handlers import fair_answers
 from handlers.faq import faq_answer
 from handlers.guards import record_refusal
 from handlers.menu import main_menu
-from storage.db import utcnow
 from storage.faq import FaqEntry
 
 __all__ = ["INTENT_LABELS", "MeantThis", "matcher_for", "register"]

@@ -263,9 +263,10 @@ def _enum_codec(where: str, enum: type[StrEnum]) -> Codec:
     read = _choice_codec(where, frozenset(m.value for m in enum), enum).read
 
     def write(value: Any) -> str:
-        # A member's value at once (hashing a member runs Python code); its value as a str too.
+        # A member is a str equal to its value (StrEnum), so it is written as it is, without
+        # hashing it (Enum's hash runs Python code); a plain str must be one of the values.
         if type(value) is enum:
-            return value._value_
+            return str.__str__(value)
         if isinstance(value, str) and value in enum.__members__.values():
             return str(value)
         raise ValueError(f"{where}: {value!r} is not a {enum.__name__}")
@@ -274,7 +275,7 @@ def _enum_codec(where: str, enum: type[StrEnum]) -> Codec:
     return Codec(
         write,
         read,
-        "{v}._value_ if type({v}) is {c} else {w}({v})",
+        "{v} if type({v}) is {c} else {w}({v})",  # concatenated, a member is its value
         enum,
         "{k}[{v}] if {v} in {k} else {r}({v})",
         members,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_, Lang
 from bot.core.payloads import DataRequestAction
 from bot.core.types import Reply
@@ -16,7 +17,6 @@ from bot.services.fair_jobs import offer_freed
 from handlers.menu import main_menu
 from handlers.my_data.overview import MyData
 from storage.booths import LIVE, BoothStatus
-from storage.db import utcnow
 from storage.personal_data import DataRequest, Erased, HeldBooth
 
 __all__ = ["REMOVED_NAMES", "ask_erase", "erase", "erase_account", "held_lines", "summary"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from bot.core.clock import utcnow
 from bot.core.types import Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import SKIP
@@ -25,7 +26,6 @@ from handlers.registration.core import (
     question,
     store,
 )
-from storage.db import utcnow
 from storage.enterprises import KINDS
 
 Check = Callable[[Turn, str], str | None]  # what is wrong with a typed answer, or None

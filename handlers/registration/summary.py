@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.clock import utcnow
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from handlers.menu import main_menu
@@ -30,7 +31,6 @@ from handlers.registration.numbers import (
     tax_code_required,
 )
 from handlers.registration.render import edit_buttons, summary_lines
-from storage.db import utcnow
 from storage.enterprises import EnterpriseFields
 
 __all__ = ["ask_summary", "first_missing", "got_summary", "resume_button"]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
 
+from bot.core.clock import utcnow
 from bot.core.i18n import Lang
 from bot.core.payloads import DataRequestAction, Payload
 from bot.core.types import Button, Reply
@@ -17,7 +18,6 @@ from bot.dialog.router import Build, Router, Turn
 from bot.services.data_copy import REQUEST_KINDS
 from bot.services.fair_jobs import offer_freed
 from handlers.my_data.erasure import erase_account, held_lines, summary
-from storage.db import utcnow
 from storage.personal_data import DataRequest, Erased, HeldBooth
 
 __all__ = [

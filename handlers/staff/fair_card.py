@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from bot.core.clock import utcnow
 from bot.core.payloads import Id, Payload
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from bot.services.fair_view import fair_summary, short_title
 from handlers.booth_admin import FairQueue
 from storage.booths import BoothStatus
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = ["PAYLOADS", "FairsToManage", "ManageFair", "NewFair", "fair_card", "fair_list"]

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final, Literal
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_
 from bot.core.payloads import Payload, Word
 from bot.core.types import Button, Kind
@@ -15,7 +16,6 @@ from bot.dialog.router import Turn
 from bot.dialog.steps import SKIP, Answer, Next, Outcome, Read, Stay
 from bot.domain.fair_input import parse_coordinates, parse_day, parse_moment
 from bot.domain.sectors import SECTORS, sector_name
-from storage.db import utcnow
 
 __all__ = [
     "FIELD_NAMES",
