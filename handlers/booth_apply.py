@@ -183,14 +183,14 @@ def _count(text: str) -> int | None:
     if match is None or _NOT_WHOLE.search(text):
         return None
     word = match[1]
-    return int(word) if word.isdigit() else _WORDS.get(word)
+    return int(word) if word.isdecimal() else _WORDS.get(word)
 
 
 async def got_booths(turn: Turn, answer: Answer) -> Outcome:
     """Checks the number of booths (a button's, or as people type it), then asks for the
     products."""
     _ = turn._
-    if answer.choice is not None and not answer.choice.isdigit():
+    if answer.choice is not None and not answer.choice.isdecimal():
         return await bad_button(turn)
     count = int(answer.choice) if answer.choice is not None else _count(answer.text)
     if count is None:

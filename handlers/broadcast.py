@@ -222,7 +222,7 @@ async def set_audience(turn: Turn, audience: str) -> list[Reply]:
     """Keeps the audience and shows the preview."""
     kind, _sep, arg = audience.partition(":")
     if kind == "fair":
-        fair = await turn.services.fairs.get(int(arg)) if arg.isdigit() else None
+        fair = await turn.services.fairs.get(int(arg)) if arg.isdecimal() else None
         if fair is None:
             return ask_audience(turn)
         audience = f"fair:{fair.key}"

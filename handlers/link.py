@@ -88,7 +88,7 @@ async def ask_code(turn: Turn, note: str | None = None) -> list[Reply]:
 async def got_code(turn: Turn, answer: Answer) -> steps.Outcome:
     """Takes the code typed in reply to the prompt; anything else ends the linking."""
     text = answer.text
-    if answer.kind is not Kind.TEXT or not text.replace(" ", "").isdigit():
+    if answer.kind is not Kind.TEXT or not text.replace(" ", "").isdecimal():
         stopped = turn._("Linking stopped. Send /{command} to start again.")
         return Done([main_menu(turn.lang, stopped.format(command=_command(turn.lang)))])
     return await _redeem(turn, text)
@@ -101,7 +101,7 @@ async def _redeem(turn: Turn, typed: str) -> list[Reply]:
     """Joins this identity's account with the one that showed the code, if all is well."""
     _ = turn._
     code = typed.replace(" ", "").strip()
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not code.isdecimal():
         return [
             Reply(
                 text=_(

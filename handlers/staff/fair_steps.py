@@ -315,7 +315,7 @@ def count_reader(step: Step) -> Read[Turn]:
         d = draft(turn)
         value = (answer.choice or _typed(answer)).strip()
         high = 10_000 if step is Step.BOOTHS else int(d.get("booths", 10_000))
-        if not value.isdigit() or not 1 <= int(value) <= high:
+        if not value.isdecimal() or not 1 <= int(value) <= high:
             note = turn._("Please type a whole number from 1 to {high}.").format(high=high)
             return Stay(note)
         d["booths" if step is Step.BOOTHS else "max_booths"] = int(value)

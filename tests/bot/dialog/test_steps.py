@@ -388,3 +388,17 @@ def test_words_stand_for_a_choice_where_a_step_reads_them(typed: str, stands: st
 def test_no_comes_before_skip_where_a_step_reads_both() -> None:
     assert stands_for("khong", no="no", skip=True) == "no"
     assert stands_for("khong", skip=True) == SKIP
+
+
+@pytest.mark.parametrize("typed", ["1 ²", "²", "2 ³ 5", "¹"])
+async def test_superscript_digits_never_fail_an_update(app: App, typed: str) -> None:
+    """`'²'.isdigit()` is true but `int('²')` fails: typed numbers are read as decimals only."""
+    chat = Chat(app.router, external_id="sup")
+    await chat.say("/dang_ky")
+    await chat.say("co")
+    await chat.say("Gốm Minh Anh")
+    await chat.say("1")
+    failed = app.router.traffic.failed
+    await chat.say(typed)
+    assert app.router.traffic.failed == failed
+    assert "Xin lỗi, có lỗi" not in chat.text
