@@ -18,7 +18,7 @@ from typing import Any
 from bot.core.i18n import I18n, Lang
 from bot.core.types import Incoming, Kind, Reply, UserRef
 from bot.dialog.traffic import Traffic
-from bot.dialog.typed import menu_choice
+from bot.dialog.typed import Aside, menu_choice
 from bot.engine.ratelimit import Limiter
 from bot.services.base import Build, Services
 from storage.conversations import Conversation
@@ -42,6 +42,8 @@ log = logging.getLogger("ketnoi.router")
 
 Handler = Callable[["Turn"], Awaitable[list[Reply]]]
 AskAgain = Callable[["Turn", str], Awaitable[list[Reply]]]  # the pending question, a note above
+# Typed text at a step read as a question (see `Router.asides`); `sure`: she said it is one.
+Asides = Callable[["Turn", str, bool], Awaitable[Aside | None]]
 Sender = Callable[[UserRef, list[Reply]], Awaitable[None]]
 MAX_TEXT = 2000
 # Control and format characters nobody types on purpose, dropped from every text and name:
@@ -124,6 +126,12 @@ class Turn:
         message, once this turn is committed."""
         self.staff_notices.append(build)
 
+    async def aside(self, text: str, *, sure: bool = False) -> Aside | None:
+        """`text`, typed at a step, read as a question: answered, perhaps one, or (None) not
+        one; with `sure` (she said it is a question) always answered or noted for staff."""
+        read = self.router._asides
+        return await read(self, text, sure) if read is not None else None
+
     async def run_command(self, name: str) -> list[Reply]:
         """Answer as if the user had typed `/name`."""
         handler = self.router.commands.get(name)
@@ -170,6 +178,7 @@ class Router:
         self.limiters: dict[str, Limiter] = {}  # each channel's sending budget
         self.deep_links: dict[str, Handler] = {}
         self._text: Handler | None = None
+        self._asides: Asides | None = None
         self._not_built: Handler | None = None
         self._fallbacks: dict[str, Handler] = {}
         self._locks = _UserLocks()
@@ -229,6 +238,11 @@ class Router:
     def text(self, handler: Handler) -> None:
         """Handle free text outside any flow."""
         self._text = handler
+
+    def asides(self, reader: Asides) -> None:
+        """Read typed text at a step of a flow as a question, before the step's reader does
+        (`Turn.aside`): a question typed mid-flow is answered, never stored as the answer."""
+        self._asides = reader
 
     def fallback(self, what: str, handler: Handler) -> None:
         """Answer what no one else handles: 'unknown_command', 'bad_button', 'unsupported',

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from bot.core.types import Reply
 from bot.domain.textnorm import fold
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "SKIP",
     "SKIP_WORDS",
     "YES_WORDS",
+    "Aside",
     "NoSuchOption",
     "Unclear",
     "folded",
@@ -82,6 +84,14 @@ def menu_choice(text: str, menu: list[tuple[str, str]]) -> str | None:
         if folded(label) == typed:
             return payload
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Aside:
+    """Typed text at a step read as a question: answered (`replies`), or perhaps a question,
+    perhaps the answer (`replies` None: the machine asks which)."""
+
+    replies: list[Reply] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,91 @@
+"""What producers type at the registration's steps: a question typed mid-flow is answered and
+the question asked again, never stored as the answer; back words go back; text that may be
+either is asked about."""
+
+from __future__ import annotations
+
+from bot.app import App
+from tests.chat import Chat
+from tests.handlers.registration_walk import BAT_TRANG
+
+NAME_ASKED = "Tên cơ sở của bạn là gì?"
+
+
+async def at_name(app: App) -> Chat:
+    """A producer just asked the name of her business (in Vietnamese)."""
+    chat = Chat(app.router)
+    await chat.say("/dang_ky")
+    await chat.press("reg:consent:yes")
+    return chat
+
+
+async def at_products(app: App) -> Chat:
+    """A producer just asked what she makes."""
+    chat = await at_name(app)
+    await chat.say("Cơ sở gốm Minh Hải")
+    await chat.press("reg:kind:household")
+    await chat.press("reg:roles:producer")
+    await chat.press("reg:roles:done")
+    await chat.press("reg:sectors:ceramics")
+    await chat.press("reg:sectors:done")
+    await chat.say("bat trang")
+    await chat.press(f"reg:ward_pick:{BAT_TRANG}")
+    await chat.say("Thôn 3, đường Giang Cao")
+    await chat.say("Nguyễn Thị Lan")
+    await chat.say("0912 345 678")
+    await chat.press("reg:tax_code:skip")
+    return chat
+
+
+async def conversation(app: App, chat: Chat) -> tuple[str | None, dict[str, object]]:
+    """The step the chat's user is at, and the answers kept."""
+    user = await app.router.services.users.find(chat.user)
+    assert user is not None
+    conv = await app.router.services.conversations.get(user.id)
+    return conv.step, conv.data.get("answers", {})
+
+
+async def test_a_question_typed_at_the_name_is_answered_not_saved(app: App) -> None:
+    chat = await at_name(app)
+    replies = await chat.say("hoi cho gom khi nao")
+    assert "hội chợ" in replies[0].text.lower()  # the fairs asked about (none yet)
+    assert replies[-1].text.startswith(NAME_ASKED)
+    step, answers = await conversation(app, chat)
+    assert step == "name" and "name" not in answers
+    await chat.say("Cơ sở gốm Minh Hải")
+    step, answers = await conversation(app, chat)
+    assert step == "kind" and answers["name"] == "Cơ sở gốm Minh Hải"
+
+
+async def test_a_question_at_products_is_answered_and_back_words_go_back(app: App) -> None:
+    chat = await at_products(app)
+    products = chat.text
+    replies = await chat.say("con gian hang khong")
+    assert replies[-1].text == products
+    step, answers = await conversation(app, chat)
+    assert step == "products" and "products" not in answers
+    await chat.say("sai roi")
+    step, answers = await conversation(app, chat)
+    assert step == "tax_code" and "products" not in answers
+
+
+async def test_text_that_may_be_a_question_is_asked_about(app: App) -> None:
+    chat = await at_name(app)
+    await chat.say("cai nay la gi")
+    assert "«cai nay la gi»" in chat.text
+    assert NAME_ASKED in chat.text
+    await chat.say("khong")  # it was a question: noted for staff, the name asked again
+    assert chat.text.startswith(NAME_ASKED)
+    step, answers = await conversation(app, chat)
+    assert step == "name" and "name" not in answers
+    rows = await app.router.services.questions.unanswered()
+    assert [q.example for q in rows] == ["cai nay la gi"]
+
+
+async def test_text_that_may_be_a_question_is_the_answer_when_she_says_so(app: App) -> None:
+    chat = await at_name(app)
+    await chat.say("Gốm gì cũng làm")
+    assert "«Gốm gì cũng làm»" in chat.text
+    await chat.say("có")
+    step, answers = await conversation(app, chat)
+    assert step == "kind" and answers["name"] == "Gốm gì cũng làm"
