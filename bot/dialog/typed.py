@@ -70,7 +70,10 @@ def folded(text: str) -> str:
 
 def menu_choice(text: str, menu: list[tuple[str, str]]) -> str | None:
     """The payload a typed answer picks from the last menu shown: a bare number (how Zalo users
-    answer) or an option's label, with or without diacritics; None if it picks none."""
+    answer), an option's label with or without diacritics (or a yes word before it: "dong y
+    nhan"), its first words ("dong y" for "Đồng ý rút đơn"), or a yes or no word at a
+    confirmation, whose options start one with a yes word, one with a no word ("co" for "Đồng ý
+    rút đơn"); None if it picks none."""
     if not menu:
         return None
     stripped = text.strip().rstrip(".)")
@@ -80,10 +83,38 @@ def menu_choice(text: str, menu: list[tuple[str, str]]) -> str | None:
     typed = folded(text)
     if not typed:
         return None
-    for label, payload in menu:
-        if folded(label) == typed:
+    labels = [(folded(label).split(), payload) for label, payload in menu]
+    for words, payload in labels:
+        if " ".join(words) == typed:
             return payload
+    said = typed.split()
+    lead = _lead(said, YES_WORDS)
+    if lead and lead < len(said):  # "dong y nhan": a yes word, then the option's label
+        rest = said[lead:]
+        hits = [p for words, p in labels if words == rest or words[-len(rest) :] == rest]
+        if len(hits) == 1:
+            return hits[0]
+    # "co", "ok" at a confirmation (one option starting with a yes word, one with a no word)
+    yes = [p for words, p in labels if _lead(words, YES_WORDS)]
+    no = [p for words, p in labels if _lead(words, NO_WORDS)]
+    if len(yes) == 1 and len(no) == 1:
+        if typed in YES_WORDS:
+            return yes[0]
+        if typed in NO_WORDS:
+            return no[0]
+    if len(said) > 1:  # the first words of one option: "dong y" for "Đồng ý rút đơn"
+        hits = [p for words, p in labels if words[: len(said)] == said]
+        if len(hits) == 1:
+            return hits[0]
     return None
+
+
+def _lead(words: list[str], phrases: frozenset[str]) -> int:
+    """How many of the first `words` make the longest of `phrases` they start with (0: none)."""
+    for n in range(min(len(words), 4), 0, -1):
+        if " ".join(words[:n]) in phrases:
+            return n
+    return 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,11 @@ either is asked about."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import App
 from tests.chat import Chat
-from tests.handlers.registration_walk import BAT_TRANG
+from tests.handlers.registration_walk import BAT_TRANG, stored, to_summary
 
 NAME_ASKED = "Tên cơ sở của bạn là gì?"
 
@@ -89,3 +91,33 @@ async def test_text_that_may_be_a_question_is_the_answer_when_she_says_so(app: A
     await chat.say("có")
     step, answers = await conversation(app, chat)
     assert step == "kind" and answers["name"] == "Gốm gì cũng làm"
+
+
+@pytest.mark.parametrize("yes", ["co", "Có", "uh dung roi"])
+async def test_a_typed_yes_takes_the_new_number_of_an_old_phone(app: App, yes: str) -> None:
+    chat = await at_name(app)
+    await chat.say("Cơ sở gốm Minh Hải")
+    await chat.press("reg:kind:household")
+    await chat.press("reg:roles:producer")
+    await chat.press("reg:roles:done")
+    await chat.press("reg:sectors:ceramics")
+    await chat.press("reg:sectors:done")
+    await chat.say("bat trang")
+    await chat.press(f"reg:ward_pick:{BAT_TRANG}")
+    await chat.say("Thôn 3, đường Giang Cao")
+    await chat.say("Nguyễn Thị Lan")
+    await chat.say("0162 123 4567")
+    assert "0321 234 567" in chat.text
+    await chat.say(yes)
+    step, answers = await conversation(app, chat)
+    assert step == "tax_code" and answers["phone"] == "+84321234567"
+
+
+@pytest.mark.parametrize("yes", ["xac nhan", "gui di", "dong y", "ok gui di", "Xác nhận"])
+async def test_a_typed_yes_sends_the_registration(app: App, yes: str) -> None:
+    chat = Chat(app.router)
+    await to_summary(chat)
+    await chat.say(yes)
+    e = await stored(app, chat)
+    assert e is not None and e.name == "Cơ sở gốm Minh Hải"
+    assert "Mã hồ sơ:" in chat.text
