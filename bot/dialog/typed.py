@@ -28,6 +28,7 @@ __all__ = [
     "folded",
     "menu_choice",
     "read_several",
+    "says_done",
     "stands_for",
 ]
 
@@ -57,6 +58,9 @@ SKIP_WORDS: Final = frozenset(
         "khong biet", "none",
     }
 )  # fmt: skip
+DONE_WORDS: Final = frozenset(
+    {"xong", "xong roi", "done", "het", "het roi", "du roi", "the thoi", "vay thoi", "chi vay"}
+)  # the end of a several-answers question, as its Done option
 LONGEST: Final = 24  # no word above is longer: longer text is never folded to look for one
 _PARTS: Final = re.compile(r"[,;\n+&]")
 _JOINERS: Final = frozenset({"va", "and"})
@@ -146,9 +150,10 @@ def read_several(
     """The options (`keys`, in the order shown; `label(key)` as shown) a typed answer names at
     once: by number ("1 3", "1, 3", "1 va 3") or by label or the unique start of one
     ("gom; son mai"). With `done`, the number after the last option is that of a Done button
-    shown after them, and names nothing."""
+    shown after them, and names nothing, as Done words do (`says_done`)."""
     words = folded(text).split()
-    if any(w.isdigit() for w in words) and all(w.isdigit() or w in _JOINERS for w in words):
+    joiners = _JOINERS | DONE_WORDS if done else _JOINERS
+    if any(w.isdigit() for w in words) and all(w.isdigit() or w in joiners for w in words):
         found: set[str] = set()
         for n in (int(w) for w in words if w.isdigit()):
             if done and n == len(keys) + 1:
@@ -160,13 +165,26 @@ def read_several(
     names = {folded(label(key)): key for key in keys}
     found = set()
     for part in map(folded, _PARTS.split(text)):
-        if not part:
+        if not part or (done and part in DONE_WORDS):
             continue
         key = names.get(part) or _unique_prefix(part, names)
         if key is None:
             return Unclear(part)
         found.add(key)
     return found
+
+
+def says_done(text: str, options: int) -> bool:
+    """Whether a typed answer to a several-answers question of `options` options ends it: the
+    number after the last option (that of Done) or a Done word ("xong"), alone or after
+    the options ("2 3 5", "san xuat, xong")."""
+    typed = folded(text)
+    if typed in DONE_WORDS:
+        return True
+    words = typed.replace(",", " ").split()
+    if str(options + 1) in words and all(w.isdigit() or w in _JOINERS for w in words):
+        return True
+    return any(folded(part) in DONE_WORDS for part in _PARTS.split(text))
 
 
 def _unique_prefix(part: str, names: dict[str, str]) -> str | None:

@@ -121,3 +121,37 @@ async def test_a_typed_yes_sends_the_registration(app: App, yes: str) -> None:
     e = await stored(app, chat)
     assert e is not None and e.name == "Cơ sở gốm Minh Hải"
     assert "Mã hồ sơ:" in chat.text
+
+
+async def test_zalo_numbers_typed_one_by_one_add_up_until_done(app: App) -> None:
+    chat = Chat(app.router, channel="zalo")
+    await chat.say("/dang_ky")
+    await chat.say("1")  # I agree
+    await chat.say("Lụa Vạn Phúc")
+    await chat.say("1")  # household
+    await chat.say("2")  # producer
+    assert chat.text.startswith("Đã chọn: Nhà sản xuất.")
+    await chat.say("3")  # distributor, not the next question's embroidery
+    step, answers = await conversation(app, chat)
+    assert step == "roles" and answers["roles"] == ["producer", "distributor"]
+    await chat.say("5")  # Done
+    step, answers = await conversation(app, chat)
+    assert step == "sectors" and "sectors" not in answers
+    await chat.say("xong")
+    step, answers = await conversation(app, chat)
+    assert step == "sectors"  # nothing ticked yet: Done needs one
+    await chat.say("det lua")
+    await chat.say("xong")
+    step, answers = await conversation(app, chat)
+    assert step == "ward" and answers["sectors"] == ["textile_silk"]
+
+
+async def test_zalo_several_numbers_at_once_answer_the_question(app: App) -> None:
+    chat = Chat(app.router, channel="zalo")
+    await chat.say("/dang_ky")
+    await chat.say("1")
+    await chat.say("Lụa Vạn Phúc")
+    await chat.say("1")
+    await chat.say("2 3")
+    step, answers = await conversation(app, chat)
+    assert step == "sectors" and answers["roles"] == ["producer", "distributor"]
