@@ -144,6 +144,10 @@ async def mid_flow(turn: Turn, text: str, sure: bool) -> Aside | None:
     None when it reads as an answer. With `sure` (she said it was a question) it is answered
     as free text is, or noted for staff."""
     reading, faq = await _read(turn, text)
+    if not sure and reading.greets and not reading.asks:  # "chao em, hom qua chi dang ky do dang"
+        name = turn.user.display_name or turn._("there")
+        hello = turn._("Hello {name}! Let us go on where you left off.").format(name=name)
+        return Aside([Reply(text=hello)])
     if not sure and not reading.asks:
         return None
     intent = reading.intent

@@ -42,6 +42,7 @@ log = logging.getLogger("ketnoi.router")
 
 Handler = Callable[["Turn"], Awaitable[list[Reply]]]
 AskAgain = Callable[["Turn", str], Awaitable[list[Reply]]]  # the pending question, a note above
+PAUSED = "paused"  # in a conversation's data: kept (after /huy) but not answered until resumed
 # Typed text at a step read as a question (see `Router.asides`); `sure`: she said it is one.
 Asides = Callable[["Turn", str, bool], Awaitable[Aside | None]]
 Sender = Callable[[UserRef, list[Reply]], Awaitable[None]]
@@ -367,7 +368,7 @@ class Router:
             inc.kind is Kind.FILE and conv.flow not in self.file_flows
         ):
             return "unsupported", self._fallbacks["unsupported"]
-        if conv.flow and conv.flow in self.flows:
+        if conv.flow and conv.flow in self.flows and not conv.data.get(PAUSED):
             return f"flow:{conv.flow}:{conv.step}", self.flows[conv.flow]
         if inc.kind is Kind.TEXT and self._text is not None:
             return "text", self._text

@@ -69,6 +69,7 @@ _QUESTION_PHRASES: Final = (
     "tai sao",
     "vi sao",
 )
+_GREETINGS: Final = frozenset({"chao", "xin chao", "alo", "hello", "hi", "good morning"})
 _CLOSING: Final = frozenset({"khong", "ko", "k", "chua", "a", "nhi", "vay", "the"})
 _OPENING: Final = frozenset({"hoi", "sao", "is", "are", "do", "does", "can"})
 
@@ -125,6 +126,12 @@ class Understanding(BaseModel):
     def score(self) -> float:
         """The best score."""
         return self.candidates[0].score if self.candidates else 0.0
+
+    @property
+    def greets(self) -> bool:
+        """Whether the text opens with a greeting ("chào em, …", "hello")."""
+        words = self.folded.split()
+        return bool(words) and (words[0] in _GREETINGS or " ".join(words[:2]) in _GREETINGS)
 
     @property
     def asks(self) -> bool:

@@ -274,7 +274,7 @@ async def test_a_booth_application_continues_after_registering(app: App) -> None
     assert chat.find("fair:gom-su-2026:apply")
 
 
-async def test_declining_or_cancelling_keeps_nothing(app: App) -> None:
+async def test_declining_keeps_nothing_and_cancelling_pauses(app: App) -> None:
     chat = await en(app)
     await chat.say("/dang_ky")
     await chat.press("No, thanks")
@@ -283,10 +283,10 @@ async def test_declining_or_cancelling_keeps_nothing(app: App) -> None:
     await chat.press("reg:consent:yes")
     await chat.say("Cơ sở gốm Minh Hải")
     await chat.say("/huy")
-    assert "Cancelled" in chat.text
+    assert chat.text.startswith("Paused.")  # as the consent text and the FAQ say: kept
     await chat.say("/dang_ky")
-    assert "Do you agree?" in chat.text
-    assert "Welcome back" not in chat.text
+    assert "Welcome back" in chat.text
+    assert "What kind of establishment" in chat.text
     assert await stored(app, chat) is None
 
 

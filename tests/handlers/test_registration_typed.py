@@ -155,3 +155,44 @@ async def test_zalo_several_numbers_at_once_answer_the_question(app: App) -> Non
     await chat.say("2 3")
     step, answers = await conversation(app, chat)
     assert step == "sectors" and answers["roles"] == ["producer", "distributor"]
+
+
+async def test_huy_pauses_a_registration_and_dang_ky_goes_on(app: App) -> None:
+    chat = await at_products(app)
+    await chat.say("/huy")
+    assert "Đã tạm dừng." in chat.text and "/dang_ky" in chat.text
+    replies = await chat.say("hello")  # free text again, not her products
+    assert replies
+    step, answers = await conversation(app, chat)
+    assert step == "products" and "products" not in answers
+    await chat.say("/start")
+    assert "chưa hoàn tất" in chat.text
+    await chat.say("/dang_ky")
+    assert "Chào mừng bạn quay lại" in chat.text
+    await chat.say("Bát đĩa men lam")
+    step, answers = await conversation(app, chat)
+    assert step == "ocop" and answers["products"] == "Bát đĩa men lam"
+    assert answers["name"] == "Cơ sở gốm Minh Hải"
+
+
+async def test_huy_before_any_answer_still_cancels(app: App) -> None:
+    chat = Chat(app.router)
+    await chat.say("/dang_ky")
+    await chat.say("/huy")
+    step, _ = await conversation(app, chat)
+    assert step is None
+
+
+async def test_a_greeting_is_not_read_as_the_pending_answer(app: App) -> None:
+    chat = await at_name(app)
+    await chat.say("Cơ sở gốm Minh Hải")
+    await chat.press("reg:kind:household")
+    await chat.press("reg:roles:producer")
+    await chat.press("reg:roles:done")
+    await chat.press("reg:sectors:ceramics")
+    await chat.press("reg:sectors:done")
+    replies = await chat.say("chao em, hom qua chi dang ky do dang")
+    assert replies[0].text.startswith("Xin chào Lan!")
+    assert "phường, xã nào" in replies[-1].text
+    step, _ = await conversation(app, chat)
+    assert step == "ward"
