@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -64,6 +64,7 @@ DONE_WORDS: Final = frozenset(
 LONGEST: Final = 24  # no word above is longer: longer text is never folded to look for one
 _PARTS: Final = re.compile(r"[,;\n+&]")
 _JOINERS: Final = frozenset({"va", "and"})
+_JOINED: Final = re.compile(r" (?:va|and|voi) ")
 
 
 @functools.lru_cache(maxsize=4096)  # the router folds the same text first; labels come back
@@ -145,11 +146,17 @@ class Unclear:
 
 
 def read_several(
-    text: str, keys: Sequence[str], label: Callable[[str], str], *, done: bool = True
+    text: str,
+    keys: Sequence[str],
+    label: Callable[[str], str],
+    *,
+    done: bool = True,
+    synonyms: Mapping[str, str] | None = None,
 ) -> set[str] | NoSuchOption | Unclear:
     """The options (`keys`, in the order shown; `label(key)` as shown) a typed answer names at
     once: by number ("1 3", "1, 3", "1 va 3") or by label or the unique start of one
-    ("gom; son mai"). With `done`, the number after the last option is that of a Done button
+    ("gom; son mai", "san xuat va ban le"), or by one of `synonyms` (folded wording -> key). With
+    `done`, the number after the last option is that of a Done button
     shown after them, and names nothing, as Done words do (`says_done`)."""
     words = folded(text).split()
     joiners = _JOINERS | DONE_WORDS if done else _JOINERS
@@ -163,14 +170,20 @@ def read_several(
             found.add(keys[n - 1])
         return found
     names = {folded(label(key)): key for key in keys}
+    names |= {w: k for w, k in (synonyms or {}).items() if k in keys and w not in names}
     found = set()
     for part in map(folded, _PARTS.split(text)):
         if not part or (done and part in DONE_WORDS):
             continue
         key = names.get(part) or _unique_prefix(part, names)
-        if key is None:
-            return Unclear(part)
-        found.add(key)
+        if key is not None:
+            found.add(key)
+            continue
+        for piece in _JOINED.split(part):  # "san xuat va ban le"
+            key = names.get(piece) or _unique_prefix(piece, names)
+            if key is None:
+                return Unclear(part)
+            found.add(key)
     return found
 
 

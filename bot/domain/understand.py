@@ -70,7 +70,7 @@ _QUESTION_PHRASES: Final = (
     "vi sao",
 )
 _GREETINGS: Final = frozenset({"chao", "xin chao", "alo", "hello", "hi", "good morning"})
-_CLOSING: Final = frozenset({"khong", "ko", "k", "chua", "a", "nhi", "vay", "the"})
+_CLOSING: Final = frozenset({"khong", "ko", "k", "chua", "a", "nhi", "vay"})
 _OPENING: Final = frozenset({"hoi", "sao", "is", "are", "do", "does", "can"})
 
 

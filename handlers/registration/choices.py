@@ -12,7 +12,7 @@ from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import NoSuchOption, Unclear, read_several
 from bot.dialog.typed import says_done
-from bot.domain.enterprise_terms import PRACTICE_NAMES, ROLE_NAMES
+from bot.domain.enterprise_terms import PRACTICE_NAMES, ROLE_NAMES, ROLE_WORDS
 from bot.domain.sectors import SECTORS
 from handlers.registration.core import (
     Answer,
@@ -40,6 +40,7 @@ class MultiSelect:
     per_row: int
     then: Step
     exclusive: str | None = None  # an option that cannot go with the others ("none yet")
+    words: dict[str, str] | None = None  # what people type for an option, folded -> key
 
     def chosen(self, turn: Turn) -> list[str]:
         """The keys ticked so far, in the order of the options."""
@@ -110,7 +111,9 @@ class MultiSelect:
     def _read(self, turn: Turn, text: str) -> tuple[set[str], str | None]:
         """The options a typed answer names, by number or by name; or what is wrong with it."""
         _ = turn._
-        found = read_several(text, list(self.options), lambda key: _(self.options[key]))
+        found = read_several(
+            text, list(self.options), lambda key: _(self.options[key]), synonyms=self.words
+        )
         if isinstance(found, NoSuchOption):
             note = _("There is no option {number} here. Type numbers from 1 to {last}, e.g. 1 3.")
             return set(), note.format(number=found.number, last=found.last)
@@ -131,6 +134,7 @@ ROLES_STEP = MultiSelect(
     at_least_one=N_("Please choose at least one role, then “Done”."),
     per_row=1,
     then=Step.SECTORS,
+    words=ROLE_WORDS,
 )
 
 SECTORS_STEP = MultiSelect(

@@ -196,3 +196,39 @@ async def test_a_greeting_is_not_read_as_the_pending_answer(app: App) -> None:
     assert "phường, xã nào" in replies[-1].text
     step, _ = await conversation(app, chat)
     assert step == "ward"
+
+
+async def at_kind(app: App) -> Chat:
+    chat = await at_name(app)
+    await chat.say("Cơ sở gốm Minh Hải")
+    return chat
+
+
+@pytest.mark.parametrize("typed", ["ho kinh doanh ca the", "ho gia dinh", "Hộ gia đình"])
+async def test_a_kind_in_ordinary_words(app: App, typed: str) -> None:
+    chat = await at_kind(app)
+    await chat.say(typed)
+    step, answers = await conversation(app, chat)
+    assert step == "roles" and answers["kind"] == "household"
+
+
+@pytest.mark.parametrize(
+    ("typed", "roles"),
+    [("san xuat", ["producer"]), ("san xuat va ban le", ["producer", "distributor"])],
+)
+async def test_roles_in_ordinary_words(app: App, typed: str, roles: list[str]) -> None:
+    chat = await at_kind(app)
+    await chat.press("reg:kind:household")
+    await chat.say(typed)
+    await chat.say("xong")
+    step, answers = await conversation(app, chat)
+    assert step == "sectors" and answers["roles"] == roles
+
+
+@pytest.mark.parametrize("typed", ["khong co", "khong nho", "Không nhớ"])
+async def test_no_tax_code_typed_skips_it_where_allowed(app: App, typed: str) -> None:
+    chat = await at_products(app)
+    await chat.say("sai roi")  # back to the tax code
+    await chat.say(typed)
+    step, answers = await conversation(app, chat)
+    assert step == "products" and answers.get("tax_code") is None
