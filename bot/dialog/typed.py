@@ -19,6 +19,7 @@ __all__ = [
     "BACK_WORDS",
     "LONGEST",
     "NO_WORDS",
+    "SAME_WORDS",
     "SKIP",
     "SKIP_WORDS",
     "YES_WORDS",
@@ -61,6 +62,12 @@ SKIP_WORDS: Final = frozenset(
 DONE_WORDS: Final = frozenset(
     {"xong", "xong roi", "done", "het", "het roi", "du roi", "the thoi", "vay thoi", "chi vay"}
 )  # the end of a several-answers question, as its Done option
+SAME_WORDS: Final = frozenset(
+    {
+        "nhu ho so", "nhu trong ho so", "giong ho so", "theo ho so", "nhu da dang ky",
+        "nhu dang ky", "nhu cu", "nhu tren", "nhu trong ho so dang ky", "as registered", "same",
+    }
+)  # fmt: skip  # "as in my registration": the answer given there
 LONGEST: Final = 24  # no word above is longer: longer text is never folded to look for one
 _PARTS: Final = re.compile(r"[,;\n+&]")
 _JOINERS: Final = frozenset({"va", "and"})

@@ -75,3 +75,16 @@ async def test_a_typed_yes_accepts_a_waiting_list_offer(app: App, yes: str) -> N
     await mai.say(yes)
     assert "Gian hàng là của bạn." in mai.text
     assert await _status(app, second) is BoothStatus.ALLOCATED
+
+
+@pytest.mark.parametrize("typed", ["nhu ho so", "Như hồ sơ", "nhu da dang ky"])
+async def test_the_profile_s_products_typed_in_words(app: App, typed: str) -> None:
+    await make_fair(app, booths=3)
+    chat = Chat(app.router)
+    await register_enterprise(app, chat)
+    await chat.say("/start fair_test-fair")
+    await chat.press("fair:test-fair:apply")
+    await chat.say("1")
+    await chat.say(typed)
+    await chat.say("Ổ cắm 2 kW")
+    assert "Sản phẩm: Bát đĩa men lam" in chat.text
