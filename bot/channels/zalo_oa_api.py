@@ -20,6 +20,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.core.config import Settings
+
 __all__ = [
     "OUTSIDE_WINDOW",
     "OaEvent",
@@ -229,6 +231,18 @@ class ZaloOaApi:
         self._secret_key = secret_key
         self._timeout = timeout
         self._client: httpx.AsyncClient | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ZaloOaApi:
+        """The client of the OA configured by KETNOI_ZALO_OA_*."""
+        assert settings.zalo_oa_app_id is not None and settings.zalo_oa_secret_key is not None
+        return cls(
+            api_url=settings.zalo_oa_api_url,
+            oauth_url=settings.zalo_oa_oauth_url,
+            business_url=settings.zalo_oa_business_url,
+            app_id=settings.zalo_oa_app_id,
+            secret_key=settings.zalo_oa_secret_key.get_secret_value(),
+        )
 
     async def open(self) -> None:
         """Make the one client of this channel."""
