@@ -20,6 +20,7 @@ __all__ = [
     "Reply",
     "RetryLater",
     "SendError",
+    "UnknownOutcome",
     "Unreachable",
     "UserRef",
     "Venue",
@@ -194,6 +195,13 @@ class RetryLater(SendError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class UnknownOutcome(SendError):
+    """The request reached the platform but no answer came back (a read timeout, a connection
+    closed before the answer): the message may or may not have arrived. Like a crash
+    mid-send, it is never sent again in bulk; errors that certainly did not deliver (no
+    connection, 5xx, 429) are RetryLater."""
 
 
 class ChatMoved(SendError):

@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
-from ._http import Endpoint
+from ._http import Endpoint, LostAnswer
 from ._reading import Reader
 from ._telegram_state import BotApiState, Failure
 from ._telegram_wire import ApiError, Json, callback_data, member_json, read_params, user_json
@@ -102,6 +102,7 @@ class FakeTelegram(Reader, Endpoint):
         self._lock = self._state.lock
         self._read: dict[int, int] = {}  # per chat: bot messages already returned by a wait
         self._calls_read: dict[str, int] = {}  # per method: calls already returned by a wait
+        self._lost: list[LostAnswer] = []  # calls carried out whose answer is late or dropped
         self._closing = False
         self._pollers: set[asyncio.Event] = set()  # touched only on the server's loop
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -186,6 +187,7 @@ class FakeTelegram(Reader, Endpoint):
         except ValueError as exc:
             raise ApiError(400, f"Bad Request: can't parse parameters: {exc}") from exc
         call = {"method": method, "params": params, "status": 200}
+        request.state.params = params
         with self._lock:
             self._state.calls.append(call)
             if name != "getupdates":
