@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 from bot.domain.textnorm import fold
 from storage.db import Database
 
-__all__ = ["BoothRow", "Breakdown", "ReportRepo", "SentCounts"]
+__all__ = ["BoothRow", "Breakdown", "ReportRepo", "SentCounts", "TemplateCounts"]
 
 Breakdown = Literal["sector", "role", "ward"]
 _COUNTED: Final = "e.status != 'rejected'"  # breakdowns count the network and its queue
@@ -42,6 +42,20 @@ class SentCounts(BaseModel):
     def failed(self) -> int:
         """Given up on, or the person blocked the bot."""
         return sum(self.by_status.get(s, 0) for s in ("failed", "blocked", "unknown"))
+
+    @property
+    def unreachable(self) -> int:
+        """Kept, not sent: the platform no longer lets it reach the person (a Zalo OA
+        follower silent for more than 7 days, with no template or consent to go by)."""
+        return self.by_status.get("unreachable", 0)
+
+
+class TemplateCounts(BaseModel):
+    """Zalo OA template messages over a period: sent, failed, and what they cost (VND)."""
+
+    sent: int = 0
+    failed: int = 0
+    cost: int = 0
 
 
 class BoothRow(BaseModel):
@@ -132,6 +146,17 @@ class ReportRepo:
         for r in rows:
             found[r["kind"]].by_status[r["status"]] = int(r["n"])
         return list(found.values())
+
+    async def template_messages(self, since: datetime | None = None) -> TemplateCounts:
+        """Zalo OA template messages tried since `since` (or ever)."""
+        row = await self.db.fetchone(
+            "SELECT coalesce(sum(status = 'sent'), 0) AS sent,"
+            " coalesce(sum(status = 'failed'), 0) AS failed, coalesce(sum(cost), 0) AS cost"
+            " FROM zalo_oa_template_messages WHERE created_at >= ?",
+            ((since.isoformat() if since else ""),),
+            quick=False,
+        )
+        return TemplateCounts.model_validate(dict(row)) if row else TemplateCounts()
 
     async def broadcasts(self) -> int:
         """How many broadcasts the Department has made."""

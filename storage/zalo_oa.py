@@ -15,7 +15,6 @@ __all__ = [
     "OaContact",
     "OaInboxEvent",
     "OaTokens",
-    "TemplateCounts",
     "ZaloOaRepo",
     "seed_of",
 ]
@@ -55,14 +54,6 @@ class OaInboxEvent(BaseModel):
     event_key: str
     body: str
     received_at: datetime
-
-
-class TemplateCounts(BaseModel):
-    """Template messages since a moment: how many went, failed, and what they cost (VND)."""
-
-    sent: int = 0
-    failed: int = 0
-    cost: int = 0
 
 
 class ZaloOaRepo:
@@ -230,14 +221,3 @@ class ZaloOaRepo:
                 utcnow().isoformat(),
             ),
         )
-
-    async def template_counts(self, since: datetime | None = None) -> TemplateCounts:
-        """Template messages tried since `since` (or ever)."""
-        row = await self.db.fetchone(
-            "SELECT coalesce(sum(status = 'sent'), 0) AS sent,"
-            " coalesce(sum(status = 'failed'), 0) AS failed, coalesce(sum(cost), 0) AS cost"
-            " FROM zalo_oa_template_messages WHERE created_at >= ?",
-            ((since.isoformat() if since else ""),),
-            quick=False,
-        )
-        return TemplateCounts.model_validate(dict(row)) if row else TemplateCounts()

@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Final
 
 from bot.core.i18n import N_, Lang
-from bot.core.types import Button, Reply
+from bot.core.types import Button, Notice, Reply
 from bot.services.fair_view import applications_close_at, fair_dates
+from bot.services.notice_values import fair_values, moment
 from storage.fairs import Fair
 from storage.reminders import Rule
 
@@ -70,7 +71,9 @@ def fair_reminder(lang: Lang, fair: Fair, rule: Rule) -> list[Reply]:
         [Button(label=_("See the fair"), payload=f"fair:{fair.key}:card")],
         [stop_button(lang)],
     ]
-    return [Reply(text="\n".join([head, "", *_where(lang, fair)]), buttons=buttons)]
+    notice = Notice("fair_reminder", fair_values(lang, fair))
+    text = "\n".join([head, "", *_where(lang, fair)])
+    return [Reply(text=text, buttons=buttons, notice=notice)]
 
 
 def apply_by_reminder(lang: Lang, fair: Fair) -> list[Reply]:
@@ -84,7 +87,9 @@ def apply_by_reminder(lang: Lang, fair: Fair) -> list[Reply]:
         [Button(label=_("Continue the application"), payload=f"fair:{fair.key}:apply")],
         [stop_button(lang)],
     ]
-    return [Reply(text="\n".join([text, "", *_where(lang, fair)]), buttons=buttons)]
+    closes = moment(lang, applications_close_at(lang, fair))
+    notice = Notice("apply_by_reminder", {"fair": fair.title("vi"), "deadline": closes})
+    return [Reply(text="\n".join([text, "", *_where(lang, fair)]), buttons=buttons, notice=notice)]
 
 
 def offer_reminder(lang: Lang, fair: Fair, app_id: int, expires: datetime) -> list[Reply]:
@@ -100,7 +105,8 @@ def offer_reminder(lang: Lang, fair: Fair, app_id: int, expires: datetime) -> li
             Button(label=_("Decline"), payload=f"booth:{app_id}:decline"),
         ]
     ]
-    return [Reply(text=text, buttons=buttons)]
+    notice = Notice("offer_reminder", {"fair": fair.title("vi"), "deadline": moment(lang, expires)})
+    return [Reply(text=text, buttons=buttons, notice=notice)]
 
 
 def feedback_question(lang: Lang, fair: Fair) -> list[Reply]:

@@ -4,7 +4,7 @@ Reject (which asks for a reason); the applicant is told the outcome in their lan
 from __future__ import annotations
 
 from bot.core.i18n import Lang
-from bot.core.types import Button, Kind, Reply
+from bot.core.types import Button, Kind, Notice, Reply
 from bot.dialog.router import Router, Turn
 from handlers.guards import Role, require
 from handlers.menu import main_menu
@@ -71,7 +71,15 @@ async def _tell_applicant(turn: Turn, e: Enterprise) -> None:
                 reason=e.reject_reason or "—",
                 profile="/profile" if lang.code == "en" else "/ho_so",
             )
-        return [main_menu(lang, text)]
+        reply = main_menu(lang, text)
+        values = {"reference": e.reference or "", "enterprise": e.name, "name": e.contact_name}
+        if e.status is EnterpriseStatus.APPROVED:
+            reply.notice = Notice("registration_approved", values)
+        else:
+            reply.notice = Notice(
+                "registration_rejected", values | {"reason": e.reject_reason or "—"}
+            )
+        return [reply]
 
     turn.notify(identities[0].id, build)
 
