@@ -9,11 +9,11 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 
 from bot.app import App
+from bot.channels import zalo_oa_admin
 from bot.cli import broadcast as broadcast_cli
 from bot.cli import export as export_cli
 from bot.cli import fairs as fairs_cli
 from bot.cli import faq as faq_cli
-from bot.cli import zalo_oa as zalo_oa_cli
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.i18n import CatalogError
 from bot.dialog.router import Router
@@ -97,7 +97,7 @@ def parser() -> argparse.ArgumentParser:
     export_cli.add_parsers(sub, _with_router)
     faq_cli.add_parsers(sub)
     broadcast_cli.add_parser(sub, _with_router)
-    zalo_oa_cli.add_parsers(sub)
+    zalo_oa_admin.add_parsers(sub)
     return p
 
 

@@ -15,6 +15,7 @@ from handlers import (
     questions,
     registration,
     reminders,
+    shared_phone,
     staff,
     start,
 )
@@ -37,3 +38,4 @@ def register_all(router: Router) -> None:
     staff.register(router)
     broadcast.register(router)
     reminders.register(router)
+    shared_phone.register(router)

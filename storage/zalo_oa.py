@@ -221,3 +221,14 @@ class ZaloOaRepo:
                 utcnow().isoformat(),
             ),
         )
+
+    async def paid_messages_sent(self, count: int) -> None:
+        """Count customer-service messages sent more than 48 hours after the person's last
+        action (they use the OA's quota)."""
+        if count <= 0:
+            return
+        await self.db.execute(
+            "INSERT INTO zalo_oa_paid_messages (day, messages) VALUES (?, ?)"
+            " ON CONFLICT (day) DO UPDATE SET messages = messages + excluded.messages",
+            (utcnow().date().isoformat(), count),
+        )

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.channels.outcome import maybe_delivered
 from bot.core.config import Settings
 
 __all__ = [
@@ -48,10 +49,14 @@ class ZaloOaError(Exception):
     """A call failed: `code` is Zalo's `error` (negative), or the HTTP status when the body said
     nothing, or None when the server was not reached."""
 
-    def __init__(self, code: int | None, description: str) -> None:
+    def __init__(
+        self, code: int | None, description: str, *, maybe_delivered: bool = False
+    ) -> None:
         super().__init__(f"{code if code is not None else 'network'}: {description}")
         self.code = code
         self.description = description
+        # no answer to a request that went out: Zalo may have acted on it
+        self.maybe_delivered = maybe_delivered
 
     @property
     def transient(self) -> bool:
@@ -344,10 +349,12 @@ class ZaloOaApi:
         where = url.rsplit("/", 2)[-2:]
         try:
             response = await self._client.request(method, url, **kwargs)
-        except httpx.TimeoutException:
-            raise ZaloOaError(None, f"{'/'.join(where)} timed out") from None
         except httpx.HTTPError as exc:  # the request holds a token: never show it
-            raise ZaloOaError(None, f"{'/'.join(where)}: {type(exc).__name__}") from None
+            raise ZaloOaError(
+                None,
+                f"{'/'.join(where)}: {type(exc).__name__}",
+                maybe_delivered=maybe_delivered(exc),
+            ) from None
         try:
             body = response.json()
         except ValueError:

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
     zalo_oa_business_url: str = "https://business.openapi.zalo.me"
     zalo_oa_templates: Path = Path("zalo_oa_templates.yaml")
+    # The picture on the request-for-information card (PNG or JPG, online): Zalo's own banner,
+    # as in the official SDK's example (github.com/zaloplatform/zalo-php-sdk README).
+    zalo_oa_card_image: str = "https://stc-oa-chat-adm.zdn.vn/images/request-info-banner.png"
     zalo_oa_rate: float = 10.0
     zalo_oa_chat_rate: float = 1.0
     zalo_oa_template_rate: float = 2.0

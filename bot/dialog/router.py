@@ -211,6 +211,7 @@ class Router:
         self.limiters: dict[str, Limiter] = {}  # each channel's sending budget
         self.deep_links: dict[str, Handler] = {}
         self._text: Handler | None = None
+        self._contact: Handler | None = None
         self._not_built: Handler | None = None
         self._fallbacks: dict[str, Handler] = {}
         self._locks = _UserLocks()
@@ -271,6 +272,10 @@ class Router:
     def text(self, handler: Handler) -> None:
         """Handle free text outside any flow."""
         self._text = handler
+
+    def contact(self, handler: Handler) -> None:
+        """Handle a contact (a shared phone) outside any flow."""
+        self._contact = handler
 
     def fallback(self, what: str, handler: Handler) -> None:
         """Answer what no one else handles: 'unknown_command', 'bad_button', 'unsupported',
@@ -399,6 +404,8 @@ class Router:
             return f"flow:{conv.flow}:{conv.step}", self.flows[conv.flow]
         if inc.kind is Kind.TEXT and self._text is not None:
             return "text", self._text
+        if inc.kind is Kind.CONTACT and self._contact is not None:
+            return "contact", self._contact
         return "unsupported", self._fallbacks["unsupported"]
 
     async def enqueue(

@@ -16,7 +16,7 @@ from storage.users import User
 __all__ = ["FLOW", "on_button", "on_input", "staff_list"]
 
 FLOW: Final = "staff_roles"
-_ADDRESS: Final = re.compile(r"^(telegram|zalo|console):([A-Za-z0-9_-]{1,64})$")
+_ADDRESS: Final = re.compile(r"^(telegram|zalo|zalo_oa|console):([A-Za-z0-9_-]{1,64})$")
 RECENT: Final = 10
 
 

@@ -60,3 +60,10 @@ CREATE TABLE zalo_oa_template_messages (
     created_at   TEXT NOT NULL
 );
 CREATE INDEX zalo_oa_template_messages_at ON zalo_oa_template_messages(created_at);
+
+-- Customer-service messages sent between 48 hours and 7 days after the person's last action:
+-- free before, counted against the OA's quota after (the outbox still sends them), per day.
+CREATE TABLE zalo_oa_paid_messages (
+    day       TEXT PRIMARY KEY,           -- UTC date
+    messages  INTEGER NOT NULL
+);

@@ -1,5 +1,6 @@
 """`ketnoi zalo-oa token` and `ketnoi zalo-oa templates check`: the Official Account's
-connection and its template file, checked from the server."""
+connection and its template file, checked from the server. Here rather than in bot/cli: they
+speak to Zalo, which only the channels do."""
 
 from __future__ import annotations
 
