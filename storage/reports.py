@@ -51,11 +51,13 @@ class SentCounts(BaseModel):
 
 
 class TemplateCounts(BaseModel):
-    """Zalo OA template messages over a period: sent, failed, and what they cost (VND)."""
+    """Zalo OA template messages over a period: sent, failed, and what they cost (VND); and
+    the customer-service messages sent after the free 48 hours (they use the OA's quota)."""
 
     sent: int = 0
     failed: int = 0
     cost: int = 0
+    after_48h: int = 0
 
 
 class BoothRow(BaseModel):
@@ -148,7 +150,8 @@ class ReportRepo:
         return list(found.values())
 
     async def template_messages(self, since: datetime | None = None) -> TemplateCounts:
-        """Zalo OA template messages tried since `since` (or ever)."""
+        """Zalo OA template messages tried since `since` (or ever), and customer-service
+        messages after the free 48 hours (counted by day: since that day)."""
         row = await self.db.fetchone(
             "SELECT coalesce(sum(status = 'sent'), 0) AS sent,"
             " coalesce(sum(status = 'failed'), 0) AS failed, coalesce(sum(cost), 0) AS cost"
@@ -156,7 +159,13 @@ class ReportRepo:
             ((since.isoformat() if since else ""),),
             quick=False,
         )
-        return TemplateCounts.model_validate(dict(row)) if row else TemplateCounts()
+        paid = await self.db.fetchone(
+            "SELECT coalesce(sum(messages), 0) FROM zalo_oa_paid_messages WHERE day >= ?",
+            ((since.date().isoformat() if since else ""),),
+        )
+        counts = TemplateCounts.model_validate(dict(row)) if row else TemplateCounts()
+        counts.after_48h = int(paid[0]) if paid else 0
+        return counts
 
     async def broadcasts(self) -> int:
         """How many broadcasts the Department has made."""

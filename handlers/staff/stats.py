@@ -116,7 +116,7 @@ def stats_text(turn: Turn, f: Figures) -> str:
             _(
                 "Zalo OA template messages: {day} today, {week} in 7 days, {month} in 30 days;"
                 " cost {week_cost} ₫ in 7 days, {month_cost} ₫ in 30 days; {failed} failed in"
-                " 30 days"
+                " 30 days; {after} customer-service messages after the free 48 hours in 30 days"
             ).format(
                 day=lang.number(day.sent),
                 week=lang.number(week.sent),
@@ -124,6 +124,7 @@ def stats_text(turn: Turn, f: Figures) -> str:
                 week_cost=lang.number(week.cost),
                 month_cost=lang.number(month.cost),
                 failed=lang.number(month.failed),
+                after=lang.number(month.after_48h),
             )
         )
     return "\n".join(lines)

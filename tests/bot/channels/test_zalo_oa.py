@@ -270,3 +270,21 @@ async def test_a_sticker_gets_the_polite_answer(app: App, oa: ZaloOaChannel, fak
     sticker = await fake.await_message(LAN)
 
     assert sticker["text"].startswith(UNSUPPORTED)
+
+
+async def test_after_48_hours_it_still_goes_and_is_counted_against_the_quota(
+    app: App, oa: ZaloOaChannel, fake: FakeOa
+) -> None:
+    await post(fake, "follow", LAN)
+    await fake.await_message(LAN)
+    fake.age(LAN, 3)
+    await app.db.execute(
+        "UPDATE zalo_oa_contacts SET last_interaction_at = ?",
+        ((utcnow() - timedelta(days=3)).isoformat(),),
+    )
+    await queue(app, reminder(), "r1")
+
+    assert await status_of(app, "r1") == ("sent", None)
+    assert fake.sent(LAN)[-1]["text"].startswith("Nhắc lịch")
+    counts = await app.router.services.reports.template_messages()
+    assert (counts.sent, counts.after_48h) == (0, 1)

@@ -75,6 +75,10 @@ async def test_zalo_oa_template_messages_and_notices_out_of_reach(app: App) -> N
             " cost, created_at) VALUES ('fair_reminder', '412001', ?, ?, ?, ?)",
             (f"t{n}", status, cost, TODAY.isoformat()),
         )
+    await svc.db.execute(
+        "INSERT INTO zalo_oa_paid_messages (day, messages) VALUES (?, 3)",
+        (TODAY.date().isoformat(),),
+    )
     viewer = await member(app, Role.VIEWER)
     await viewer.say("/thong_ke")
     lines = viewer.replies[-2].text.splitlines()
@@ -84,7 +88,7 @@ async def test_zalo_oa_template_messages_and_notices_out_of_reach(app: App) -> N
     ) in lines
     assert (
         "Tin mẫu Zalo OA: 2 hôm nay, 2 trong 7 ngày, 2 trong 30 ngày; chi phí 400 ₫ trong 7 ngày,"
-        " 400 ₫ trong 30 ngày; 1 lỗi trong 30 ngày"
+        " 400 ₫ trong 30 ngày; 1 lỗi trong 30 ngày; 3 tin tư vấn sau 48 giờ miễn phí trong 30 ngày"
     ) in lines
 
 
