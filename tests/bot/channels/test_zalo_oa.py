@@ -288,3 +288,48 @@ async def test_after_48_hours_it_still_goes_and_is_counted_against_the_quota(
     assert fake.sent(LAN)[-1]["text"].startswith("Nhắc lịch")
     counts = await app.router.services.reports.template_messages()
     assert (counts.sent, counts.after_48h) == (0, 1)
+
+
+def test_events_become_incoming_updates() -> None:
+    from bot.channels.zalo_oa import to_incoming
+    from bot.channels.zalo_oa_api import OaEvent
+    from bot.core.types import Kind
+
+    def event(name: str, **body: Any) -> OaEvent:
+        peer = {"follower": {"id": LAN}} if name in ("follow", "unfollow") else {}
+        parsed = OaEvent.parse(
+            {"app_id": APP_ID, "event_name": name, "timestamp": "1", "sender": {"id": LAN}}
+            | peer
+            | body
+        )
+        assert parsed is not None
+        return parsed
+
+    location = to_incoming(
+        event(
+            "user_send_location",
+            message={
+                "msg_id": "m",
+                "attachments": [
+                    {
+                        "type": "location",
+                        "payload": {"coordinates": {"latitude": "21.02", "longitude": "105.85"}},
+                    }
+                ],
+            },
+        )
+    )
+    shared = to_incoming(
+        event("user_submit_info", info={"name": "Lan", "phone": "+84 912 345 678"})
+    )
+    follow = to_incoming(event("follow"))
+
+    assert location is not None and location.kind is Kind.LOCATION
+    assert (location.latitude, location.longitude) == (21.02, 105.85)
+    assert shared is not None and shared.kind is Kind.CONTACT and shared.own_contact
+    assert shared.phone == "84912345678" and shared.display_name == "Lan"
+    assert follow is not None and follow.text == "/start"
+    assert to_incoming(event("unfollow")) is None
+    assert to_incoming(event("user_seen_message")) is None
+    image = to_incoming(event("user_send_image", message={"msg_id": "i", "attachments": []}))
+    assert image is not None and image.kind is Kind.UNSUPPORTED
