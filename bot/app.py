@@ -34,9 +34,11 @@ from storage.fairs import FairRepo
 from storage.faq import FaqRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
+from storage.personal_data import PersonalDataRepo
 from storage.questions import QuestionRepo
 from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
+from storage.retention import RetentionRepo
 from storage.roles import RoleRepo
 from storage.signing_keys import SigningKeyRepo
 from storage.users import UserRepo
@@ -136,6 +138,8 @@ class App:
             reports=ReportRepo(self._db),
             broadcasts=BroadcastRepo(self._db, OutboxRepo(self._db)),
             reminders=ReminderRepo(self._db),
+            personal_data=PersonalDataRepo(self._db),
+            retention=RetentionRepo(self._db, self.settings.admins),
         )
         await services.faq.seed()  # data/faq.yaml, the first time
         router = self._router = Router(services)

@@ -12,6 +12,7 @@ from handlers import (
     faq,
     language,
     link,
+    my_data,
     questions,
     registration,
     reminders,
@@ -39,3 +40,4 @@ def register_all(router: Router) -> None:
     broadcast.register(router)
     reminders.register(router)
     shared_phone.register(router)
+    my_data.register(router)

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.core.i18n import I18n, Lang
 from bot.core.types import Incoming, Kind, Reply, UserRef
@@ -23,9 +23,6 @@ from bot.engine.ratelimit import Limiter
 from bot.services.base import Build, Services
 from storage.conversations import Conversation
 from storage.users import User
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "MAX_TEXT",

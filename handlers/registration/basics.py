@@ -7,11 +7,13 @@ from collections.abc import Callable
 
 from bot.core.types import Button, Kind, Reply
 from bot.dialog.router import Turn
+from bot.domain.consent import CONSENT_DATE, CONSENT_TEXT, CONSENT_VERSION
 from bot.domain.enterprise_terms import KIND_NAMES
 from bot.domain.textnorm import fold
 from handlers.menu import main_menu
 from handlers.registration.core import (
     Ask,
+    Goto,
     Next,
     Outcome,
     Step,
@@ -84,16 +86,17 @@ def _too_long(limit: int) -> Check:
 
 
 async def ask_consent(turn: Turn, note: str | None = None) -> list[Reply]:
-    """Says what is collected and why, and asks for consent."""
+    """Says which data, why, who is responsible, for how long and the person's rights (the
+    versioned text of bot/domain/consent.py), and asks for consent."""
     _ = turn._
-    text = _(
-        "Registering into the network takes a few minutes. I will ask for the name, kind and"
-        " place of your establishment, your role and crafts, a contact person and phone number,"
-        " a tax code or ID number, your products and practices.\n\nThey are used by the Hanoi"
-        " Department of Industry and Trade to run the network (fairs, booths, news) and are"
-        " shared with the Department only. You can see or change them at any time with"
-        " {profile}, and stop with {cancel}.\n\nDo you agree?"
-    ).format(profile=command(turn, "ho_so", "profile"), cancel=command(turn, "huy", "cancel"))
+    text = _(CONSENT_TEXT).format(
+        my_data=command(turn, "du_lieu_cua_toi", "my_data"),
+        profile=command(turn, "ho_so", "profile"),
+        version=CONSENT_VERSION,
+        date=turn.lang.date(CONSENT_DATE, "short"),
+    )
+    if turn.conversation.data.get("mode") == "profile":
+        text = _("The text you agreed to has changed; please read it again.") + "\n\n" + text
     buttons = [
         [Button(label=_("I agree"), payload="reg:consent:yes")],
         [Button(label=_("No, thanks"), payload="reg:consent:no")],
@@ -102,14 +105,24 @@ async def ask_consent(turn: Turn, note: str | None = None) -> list[Reply]:
 
 
 async def got_consent(turn: Turn) -> Outcome:
-    """Records consent (and when it was given) or leaves the flow."""
+    """Records consent (the version of the text and when) or leaves the flow; renewed consent
+    before changing a registration goes on to the change asked for."""
     value = payload_value(turn) if _is_button(turn) else ""
+    data = turn.conversation.data
     if value == "yes" or (not value and fold(typed(turn)) in _YES):
-        turn.conversation.data["consent_at"] = utcnow().isoformat()
-        return Next(Step.NAME)
+        data["consent_at"] = utcnow().isoformat()
+        data["consent_version"] = CONSENT_VERSION
+        then = data.pop("then", None)
+        return Goto(Step(then)) if then else Next(Step.NAME)
     if value == "no" or (not value and fold(typed(turn)) in _NO):
+        renewing = data.get("mode") == "profile"
         turn.conversation.end()
         text = turn._("All right, nothing was saved. You can register later from the menu.")
+        if renewing:
+            text = turn._(
+                "All right, nothing was changed. To withdraw your consent and have your data"
+                " deleted, use {my_data}."
+            ).format(my_data=command(turn, "du_lieu_cua_toi", "my_data"))
         return [main_menu(turn.lang, text)]
     if not value and typed(turn):
         # Typed something else before agreeing (a question, most often): nothing is saved

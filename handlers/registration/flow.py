@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.core.types import Kind, Reply
 from bot.dialog.router import Turn
+from bot.domain.consent import is_current
 from handlers.menu import main_menu
 from handlers.registration import basics, choices, numbers, place, profile, summary
 from handlers.registration.core import (
@@ -206,6 +207,10 @@ async def _edit_profile(turn: Turn, field: str) -> list[Reply]:
         return await profile.show(turn)
     fields = EnterpriseFields.model_validate(e.model_dump()).model_dump()
     data = {"mode": "profile", "enterprise_id": e.id, "answers": fields, "trail": [], "base": 0}
+    if not is_current(e.consent_version):
+        # The consent text changed since it was given: asked again before the change.
+        turn.conversation.start(FLOW, Step.CONSENT, {**data, "then": step.value})
+        return await ask(turn, Step.CONSENT)
     turn.conversation.start(FLOW, step, data)
     return await ask(turn, step, _now(turn, step))
 

@@ -113,7 +113,10 @@ async def _confirm(turn: Turn) -> Outcome:
         return await profile.show(turn, resume=resume)
     consent = data.get("consent_at")
     consent_at = datetime.fromisoformat(consent) if consent else utcnow()
-    enterprise = await svc.enterprises.create(account, fields, consent_at)
+    version = data.get("consent_version")
+    enterprise = await svc.enterprises.create(account, fields, consent_at, version)
+    if version:
+        await svc.personal_data.give_consent(account, version, turn.user.channel)
     if turn.user.locale is None:
         # The review's outcome comes later, outside any turn: in the language of this one.
         svc.users.set_locale_at_commit(turn.user.id, turn.lang.code)

@@ -12,7 +12,14 @@ from bot.domain.enterprise_terms import STATUS_NAMES, term, ward_label
 from bot.domain.places import get_ward, match_ward
 from bot.domain.sectors import SECTORS, sector_name
 from bot.services.export_tables import BOOTH_STATUS
-from bot.services.exports import ExportFilter, Format, What, make_export, statuses_of
+from bot.services.exports import (
+    PURPOSES,
+    ExportFilter,
+    Format,
+    What,
+    make_export,
+    statuses_of,
+)
 from bot.services.fair_view import short_title
 from handlers.guards import role_of
 from storage.roles import Role
@@ -24,7 +31,7 @@ FAIRS_LISTED: Final = 10
 
 
 def _payload(flt: ExportFilter, op: str) -> str:
-    """`export:e:pending:ceramics:00577:12:show` — at most about 50 bytes."""
+    """`export:e:pending:ceramics:00577:12:show` — at most about 60 bytes (`xlsx.contact`)."""
     what = "e" if flt.what is What.ENTERPRISES else "b"
     fair = str(flt.fair) if flt.fair else "-"
     return ":".join(
@@ -182,15 +189,27 @@ async def on_input(turn: Turn) -> list[Reply]:
     return [Reply(text=_("Which one?"), buttons=buttons)]
 
 
-async def download(turn: Turn, flt: ExportFilter, fmt: Format) -> list[Reply]:
-    """Makes the file, logs the export, and sends it."""
+def ask_purpose(turn: Turn, flt: ExportFilter, fmt: Format) -> list[Reply]:
+    """Asks what the file is for; the answer goes to the audit log with the export."""
+    _ = turn._
+    buttons = [
+        [Button(label=_(label), payload=_payload(flt, f"{fmt}.{key}"))]
+        for key, label in PURPOSES.items()
+    ]
+    buttons.append([Button(label=_("Back"), payload=_payload(flt, "show"))])
+    text = _("What is this export for? It is recorded with the export in the audit log.")
+    return [Reply(text=text, buttons=buttons)]
+
+
+async def download(turn: Turn, flt: ExportFilter, fmt: Format, purpose: str) -> list[Reply]:
+    """Makes the file, logs the export with its purpose, and sends it."""
     _ = turn._
     svc = turn.services
     role = await role_of(turn)
     personal = role is not None and role.allows(Role.MODERATOR)
     export = await make_export(svc, flt, turn.lang, fmt, personal=personal)
     after = {**flt.model_dump(mode="json", exclude_none=True), "format": fmt}
-    after |= {"rows": export.rows, "personal": personal}
+    after |= {"rows": export.rows, "personal": personal, "purpose": purpose}
     await svc.audit.record(
         turn, f"export.{flt.what.value}", None, after, target=export.document.filename
     )
@@ -213,6 +232,9 @@ async def on_button(turn: Turn) -> list[Reply]:
         return await _fairs(turn, flt)
     if op == "wa":
         return _ask_ward(turn, flt)
-    if op in ("xlsx", "csv"):
-        return await download(turn, flt, "xlsx" if op == "xlsx" else "csv")
+    fmt, _dot, purpose = op.partition(".")
+    if fmt in ("xlsx", "csv"):
+        if purpose not in PURPOSES:
+            return ask_purpose(turn, flt, "xlsx" if fmt == "xlsx" else "csv")
+        return await download(turn, flt, "xlsx" if fmt == "xlsx" else "csv", purpose)
     return await filters(turn, flt)

@@ -34,6 +34,15 @@ CREATE TABLE zalo_oa_contacts (
 CREATE TRIGGER zalo_oa_contacts_gone AFTER DELETE ON users WHEN old.channel = 'zalo_oa'
 BEGIN
     DELETE FROM zalo_oa_contacts WHERE external_id = old.external_id;
+    DELETE FROM zalo_oa_inbox WHERE instr(body, old.external_id) > 0;
+END;
+-- An erasure keeps the user's row under a random address (storage/erasure.py): the OA's data
+-- of the old address goes.
+CREATE TRIGGER zalo_oa_contacts_erased AFTER UPDATE OF external_id ON users
+WHEN old.channel = 'zalo_oa' AND new.external_id != old.external_id
+BEGIN
+    DELETE FROM zalo_oa_contacts WHERE external_id = old.external_id;
+    DELETE FROM zalo_oa_inbox WHERE instr(body, old.external_id) > 0;
 END;
 
 -- Webhook events as received: answered 200 at once, handled in order by a worker. The key (the
