@@ -29,4 +29,4 @@ async def test_in_a_conversation_the_flow_takes_it(chat: Chat) -> None:
     await chat.share_contact("+84912345678")
 
     assert chat.text.startswith("Bạn vui lòng trả lời câu hỏi ở trên.")  # the flow's answer
-    assert chat.text.splitlines()[-1] == "Bạn có đồng ý không?"
+    assert chat.text.endswith("Bạn có đồng ý không?")
