@@ -4,10 +4,12 @@ working and nothing is half-stored."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Final
 
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
+from bot.dialog.steps import TYPED, Answer, Done, Flow, Outcome, Question, Stay
 from bot.domain.enterprise_terms import STATUS_NAMES, term, ward_label
 from bot.domain.places import get_ward, match_ward
 from bot.domain.sectors import SECTORS, sector_name
@@ -24,10 +26,16 @@ from bot.services.fair_view import short_title
 from handlers.guards import role_of
 from storage.roles import Role
 
-__all__ = ["FLOW", "choose_what", "on_button", "on_input"]
+__all__ = ["EXPORTING", "FLOW", "Step", "choose_what", "on_button", "on_input"]
 
 FLOW: Final = "staff_export"
 FAIRS_LISTED: Final = 10
+
+
+class Step(StrEnum):
+    """The one step: the name of the ward to filter by."""
+
+    WARD = "ward"
 
 
 def _payload(flt: ExportFilter, op: str) -> str:
@@ -160,22 +168,38 @@ async def _fairs(turn: Turn, flt: ExportFilter) -> list[Reply]:
     return [Reply(text=_("Which fair?"), buttons=buttons)]
 
 
-def _ask_ward(turn: Turn, flt: ExportFilter, note: str | None = None) -> list[Reply]:
+def _ask_ward(turn: Turn, flt: ExportFilter) -> list[Reply]:
+    """Starts filtering by ward: asks for its name."""
+    turn.conversation.start(FLOW, Step.WARD, {"filter": flt.model_dump(mode="json")})
+    return _ward_prompt(turn, flt)
+
+
+def _filter(turn: Turn) -> ExportFilter:
+    """The filters chosen before the ward was asked."""
+    return ExportFilter.model_validate(
+        turn.conversation.data.get("filter", {"what": "enterprises"})
+    )
+
+
+async def ask_ward(turn: Turn, note: str | None = None) -> list[Reply]:
+    """Asks (again) for the name of the ward."""
+    return _ward_prompt(turn, _filter(turn), note)
+
+
+def _ward_prompt(turn: Turn, flt: ExportFilter, note: str | None = None) -> list[Reply]:
     _ = turn._
-    turn.conversation.start(FLOW, "ward", {"filter": flt.model_dump(mode="json")})
     text = _("Type the name of the ward or commune, for example: Bát Tràng.")
     back = [[Button(label=_("Back"), payload=_payload(flt, "show"))]]
     return [Reply(text="\n".join(filter(None, [note, text])), buttons=back)]
 
 
-async def on_input(turn: Turn) -> list[Reply]:
+async def got_ward(turn: Turn, answer: Answer) -> Outcome:
     """A ward name typed for the filter: the close matches as buttons."""
     _ = turn._
-    flt = ExportFilter.model_validate(turn.conversation.data.get("filter", {"what": "enterprises"}))
+    flt = _filter(turn)
     found = match_ward(turn.incoming.text)
     if not found:
-        return _ask_ward(turn, flt, _("I found no ward or commune of Hanoi by that name."))
-    turn.conversation.end()
+        return Stay(_("I found no ward or commune of Hanoi by that name."))
     buttons = [
         [
             Button(
@@ -186,7 +210,11 @@ async def on_input(turn: Turn) -> list[Reply]:
         for m in found
     ]
     buttons.append([Button(label=_("Back"), payload=_payload(flt, "show"))])
-    return [Reply(text=_("Which one?"), buttons=buttons)]
+    return Done([Reply(text=_("Which one?"), buttons=buttons)])
+
+
+EXPORTING: Flow[Turn, Step] = Flow(FLOW, {Step.WARD: Question(ask_ward, got_ward, takes=TYPED)})
+on_input = EXPORTING.on_input
 
 
 def ask_purpose(turn: Turn, flt: ExportFilter, fmt: Format) -> list[Reply]:
