@@ -19,9 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import json
 import logging
-import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
@@ -29,13 +27,8 @@ from typing import Any, TypeVar
 
 from bot.channels.webhook import BadUpdate, WebhookServer
 from bot.channels.zalo import _ChatLocks
-from bot.channels.zalo_oa_api import (
-    OaEvent,
-    ZaloOaApi,
-    ZaloOaError,
-    event_time,
-    signature_valid,
-)
+from bot.channels.zalo_oa_api import OaEvent, ZaloOaApi, ZaloOaError, event_time
+from bot.channels.zalo_oa_events import CHANNEL, digits, loads, refusal, to_incoming
 from bot.channels.zalo_oa_render import needs_lang, render
 from bot.channels.zalo_oa_templates import TemplateBook, TemplateError
 from bot.channels.zalo_oa_tokens import RefreshRefused, TokenKeeper
@@ -45,7 +38,6 @@ from bot.core.notices import NAME
 from bot.core.types import (
     Blocked,
     Incoming,
-    Kind,
     Notice,
     Reply,
     RetryLater,
@@ -59,65 +51,16 @@ from bot.engine.ratelimit import Lane, Limiter
 from storage.db import utcnow
 from storage.zalo_oa import OaContact, ZaloOaRepo
 
-__all__ = ["PATH", "STALE_AFTER", "ZaloOaChannel", "to_incoming"]
+__all__ = ["PATH", "ZaloOaChannel"]
 
 log = logging.getLogger("ketnoi.zalo_oa")
 
 T = TypeVar("T")
-CHANNEL = "zalo_oa"
 PATH = "/zalo-oa"
-# Zalo retries an event it got no 200 for during about two hours (30 s, 5, 15, 30 min, 1 h:
-# github.com/hoangnd25/monorepo wip/zalo-platform-integration.md, "Webhook Retry Behavior"),
-# with the event's own timestamp: older is a replay. Kept keys outlive it (KEEP_EVENTS).
-STALE_AFTER = timedelta(hours=3)
-AHEAD = timedelta(minutes=5)  # a clock a little ahead of ours is not an attack
-KEEP_EVENTS = timedelta(days=1)
+KEEP_EVENTS = timedelta(days=1)  # longer than Zalo retries an event (STALE_AFTER)
 WINDOW = timedelta(days=7)  # customer-service messages reach a follower this long after…
 FREE_WINDOW = timedelta(hours=48)  # …and are free this long after (then they use the quota)
 NOT_FOLLOWING = -213  # "User has not followed the OA" (the fake's; Zalo also says so)
-_DIGITS = re.compile(r"\D+")
-
-
-def to_incoming(event: OaEvent) -> Incoming | None:
-    """The channel-neutral form of an event, or None for events about nothing to answer
-    (unfollow, the OA's own messages, delivery and seen receipts)."""
-    user_id = event.user_id
-    if not user_id:
-        return None
-    ref = UserRef(channel=CHANNEL, external_id=user_id)
-    name = event.event_name
-    if name == "follow":  # a welcome, as if they had pressed Start
-        return Incoming(user=ref, kind=Kind.COMMAND, text="/start")
-    if name == "user_submit_info" and event.info is not None and event.info.phone:
-        phone = _DIGITS.sub("", event.info.phone)
-        # The card shares the sender's own name and phone (Zalo's account data).
-        return Incoming(
-            user=ref,
-            kind=Kind.CONTACT,
-            phone=phone,
-            contact_user_id=user_id,
-            display_name=event.info.name,
-        )
-    message = event.message
-    if name == "user_send_text" and message is not None and message.text is not None:
-        kind = Kind.COMMAND if message.text.startswith("/") else Kind.TEXT
-        return Incoming(user=ref, kind=kind, text=message.text)
-    if name == "user_send_location" and message is not None:
-        place = next(
-            (
-                a.payload.coordinates
-                for a in message.attachments
-                if a.payload and a.payload.coordinates
-            ),
-            None,
-        )
-        if place is not None:
-            return Incoming(
-                user=ref, kind=Kind.LOCATION, latitude=place.latitude, longitude=place.longitude
-            )
-    if name.startswith("user_send_"):  # images, stickers, voice, files, GIFs…
-        return Incoming(user=ref, kind=Kind.UNSUPPORTED)
-    return None
 
 
 def _failure(exc: ZaloOaError) -> SendError:
@@ -228,15 +171,7 @@ class ZaloOaChannel:
 
     def _verify(self, raw: bytes, headers: Mapping[str, str]) -> str | None:
         """Why a request is refused (a wrong or missing signature, a stale event), or None."""
-        header = headers.get("x-zevent-signature")
-        if not signature_valid(raw, header, app_id=self._app_id, key=self._key):
-            return "wrong or missing signature" if header else "no signature"
-        event = OaEvent.parse(_loads(raw))
-        when = event_time(event) if event is not None else None
-        now = utcnow()
-        if when is None or when < now - STALE_AFTER or when > now + AHEAD:
-            return f"stale or future timestamp ({event.timestamp if event else '?'})"
-        return None
+        return refusal(raw, headers, app_id=self._app_id, key=self._key, now=utcnow())
 
     async def _on_event(self, raw: bytes, body: dict[str, Any]) -> None:
         """Keep a verified event for the worker (a retry adds nothing) and answer at once."""
@@ -256,7 +191,7 @@ class ZaloOaChannel:
             try:
                 events = await self.repo.take_events()
                 for kept in events:
-                    event = OaEvent.parse(_loads(kept.body.encode()))
+                    event = OaEvent.parse(loads(kept.body.encode()))
                     if event is not None:
                         await self._take(event)
                 if utcnow() - forgotten > timedelta(hours=1):
@@ -286,8 +221,7 @@ class ZaloOaChannel:
         ):
             await self.repo.interacted(user_id, when)
         if event.event_name == "user_submit_info" and event.info and event.info.phone:
-            phone = _DIGITS.sub("", event.info.phone)
-            await self.repo.shared_info(user_id, phone, event.info.name)
+            await self.repo.shared_info(user_id, digits(event.info.phone), event.info.name)
         incoming = to_incoming(event)
         if incoming is None:
             return
@@ -434,10 +368,3 @@ def _values(notice: Notice, contact: OaContact) -> dict[str, str]:
     if not values.get(NAME) and contact.shared_name:
         values[NAME] = contact.shared_name
     return values
-
-
-def _loads(raw: bytes) -> Any:
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return None
