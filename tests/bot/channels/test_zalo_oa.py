@@ -288,3 +288,23 @@ async def test_after_48_hours_it_still_goes_and_is_counted_against_the_quota(
     assert fake.sent(LAN)[-1]["text"].startswith("Nhắc lịch")
     counts = await app.router.services.reports.template_messages()
     assert (counts.sent, counts.after_48h) == (0, 1)
+
+
+async def test_lien_ket_links_the_oa_with_another_app(
+    app: App, oa: ZaloOaChannel, fake: FakeOa
+) -> None:
+    from tests.chat import Chat
+
+    console = Chat(app.router)
+    await console.say("/lien_ket")
+    code = next(w for w in console.text.split() if w.isdigit() and len(w) == 6)
+    await post(fake, "send_text", LAN, f"/lien_ket {code}")
+    linked = await fake.await_message(LAN)
+
+    assert linked["text"].startswith(
+        "Xong: Zalo OA và giao diện dòng lệnh của bạn đã được liên kết"
+    )
+    oa_user = await app.router.services.users.find(REF)
+    console_user = await app.router.services.users.find(console.user)
+    assert oa_user is not None and console_user is not None
+    assert oa_user.account_id == console_user.account_id
