@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.i18n import N_
+from bot.core.payloads import MenuEntry
 from bot.core.types import Button, Reply
 from bot.dialog.router import MAX_TEXT, Router, Turn
 from handlers.menu import MENU_COMMANDS, main_menu
@@ -72,11 +73,9 @@ async def my_id(turn: Turn) -> list[Reply]:
 
 async def menu_choice(turn: Turn) -> list[Reply]:
     """A main-menu button: runs the command it stands for."""
-    entry = turn.payload_parts[1] if len(turn.payload_parts) > 1 else ""
-    command = MENU_COMMANDS.get(entry)
-    if command is None:
+    if not isinstance(turn.payload, MenuEntry):
         return await bad_button(turn)
-    return await turn.run_command(command)
+    return await turn.run_command(MENU_COMMANDS[turn.payload.entry])
 
 
 async def not_built(turn: Turn) -> list[Reply]:
@@ -156,7 +155,7 @@ def register(router: Router) -> None:
     router.command(("huong_dan", "help"), help_, description=N_("How to use the bot"))
     router.command(("huy", "cancel"), cancel, description=N_("Stop what you are doing"))
     router.command(("ma_cua_toi", "my_id"), my_id)
-    router.button("menu", menu_choice)
+    router.button(MenuEntry, menu_choice)
     router.text(free_text)
     router.fallback("not_built", not_built)
     router.fallback("unknown_command", unknown_command)

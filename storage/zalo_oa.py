@@ -4,12 +4,12 @@ webhook events waiting to be handled, and the template messages tried."""
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
-from storage.db import Database, utcnow
+from bot.core.clock import utcnow
+from storage.engine import Database
 
 __all__ = [
     "OaContact",
@@ -171,19 +171,14 @@ class ZaloOaRepo:
 
     async def take_events(self, limit: int = 50) -> list[OaInboxEvent]:
         """The oldest events not handled yet, marked taken (each is handed on at most once)."""
-        now = utcnow().isoformat()
-
-        def go(c: sqlite3.Connection) -> list[sqlite3.Row]:
-            rows: list[sqlite3.Row] = c.execute(
+        async with self.db.transaction():
+            rows = await self.db.fetchall(
                 "UPDATE zalo_oa_inbox SET taken_at = ? WHERE id IN (SELECT id FROM zalo_oa_inbox"
                 " WHERE taken_at IS NULL ORDER BY id LIMIT ?)"
                 " RETURNING id, event_key, body, received_at",
-                (now, limit),
-            ).fetchall()
-            return rows
-
-        async with self.db.transaction():
-            rows = await self.db.run(go)
+                (utcnow().isoformat(), limit),
+                quick=True,
+            )
         return sorted((OaInboxEvent.model_validate(dict(r)) for r in rows), key=lambda e: e.id)
 
     async def forget_events(self, older_than: timedelta) -> int:

@@ -32,6 +32,7 @@ from bot.channels.zalo_oa_events import CHANNEL, digits, loads, refusal, to_inco
 from bot.channels.zalo_oa_render import needs_lang, render
 from bot.channels.zalo_oa_templates import TemplateBook, TemplateError
 from bot.channels.zalo_oa_tokens import RefreshRefused, TokenKeeper
+from bot.core.clock import utcnow
 from bot.core.config import ConfigError, Settings
 from bot.core.i18n import Lang
 from bot.core.notices import NAME
@@ -48,7 +49,6 @@ from bot.core.types import (
 )
 from bot.dialog.router import Router, user_hash
 from bot.engine.ratelimit import Lane, Limiter
-from storage.db import utcnow
 from storage.zalo_oa import OaContact, ZaloOaRepo
 
 __all__ = ["PATH", "ZaloOaChannel"]

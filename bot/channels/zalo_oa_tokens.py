@@ -17,7 +17,7 @@ import uuid
 from datetime import timedelta
 
 from bot.channels.zalo_oa_api import ZaloOaApi, ZaloOaError
-from storage.db import utcnow
+from bot.core.clock import utcnow
 from storage.zalo_oa import OaTokens, ZaloOaRepo
 
 __all__ = ["RefreshRefused", "TokenKeeper"]

@@ -10,12 +10,13 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from bot.core.i18n import I18n, Lang
+from bot.core.payloads import Payload, PayloadError, PayloadTable
 from bot.core.types import Incoming, Kind, Reply, UserRef
 from bot.dialog.traffic import Traffic
 from bot.dialog.typed import menu_choice
@@ -98,6 +99,7 @@ class Turn:
     services: Services
     router: Router
     is_new_user: bool = False
+    payload: Payload | None = None  # the button pressed, read and checked by the router
     notifications: list[tuple[int | UserRef, Build]] = field(default_factory=list)
     staff_notices: list[Build] = field(default_factory=list)  # for notify_admins
 
@@ -108,11 +110,6 @@ class Turn:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         """Translate with a plural form."""
         return self.lang.ngettext(singular, plural, n)
-
-    @property
-    def payload_parts(self) -> list[str]:
-        """The button payload split on ':' (`fair:42:apply` -> ['fair', '42', 'apply'])."""
-        return (self.incoming.payload or "").split(":")
 
     def notify(self, user: int | UserRef, build: Build) -> None:
         """Send another user (by id or platform address) a message in their language,
@@ -162,7 +159,8 @@ class Router:
         self.services = services
         self.commands: dict[str, Handler] = {}
         self.command_list: list[CommandInfo] = []
-        self.buttons: dict[str, Handler] = {}
+        self.buttons: dict[type[Payload], Handler] = {}
+        self.payloads = PayloadTable()  # every payload class a handler takes
         self.flows: dict[str, Handler] = {}
         self.file_flows: set[str] = set()  # flows that take photos and documents
         self._ask_again: dict[str, AskAgain] = {}
@@ -190,11 +188,14 @@ class Router:
         vi, en = names[0], names[-1]
         self.command_list.append(CommandInfo(tuple(names), description, vi, en))
 
-    def button(self, prefix: str, handler: Handler) -> None:
-        """Handle button payloads starting with `prefix:`."""
-        if prefix in self.buttons:
-            raise ValueError(f"button prefix {prefix!r} registered twice")
-        self.buttons[prefix] = handler
+    def button(self, payloads: type[Payload] | Iterable[type[Payload]], handler: Handler) -> None:
+        """Handle the buttons of these payload classes: the handler finds the pressed one,
+        read and checked, in `turn.payload`."""
+        for cls in [payloads] if isinstance(payloads, type) else payloads:
+            if cls in self.buttons:
+                raise ValueError(f"button payload {cls.__name__} registered twice")
+            self.payloads.add(cls)
+            self.buttons[cls] = handler
 
     def deep_link(self, prefix: str, handler: Handler) -> None:
         """Handle `/start PREFIX_rest` (Telegram deep links like `?start=fair_KEY`)."""
@@ -350,10 +351,12 @@ class Router:
             elif len(inc.text) > MAX_TEXT:
                 return "too_long", self._fallbacks["too_long"]
         if inc.kind is Kind.BUTTON:
-            prefix = (inc.payload or "").split(":", 1)[0]
-            if prefix in self.buttons:
-                return f"button:{prefix}", self.buttons[prefix]
-            return "bad_button", self._fallbacks["bad_button"]
+            try:
+                turn.payload = self.payloads.parse(inc.payload or "")
+            except PayloadError as exc:
+                return "bad_payload", functools.partial(self._refuse_payload, reason=str(exc))
+            cls = type(turn.payload)
+            return f"button:{cls.prefix.split(':', 1)[0]}", self.buttons[cls]
         if inc.kind is Kind.UNSUPPORTED or (
             inc.kind is Kind.FILE and conv.flow not in self.file_flows
         ):
@@ -365,6 +368,19 @@ class Router:
         if inc.kind is Kind.CONTACT and self._contact is not None:
             return "contact", self._contact
         return "unsupported", self._fallbacks["unsupported"]
+
+    async def _refuse_payload(self, turn: Turn, reason: str) -> list[Reply]:
+        """The one answer to a payload that cannot be read (malformed, out of range, not
+        ours, or from an older version of the bot): the polite 'no longer available', and a
+        row in the audit log, as for every refused attempt."""
+        log.warning(
+            "refused payload: user=%s reason=%s payload=%r",
+            user_hash(turn.user.ref),
+            reason,
+            (turn.incoming.payload or "")[:80],
+        )
+        await self.services.audit.refused_attempt(turn, reason)
+        return await self._fallbacks["bad_button"](turn)
 
     async def enqueue(
         self,

@@ -72,7 +72,7 @@ def menu_choice(text: str, menu: list[tuple[str, str]]) -> str | None:
     if not menu:
         return None
     stripped = text.strip().rstrip(".)")
-    if stripped.isascii() and stripped.isdigit():
+    if stripped.isascii() and stripped.isdecimal():
         n = int(stripped)
         return menu[n - 1][1] if 1 <= n <= len(menu) else None
     typed = folded(text)
@@ -107,9 +107,9 @@ def read_several(
     ("gom; son mai"). With `done`, the number after the last option is that of a Done button
     shown after them, and names nothing."""
     words = folded(text).split()
-    if any(w.isdigit() for w in words) and all(w.isdigit() or w in _JOINERS for w in words):
+    if any(w.isdecimal() for w in words) and all(w.isdecimal() or w in _JOINERS for w in words):
         found: set[str] = set()
-        for n in (int(w) for w in words if w.isdigit()):
+        for n in (int(w) for w in words if w.isdecimal()):
             if done and n == len(keys) + 1:
                 continue
             if not 1 <= n <= len(keys):

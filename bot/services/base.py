@@ -31,7 +31,7 @@ from storage.users import UserRepo
 
 if TYPE_CHECKING:
     from bot.core.config import Settings
-    from storage.db import Database
+    from storage.engine import Database
 
 __all__ = ["Build", "Services"]
 

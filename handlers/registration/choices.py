@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.i18n import N_
-from bot.core.types import Button, Reply
+from bot.core.types import Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import NoSuchOption, Unclear, read_several
 from bot.domain.enterprise_terms import PRACTICE_NAMES, ROLE_NAMES
@@ -18,6 +18,7 @@ from handlers.registration.core import (
     Stay,
     Step,
     answer,
+    option,
     question,
     store,
 )
@@ -53,11 +54,11 @@ class MultiSelect:
         _ = turn._
         ticked = set(self.chosen(turn))
         buttons = [
-            Button(label=("✓ " if k in ticked else "") + _(name), payload=f"reg:{self.step}:{k}")
+            option(self.step, k, ("✓ " if k in ticked else "") + _(name))
             for k, name in self.options.items()
         ]
         rows = [buttons[i : i + self.per_row] for i in range(0, len(buttons), self.per_row)]
-        rows.append([Button(label=_("Done ✔"), payload=f"reg:{self.step}:done")])
+        rows.append([option(self.step, "done", _("Done ✔"))])
         hint = _("Tap each one that applies, then “Done”. Or type their numbers at once, e.g. 1 3.")
         text = f"{_(self.prompt)}\n{hint}"
         return [question(turn, self.step, text, rows, note=note, toggles=True, redraw=redraw)]

@@ -11,7 +11,17 @@ from bot.dialog.steps import BACK, Answer, Flow, Outcome, Question
 from bot.domain.consent import is_current
 from handlers.menu import main_menu
 from handlers.registration import basics, choices, numbers, place, profile, summary
-from handlers.registration.core import FIELD_STEPS, FLOW, Step, answers, now_note
+from handlers.registration.core import (
+    FIELD_STEPS,
+    FLOW,
+    EditField,
+    EditSentField,
+    OpenProfile,
+    RegOption,
+    Step,
+    answers,
+    now_note,
+)
 from storage.enterprises import EnterpriseFields
 
 __all__ = ["REGISTRATION", "STEPS", "ask_again", "begin", "on_button", "on_input"]
@@ -125,13 +135,16 @@ async def begin(turn: Turn, resume: str | None = None) -> list[Reply]:
 
 async def on_button(turn: Turn) -> list[Reply]:
     """A `reg:` button: start, edit from the profile, or a step's answer (Back among them)."""
-    parts = (turn.incoming.payload or "").split(":")
-    what = parts[1] if len(parts) > 1 else ""
-    if what == "start":
-        return await begin(turn)
-    if what == "profile":
-        return await _edit_profile(turn, parts[3] if len(parts) > 3 else "")
-    return await REGISTRATION.pressed(turn, what, ":".join(parts[2:]))
+    match turn.payload:
+        case RegOption(step=step, value=value):
+            return await REGISTRATION.pressed(turn, step, value)
+        case EditField(field=field):  # read by the summary's reader as its choice
+            return await REGISTRATION.pressed(turn, Step.SUMMARY, f"edit:{field}")
+        case OpenProfile():
+            return await _edit_profile(turn, "")
+        case EditSentField(field=field):
+            return await _edit_profile(turn, field)
+    return await begin(turn)
 
 
 async def _edit_profile(turn: Turn, field: str) -> list[Reply]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from bot.core.clock import utcnow
 from bot.core.i18n import Lang
-from bot.core.types import Button, Reply
+from bot.core.types import Reply
 from bot.dialog.router import Router
-from handlers.registration.core import FLOW
-from storage.db import utcnow
+from handlers.registration.core import FLOW, StartRegistration
 
 __all__ = ["DROP_AFTER", "EVERY", "NUDGE_AFTER", "nudge_and_drop"]
 
@@ -27,9 +27,7 @@ def _nudge(lang: Lang) -> list[Reply]:
         " not finished. Your answers are saved: press “Continue registering” or send {command}"
         " to go on where you left off. Unfinished registrations are removed after a week."
     ).format(command="/register" if lang.code == "en" else "/dang_ky")
-    return [
-        Reply(text=text, buttons=[[Button(label=_("Continue registering"), payload="reg:start")]])
-    ]
+    return [Reply(text=text, buttons=[[StartRegistration().button(_("Continue registering"))]])]
 
 
 async def nudge_and_drop(router: Router) -> tuple[int, int]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.app import App
+from bot.core.clock import utcnow
 from bot.core.types import UserRef
-from storage.db import utcnow
 from storage.zalo_oa import ZaloOaRepo
 
 OA = UserRef("zalo_oa", "8512340012345678901")

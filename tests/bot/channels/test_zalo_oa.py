@@ -14,9 +14,9 @@ import pytest
 from bot.app import App
 from bot.channels.webhook import WebhookServer
 from bot.channels.zalo_oa import ZaloOaChannel
+from bot.core.clock import utcnow
 from bot.core.config import Settings
 from bot.core.types import Notice, Reply, UserRef
-from storage.db import utcnow
 from storage.zalo_oa import ZaloOaRepo
 from tests.conftest import make_settings
 from tests.fakes.zalo_oa_api import APP_ID, FakeOa

@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.channels.zalo_oa_api import OaEvent
 from bot.channels.zalo_oa_events import refusal, to_incoming
+from bot.core.clock import utcnow
 from bot.core.types import Kind
-from storage.db import utcnow
 from tests.fakes.zalo_oa_api import APP_ID, sign
 
 LAN = "8512340012345678901"
