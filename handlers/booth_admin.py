@@ -340,6 +340,7 @@ APPROVING: Flow[Turn, Step] = Flow(
         Step.NUMBERS: Question(ask_numbers, got_numbers, takes=TYPED),
         Step.REASON: Question(ask_reason, got_reason, takes=TYPED),
     },
+    asides=False,
 )
 
 

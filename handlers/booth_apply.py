@@ -12,6 +12,7 @@ from bot.core.payloads import FairAction, OneOf, Payload, Range
 from bot.core.types import Kind, Reply
 from bot.dialog.router import Router, Turn
 from bot.dialog.steps import SKIP, Answer, Flow, Next, Outcome, Question, Stay
+from bot.dialog.typed import SAME_WORDS
 from bot.domain.textnorm import fold
 from bot.services.fair_view import applications_close_at, fair_dates, is_open
 from handlers import registration
@@ -223,6 +224,8 @@ async def ask_products(turn: Turn, problem: str | None = None) -> list[Reply]:
 async def got_products(turn: Turn, answer: Answer) -> Outcome:
     """Keeps the products (or those of the registration), then asks about electricity and
     water."""
+    if answer.choice is None and answer.folded in SAME_WORDS:  # "nhu ho so"
+        answer.choice = "same"
     if answer.choice == "same":
         enterprise = await turn.services.enterprises.for_account(turn.user.account_id)
         products = enterprise.products or "" if enterprise else ""

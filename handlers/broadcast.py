@@ -382,6 +382,7 @@ COMPOSING: Flow[Turn, Step] = Flow(
     },
     lost=_lost,
     other_input=_refused,
+    asides=False,
 )
 on_input = COMPOSING.on_input
 

@@ -94,7 +94,10 @@ async def got_code(turn: Turn, answer: Answer) -> steps.Outcome:
     return await _redeem(turn, text)
 
 
-LINKING: Flow[Turn, Step] = Flow(FLOW, {Step.CODE: Question(ask_code, got_code, takes=TYPED)})
+# Other text than a code leaves the linking (got_code): no question is answered at its step.
+LINKING: Flow[Turn, Step] = Flow(
+    FLOW, {Step.CODE: Question(ask_code, got_code, takes=TYPED)}, asides=False
+)
 
 
 async def _redeem(turn: Turn, typed: str) -> list[Reply]:

@@ -11,6 +11,7 @@ from bot.core.i18n import N_
 from bot.core.payloads import Id, Payload, Word
 from bot.core.types import Reply
 from bot.dialog.router import Router, Turn, user_hash
+from bot.dialog.typed import Aside
 from bot.domain.understand import Entities, Matcher, Understanding
 from handlers import fair_answers
 from handlers.faq import faq_answer
@@ -150,6 +151,39 @@ async def on_text(turn: Turn) -> list[Reply]:
     ]
 
 
+async def mid_flow(turn: Turn, text: str, sure: bool) -> Aside | None:
+    """A question typed at a step of a conversation: answered when it asks about fairs or the
+    FAQ (then the step is asked again), `Aside()` when it may be a question or the answer,
+    None when it reads as an answer. With `sure` (she said it was a question) it is answered
+    as free text is, or noted for staff."""
+    reading, faq = await _read(turn, text)
+    if not sure and reading.greets and not reading.asks:  # "chao em, hom qua chi dang ky do dang"
+        name = turn.user.display_name or turn._("there")
+        hello = turn._("Hello {name}! Let us go on where you left off.").format(name=name)
+        return Aside([Reply(text=hello)])
+    if not sure and not reading.asks:
+        return None
+    intent = reading.intent
+    answerable = intent is not None and (intent in fair_answers.FAIR_INTENTS or intent in faq)
+    if not sure and not answerable:
+        return Aside()
+    await turn.services.questions.log(
+        text,
+        reading.folded,
+        intent=intent if answerable else None,
+        guess=reading.candidates[0].intent if reading.candidates else None,
+        score=reading.score,
+        user_hash=user_hash(turn.user.ref),
+    )
+    if intent is not None and answerable:
+        return Aside(await _answer(turn, intent, reading.entities, faq))
+    note = turn._(
+        "I have noted your question for the Department's staff; they will answer it. Now,"
+        " let us go on."
+    )
+    return Aside([Reply(text=note)])
+
+
 async def on_pick(turn: Turn) -> list[Reply]:
     """One of the options offered for an unclear question: `ask:QUESTION_ID:INTENT`."""
     _ = turn._
@@ -177,4 +211,5 @@ async def on_pick(turn: Turn) -> list[Reply]:
 def register(router: Router) -> None:
     """Takes over free text (after handlers.start, whose fallback it replaces)."""
     router.text(on_text)
+    router.asides(mid_flow)
     router.button(MeantThis, on_pick)

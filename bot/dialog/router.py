@@ -19,7 +19,7 @@ from bot.core.i18n import I18n, Lang
 from bot.core.payloads import Payload, PayloadError, PayloadTable
 from bot.core.types import Incoming, Kind, Reply, UserRef
 from bot.dialog.traffic import Traffic
-from bot.dialog.typed import menu_choice
+from bot.dialog.typed import Aside, menu_choice
 from bot.engine.ratelimit import Limiter
 from bot.services.base import Build, Services
 from storage.conversations import Conversation
@@ -43,6 +43,9 @@ log = logging.getLogger("ketnoi.router")
 
 Handler = Callable[["Turn"], Awaitable[list[Reply]]]
 AskAgain = Callable[["Turn", str], Awaitable[list[Reply]]]  # the pending question, a note above
+PAUSED = "paused"  # in a conversation's data: kept (after /huy) but not answered until resumed
+# Typed text at a step read as a question (see `Router.asides`); `sure`: she said it is one.
+Asides = Callable[["Turn", str, bool], Awaitable[Aside | None]]
 Sender = Callable[[UserRef, list[Reply]], Awaitable[None]]
 MAX_TEXT = 2000
 # Control and format characters nobody types on purpose, dropped from every text and name:
@@ -121,6 +124,12 @@ class Turn:
         message, once this turn is committed."""
         self.staff_notices.append(build)
 
+    async def aside(self, text: str, *, sure: bool = False) -> Aside | None:
+        """`text`, typed at a step, read as a question: answered, perhaps one, or (None) not
+        one; with `sure` (she said it is a question) always answered or noted for staff."""
+        read = self.router.aside_reader
+        return await read(self, text, sure) if read is not None else None
+
     async def run_command(self, name: str) -> list[Reply]:
         """Answer as if the user had typed `/name`."""
         handler = self.router.commands.get(name)
@@ -169,6 +178,7 @@ class Router:
         self.deep_links: dict[str, Handler] = {}
         self._text: Handler | None = None
         self._contact: Handler | None = None
+        self.aside_reader: Asides | None = None  # handlers.questions.mid_flow
         self._not_built: Handler | None = None
         self._fallbacks: dict[str, Handler] = {}
         self._locks = _UserLocks()
@@ -235,6 +245,11 @@ class Router:
     def contact(self, handler: Handler) -> None:
         """Handle a contact (a shared phone) outside any flow."""
         self._contact = handler
+
+    def asides(self, reader: Asides) -> None:
+        """Read typed text at a step of a flow as a question, before the step's reader does
+        (`Turn.aside`): a question typed mid-flow is answered, never stored as the answer."""
+        self.aside_reader = reader
 
     def fallback(self, what: str, handler: Handler) -> None:
         """Answer what no one else handles: 'unknown_command', 'bad_button', 'unsupported',
@@ -361,7 +376,7 @@ class Router:
             inc.kind is Kind.FILE and conv.flow not in self.file_flows
         ):
             return "unsupported", self._fallbacks["unsupported"]
-        if conv.flow and conv.flow in self.flows:
+        if conv.flow and conv.flow in self.flows and not conv.data.get(PAUSED):
             return f"flow:{conv.flow}:{conv.step}", self.flows[conv.flow]
         if inc.kind is Kind.TEXT and self._text is not None:
             return "text", self._text

@@ -212,7 +212,7 @@ async def got_reason(turn: Turn, answer: Answer) -> Outcome:
 
 
 REJECTING: Flow[Turn, Step] = Flow(
-    REJECT_FLOW, {Step.REASON: Question(ask_reason, got_reason, takes=TYPED)}
+    REJECT_FLOW, {Step.REASON: Question(ask_reason, got_reason, takes=TYPED)}, asides=False
 )
 
 

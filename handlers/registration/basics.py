@@ -10,7 +10,7 @@ from bot.core.types import Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import SKIP
 from bot.domain.consent import CONSENT_DATE, CONSENT_TEXT, CONSENT_VERSION
-from bot.domain.enterprise_terms import KIND_NAMES
+from bot.domain.enterprise_terms import KIND_NAMES, KIND_WORDS
 from handlers.menu import main_menu
 from handlers.registration.core import (
     Answer,
@@ -157,7 +157,9 @@ async def ask_kind(turn: Turn, note: str | None = None) -> list[Reply]:
 
 
 async def got_kind(turn: Turn, answer: Answer) -> Outcome:
-    """Stores the kind chosen."""
+    """Stores the kind chosen, or typed in the usual words ("ho gia dinh")."""
+    if answer.choice is None and answer.text:
+        answer.choice = KIND_WORDS.get(answer.folded)
     if answer.choice not in KINDS:
         return Stay(turn._("Please choose one of the options (or type its number)."))
     store(turn, kind=answer.choice)

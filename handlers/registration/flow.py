@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.types import Kind, Reply
-from bot.dialog.router import Turn
+from bot.dialog.router import PAUSED, Turn
 from bot.dialog.steps import BACK, Answer, Flow, Outcome, Question
 from bot.domain.consent import is_current
 from handlers.menu import main_menu
@@ -125,6 +125,7 @@ async def begin(turn: Turn, resume: str | None = None) -> list[Reply]:
         return await profile.show(turn, resume=resume)
     step = REGISTRATION.step_of(turn)
     if step is not None and conv.data.get("mode") != "profile":
+        conv.data.pop(PAUSED, None)
         if resume:
             conv.data["resume"] = resume
         note = turn._("Welcome back! Your answers are saved; let us go on where you left off.")
@@ -137,8 +138,10 @@ async def on_button(turn: Turn) -> list[Reply]:
     """A `reg:` button: start, edit from the profile, or a step's answer (Back among them)."""
     match turn.payload:
         case RegOption(step=step, value=value):
+            turn.conversation.data.pop(PAUSED, None)  # a step's button answered: going on
             return await REGISTRATION.pressed(turn, step, value)
         case EditField(field=field):  # read by the summary's reader as its choice
+            turn.conversation.data.pop(PAUSED, None)
             return await REGISTRATION.pressed(turn, Step.SUMMARY, f"edit:{field}")
         case OpenProfile():
             return await _edit_profile(turn, "")

@@ -220,7 +220,9 @@ async def got_ward(turn: Turn, answer: Answer) -> Outcome:
     return Done([Reply(text=_("Which one?"), buttons=buttons)])
 
 
-EXPORTING: Flow[Turn, Step] = Flow(FLOW, {Step.WARD: Question(ask_ward, got_ward, takes=TYPED)})
+EXPORTING: Flow[Turn, Step] = Flow(
+    FLOW, {Step.WARD: Question(ask_ward, got_ward, takes=TYPED)}, asides=False
+)
 on_input = EXPORTING.on_input
 
 

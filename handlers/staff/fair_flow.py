@@ -117,6 +117,7 @@ FAIR_FORM: Flow[Turn, Step] = Flow(
     lost=_lost,
     other_input=_USE_BUTTONS,
     old_button=N_("That button belongs to an earlier question."),
+    asides=False,
 )
 on_input = FAIR_FORM.on_input
 

@@ -201,5 +201,6 @@ REVIEWING: Flow[Turn, Step] = Flow(
     },
     lost=_lost,
     other_input=_as_text,
+    asides=False,
 )
 on_input = REVIEWING.on_input

@@ -137,7 +137,9 @@ async def got_address(turn: Turn, answer: Answer) -> Outcome:
     return Done(await show(turn, user.account_id))
 
 
-STAFFING: Flow[Turn, Step] = Flow(FLOW, {Step.ADDRESS: Question(_people, got_address, takes=TYPED)})
+STAFFING: Flow[Turn, Step] = Flow(
+    FLOW, {Step.ADDRESS: Question(_people, got_address, takes=TYPED)}, asides=False
+)
 on_input = STAFFING.on_input
 
 
