@@ -97,8 +97,9 @@ def register_on_the_oa(lan: Follower, fake: FakeOa) -> str:
     lan.say("1", expect="Tên cơ sở của bạn là gì?")
     lan.say("Gốm Minh Hải", expect="thuộc loại hình nào?")
     lan.say("1", expect="Vai trò của bạn trong chuỗi")
-    lan.say("2", expect="Bạn làm ngành nghề nào?")
-    lan.say("1", expect="phường, xã nào")
+    lan.say("2", expect="Đã chọn: Nhà sản xuất.")  # typed one by one, they add up until Done
+    lan.say("5", expect="Bạn làm ngành nghề nào?")
+    lan.say("1 16", expect="phường, xã nào")  # ceramics and Done at once
     lan.say("bat trang", expect="Là nơi nào trong số này?")
     lan.say("1", expect="Địa chỉ cụ thể")
     lan.say("Thôn 3, đường Giang Cao", expect="Người liên hệ là ai?")
@@ -110,7 +111,7 @@ def register_on_the_oa(lan: Follower, fake: FakeOa) -> str:
     lan.say("001085012345", expect="Sản phẩm chính")
     lan.say("Bát đĩa men lam, lọ hoa", expect="OCOP")
     lan.say("4", expect="thực hành bền vững")
-    summary = lan.say("2", expect="kiểm tra lại thông tin đăng ký")
+    summary = lan.say("2 7", expect="kiểm tra lại thông tin đăng ký")
     assert "• Số điện thoại: 0912 345 678" in summary
     done = lan.say("1", expect="Mã hồ sơ:")
     return done.split("Mã hồ sơ:", 1)[1].split()[0]
