@@ -200,8 +200,10 @@ class App:
         from bot.channels.webhook import WebhookServer
 
         channels: list[Channel] = []
-        # In webhook mode every channel serves its path from one server on KETNOI_LISTEN.
-        webhook = WebhookServer(self.settings.listen) if self.settings.webhook_url else None
+        # In webhook mode every channel serves its path from one server on KETNOI_LISTEN; the
+        # Zalo OA has no other way to receive.
+        served = self.settings.webhook_url or self.settings.zalo_oa
+        webhook = WebhookServer(self.settings.listen) if served else None
         if self.settings.telegram_token is not None:
             from bot.channels.telegram import TelegramChannel
 
@@ -210,6 +212,12 @@ class App:
             from bot.channels.zalo import ZaloChannel
 
             channels.append(ZaloChannel(self.settings, self.router, webhook))
+        if self.settings.zalo_oa and webhook is not None:
+            from bot.channels.zalo_oa import ZaloOaChannel
+            from storage.zalo_oa import ZaloOaRepo
+
+            repo = ZaloOaRepo(self.db)
+            channels.append(ZaloOaChannel(self.settings, self.router, repo, webhook))
         return channels
 
     async def serve(self, channels: list[Channel]) -> None:
@@ -257,7 +265,8 @@ class App:
             await self.serve(channels)
             return
         print(
-            "No KETNOI_TELEGRAM_TOKEN or KETNOI_ZALO_TOKEN set: starting the console chat."
+            "No KETNOI_TELEGRAM_TOKEN, KETNOI_ZALO_TOKEN or KETNOI_ZALO_OA_* set: starting the"
+            " console chat."
             " Type /start (Ctrl-D to quit).",
             file=sys.stderr,
         )

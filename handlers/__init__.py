@@ -16,6 +16,7 @@ from handlers import (
     questions,
     registration,
     reminders,
+    shared_phone,
     staff,
     start,
 )
@@ -38,4 +39,5 @@ def register_all(router: Router) -> None:
     staff.register(router)
     broadcast.register(router)
     reminders.register(router)
+    shared_phone.register(router)
     my_data.register(router)

@@ -15,7 +15,7 @@ __all__ = ["FINAL", "LANES", "OutboxRepo", "OutboxRow"]
 
 _REPLIES = TypeAdapter(list[Reply])
 LANES = ("notice", "bulk")  # in the order they are served
-FINAL = ("sent", "failed", "blocked", "unknown", "cancelled")
+FINAL = ("sent", "failed", "blocked", "unknown", "unreachable", "cancelled")
 
 
 class OutboxRow(BaseModel):
@@ -162,7 +162,8 @@ class OutboxRepo:
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     async def finish(self, row_id: int, status: str, error: str | None = None) -> None:
-        """Record how sending a claimed row ended: sent, failed, blocked or unknown."""
+        """Record how sending a claimed row ended: sent, failed, blocked, unknown or
+        unreachable."""
         sent_at = utcnow().isoformat() if status == "sent" else None
         await self.db.execute(
             "UPDATE outbox SET status = ?, sent_at = ?, error = ? WHERE id = ?",

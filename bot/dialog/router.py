@@ -177,6 +177,7 @@ class Router:
         self.limiters: dict[str, Limiter] = {}  # each channel's sending budget
         self.deep_links: dict[str, Handler] = {}
         self._text: Handler | None = None
+        self._contact: Handler | None = None
         self.aside_reader: Asides | None = None  # handlers.questions.mid_flow
         self._not_built: Handler | None = None
         self._fallbacks: dict[str, Handler] = {}
@@ -240,6 +241,10 @@ class Router:
     def text(self, handler: Handler) -> None:
         """Handle free text outside any flow."""
         self._text = handler
+
+    def contact(self, handler: Handler) -> None:
+        """Handle a contact (a shared phone) outside any flow."""
+        self._contact = handler
 
     def asides(self, reader: Asides) -> None:
         """Read typed text at a step of a flow as a question, before the step's reader does
@@ -375,6 +380,8 @@ class Router:
             return f"flow:{conv.flow}:{conv.step}", self.flows[conv.flow]
         if inc.kind is Kind.TEXT and self._text is not None:
             return "text", self._text
+        if inc.kind is Kind.CONTACT and self._contact is not None:
+            return "contact", self._contact
         return "unsupported", self._fallbacks["unsupported"]
 
     async def _refuse_payload(self, turn: Turn, reason: str) -> list[Reply]:

@@ -13,7 +13,15 @@ from typing import Any, NamedTuple
 from bot.core.clock import utcnow
 from bot.core.config import quiet_until
 from bot.core.i18n import Lang
-from bot.core.types import Blocked, ChatMoved, Reply, RetryLater, SendError, UnknownOutcome
+from bot.core.types import (
+    Blocked,
+    ChatMoved,
+    Reply,
+    RetryLater,
+    SendError,
+    UnknownOutcome,
+    Unreachable,
+)
 from bot.dialog.router import Build, Router, user_hash
 from bot.engine.ratelimit import ATTEMPT, Attempt, Limiter
 from storage.outbox import LANES, OutboxRow
@@ -297,6 +305,9 @@ class Outbox:
             log.warning("outbox row %s: no answer from the platform, marked unknown", row.id)
             if row.broadcast_id is None and not row.dedupe_key.startswith(ALARM_KEY):
                 self._unconfirmed += 1
+        except Unreachable as exc:
+            # Kept and counted (the staff's figures, a broadcast's report), never resent.
+            await self.repo.finish(row.id, "unreachable", str(exc))
         except SendError as exc:
             await self.repo.finish(row.id, "failed", str(exc))
         except Exception as exc:

@@ -5,18 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from bot.core.clock import utcnow
 from bot.services.base import Services
 from storage.booths import BoothStatus
 from storage.fairs import Fair
-from storage.reports import SentCounts
+from storage.reports import SentCounts, TemplateCounts
 
 __all__ = ["FairFill", "Figures", "gather", "week_start"]
 
 WEEKS = 12
 UPCOMING = 8
+TEMPLATE_PERIODS = (1, 7, 30)  # days
 
 
 class FairFill(BaseModel):
@@ -42,6 +43,9 @@ class Figures(BaseModel):
     fills: list[FairFill]
     sent: list[SentCounts]
     broadcasts: int
+    # Zalo OA template messages (paid each) over the last day, 7 days and 30 days; empty when
+    # the OA is not configured and none was ever sent
+    templates: dict[int, TemplateCounts] = Field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -90,4 +94,16 @@ async def gather(svc: Services, tz: ZoneInfo) -> Figures:
         fills=fills,
         sent=await svc.reports.sent(),
         broadcasts=await svc.reports.broadcasts(),
+        templates=await _templates(svc, now),
     )
+
+
+async def _templates(svc: Services, now: datetime) -> dict[int, TemplateCounts]:
+    """Template messages over each period, if there is an OA or ever were any."""
+    ever = await svc.reports.template_messages()
+    if not svc.settings.zalo_oa and not (ever.sent or ever.failed):
+        return {}
+    return {
+        days: await svc.reports.template_messages(now - timedelta(days=days))
+        for days in TEMPLATE_PERIODS
+    }

@@ -9,7 +9,7 @@ from typing import Literal
 
 from bot.core.i18n import Lang
 from bot.core.payloads import Id, Payload
-from bot.core.types import Kind, Reply
+from bot.core.types import Kind, Notice, Reply
 from bot.dialog.router import Router, Turn
 from bot.dialog.steps import TYPED, Answer, Flow, Outcome, Question
 from handlers.guards import Role, require
@@ -104,7 +104,15 @@ async def _tell_applicant(turn: Turn, e: Enterprise) -> None:
                 reason=e.reject_reason or "—",
                 profile="/profile" if lang.code == "en" else "/ho_so",
             )
-        return [main_menu(lang, text)]
+        reply = main_menu(lang, text)
+        values = {"reference": e.reference or "", "enterprise": e.name, "name": e.contact_name}
+        if e.status is EnterpriseStatus.APPROVED:
+            reply.notice = Notice("registration_approved", values)
+        else:
+            reply.notice = Notice(
+                "registration_rejected", values | {"reason": e.reject_reason or "—"}
+            )
+        return [reply]
 
     turn.notify(identities[0].id, build)
 
