@@ -220,6 +220,7 @@ class BotApiState:
             "chat_id": chat_id,
             "method": method,
             "date": int(time.time()),
+            "at": time.monotonic(),  # when the server took it, for benchmarks (not on the wire)
             "text": None,
             "caption": caption,
             "parse_mode": params.get("parse_mode"),
