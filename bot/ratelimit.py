@@ -123,6 +123,8 @@ class Limiter:
         self._group_window = group_window
         self._chats: dict[str, TokenBucket | SlidingWindow] = {}
         self._urgent = 0  # interactive messages waiting for an overall token
+        self._line: deque[asyncio.Future[None]] = deque()  # those messages, in arrival order
+        self._handing: asyncio.Task[None] | None = None  # gives them their tokens
         self._paused_until = 0.0
 
     # -- the platform said slow down -------------------------------------------------------
@@ -163,14 +165,43 @@ class Limiter:
             await self._wait(limit.wait_time)
         limit.take(self._clock())
         if lane is Lane.INTERACTIVE:
-            self._urgent += 1
-            try:
-                await self._wait(self._global.wait_time)
-            finally:
-                self._urgent -= 1
-        else:
-            await self._wait(self._bulk_wait)
+            await self._interactive_token()
+            return
+        await self._wait(self._bulk_wait)
         self._global.take(self._clock())
+
+    async def _interactive_token(self) -> None:
+        """Take an overall token, or wait in line for one.
+
+        One task hands the tokens out in arrival order: when 300 replies wait at once, one
+        sleeper wakes for each token rather than all 300 (which kept a two-core machine so busy
+        that replies left at 20 a second against a cap of 30).
+        """
+        if not self._line and self._global.wait_time(self._clock()) <= 0:
+            self._global.take(self._clock())
+            return
+        loop = asyncio.get_running_loop()
+        turn: asyncio.Future[None] = loop.create_future()
+        self._line.append(turn)
+        self._urgent += 1
+        try:
+            if self._handing is None or self._handing.done():
+                self._handing = loop.create_task(self._hand_out())
+            await turn
+        finally:
+            self._urgent -= 1
+
+    async def _hand_out(self) -> None:
+        """Give the waiting replies their tokens, first come first served, at the cap."""
+        while self._line:
+            wait = self._global.wait_time(self._clock())
+            if wait > 0:
+                await asyncio.sleep(min(wait, _NAP))
+                continue
+            turn = self._line.popleft()
+            if not turn.done():  # a waiter that was cancelled needs no token
+                self._global.take(self._clock())
+                turn.set_result(None)
 
     def _bulk_wait(self, now: float) -> float:
         wait = max(self._paused_until - now, self._global.wait_time(now))
