@@ -15,6 +15,7 @@ from bot import fair_jobs
 from bot.audit import Audit
 from bot.broadcasts import Broadcaster
 from bot.config import Settings
+from bot.dispatch import Dispatcher
 from bot.fair_import import load_samples_if_empty
 from bot.i18n import I18n
 from bot.outbox import Outbox
@@ -63,6 +64,7 @@ class App:
         self.settings = settings
         self._db: Database | None = None
         self._router: Router | None = None
+        self._dispatcher: Dispatcher | None = None
         # (seconds between runs, job): reminders, nudges… run while channels are served
         self.periodic: list[tuple[float, Callable[[], Awaitable[None]]]] = []
         self._loops: list[asyncio.Task[None]] = []
@@ -78,6 +80,12 @@ class App:
         """The router with every handler registered."""
         assert self._router is not None, "App.open() first"
         return self._router
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """What the channels hand updates to and send through."""
+        assert self._dispatcher is not None, "App.open() first"
+        return self._dispatcher
 
     async def open(self) -> None:
         """Load the catalogs, open and migrate the database, wire the handlers."""
@@ -107,6 +115,7 @@ class App:
         await services.faq.seed()  # data/faq.yaml, the first time
         self._router = Router(services)
         handlers.register_all(self._router)
+        self._dispatcher = Dispatcher(self._router)
         self.periodic.append((600, registration.periodic_job(self._router)))
         self.periodic += fair_jobs.periodic_jobs(self._router)
         self.outbox = Outbox(self._router)
@@ -133,11 +142,11 @@ class App:
         if self.settings.telegram_token is not None:
             from bot.channels.telegram import TelegramChannel
 
-            channels.append(TelegramChannel(self.settings, self.router, webhook))
+            channels.append(TelegramChannel(self.settings, self.dispatcher, webhook))
         if self.settings.zalo_token is not None:
             from bot.channels.zalo import ZaloChannel
 
-            channels.append(ZaloChannel(self.settings, self.router, webhook))
+            channels.append(ZaloChannel(self.settings, self.dispatcher, webhook))
         return channels
 
     async def serve(self, channels: list[Channel]) -> None:
@@ -168,7 +177,7 @@ class App:
         """Chat on the console until end of input."""
         from bot.channels.console import ConsoleChannel
 
-        channel = ConsoleChannel(self.router)
+        channel = ConsoleChannel(self.dispatcher)
         self.start_loops()
         try:
             await channel.run()

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import QuietHours
 from bot.i18n import Lang
-from bot.ratelimit import Limiter
+from bot.ratelimit import Lane, Limiter
 from bot.router import Router, user_hash
 from bot.types import Blocked, ChatMoved, Reply, RetryLater, SendError
 from storage.db import utcnow
@@ -23,7 +23,11 @@ log = logging.getLogger("ketnoi.outbox")
 
 MAX_ATTEMPTS = 5  # network errors and 5xx: retried after 2, 4, 8, 16 s, then given up
 WORKERS = 8  # rows in flight per channel: enough to keep the cap busy over a slow network
-NOTICE_LANES = ("notice",)
+NOTICE_LANES = ("reply", "notice")  # served at any hour
+# A reply is tried until it arrives or the person blocks the bot; after a day the conversation
+# has moved on, and the row is given up with its error kept.
+REPLY_BACKOFF_MAX = timedelta(minutes=5)
+REPLY_GIVE_UP = timedelta(days=1)
 
 
 def quiet_until(quiet: QuietHours | None, tz: ZoneInfo, now: datetime) -> datetime | None:
@@ -42,8 +46,10 @@ def quiet_until(quiet: QuietHours | None, tz: ZoneInfo, now: datetime) -> dateti
 class Outbox:
     """Drains the outbox: one dispatcher per channel claims due rows and sends them.
 
-    Notices (one person, caused by someone's action) go first and at any hour; bulk rows
-    (reminders, broadcasts) use what the channel's limiter leaves and wait out quiet hours.
+    Replies the platform did not take at once go first, each person's in order, with the
+    interactive lane's priority; then notices (one person, caused by someone's action), both at
+    any hour; bulk rows (reminders, broadcasts) use what the channel's limiter leaves and wait
+    out quiet hours.
     """
 
     def __init__(self, router: Router, *, workers: int = WORKERS, tick: float = 1.0) -> None:
@@ -194,7 +200,10 @@ class Outbox:
             )
             return
         try:
-            await sender(user.ref, row.replies)
+            if row.lane == "reply":
+                await sender(user.ref, row.replies, Lane.INTERACTIVE)
+            else:
+                await sender(user.ref, row.replies)
         except Blocked as exc:
             await self.users.mark_blocked(user.id)
             await self.repo.finish(row.id, "blocked", str(exc))
@@ -214,6 +223,8 @@ class Outbox:
             await self.repo.finish(row.id, "failed", f"{type(exc).__name__}: {exc}")
         else:
             await self.repo.finish(row.id, "sent")
+        if row.lane == "reply":
+            self.wake()  # the person's next reply, if any, may go now
 
     async def _retry(self, row: OutboxRow, exc: RetryLater) -> None:
         """429: pause the lane and requeue; other transient errors: back off, then give up."""
@@ -223,6 +234,13 @@ class Outbox:
                 limiter.pause(exc.retry_after)
             due = utcnow() + timedelta(seconds=exc.retry_after)
             await self.repo.retry_later(row.id, due, str(exc), count_attempt=False)
+            return
+        if row.lane == "reply":
+            if utcnow() - row.created_at > REPLY_GIVE_UP:
+                await self.repo.finish(row.id, "failed", str(exc))
+                return
+            wait = min(timedelta(seconds=2.0**row.attempts), REPLY_BACKOFF_MAX)
+            await self.repo.retry_later(row.id, utcnow() + wait, str(exc))
             return
         if row.attempts >= MAX_ATTEMPTS:
             await self.repo.finish(row.id, "failed", str(exc))

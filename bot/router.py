@@ -13,11 +13,11 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.audit import Audit
 from bot.i18n import I18n, Lang
-from bot.ratelimit import Limiter
+from bot.ratelimit import Lane, Limiter
 from bot.textnorm import fold
 from bot.traffic import Traffic
 from bot.types import Incoming, Kind, Reply, UserRef
@@ -55,7 +55,16 @@ __all__ = [
 log = logging.getLogger("ketnoi.router")
 
 Handler = Callable[["Turn"], Awaitable[list[Reply]]]
-Sender = Callable[[UserRef, list[Reply]], Awaitable[None]]
+
+
+class Sender(Protocol):
+    """A channel's way to send replies to one person (bot.types' SendError kinds on failure)."""
+
+    def __call__(
+        self, user: UserRef, replies: list[Reply], lane: Lane = ..., /
+    ) -> Awaitable[None]: ...
+
+
 Build = Callable[[Lang], list[Reply]]  # replies built in the recipient's language
 MAX_TEXT = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")

@@ -19,6 +19,7 @@ __all__ = [
     "Reply",
     "RetryLater",
     "SendError",
+    "TimedOut",
     "UserRef",
     "Venue",
 ]
@@ -169,6 +170,10 @@ class RetryLater(SendError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class TimedOut(RetryLater):
+    """The platform did not answer in time: the message may or may not have arrived."""
 
 
 class ChatMoved(SendError):

@@ -19,12 +19,18 @@ class ZaloApiError(Exception):
     """A call failed: `code` is the API's error_code (None when the server was not reached)."""
 
     def __init__(
-        self, code: int | None, description: str, retry_after: float | None = None
+        self,
+        code: int | None,
+        description: str,
+        retry_after: float | None = None,
+        *,
+        timed_out: bool = False,
     ) -> None:
         super().__init__(f"{code or 'network'}: {description}")
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.timed_out = timed_out  # sent, but no answer in time: it may have been taken
 
     @property
     def transient(self) -> bool:
@@ -112,8 +118,10 @@ class ZaloApi:
             response = await self._client.post(
                 f"/{method}", json=params or {}, timeout=timeout or self._timeout
             )
+        except (httpx.ConnectTimeout, httpx.PoolTimeout):  # never sent
+            raise ZaloApiError(None, f"{method}: no connection in time") from None
         except httpx.TimeoutException:
-            raise ZaloApiError(None, f"{method} timed out") from None
+            raise ZaloApiError(None, f"{method} timed out", timed_out=True) from None
         except httpx.HTTPError as exc:  # the URL holds the token: never show the request
             raise ZaloApiError(None, f"{method}: {type(exc).__name__}") from None
         try:

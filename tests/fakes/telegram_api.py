@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from ._http import Endpoint
 from ._reading import Reader
-from ._telegram_state import BotApiState, Failure
+from ._telegram_state import BotApiState, Failure, Hang
 from ._telegram_wire import ApiError, Json, callback_data, member_json, read_params, user_json
 
 __all__ = ["FakeTelegram"]
@@ -195,8 +195,15 @@ class FakeTelegram(Reader, Endpoint):
             if name == "getupdates":
                 return await self._get_updates(params)
             with self._lock:
-                self._state.check_failures(method, params)
-                return self._state.methods[name](params)
+                hang = self._state.take_hang(method, params)
+                if hang is None:
+                    self._state.check_failures(method, params)
+                    return self._state.methods[name](params)
+                result = self._state.methods[name](params) if hang.deliver else None
+            await asyncio.sleep(hang.seconds)  # the client has given up waiting by now
+            if not hang.deliver:
+                raise ApiError(504, "Gateway Timeout")
+            return result
         except ApiError as error:
             call["status"] = error.status
             raise
@@ -416,7 +423,7 @@ class FakeTelegram(Reader, Endpoint):
 
     @property
     def stats(self) -> dict[str, int]:
-        """Counters: requests, ok, errors, injected, blocked, rate_limited, messages, edits,
+        """Counters: requests, ok, errors, injected, hung, blocked, rate_limited, messages, edits,
         updates, and per method ("method:sendMessage") and per status ("status:429")."""
         with self._lock:
             return dict(self._state.stats)
@@ -459,6 +466,21 @@ class FakeTelegram(Reader, Endpoint):
         error = ApiError(status_code, description, parameters)
         with self._lock:
             self._state.failures.append(Failure(method.lower(), error, times, chat_id))
+
+    def hang_next(
+        self,
+        method: str,
+        seconds: float,
+        *,
+        deliver: bool = False,
+        times: int = 1,
+        chat_id: int | None = None,
+    ) -> None:
+        """Answer the next `times` calls of method (to chat_id, if given) only after `seconds`,
+        as a platform that is slow or lost the answer: with `deliver`, the message was taken
+        (the client that gave up cannot know), otherwise not."""
+        with self._lock:
+            self._state.hangs.append(Hang(method.lower(), seconds, deliver, times, chat_id))
 
     def block(self, chat_id: int) -> None:
         """Every call to chat_id gets 403 until unblock, as after the user blocked the bot."""

@@ -38,7 +38,7 @@ def settings(tmp_path: Path, fake: FakeZalo) -> Settings:
 
 @pytest.fixture
 async def channel(app: App) -> AsyncIterator[ZaloChannel]:
-    zalo = ZaloChannel(app.settings, app.router, poll_timeout=0.5)
+    zalo = ZaloChannel(app.settings, app.dispatcher, poll_timeout=0.5)
     await zalo.start()
     yield zalo
     await zalo.stop()
@@ -173,7 +173,7 @@ async def test_invalid_token_stops_the_start_with_one_clear_line(
     settings = make_settings(tmp_path, zalo_token="1:WRONG", zalo_api_url=fake.url)
 
     with pytest.raises(ConfigError) as caught:
-        await ZaloChannel(settings, app.router).start()
+        await ZaloChannel(settings, app.dispatcher).start()
 
     assert str(caught.value) == "KETNOI_ZALO_TOKEN was refused by Zalo (invalid token)"
     assert "WRONG" not in str(caught.value)
@@ -183,7 +183,7 @@ async def test_unreachable_api_is_one_clear_line(tmp_path: Path, app: App) -> No
     settings = make_settings(tmp_path, zalo_token=TOKEN, zalo_api_url="http://127.0.0.1:9")
 
     with pytest.raises(ConfigError, match="KETNOI_ZALO_API_URL"):
-        await ZaloChannel(settings, app.router).start()
+        await ZaloChannel(settings, app.dispatcher).start()
 
 
 def _ics() -> bytes:
