@@ -138,6 +138,10 @@ class Dispatcher:
         self._queue(self._person(incoming.user), _Item(incoming, done))
         await done
 
+    def pending(self) -> int:
+        """Updates waiting or in hand, everyone's."""
+        return sum(p.updates for p in self._people.values())
+
     async def blocked(self, ref: UserRef) -> None:
         """The person blocked the bot: send them nothing until they write again."""
         user = await self._svc.users.find(ref)
