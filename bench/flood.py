@@ -102,8 +102,8 @@ def flood(args: argparse.Namespace, tmp: Path, fake: FakeTelegram) -> list[str]:
         c.start()
     time.sleep(3)  # everyone is chatting before the flood
     flood_at = time.monotonic()
-    for i in range(args.messages):
-        fake.send_text(FLOODER, "/menu" if i % 2 else f"Hội chợ gốm còn gian không {i}")
+    texts = ["/menu" if i % 2 else f"Hội chợ gốm còn gian không {i}" for i in range(args.messages)]
+    fake.send_texts(FLOODER, texts)
     time.sleep(args.seconds)
     stop.set()
     for c in chatters:
@@ -115,6 +115,7 @@ def flood(args: argparse.Namespace, tmp: Path, fake: FakeTelegram) -> list[str]:
     got = fake.sent(FLOODER)
     notices = [m for m in got if TOO_FAST in (m["text"] or "")]
     last = max((m["at"] for m in got), default=flood_at) - flood_at
+    slowest = sorted(((lat, at - flood_at) for at, lat in run.latencies if at >= flood_at))[-3:]
     return [
         f"### Flood: {args.messages} messages from one chat while {args.chatters} others chat,"
         f" cap {args.rate:g}/s",
@@ -125,7 +126,9 @@ def flood(args: argparse.Namespace, tmp: Path, fake: FakeTelegram) -> list[str]:
         f" p99 {pct(before, 0.99) * 1000:.0f} ms",
         f"- others during the {args.seconds:g} s after the flood began: n={len(during)},"
         f" p50 **{pct(during, 0.5) * 1000:.0f} ms**, p99 **{pct(during, 0.99) * 1000:.0f} ms**,"
-        f" max {max(during, default=0) * 1000:.0f} ms; unanswered within 60 s: {unanswered}",
+        f" max {max(during, default=0) * 1000:.0f} ms; unanswered within 60 s: {unanswered};"
+        f" the slowest three: "
+        + ", ".join(f"{lat * 1000:.0f} ms (sent at +{at:.1f} s)" for lat, at in reversed(slowest)),
         f"- the flooder got {len(got)} messages back, of which {len(notices)} 'too fast'"
         f" notice(s); the last {last:.1f} s after the flood began",
         f"- 429 answers from the server: {fake.stats.get('rate_limited', 0)};"

@@ -265,6 +265,12 @@ class FakeTelegram(Reader, Endpoint):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return self._push({"message": message})
 
+    def send_texts(self, chat_id: int, texts: list[str], **who: Any) -> list[int]:
+        """A user sends many texts at once: queued together, so whoever waits on the fake
+        (the long polls, the waiting helpers) wakes once rather than for each."""
+        with self._lock:
+            return [self.send_text(chat_id, text, **who) for text in texts]
+
     def press_button(
         self,
         chat_id: int,
