@@ -8,12 +8,15 @@ import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 
-from bot import broadcast_cli, export_cli, fairs_cli, faq_cli
 from bot.app import App
-from bot.config import ConfigError, Settings, load_settings
-from bot.i18n import CatalogError
-from bot.logs import configure_logging
-from bot.router import Router
+from bot.cli import broadcast as broadcast_cli
+from bot.cli import export as export_cli
+from bot.cli import fairs as fairs_cli
+from bot.cli import faq as faq_cli
+from bot.core.config import ConfigError, Settings, load_settings
+from bot.core.i18n import CatalogError
+from bot.dialog.router import Router
+from bot.engine.logs import configure_logging
 from storage.db import Database, StorageError
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[None, None, int]]

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from bot.types import UserRef
+from bot.core.types import UserRef
 from storage.broadcasts import BroadcastRepo, Progress
 from storage.db import Database
 from storage.outbox import OutboxRepo

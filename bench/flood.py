@@ -36,7 +36,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.broadcast import Chatter, Run, machine, pct
-from bot.types import UserRef
+from bot.core.types import UserRef
 from storage.db import Database, utcnow
 from storage.enterprises import EnterpriseFields, EnterpriseRepo
 from storage.users import UserRepo

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.understand import Matcher, Understanding
+from bot.domain.understand import Matcher, Understanding
 from storage.faq import DATA_PATH, load_faq_file
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -41,10 +41,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.config import Settings
-from bot.i18n import I18n
-from bot.logs import configure_logging
-from bot.types import Incoming, Kind, Reply, UserRef
+from bot.core.config import Settings
+from bot.core.i18n import I18n
+from bot.core.types import Incoming, Kind, Reply, UserRef
+from bot.engine.logs import configure_logging
 
 if TYPE_CHECKING:
     from bench.registration_peer import PeerBot

@@ -29,12 +29,12 @@ from telegram.ext import (
 )
 
 from bench.registration_peer_replies import Built, PeerReplies, name_ok
-from bot.enterprise_terms import PRACTICE_NAMES, ROLE_NAMES
-from bot.i18n import Lang
-from bot.phones import PhoneError, parse_phone
-from bot.places import match_ward
-from bot.sectors import SECTORS
-from bot.taxcode import TaxCodeError, parse_tax_code
+from bot.core.i18n import Lang
+from bot.domain.enterprise_terms import PRACTICE_NAMES, ROLE_NAMES
+from bot.domain.phones import PhoneError, parse_phone
+from bot.domain.places import match_ward
+from bot.domain.sectors import SECTORS
+from bot.domain.taxcode import TaxCodeError, parse_tax_code
 from storage.enterprises import KINDS
 
 __all__ = ["BOT_ID", "TOKEN", "PeerBot", "build_application", "message_update"]

@@ -15,12 +15,18 @@ from telegram import (
     Update,
 )
 
-from bot.enterprise_terms import KIND_NAMES, PRACTICE_NAMES, ROLE_NAMES, place_label, ward_label
-from bot.i18n import N_, Lang
-from bot.phones import format_phone
-from bot.places import get_ward
-from bot.sectors import SECTORS
-from bot.types import Button
+from bot.core.i18n import N_, Lang
+from bot.core.types import Button
+from bot.domain.enterprise_terms import (
+    KIND_NAMES,
+    PRACTICE_NAMES,
+    ROLE_NAMES,
+    place_label,
+    ward_label,
+)
+from bot.domain.phones import format_phone
+from bot.domain.places import get_ward
+from bot.domain.sectors import SECTORS
 from storage.enterprises import KINDS
 
 __all__ = ["Built", "PeerReplies", "name_ok"]

@@ -11,17 +11,17 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import handlers
-from bot import fair_jobs
-from bot.audit import Audit
-from bot.broadcasts import Broadcaster
-from bot.config import Settings
-from bot.dispatch import Dispatcher
-from bot.fair_import import load_samples_if_empty
-from bot.i18n import I18n
-from bot.outbox import Outbox
-from bot.router import Router, Services
-from bot.scheduler import EVERY, Scheduler
-from bot.traffic import EVERY as TRAFFIC_EVERY
+from bot.core.config import Settings
+from bot.core.i18n import I18n
+from bot.dialog.router import Router, Services
+from bot.dialog.traffic import EVERY as TRAFFIC_EVERY
+from bot.engine.dispatch import Dispatcher
+from bot.engine.outbox import Outbox
+from bot.services import fair_jobs
+from bot.services.audit import Audit
+from bot.services.broadcasts import Broadcaster
+from bot.services.fair_import import load_samples_if_empty
+from bot.services.scheduler import EVERY, Scheduler
 from handlers import registration
 from storage.audit import AuditRepo
 from storage.booths import BoothRepo

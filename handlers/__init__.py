@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.router import Router
+from bot.dialog.router import Router
 from handlers import (
     booth_admin,
     booth_apply,

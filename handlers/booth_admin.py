@@ -7,14 +7,14 @@ import re
 from enum import StrEnum
 from typing import Final
 
-from bot import booth_notices as notices
-from bot import fair_media
-from bot.checkin import checkin_key, sign
-from bot.fair_jobs import offer_freed
-from bot.fair_view import STATUS_NAMES, short_title
-from bot.i18n import N_
-from bot.router import Router, Turn
-from bot.types import Button, Reply
+from bot.core.i18n import N_
+from bot.core.types import Button, Reply
+from bot.dialog.router import Router, Turn
+from bot.services import booth_notices as notices
+from bot.services import fair_media
+from bot.services.checkin import checkin_key, sign
+from bot.services.fair_jobs import offer_freed
+from bot.services.fair_view import STATUS_NAMES, short_title
 from handlers.guards import Role, require
 from handlers.start import bad_button
 from storage.booths import BoothApplication, BoothNumbersTaken, BoothStatus

@@ -6,11 +6,11 @@ import re
 from enum import StrEnum
 from typing import Final
 
-from bot.fair_view import applications_close_at, fair_dates, is_open
-from bot.i18n import N_, Lang
-from bot.router import Router, Turn
-from bot.textnorm import fold
-from bot.types import Button, Reply
+from bot.core.i18n import N_, Lang
+from bot.core.types import Button, Reply
+from bot.dialog.router import Router, Turn
+from bot.domain.textnorm import fold
+from bot.services.fair_view import applications_close_at, fair_dates, is_open
 from handlers import registration
 from handlers.booths import show_application
 from handlers.start import bad_button
@@ -313,6 +313,21 @@ async def on_text(turn: Turn) -> list[Reply]:
     return await _summary(turn, fair, note)
 
 
+async def ask_again(turn: Turn, note: str) -> list[Reply]:
+    """Asks the current question again, `note` above it."""
+    fair = await _fair(turn)
+    if fair is None:
+        return []
+    step = turn.conversation.step
+    if step == Step.BOOTHS:
+        return await _ask_booths(turn, fair, note)
+    if step == Step.PRODUCTS:
+        return await _ask_products(turn, note)
+    if step == Step.NEEDS:
+        return _ask_needs(turn, note)
+    return await _summary(turn, fair, note)
+
+
 async def on_button(turn: Turn) -> list[Reply]:
     """`apply:booths:N`, `apply:products:same`, `apply:needs:KEY`, `apply:confirm|restart`."""
     parts = turn.payload_parts
@@ -341,4 +356,4 @@ async def on_button(turn: Turn) -> list[Reply]:
 def register(router: Router) -> None:
     """Wires the application flow."""
     router.button("apply", on_button)
-    router.flow(FLOW, on_text)
+    router.flow(FLOW, on_text, ask_again=ask_again)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bot import fair_media
-from bot.checkin import checkin_key, sign
-from bot.fair_jobs import offer_freed
-from bot.fair_view import STATUS_NAMES, application_lines, short_title
-from bot.i18n import N_
-from bot.router import Router, Turn
-from bot.types import Button, Reply
+from bot.core.i18n import N_
+from bot.core.types import Button, Reply
+from bot.dialog.router import Router, Turn
+from bot.services import fair_media
+from bot.services.checkin import checkin_key, sign
+from bot.services.fair_jobs import offer_freed
+from bot.services.fair_view import STATUS_NAMES, application_lines, short_title
 from handlers.start import bad_button
 from storage.booths import LIVE, BoothApplication, BoothStatus
 from storage.db import utcnow

@@ -7,20 +7,20 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
-from bot.broadcasts import (
+from bot.core.config import quiet_until
+from bot.core.i18n import N_
+from bot.core.types import Attachment, Button, Kind, Reply
+from bot.dialog.router import Router, Turn
+from bot.domain.enterprise_terms import ROLE_NAMES, STATUS_NAMES, term, ward_label
+from bot.domain.places import get_ward, match_ward
+from bot.domain.sectors import SECTORS, sector_name
+from bot.services.broadcasts import (
     MAX_ANNOUNCEMENT,
     announcement,
     progress_text,
     start_broadcast,
     stop_button,
 )
-from bot.enterprise_terms import ROLE_NAMES, STATUS_NAMES, term, ward_label
-from bot.i18n import N_
-from bot.outbox import quiet_until
-from bot.places import get_ward, match_ward
-from bot.router import Router, Turn
-from bot.sectors import SECTORS, sector_name
-from bot.types import Attachment, Button, Kind, Reply
 from handlers.guards import admin_only
 from handlers.menu import main_menu
 from storage.broadcasts import Progress, parse_audience

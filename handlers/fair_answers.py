@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.fair_view import (
+from bot.core.i18n import Lang
+from bot.core.types import Button, Reply
+from bot.dialog.router import Turn
+from bot.domain.places import match_ward
+from bot.domain.sectors import sector_name
+from bot.domain.textnorm import fold
+from bot.domain.understand import Entities, PlaceRef
+from bot.services.fair_view import (
     applications_close_at,
     availability,
     fair_dates,
@@ -14,13 +21,6 @@ from bot.fair_view import (
     short_title,
     venue,
 )
-from bot.i18n import Lang
-from bot.places import match_ward
-from bot.router import Turn
-from bot.sectors import sector_name
-from bot.textnorm import fold
-from bot.types import Button, Reply
-from bot.understand import Entities, PlaceRef
 from handlers.fairs import upcoming_page
 from storage.db import utcnow
 from storage.fairs import Fair

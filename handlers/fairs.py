@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from bot import fair_media
-from bot.fair_view import (
+from bot.core.i18n import N_
+from bot.core.types import Button, Document, Reply
+from bot.dialog.router import Router, Turn
+from bot.services import fair_media
+from bot.services.fair_view import (
     applications_close_at,
     availability,
     deep_link,
@@ -14,9 +17,6 @@ from bot.fair_view import (
     short_title,
     venue,
 )
-from bot.i18n import N_
-from bot.router import Router, Turn
-from bot.types import Button, Document, Reply
 from handlers import booth_apply
 from handlers.booths import application_button
 from handlers.start import bad_button

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.i18n import N_
-from bot.router import Router, Turn
-from bot.types import Button, Reply
+from bot.core.i18n import N_
+from bot.core.types import Button, Reply
+from bot.dialog.router import Router, Turn
 from handlers.menu import main_menu
 from storage.faq import FaqEntry
 

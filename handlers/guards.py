@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.router import Handler, Turn, user_hash
-from bot.types import Kind, Reply
+from bot.core.types import Kind, Reply
+from bot.dialog.router import Handler, Turn, user_hash
 from storage.roles import Role
 
 __all__ = ["Role", "admin_only", "is_admin", "require", "role_of"]

@@ -6,9 +6,9 @@ import math
 from collections.abc import Callable
 from enum import StrEnum
 
-from bot.i18n import N_, Lang
-from bot.router import Router, Turn
-from bot.types import Button, Kind, Reply
+from bot.core.i18n import N_, Lang
+from bot.core.types import Button, Kind, Reply
+from bot.dialog.router import Router, Turn
 from handlers.menu import main_menu
 from storage.db import utcnow
 from storage.links import Outcome, Redeemed

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.i18n import Lang
-from bot.types import Button, Reply
+from bot.core.i18n import Lang
+from bot.core.types import Button, Reply
 
 __all__ = ["MENU_COMMANDS", "main_menu", "menu_buttons"]
 

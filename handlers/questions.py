@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from bot.i18n import N_
-from bot.router import Router, Turn, user_hash
-from bot.types import Button, Reply
-from bot.understand import Entities, Matcher, Understanding
+from bot.core.i18n import N_
+from bot.core.types import Button, Reply
+from bot.dialog.router import Router, Turn, user_hash
+from bot.domain.understand import Entities, Matcher, Understanding
 from handlers import fair_answers
 from handlers.faq import faq_answer
 from handlers.menu import main_menu

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from bot.i18n import N_
-from bot.reminder_messages import VISITORS
-from bot.router import Router, Turn
-from bot.sectors import SECTORS, sector_name
-from bot.types import Button, Reply
+from bot.core.i18n import N_
+from bot.core.types import Button, Reply
+from bot.dialog.router import Router, Turn
+from bot.domain.sectors import SECTORS, sector_name
+from bot.services.reminder_messages import VISITORS
 from handlers.menu import main_menu
 
 __all__ = ["register"]

@@ -9,7 +9,7 @@ from typing import Final
 
 from pydantic import BaseModel
 
-from bot.types import Reply
+from bot.core.types import Reply
 from storage.db import Database, utcnow
 from storage.outbox import FINAL, OutboxRepo
 

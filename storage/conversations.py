@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from pydantic_core import from_json, to_json
 
-from bot.types import UserRef
+from bot.core.types import UserRef
 from storage.db import Database, utcnow
 from storage.turn_cache import TurnCache
 from storage.users import User, touch_row, user_from_row

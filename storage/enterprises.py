@@ -24,7 +24,7 @@ __all__ = [
     "EnterpriseStatus",
 ]
 
-# Stable keys stored in the columns; their translated names are in bot/enterprise_terms.py.
+# Stable keys stored in the columns; their translated names are in bot/domain/enterprise_terms.py.
 KINDS: Final = ("household", "cooperative", "company", "individual")
 ROLES: Final = ("supplier", "producer", "distributor", "consumer")
 PRACTICES: Final = (
@@ -70,8 +70,8 @@ class EnterpriseFields(BaseModel):
     name: str | None = None
     kind: str | None = None  # one of KINDS
     roles: list[str] = Field(default_factory=list)  # of ROLES
-    sectors: list[str] = Field(default_factory=list)  # keys of bot.sectors.SECTORS
-    ward_code: str | None = None  # a Hanoi ward (bot.places.get_ward) …
+    sectors: list[str] = Field(default_factory=list)  # keys of bot.domain.sectors.SECTORS
+    ward_code: str | None = None  # a Hanoi ward (bot.domain.places.get_ward) …
     province: str | None = None  # … or, outside Hanoi, the province's name
     address: str | None = None
     contact_name: str | None = None

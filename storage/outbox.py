@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, TypeAdapter
 
-from bot.types import Reply
+from bot.core.types import Reply
 from storage.db import Database, utcnow
 
 __all__ = ["FINAL", "LANES", "OutboxRepo", "OutboxRow"]

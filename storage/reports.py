@@ -10,7 +10,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from bot.textnorm import fold
+from bot.domain.textnorm import fold
 from storage.db import Database
 
 __all__ = ["BoothRow", "Breakdown", "ReportRepo", "SentCounts"]

@@ -10,7 +10,7 @@ from typing import Final
 
 from pydantic import BaseModel
 
-from bot.types import UserRef
+from bot.core.types import UserRef
 from storage.db import Database, utcnow
 from storage.users import User
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from bot.types import UserRef
+from bot.core.types import UserRef
 from storage.db import Database, utcnow
 
 __all__ = ["User", "UserRepo", "touch_row", "user_from_row"]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from bot.config import Settings
+from bot.core.config import Settings
 from tests.chat import Chat
 
 

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.app import App
-from bot.fair_import import SAMPLE_FAIRS, import_fairs, import_file
-from bot.types import Incoming, Kind, Reply
+from bot.core.types import Incoming, Kind, Reply
+from bot.services.fair_import import SAMPLE_FAIRS, import_fairs, import_file
 from storage.db import utcnow
 from storage.enterprises import Enterprise, EnterpriseFields, EnterpriseStatus
 from storage.fairs import Fair, FairFields, FairStatus

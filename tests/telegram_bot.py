@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.app import App
 from bot.channels.telegram import TelegramChannel
-from bot.types import UserRef
+from bot.core.types import UserRef
 from storage.users import User
 from tests.conftest import make_settings
 from tests.fakes.telegram_api import FakeTelegram

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.channels.text import attachment_as_text
-from bot.dispatch import Dispatcher
-from bot.ratelimit import Lane, Limiter
-from bot.types import Incoming, Kind, Reply, UserRef
+from bot.core.types import Incoming, Kind, Reply, UserRef
+from bot.engine.dispatch import Dispatcher
+from bot.engine.ratelimit import Lane, Limiter
 
 __all__ = ["ConsoleChannel", "render"]
 

@@ -7,7 +7,8 @@ happens next, the same way on Telegram and Zalo:
   which pauses the lane on 429, backs off, or gives up with the error kept;
 - a reply (the interactive lane): a 429 of up to MAX_INLINE_WAIT seconds is waited out, and a
   5xx, a network error or a timeout is tried again after BACKOFF, ATTEMPTS calls in all; what
-  still fails goes back to the caller, whose reply then waits in the outbox (bot/dispatch.py).
+  still fails goes back to the caller, whose reply then waits in the outbox
+  (bot/engine/dispatch.py).
 
 A timeout is tried again for a reply although the platform may have taken the message: one
 person may then see an answer twice, which they can ignore, while a lost answer leaves them
@@ -21,13 +22,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from bot.ratelimit import Lane, Limiter
-from bot.types import RetryLater, SendError
+from bot.core.types import RetryLater, SendError
+from bot.engine.ratelimit import Lane, Limiter
 
 __all__ = ["ATTEMPTS", "BACKOFF", "MAX_INLINE_WAIT", "Failure", "within_limits"]
 
 T = TypeVar("T")
-# The platform's exception as one of ours (bot.types: Blocked, RetryLater, TimedOut, ChatMoved,
+# The platform's exception as one of ours (bot.core.types: Blocked, RetryLater, TimedOut, ChatMoved,
 # SendError), or None for an exception that is not the platform's (a bug: raised as it is).
 Failure = Callable[[Exception], SendError | None]
 

@@ -29,12 +29,11 @@ from telegram.error import TimedOut as NoAnswerInTime
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.channels.retry import within_limits
+from bot.channels.telegram_update import parse_update
 from bot.channels.text import attachment_as_text, split_text
 from bot.channels.webhook import WebhookServer
-from bot.config import ConfigError, Settings
-from bot.dispatch import Dispatcher
-from bot.ratelimit import Lane, Limiter
-from bot.types import (
+from bot.core.config import ConfigError, Settings
+from bot.core.types import (
     Attachment,
     Blocked,
     ChatMoved,
@@ -46,6 +45,8 @@ from bot.types import (
     TimedOut,
     UserRef,
 )
+from bot.engine.dispatch import Dispatcher
+from bot.engine.ratelimit import Lane, Limiter
 
 __all__ = ["TelegramChannel"]
 
@@ -77,7 +78,12 @@ def to_incoming(update: Update) -> Incoming | None:
         "language_hint": user.language_code,
     }
     if message.contact is not None:
-        return Incoming(kind=Kind.CONTACT, phone=message.contact.phone_number, **base)
+        contact = message.contact
+        # Any contact can be shared, not only one's own (Bot API, Contact.user_id)
+        owner = str(contact.user_id) if contact.user_id is not None else None
+        return Incoming(
+            kind=Kind.CONTACT, phone=contact.phone_number, contact_user_id=owner, **base
+        )
     if message.location is not None:
         return Incoming(
             kind=Kind.LOCATION,
@@ -208,8 +214,7 @@ class TelegramChannel:
         await self.app.shutdown()
 
     async def _on_webhook(self, body: dict[str, Any]) -> None:
-        update = Update.de_json(body, self.app.bot)
-        await self.app.update_queue.put(update)
+        await self.app.update_queue.put(parse_update(body, self.app.bot))
 
     async def _publish_commands(self) -> None:
         i18n = self.dispatcher.i18n

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.types import Reply
+from bot.core.types import Reply
 
 __all__ = ["attachment_as_text", "split_text"]
 

@@ -10,13 +10,13 @@ from collections import OrderedDict
 from typing import Any
 
 from bot.channels.retry import within_limits
-from bot.channels.webhook import WebhookServer
+from bot.channels.webhook import BadUpdate, WebhookServer
 from bot.channels.zalo_api import TEXT_EVENT, ZaloApi, ZaloApiError, ZaloUpdate
 from bot.channels.zalo_render import needs_lang, render
-from bot.config import ConfigError, Settings
-from bot.dispatch import Dispatcher
-from bot.ratelimit import Lane, Limiter
-from bot.types import Blocked, Incoming, Kind, Reply, RetryLater, SendError, TimedOut, UserRef
+from bot.core.config import ConfigError, Settings
+from bot.core.types import Blocked, Incoming, Kind, Reply, RetryLater, SendError, TimedOut, UserRef
+from bot.engine.dispatch import Dispatcher
+from bot.engine.ratelimit import Lane, Limiter
 
 __all__ = ["ZaloChannel", "to_incoming"]
 
@@ -162,14 +162,16 @@ class ZaloChannel:
                 backoff = min(backoff * 2, POLL_BACKOFF_MAX)
                 continue
             backoff = 1.0
-            self._dispatch(result)
+            self._dispatch(ZaloUpdate.parse(result))
 
     async def _on_webhook(self, body: dict[str, Any]) -> None:
-        self._dispatch(body)
-
-    def _dispatch(self, body: Any) -> None:
-        """Hand an update to the dispatcher, so polling (or the webhook answer) never waits."""
         update = ZaloUpdate.parse(body)
+        if update is None:
+            raise BadUpdate("not a Zalo update")
+        self._dispatch(update)
+
+    def _dispatch(self, update: ZaloUpdate | None) -> None:
+        """Hand an update to the dispatcher, so polling (or the webhook answer) never waits."""
         incoming = to_incoming(update) if update is not None else None
         if incoming is None or update is None or self._seen_before(update):
             return

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.channels.text import attachment_as_text, split_text
-from bot.i18n import Lang
-from bot.types import Document, Reply
+from bot.core.i18n import Lang
+from bot.core.types import Document, Reply
 
 __all__ = ["MAX_MESSAGE", "needs_lang", "render"]
 
@@ -82,7 +82,7 @@ def _is_calendar(document: Document) -> bool:
 
 def _calendar_events(document: Document, lang: Lang) -> list[str]:
     """Each VEVENT of an .ics file as a few lines: title, when, where."""
-    from icalendar import Calendar  # here, as in bot/fair_media.py
+    from icalendar import Calendar  # here, as in bot/services/fair_media.py
 
     try:
         calendar = Calendar.from_ical(document.content)

@@ -3,12 +3,12 @@ and reminders of unfinished registrations. Other flows call `begin` to send a us
 
 from __future__ import annotations
 
-from bot.i18n import N_
-from bot.router import Router, Turn
-from bot.types import Reply
+from bot.core.i18n import N_
+from bot.core.types import Reply
+from bot.dialog.router import Router, Turn
 from handlers.registration import admin, profile
 from handlers.registration.core import FLOW, Step
-from handlers.registration.flow import begin, on_button, on_input
+from handlers.registration.flow import ask_again, begin, on_button, on_input
 from handlers.registration.nudge import nudge_and_drop, periodic_job
 
 __all__ = ["FLOW", "Step", "begin", "nudge_and_drop", "periodic_job", "register"]
@@ -35,5 +35,5 @@ def register(router: Router) -> None:
         ("ho_so", "profile"), on_profile, description=N_("See or change your registration")
     )
     router.button("reg", on_button)
-    router.flow(FLOW, on_input)
+    router.flow(FLOW, on_input, ask_again=ask_again)
     admin.register(router)

@@ -3,9 +3,9 @@ Reject (which asks for a reason); the applicant is told the outcome in their lan
 
 from __future__ import annotations
 
-from bot.i18n import Lang
-from bot.router import Router, Turn
-from bot.types import Button, Kind, Reply
+from bot.core.i18n import Lang
+from bot.core.types import Button, Kind, Reply
+from bot.dialog.router import Router, Turn
 from handlers.guards import Role, require
 from handlers.menu import main_menu
 from handlers.registration.render import status_text, summary_lines

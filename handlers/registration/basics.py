@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.enterprise_terms import KIND_NAMES
-from bot.router import Turn
-from bot.textnorm import fold
-from bot.types import Button, Kind, Reply
+from bot.core.types import Button, Kind, Reply
+from bot.dialog.router import Turn
+from bot.domain.enterprise_terms import KIND_NAMES
+from bot.domain.textnorm import fold
 from handlers.menu import main_menu
 from handlers.registration.core import (
     Ask,

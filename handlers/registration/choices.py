@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.enterprise_terms import PRACTICE_NAMES, ROLE_NAMES
-from bot.i18n import N_
-from bot.router import Turn
-from bot.sectors import SECTORS
-from bot.textnorm import fold
-from bot.types import Button, Kind, Reply
+from bot.core.i18n import N_
+from bot.core.types import Button, Kind, Reply
+from bot.dialog.router import Turn
+from bot.domain.enterprise_terms import PRACTICE_NAMES, ROLE_NAMES
+from bot.domain.sectors import SECTORS
+from bot.domain.textnorm import fold
 from handlers.registration.core import (
     Next,
     Outcome,

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from bot.router import Turn
-from bot.types import Button, Reply
+from bot.core.types import Button, Reply
+from bot.dialog.router import Turn
 from storage.enterprises import EnterpriseFields
 
 __all__ = [

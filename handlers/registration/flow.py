@@ -3,8 +3,8 @@ editing from the summary or the profile, and starting or resuming."""
 
 from __future__ import annotations
 
-from bot.router import Turn
-from bot.types import Kind, Reply
+from bot.core.types import Kind, Reply
+from bot.dialog.router import Turn
 from handlers.menu import main_menu
 from handlers.registration import basics, choices, numbers, place, profile, summary
 from handlers.registration.core import (
@@ -22,7 +22,7 @@ from handlers.registration.core import (
 from handlers.registration.render import field_value
 from storage.enterprises import EnterpriseFields
 
-__all__ = ["ask", "begin", "on_button", "on_input"]
+__all__ = ["ask", "ask_again", "begin", "on_button", "on_input"]
 
 STEPS: dict[Step, tuple[Ask, Got]] = {
     Step.CONSENT: (basics.ask_consent, basics.got_consent),
@@ -76,6 +76,12 @@ async def ask(turn: Turn, step: Step, note: str | None = None) -> list[Reply]:
     """Moves to `step` and asks its question."""
     turn.conversation.goto(step)
     return await STEPS[step][0](turn, note)
+
+
+async def ask_again(turn: Turn, note: str) -> list[Reply]:
+    """Asks the current question again, `note` above it."""
+    step = _step(turn)
+    return await ask(turn, step, note) if step is not None else []
 
 
 async def begin(turn: Turn, resume: str | None = None) -> list[Reply]:

@@ -6,9 +6,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from bot.i18n import Lang
-from bot.router import Router
-from bot.types import Button, Reply
+from bot.core.i18n import Lang
+from bot.core.types import Button, Reply
+from bot.dialog.router import Router
 from handlers.registration.core import FLOW
 from storage.db import utcnow
 

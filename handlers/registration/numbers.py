@@ -3,10 +3,10 @@ each with its own polite message per mistake, and refused when another account h
 
 from __future__ import annotations
 
-from bot.phones import OldMobile, PhoneError, PhoneErrorCode, format_phone, parse_phone
-from bot.router import Turn
-from bot.taxcode import TaxCodeError, TaxCodeErrorCode, parse_tax_code
-from bot.types import Button, Kind, Reply
+from bot.core.types import Button, Kind, Reply
+from bot.dialog.router import Turn
+from bot.domain.phones import OldMobile, PhoneError, PhoneErrorCode, format_phone, parse_phone
+from bot.domain.taxcode import TaxCodeError, TaxCodeErrorCode, parse_tax_code
 from handlers.registration.core import (
     Goto,
     Next,
@@ -94,9 +94,19 @@ async def ask_phone(turn: Turn, note: str | None = None) -> list[Reply]:
     return [question(turn, Step.PHONE, text, note=note, request_contact=share)]
 
 
+def _not_yours(turn: Turn) -> str:
+    """The answer to a contact from the address book: only one's own number is taken."""
+    return turn._(
+        "That is someone else's contact, so I cannot take its number as yours. Please press"
+        " “Share my phone number” to share your own, or type your number."
+    )
+
+
 async def got_phone(turn: Turn) -> Outcome:
     """Checks the number; an old 11-digit mobile is offered its new number."""
     inc = turn.incoming
+    if inc.kind is Kind.CONTACT and not inc.own_contact:
+        return await ask_phone(turn, _not_yours(turn))
     if inc.kind is Kind.CONTACT and inc.phone:
         raw = inc.phone if inc.phone.startswith("+") else "+" + inc.phone.lstrip()
     elif inc.kind is Kind.TEXT:

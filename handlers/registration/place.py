@@ -3,10 +3,10 @@ list of matches (old district and village names too), or a province outside Hano
 
 from __future__ import annotations
 
-from bot.enterprise_terms import ward_label
-from bot.places import get_ward, match_province, match_ward, provinces
-from bot.router import Turn
-from bot.types import Button, Kind, Reply
+from bot.core.types import Button, Kind, Reply
+from bot.dialog.router import Turn
+from bot.domain.enterprise_terms import ward_label
+from bot.domain.places import get_ward, match_province, match_ward, provinces
 from handlers.registration.core import (
     Goto,
     Next,

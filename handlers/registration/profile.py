@@ -3,8 +3,8 @@ edit (a key change to an approved registration sends it back to review)."""
 
 from __future__ import annotations
 
-from bot.router import Turn
-from bot.types import Button, Reply
+from bot.core.types import Button, Reply
+from bot.dialog.router import Turn
 from handlers.registration import admin
 from handlers.registration.core import FLOW, answers
 from handlers.registration.render import edit_buttons, status_text, summary_lines

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.enterprise_terms import (
+from bot.core.i18n import N_, Lang
+from bot.core.types import Button
+from bot.domain.enterprise_terms import (
     KIND_NAMES,
     PRACTICE_NAMES,
     ROLE_NAMES,
@@ -12,10 +14,8 @@ from bot.enterprise_terms import (
     place_label,
     term,
 )
-from bot.i18n import N_, Lang
-from bot.phones import format_phone
-from bot.sectors import sector_name
-from bot.types import Button
+from bot.domain.phones import format_phone
+from bot.domain.sectors import sector_name
 from storage.enterprises import Enterprise, EnterpriseFields, EnterpriseStatus
 
 __all__ = ["FIELD_LABELS", "edit_buttons", "field_value", "status_text", "summary_lines"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.router import Turn
-from bot.types import Button, Kind, Reply
+from bot.core.types import Button, Kind, Reply
+from bot.dialog.router import Turn
 from handlers.menu import main_menu
 from handlers.registration import admin, profile
 from handlers.registration.core import (

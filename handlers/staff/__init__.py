@@ -3,7 +3,7 @@ exports and figures. Every entry sits behind a role guard; the check runs on eve
 
 from __future__ import annotations
 
-from bot.router import Router
+from bot.dialog.router import Router
 from handlers.guards import require
 from handlers.staff import (
     audit_log,

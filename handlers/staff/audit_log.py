@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from bot.router import Turn
-from bot.types import Button, Reply
+from bot.core.types import Button, Reply
+from bot.dialog.router import Turn
 from handlers.staff.terms import ACTION_NAMES, ROLE_NAMES
 from storage.audit import AuditEntry
 from storage.roles import Role

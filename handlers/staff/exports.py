@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Final
 
-from bot.enterprise_terms import STATUS_NAMES, term, ward_label
-from bot.export_tables import BOOTH_STATUS
-from bot.exports import ExportFilter, Format, What, make_export, statuses_of
-from bot.fair_view import short_title
-from bot.places import get_ward, match_ward
-from bot.router import Turn
-from bot.sectors import SECTORS, sector_name
-from bot.types import Button, Reply
+from bot.core.types import Button, Reply
+from bot.dialog.router import Turn
+from bot.domain.enterprise_terms import STATUS_NAMES, term, ward_label
+from bot.domain.places import get_ward, match_ward
+from bot.domain.sectors import SECTORS, sector_name
+from bot.services.export_tables import BOOTH_STATUS
+from bot.services.exports import ExportFilter, Format, What, make_export, statuses_of
+from bot.services.fair_view import short_title
 from handlers.guards import role_of
 from storage.roles import Role
 

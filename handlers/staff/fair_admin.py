@@ -3,9 +3,9 @@ reinstate a cancelled fair that has not ended."""
 
 from __future__ import annotations
 
-from bot.fair_import import ImportReport, import_fairs
-from bot.router import Turn
-from bot.types import Button, Reply
+from bot.core.types import Button, Reply
+from bot.dialog.router import Turn
+from bot.services.fair_import import ImportReport, import_fairs
 from handlers.staff import fair_flow
 from handlers.staff.fair_card import fair_card, fair_list
 from storage.booths import LIVE

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from bot.fair_view import fair_summary, short_title
-from bot.router import Turn
-from bot.types import Button, Reply
+from bot.core.types import Button, Reply
+from bot.dialog.router import Turn
+from bot.services.fair_view import fair_summary, short_title
 from storage.booths import BoothStatus
 from storage.db import utcnow
 from storage.fairs import Fair

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Final
 
-from bot.fair_import import import_fairs
-from bot.fair_input import make_key
-from bot.router import Turn
-from bot.scheduler import Scheduler
-from bot.sectors import sector_name
-from bot.types import Button, Kind, Reply
+from bot.core.types import Button, Kind, Reply
+from bot.dialog.router import Turn
+from bot.domain.fair_input import make_key
+from bot.domain.sectors import sector_name
+from bot.services.fair_import import import_fairs
+from bot.services.scheduler import Scheduler
 from handlers.staff.fair_card import fair_card, fair_list
 from handlers.staff.fair_steps import FIELD_NAMES, ORDER, Step, answer, draft, question
 from storage.fairs import Fair, FairFields, FairStatus

@@ -6,11 +6,11 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
-from bot.fair_input import parse_coordinates, parse_day, parse_moment
-from bot.i18n import N_
-from bot.router import Turn
-from bot.sectors import SECTORS, sector_name
-from bot.types import Button
+from bot.core.i18n import N_
+from bot.core.types import Button
+from bot.dialog.router import Turn
+from bot.domain.fair_input import parse_coordinates, parse_day, parse_moment
+from bot.domain.sectors import SECTORS, sector_name
 from storage.db import utcnow
 
 __all__ = ["FIELD_NAMES", "ORDER", "Step", "answer", "draft", "question"]

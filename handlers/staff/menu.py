@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from bot.router import Turn
-from bot.types import Button, Reply
+from bot.core.types import Button, Reply
+from bot.dialog.router import Turn
 from handlers.guards import role_of
 from handlers.staff.terms import ROLE_DUTIES, ROLE_NAMES
 from storage.booths import BoothStatus

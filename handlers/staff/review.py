@@ -8,11 +8,11 @@ import re
 from enum import StrEnum
 from typing import Final
 
-from bot.enterprise_terms import KIND_NAMES, place_label, term
-from bot.i18n import Lang
-from bot.places import match_ward
-from bot.router import Build, Turn
-from bot.types import Button, Reply
+from bot.core.i18n import Lang
+from bot.core.types import Button, Reply
+from bot.dialog.router import Build, Turn
+from bot.domain.enterprise_terms import KIND_NAMES, place_label, term
+from bot.domain.places import match_ward
 from handlers.registration.render import status_text, summary_lines
 from storage.enterprises import Enterprise, EnterpriseStatus
 

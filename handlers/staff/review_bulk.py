@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.router import Turn
-from bot.types import Button, Kind, Reply
+from bot.core.types import Button, Kind, Reply
+from bot.dialog.router import Turn
 from handlers.registration import admin as registration
 from handlers.staff import review
 from handlers.staff.review import FLOW, PAGE, Step

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from bot.i18n import Lang
-from bot.router import Build, Turn
-from bot.types import Button, Reply, UserRef
+from bot.core.i18n import Lang
+from bot.core.types import Button, Reply, UserRef
+from bot.dialog.router import Build, Turn
 from handlers.staff.terms import ROLE_DUTIES, ROLE_NAMES
 from storage.roles import GRANTABLE, Role
 from storage.users import User

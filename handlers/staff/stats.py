@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 from typing import Final
 
-from bot.enterprise_terms import ROLE_NAMES as CHAIN_ROLES
-from bot.enterprise_terms import STATUS_NAMES, term, ward_label
-from bot.fair_view import short_title
-from bot.figures import Figures, gather
-from bot.router import Turn
-from bot.sectors import sector_name
-from bot.stats_chart import Panel, chart_png
-from bot.types import Document, Reply
+from bot.core.types import Document, Reply
+from bot.dialog.router import Turn
+from bot.domain.enterprise_terms import ROLE_NAMES as CHAIN_ROLES
+from bot.domain.enterprise_terms import STATUS_NAMES, term, ward_label
+from bot.domain.sectors import sector_name
+from bot.services.fair_view import short_title
+from bot.services.figures import Figures, gather
+from bot.services.stats_chart import Panel, chart_png
 
 __all__ = ["panels", "show_stats", "stats_text"]
 

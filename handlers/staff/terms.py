@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from bot.i18n import N_
+from bot.core.i18n import N_
 from storage.roles import Role
 
 __all__ = ["ACTION_NAMES", "ROLE_DUTIES", "ROLE_NAMES"]

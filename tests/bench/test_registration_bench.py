@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.registration import FIRST_ID, STEPS, answers, run_ours, run_peer
-from bot.types import Reply
+from bot.core.types import Reply
 
 USERS = 20
 Shown = tuple[str, list[str]]

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from starlette.applications import Starlette
@@ -306,14 +306,17 @@ class FakeTelegram(Reader, Endpoint):
         chat_id: int,
         phone_number: str,
         *,
-        user_id: int | None = None,
+        user_id: int | Literal["own"] | None = "own",
         first_name: str = "Lan",
         language_code: str = "vi",
     ) -> int:
-        """A user shares a contact: their own (the request_contact button) unless user_id."""
+        """A user shares a contact: their own (the request_contact button), another Telegram
+        user's (user_id), or one from their address book who is on no Telegram (None: the
+        Bot API then leaves user_id out)."""
         message = self._user_message(chat_id, first_name, language_code, None)
         contact: Json = {"phone_number": phone_number, "first_name": first_name}
-        contact["user_id"] = user_id if user_id is not None else message["from"]["id"]
+        if user_id is not None:
+            contact["user_id"] = message["from"]["id"] if user_id == "own" else user_id
         return self._push({"message": message | {"contact": contact}})
 
     def send_location(self, chat_id: int, latitude: float, longitude: float) -> int:

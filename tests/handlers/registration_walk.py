@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.app import App
-from bot.places import wards
+from bot.domain.places import wards
 from storage.enterprises import Enterprise
 from storage.outbox import OutboxRow
 from tests.chat import Chat

@@ -11,7 +11,7 @@ import time_machine
 
 import main
 from bot.app import App
-from bot.checkin import checkin_key, sign
+from bot.services.checkin import checkin_key, sign
 from storage.booths import BoothApplication, BoothStatus
 from storage.outbox import OutboxRow
 from tests.chat import Chat

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from bot.app import App
-from bot.fair_import import import_fairs
+from bot.services.fair_import import import_fairs
 from storage.booths import BoothStatus
 from storage.enterprises import EnterpriseStatus
 from storage.fairs import FairStatus
@@ -50,6 +50,20 @@ async def _applications(app: App) -> list[tuple[str, BoothStatus, int]]:
         " JOIN enterprises e ON e.id = a.enterprise_id ORDER BY a.id"
     )
     return [(r[0], BoothStatus(r[1]), r[2]) for r in rows]
+
+
+async def test_an_invisible_answer_gets_the_question_again(app: App, chat: Chat) -> None:
+    await make_fair(app, booths=3)
+    await register_enterprise(app, chat)
+    await chat.say("/start fair_test-fair")
+    await chat.press("fair:test-fair:apply")
+    await chat.say("2")
+    await chat.say("\u2066\u2069\u200b")
+    assert chat.text.startswith("Tôi không đọc được tin nhắn này")
+    assert "Bạn sẽ trưng bày sản phẩm gì?" in chat.text  # the question, once more
+    await chat.say("Bát đĩa men lam, lọ hoa")
+    await chat.press("apply:needs:power")
+    assert "2 gian" in chat.text and "Bát đĩa men lam, lọ hoa" in chat.text  # nothing lost
 
 
 async def test_a_registered_producer_applies(app: App, chat: Chat) -> None:

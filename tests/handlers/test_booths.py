@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from bot.app import App
-from bot.fair_jobs import expire_offers
+from bot.services.fair_jobs import expire_offers
 from storage.booths import BoothApplication, BoothStatus
 from storage.outbox import OutboxRow
 from tests.chat import Chat

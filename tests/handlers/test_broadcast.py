@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.broadcasts import Broadcaster
-from bot.config import Settings
-from bot.ratelimit import Limiter
-from bot.types import Incoming, Kind, Reply, UserRef
+from bot.core.config import Settings
+from bot.core.types import Incoming, Kind, Reply, UserRef
+from bot.engine.ratelimit import Limiter
+from bot.services.broadcasts import Broadcaster
 from storage.enterprises import EnterpriseFields
 from storage.fairs import FairFields
 from tests.chat import Chat

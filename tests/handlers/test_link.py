@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.app import App
-from bot.types import Reply, UserRef
+from bot.core.types import Reply, UserRef
 from tests.chat import Chat
 from tests.fair_data import register_enterprise, tap
 

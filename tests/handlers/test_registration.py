@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 from bot.app import App
-from bot.config import Settings
-from bot.router import Turn
-from bot.types import Incoming, Kind, Reply
+from bot.core.config import Settings
+from bot.core.types import Incoming, Kind, Reply
+from bot.dialog.router import Turn
 from handlers.registration import begin
 from storage.enterprises import EnterpriseStatus
 from tests.chat import Chat

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time_machine
 
 from bot.app import App
-from bot.scheduler import Scheduler
-from tests.bot.test_scheduler import fair, local
+from bot.services.scheduler import Scheduler
+from tests.bot.services.test_scheduler import fair, local
 from tests.chat import Chat
 
 

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 
 from bot.app import App
-from bot.types import UserRef
+from bot.core.types import UserRef
 from storage.booths import BoothApplication, BoothNumbersTaken, BoothRepo, BoothStatus
 from storage.db import Database, utcnow
 from storage.enterprises import EnterpriseFields, EnterpriseRepo

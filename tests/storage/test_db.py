@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.types import UserRef
+from bot.core.types import UserRef
 from storage.conversations import ConversationRepo
 from storage.db import Database, StorageError, _migrations
 from storage.users import UserRepo

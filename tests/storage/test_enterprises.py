@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.types import UserRef
+from bot.core.types import UserRef
 from storage.db import Database, utcnow
 from storage.enterprises import EnterpriseFields, EnterpriseRepo, EnterpriseStatus
 from storage.users import UserRepo

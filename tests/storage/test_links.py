@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from bot.app import App
-from bot.types import UserRef
+from bot.core.types import UserRef
 from storage.links import LinkRepo, Outcome
 from storage.users import User
 

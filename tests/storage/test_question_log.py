@@ -6,7 +6,7 @@ from pathlib import Path
 
 import time_machine
 
-from bot.textnorm import fold
+from bot.domain.textnorm import fold
 from storage.db import Database
 from storage.questions import QuestionRepo
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.app import App
-from bot.types import Reply, UserRef
+from bot.core.types import Reply, UserRef
 
 
 async def test_messages_are_counted_as_reminders_broadcasts_or_notices(app: App) -> None:

@@ -4,7 +4,7 @@ the highest one counting, and who gets review requests."""
 from __future__ import annotations
 
 from bot.app import App
-from bot.types import UserRef
+from bot.core.types import UserRef
 from storage.roles import Role
 from storage.users import User
 

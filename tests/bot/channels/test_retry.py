@@ -6,8 +6,8 @@ import pytest
 
 from bot.channels import retry
 from bot.channels.retry import within_limits
-from bot.ratelimit import Lane, Limiter
-from bot.types import Blocked, RetryLater, SendError, TimedOut
+from bot.core.types import Blocked, RetryLater, SendError, TimedOut
+from bot.engine.ratelimit import Lane, Limiter
 
 
 class Flaky:

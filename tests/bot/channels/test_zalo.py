@@ -12,10 +12,10 @@ from icalendar import Calendar, Event
 
 from bot.app import App
 from bot.channels.zalo import ZaloChannel
-from bot.config import ConfigError, Settings
-from bot.ratelimit import Lane
-from bot.router import Turn
-from bot.types import Blocked, Button, Document, Reply, RetryLater, SendError, UserRef, Venue
+from bot.core.config import ConfigError, Settings
+from bot.core.types import Blocked, Button, Document, Reply, RetryLater, SendError, UserRef, Venue
+from bot.dialog.router import Turn
+from bot.engine.ratelimit import Lane
 from tests.conftest import make_settings
 from tests.fakes.zalo_api import FakeZalo
 

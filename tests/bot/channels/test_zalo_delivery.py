@@ -12,10 +12,10 @@ import pytest
 
 from bot.app import App
 from bot.channels.zalo import ZaloChannel
-from bot.config import Settings
-from bot.ratelimit import Lane, Limiter
-from bot.router import Turn
-from bot.types import Reply
+from bot.core.config import Settings
+from bot.core.types import Reply
+from bot.dialog.router import Turn
+from bot.engine.ratelimit import Lane, Limiter
 from tests.conftest import make_settings
 from tests.fakes.zalo_api import FakeZalo
 

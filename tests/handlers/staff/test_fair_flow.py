@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from bot.app import App
-from bot.types import Incoming, Kind, Reply
+from bot.core.types import Incoming, Kind, Reply
 from storage.roles import Role
 from tests.chat import Chat
 from tests.fair_data import TODAY, make_fair, outbox_rows, register_enterprise, tap

@@ -4,7 +4,7 @@ by their address, changes and takes roles away; the person is told and the log k
 from __future__ import annotations
 
 from bot.app import App
-from bot.types import UserRef
+from bot.core.types import UserRef
 from storage.roles import Role
 from tests.chat import Chat
 from tests.fair_data import outbox_rows, tap

@@ -12,7 +12,7 @@ import time_machine
 from PIL import Image
 
 from bot.app import App
-from bot.types import Reply
+from bot.core.types import Reply
 from storage.enterprises import EnterpriseStatus
 from storage.roles import Role
 from tests.fair_data import TODAY, make_fair

@@ -1,0 +1,178 @@
+"""Settings from the KETNOI_* environment variables and an optional .env file."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.core.types import UserRef
+
+__all__ = ["LOCALES", "ConfigError", "QuietHours", "Settings", "load_settings", "quiet_until"]
+
+LOCALES = ("vi", "en")
+_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message is the one line to show."""
+
+
+class QuietHours(BaseModel):
+    """A daily window (local time) in which bulk messages wait."""
+
+    start: time
+    end: time
+
+    def contains(self, t: time) -> bool:
+        """Whether the local time `t` falls in the window (which may cross midnight)."""
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= t < self.end
+        return t >= self.start or t < self.end
+
+
+def quiet_until(quiet: QuietHours | None, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """The end (UTC) of the quiet window `now` falls in, or None outside it."""
+    if quiet is None:
+        return None
+    local = now.astimezone(tz)
+    if not quiet.contains(local.time()):
+        return None
+    end = local.replace(hour=quiet.end.hour, minute=quiet.end.minute, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(UTC)
+
+
+class Settings(BaseSettings):
+    """Everything ketnoi reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KETNOI_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    db_path: Path = Path("ketnoi.db")
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_username: str = "ketnoi_hanoi_bot"  # the bot's @name, for t.me links and QR posters
+    zalo_token: SecretStr | None = None
+    zalo_api_url: str = "https://bot-api.zaloplatforms.com"
+    admins: Annotated[list[UserRef], NoDecode] = Field(default_factory=list)
+    timezone: str = "Asia/Ho_Chi_Minh"
+    locale: str = "vi"
+    quiet_hours: Annotated[QuietHours | None, NoDecode] = QuietHours(
+        start=time(21, 0), end=time(7, 0)
+    )
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    listen: str = "0.0.0.0:8080"
+    telegram_rate: float = 30.0
+    zalo_rate: float = 10.0
+    # Zalo publishes no per-chat limit; Telegram's one message a second is the careful guess.
+    zalo_chat_rate: float = 1.0
+    checkin_secret: SecretStr | None = None
+    # info: a summary line a minute (bot/dialog/traffic.py); debug: a line for every update as well
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_log_level(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _parse_admins(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        admins = []
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            channel, sep, external_id = item.partition(":")
+            if not sep or not channel or not external_id:
+                raise ValueError(
+                    "expected a comma list of channel:id, e.g. telegram:123456,zalo:8f3a"
+                )
+            admins.append(UserRef(channel=channel.strip(), external_id=external_id.strip()))
+        return admins
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _parse_quiet_hours(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if value.strip().lower() in ("", "off", "none"):
+            return None
+        start, sep, end = value.partition("-")
+        m1, m2 = _HHMM.match(start.strip()), _HHMM.match(end.strip())
+        if not sep or not m1 or not m2:
+            raise ValueError("expected HH:MM-HH:MM, e.g. 21:00-07:00, or 'off'")
+        return QuietHours(start=time(int(m1[1]), int(m1[2])), end=time(int(m2[1]), int(m2[2])))
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if info.data.get("webhook_url") and value is None:
+            raise ValueError("required when KETNOI_WEBHOOK_URL is set")
+        # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - (Bot API setWebhook)
+        if value is not None and not _SECRET.match(value.get_secret_value()):
+            raise ValueError("expected 1-256 characters: letters, digits, _ or -")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("expected an IANA time zone, e.g. Asia/Ho_Chi_Minh") from exc
+        return value
+
+    @field_validator("locale")
+    @classmethod
+    def _check_locale(cls, value: str) -> str:
+        if value not in LOCALES:
+            raise ValueError(f"expected one of {', '.join(LOCALES)}")
+        return value
+
+    @field_validator("telegram_rate", "zalo_rate", "zalo_chat_rate")
+    @classmethod
+    def _check_rate(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("expected a positive number of messages per second")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The configured time zone."""
+        return ZoneInfo(self.timezone)
+
+    def is_owner(self, user: UserRef) -> bool:
+        """Whether this platform user is listed in KETNOI_ADMINS."""
+        return user in self.admins
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning a validation error into one line naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"KETNOI_{field.upper()}: {msg}") from None

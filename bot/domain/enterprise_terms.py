@@ -1,0 +1,74 @@
+"""Names of the keys a registration stores (kinds, roles, practices, statuses) and of its
+place, translated where shown: for the registration flow, admin messages and exports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.core.i18n import N_
+from bot.domain.places import get_ward
+
+__all__ = [
+    "KIND_NAMES",
+    "PRACTICE_NAMES",
+    "ROLE_NAMES",
+    "STATUS_NAMES",
+    "place_label",
+    "term",
+    "ward_label",
+]
+
+Gettext = Callable[[str], str]
+
+KIND_NAMES: dict[str, str] = {
+    "household": N_("Household business"),
+    "cooperative": N_("Cooperative"),
+    "company": N_("Company"),
+    "individual": N_("Artisan or individual"),
+}
+
+ROLE_NAMES: dict[str, str] = {
+    "supplier": N_("Raw-material supplier"),
+    "producer": N_("Producer"),
+    "distributor": N_("Distributor or retailer"),
+    "consumer": N_("Consumer or buyer"),
+}
+
+PRACTICE_NAMES: dict[str, str] = {
+    "cleaner_production": N_("Cleaner production"),
+    "energy_saving": N_("Energy saving"),
+    "recycled_materials": N_("Recycled or reused materials"),
+    "eco_label": N_("Eco-label"),
+    "less_plastic": N_("Less plastic packaging"),
+    "none_yet": N_("None yet"),
+}
+
+STATUS_NAMES: dict[str, str] = {
+    "pending": N_("waiting for review"),
+    "approved": N_("approved"),
+    "rejected": N_("not approved"),
+}
+
+
+def term(names: dict[str, str], key: str, gettext: Gettext) -> str:
+    """The translated name of `key` in one of the tables above; the key itself if unknown."""
+    source = names.get(key)
+    return gettext(source) if source is not None else key
+
+
+def ward_label(code: str, gettext: Gettext) -> str:
+    """'Xã Bát Tràng' / 'Bát Tràng commune'; the code itself if it is not a Hanoi ward."""
+    ward = get_ward(code)
+    if ward is None:
+        return code
+    pattern = gettext("{name} ward") if ward.kind == "phuong" else gettext("{name} commune")
+    return pattern.format(name=ward.name)
+
+
+def place_label(ward_code: str | None, province: str | None, gettext: Gettext) -> str:
+    """Where an establishment is: its Hanoi ward, or its province outside Hanoi."""
+    if ward_code:
+        return gettext("{ward}, Hanoi").format(ward=ward_label(ward_code, gettext))
+    if province:
+        return province
+    return ""

@@ -1,0 +1,105 @@
+"""The audit log as admin actions write it: `await turn.services.audit.record(turn, action,
+before, after)`; refused attempts are logged by the role guards."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from bot.core.types import Incoming
+from storage.audit import AuditRepo
+from storage.conversations import Conversation
+from storage.roles import Role, RoleRepo
+from storage.users import User
+
+__all__ = ["REFUSED", "Audit", "actor_label"]
+
+log = logging.getLogger("ketnoi.audit")
+
+REFUSED = "refused"
+
+
+class Turn(Protocol):
+    """What the log reads of a turn (bot.dialog.router.Turn): who acted, on what update,
+    in which conversation. A protocol, so that services need not import the router."""
+
+    @property
+    def user(self) -> User: ...
+
+    @property
+    def incoming(self) -> Incoming: ...
+
+    @property
+    def conversation(self) -> Conversation: ...
+
+
+def actor_label(user: User) -> str:
+    """How the actor is written in the log: `telegram:123 (Lan)`."""
+    return f"{user.ref} ({user.display_name})" if user.display_name else str(user.ref)
+
+
+def _target(*values: Any) -> str | None:
+    """`enterprise:12` from the first model with an id, when the caller names no target."""
+    for value in values:
+        if isinstance(value, BaseModel) and isinstance(getattr(value, "id", None), int):
+            return f"{type(value).__name__.lower()}:{value.id}"  # type: ignore[attr-defined]
+    return None
+
+
+class Audit:
+    """Records admin actions and refused attempts, inside the turn's transaction."""
+
+    def __init__(self, repo: AuditRepo, roles: RoleRepo) -> None:
+        self.repo = repo
+        self.roles = roles
+
+    async def record(
+        self,
+        turn: Turn,
+        action: str,
+        before: Any = None,
+        after: Any = None,
+        *,
+        target: str | None = None,
+    ) -> None:
+        """Log that the turn's user did `action` (e.g. 'fair.cancel'); before and after are
+        models, dicts or None."""
+        role = await self.roles.role_of(turn.user)
+        await self.repo.add(
+            actor_id=turn.user.id,
+            actor=actor_label(turn.user),
+            role=role.value if role else None,
+            action=action,
+            target=target or _target(after, before),
+            before=before,
+            after=after,
+        )
+
+    async def refused(self, turn: Turn, needed: Role, have: Role | None) -> None:
+        """Log an attempt at something the user's role does not allow (a forged button
+        included): what was tried and what it needed."""
+        inc = turn.incoming
+        tried = {
+            "kind": inc.kind.value,
+            "command": inc.command,
+            "payload": inc.payload,
+            "flow": turn.conversation.flow,
+            "needed": needed.value,
+        }
+        await self.repo.add(
+            actor_id=turn.user.id,
+            actor=actor_label(turn.user),
+            role=have.value if have else None,
+            action=REFUSED,
+            target=inc.payload or (f"/{inc.command}" if inc.command else turn.conversation.flow),
+            outcome=REFUSED,
+            after={k: v for k, v in tried.items() if v is not None},
+        )
+
+    async def record_cli(self, action: str, target: str | None, after: Any = None) -> None:
+        """Log an action done on the server's command line."""
+        await self.repo.add(
+            actor_id=None, actor="cli", role=None, action=action, target=target, after=after
+        )
