@@ -16,6 +16,8 @@ from bot.domain.places import get_ward, match_ward
 from bot.domain.sectors import SECTORS, sector_name
 from bot.services.broadcasts import (
     MAX_ANNOUNCEMENT,
+    PROGRESS_EVERY,
+    Broadcaster,
     announcement,
     progress_text,
     start_broadcast,
@@ -349,7 +351,8 @@ def _quiet_end(turn: Turn) -> datetime | None:
 
 
 def register(router: Router) -> None:
-    """Wires /thong_bao and its buttons (`bcast:`), for admins only."""
+    """Wires /thong_bao and its buttons (`bcast:`), for admins only, and the progress shown
+    to whoever started a broadcast."""
     router.command(
         ("thong_bao", "broadcast"),
         admin_only(ask_text),
@@ -357,3 +360,6 @@ def register(router: Router) -> None:
     )
     router.button("bcast", admin_only(on_button))
     router.flow(FLOW, admin_only(on_input), files=True)
+    router.every(
+        "broadcast_progress", PROGRESS_EVERY, Broadcaster(router, router.services.broadcasts).tick
+    )

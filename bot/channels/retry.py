@@ -6,14 +6,16 @@ happens next, the same way on Telegram and Zalo:
 - bulk (what the outbox sends): nothing is tried again here; the error goes back to the outbox,
   which pauses the lane on 429, backs off, or gives up with the error kept;
 - a reply (the interactive lane): a 429 of up to MAX_INLINE_WAIT seconds is waited out, and a
-  5xx, a network error or a timeout is tried again after BACKOFF, ATTEMPTS calls in all; what
-  still fails goes back to the caller, whose reply then waits in the outbox
-  (bot/engine/dispatch.py).
+  5xx, a network error or no answer (UnknownOutcome: a read timeout, a connection dropped before
+  the answer) is tried again after BACKOFF, ATTEMPTS calls in all; what still fails goes back to
+  the caller, whose reply then waits in the outbox (bot/engine/dispatch.py).
 
-A timeout is tried again for a reply although the platform may have taken the message: one
-person may then see an answer twice, which they can ignore, while a lost answer leaves them
-waiting for a bot that seems dead. For bulk the outbox decides (a broadcast promises no
-duplicates).
+A reply whose answer never came is sent again although the platform may have taken it: the
+person may then see it twice, while a lost answer leaves them stuck at a step that was saved,
+waiting for a bot that seems dead. Replies are short and answer what the person just did, so a
+second copy reads as a repeat, not as a new message; and one person is affected, once. Bulk is
+the opposite case: thousands of people, nobody waiting for that one message, and a promise of no
+duplicates, so there an UnknownOutcome is never resent (bot/engine/outbox.py).
 """
 
 from __future__ import annotations
@@ -22,14 +24,15 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from bot.core.types import RetryLater, SendError
+from bot.core.types import RetryLater, SendError, UnknownOutcome
 from bot.engine.ratelimit import Lane, Limiter
 
 __all__ = ["ATTEMPTS", "BACKOFF", "MAX_INLINE_WAIT", "Failure", "within_limits"]
 
 T = TypeVar("T")
-# The platform's exception as one of ours (bot.core.types: Blocked, RetryLater, TimedOut, ChatMoved,
-# SendError), or None for an exception that is not the platform's (a bug: raised as it is).
+# The platform's exception as one of ours (bot.core.types: Blocked, RetryLater, UnknownOutcome,
+# ChatMoved, SendError), or None for an exception that is not the platform's (a bug: raised as
+# it is).
 Failure = Callable[[Exception], SendError | None]
 
 ATTEMPTS = 3
@@ -67,7 +70,11 @@ async def within_limits(
 
 def _again_after(error: SendError, lane: Lane, attempt: int) -> float | None:
     """Seconds to wait before calling again, or None to give the error back."""
-    if lane is Lane.BULK or attempt >= ATTEMPTS - 1 or not isinstance(error, RetryLater):
+    if lane is Lane.BULK or attempt >= ATTEMPTS - 1:
+        return None
+    if isinstance(error, UnknownOutcome):
+        return BACKOFF[attempt]
+    if not isinstance(error, RetryLater):
         return None
     if error.retry_after is not None:
         return error.retry_after if error.retry_after <= MAX_INLINE_WAIT else None

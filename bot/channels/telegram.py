@@ -24,10 +24,11 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
-from telegram.error import TimedOut as NoAnswerInTime
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot.channels.outcome import maybe_delivered
 from bot.channels.retry import within_limits
 from bot.channels.telegram_update import parse_update
 from bot.channels.text import attachment_as_text, split_text
@@ -42,7 +43,7 @@ from bot.core.types import (
     Reply,
     RetryLater,
     SendError,
-    TimedOut,
+    UnknownOutcome,
     UserRef,
 )
 from bot.engine.dispatch import Dispatcher
@@ -202,15 +203,20 @@ class TelegramChannel:
                 allowed_updates=["message", "callback_query", "my_chat_member"]
             )
 
-    async def stop(self) -> None:
-        """Stop receiving, answer what is in hand, and shut python-telegram-bot down."""
+    async def stop_receiving(self) -> None:
+        """Take no new updates; the ones in hand finish and are answered. Sending still works."""
         if self._webhook is not None:
             await self._webhook.stop()
+            self._webhook = None
         if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
+            await self.app.updater.stop()  # confirms the updates fetched, so none comes twice
         if self.app.running:
             await self.app.stop()  # the updates fetched so far reach the dispatcher
-        await self.dispatcher.settle(self.name)
+        await self.dispatcher.settle(self.name)  # handled; replies sent, or kept in the outbox
+
+    async def stop(self) -> None:
+        """Stop receiving if not yet and shut python-telegram-bot down."""
+        await self.stop_receiving()
         await self.app.shutdown()
 
     async def _on_webhook(self, body: dict[str, Any]) -> None:
@@ -359,13 +365,24 @@ def _failure(exc: Exception) -> SendError | None:
         return RetryLater(str(exc), _seconds(exc.retry_after))
     if isinstance(exc, ChatMigrated):
         return ChatMoved(str(exc), str(exc.new_chat_id))
-    if isinstance(exc, NoAnswerInTime):  # the message may have arrived
-        return TimedOut(str(exc))
-    if isinstance(exc, NetworkError):  # 5xx and connection errors
-        return RetryLater(str(exc))
+    if isinstance(exc, NetworkError):  # timeouts, 5xx and connection errors
+        return _network_error(exc)
     if isinstance(exc, TelegramError):
         return SendError(str(exc))
     return None
+
+
+def _network_error(exc: NetworkError) -> SendError:
+    """A 5xx or a call that never left is RetryLater; a call that may have arrived (a read
+    timeout, a connection dropped before the answer) is UnknownOutcome."""
+    # python-telegram-bot raises a transport failure `from` the httpx error
+    # (telegram/request/_httpxrequest.py, do_request) and an HTTP error status without a cause,
+    # or from the error that parsing its body raised (_baserequest.py, _request_wrapper).
+    cause = exc.__cause__
+    transport = isinstance(exc, TimedOut) or not (cause is None or isinstance(cause, TelegramError))
+    if transport and maybe_delivered(cause):
+        return UnknownOutcome(str(exc) or type(exc).__name__)
+    return RetryLater(str(exc))
 
 
 def _seconds(delay: Any) -> float:

@@ -14,7 +14,16 @@ from bot.channels.webhook import BadUpdate, WebhookServer
 from bot.channels.zalo_api import TEXT_EVENT, ZaloApi, ZaloApiError, ZaloUpdate
 from bot.channels.zalo_render import needs_lang, render
 from bot.core.config import ConfigError, Settings
-from bot.core.types import Blocked, Incoming, Kind, Reply, RetryLater, SendError, TimedOut, UserRef
+from bot.core.types import (
+    Blocked,
+    Incoming,
+    Kind,
+    Reply,
+    RetryLater,
+    SendError,
+    UnknownOutcome,
+    UserRef,
+)
 from bot.engine.dispatch import Dispatcher
 from bot.engine.ratelimit import Lane, Limiter
 
@@ -54,8 +63,8 @@ def _failure(exc: Exception) -> SendError | None:
     # Telegram's, so 403 is taken as "blocked by the user" and 429 as "slow down".
     if exc.code == 403:
         return Blocked(str(exc))
-    if exc.timed_out:  # the message may have arrived
-        return TimedOut(str(exc))
+    if exc.maybe_delivered:
+        return UnknownOutcome(str(exc))
     if exc.transient:
         return RetryLater(str(exc), exc.retry_after if exc.code == 429 else None)
     return SendError(str(exc))
@@ -131,8 +140,8 @@ class ZaloChannel:
             ) from None
         log.info("zalo webhook set")
 
-    async def stop(self) -> None:
-        """Stop receiving, let the updates in hand finish, close the client."""
+    async def stop_receiving(self) -> None:
+        """Take no new updates; the ones in hand finish and are answered. Sending still works."""
         if self._webhook is not None:
             await self._webhook.stop()
             self._webhook = None
@@ -142,6 +151,10 @@ class ZaloChannel:
                 await self._poller
             self._poller = None
         await self.dispatcher.settle(self.name)
+
+    async def stop(self) -> None:
+        """Stop receiving if not yet and close the client."""
+        await self.stop_receiving()
         await self.api.close()
 
     async def _poll(self) -> None:

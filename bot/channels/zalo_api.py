@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.channels.outcome import maybe_delivered
+
 __all__ = ["ZaloApi", "ZaloApiError", "ZaloChat", "ZaloMessage", "ZaloSender", "ZaloUpdate"]
 
 log = logging.getLogger("ketnoi.zalo")
@@ -24,13 +26,14 @@ class ZaloApiError(Exception):
         description: str,
         retry_after: float | None = None,
         *,
-        timed_out: bool = False,
+        maybe_delivered: bool = False,
     ) -> None:
         super().__init__(f"{code or 'network'}: {description}")
         self.code = code
         self.description = description
         self.retry_after = retry_after
-        self.timed_out = timed_out  # sent, but no answer in time: it may have been taken
+        # no answer to a request that went out: the platform may have acted on it
+        self.maybe_delivered = maybe_delivered
 
     @property
     def transient(self) -> bool:
@@ -118,12 +121,16 @@ class ZaloApi:
             response = await self._client.post(
                 f"/{method}", json=params or {}, timeout=timeout or self._timeout
             )
-        except (httpx.ConnectTimeout, httpx.PoolTimeout):  # never sent
-            raise ZaloApiError(None, f"{method}: no connection in time") from None
-        except httpx.TimeoutException:
-            raise ZaloApiError(None, f"{method} timed out", timed_out=True) from None
+        except httpx.TimeoutException as exc:
+            raise ZaloApiError(
+                None,
+                f"{method} timed out ({type(exc).__name__})",
+                maybe_delivered=maybe_delivered(exc),
+            ) from None
         except httpx.HTTPError as exc:  # the URL holds the token: never show the request
-            raise ZaloApiError(None, f"{method}: {type(exc).__name__}") from None
+            raise ZaloApiError(
+                None, f"{method}: {type(exc).__name__}", maybe_delivered=maybe_delivered(exc)
+            ) from None
         try:
             body = response.json()
         except ValueError:

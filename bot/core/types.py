@@ -19,7 +19,7 @@ __all__ = [
     "Reply",
     "RetryLater",
     "SendError",
-    "TimedOut",
+    "UnknownOutcome",
     "UserRef",
     "Venue",
 ]
@@ -179,8 +179,11 @@ class RetryLater(SendError):
         self.retry_after = retry_after
 
 
-class TimedOut(RetryLater):
-    """The platform did not answer in time: the message may or may not have arrived."""
+class UnknownOutcome(SendError):
+    """The request reached the platform but no answer came back (a read timeout, a connection
+    closed before the answer): the message may or may not have arrived. Like a crash
+    mid-send, it is never sent again in bulk; errors that certainly did not deliver (no
+    connection, 5xx, 429) are RetryLater."""
 
 
 class ChatMoved(SendError):

@@ -46,6 +46,7 @@ __all__ = [
     "Build",
     "CommandInfo",
     "Handler",
+    "Job",
     "Router",
     "Sender",
     "Services",
@@ -114,6 +115,16 @@ class Services:
     reports: ReportRepo  # the staff's figures, searches and exports
     broadcasts: BroadcastRepo  # announcements and their audiences
     reminders: ReminderRepo  # reminder rules, sectors followed, feedback, opt-outs
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Work a feature does every `every` seconds while the bot serves (Router.every); the
+    engine runs it (bot/engine/jobs.py)."""
+
+    name: str
+    every: float
+    run: Callable[[], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -212,6 +223,7 @@ class Router:
         self._not_built: Handler | None = None
         self._fallbacks: dict[str, Handler] = {}
         self._locks = _UserLocks()
+        self.jobs: list[Job] = []  # what features do every few minutes (bot/engine/jobs.py)
         self.traffic = Traffic()  # summed up in the log once a minute (bot/dialog/traffic.py)
         self.on_queued: Callable[[], None] = lambda: None  # the outbox's wake-up call
 
@@ -255,6 +267,15 @@ class Router:
             self.file_flows.add(name)
         if ask_again is not None:
             self._ask_again[name] = ask_again
+
+    def every(self, name: str, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+        """Run `job()` at start-up and then every `seconds` while the bot serves (`ketnoi run`
+        and `chat`, not one-off commands); a failure is logged and the next run comes."""
+        if any(known.name == name for known in self.jobs):
+            raise ValueError(f"job {name!r} registered twice")
+        if seconds <= 0:
+            raise ValueError(f"job {name!r}: seconds must be positive")
+        self.jobs.append(Job(name, seconds, job))
 
     def text(self, handler: Handler) -> None:
         """Handle free text outside any flow."""

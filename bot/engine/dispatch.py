@@ -25,7 +25,17 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.core.i18n import N_, I18n, Lang
-from bot.core.types import Blocked, Button, Incoming, Kind, Reply, RetryLater, SendError, UserRef
+from bot.core.types import (
+    Blocked,
+    Button,
+    Incoming,
+    Kind,
+    Reply,
+    RetryLater,
+    SendError,
+    UnknownOutcome,
+    UserRef,
+)
 from bot.dialog.router import CommandInfo, Router, user_hash
 from bot.engine.ratelimit import Lane, Limiter
 
@@ -278,7 +288,7 @@ class Dispatcher:
             except Blocked:
                 await self.blocked(ref)
                 return
-            except RetryLater as exc:
+            except (RetryLater, UnknownOutcome) as exc:
                 log.warning("reply to %s not taken (%s): kept in the outbox", user_hash(ref), exc)
                 await self._keep(ref, replies[i:])
                 return

@@ -6,9 +6,10 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
+from contextvars import ContextVar
 from enum import StrEnum
 
-__all__ = ["Lane", "Limiter", "SlidingWindow", "TokenBucket"]
+__all__ = ["ATTEMPT", "Attempt", "Lane", "Limiter", "SlidingWindow", "TokenBucket"]
 
 Clock = Callable[[], float]
 
@@ -28,6 +29,22 @@ class Lane(StrEnum):
 
     INTERACTIVE = "interactive"
     BULK = "bulk"
+
+
+class Attempt:
+    """One message being sent by the outbox: whether a platform call was let through for it yet.
+
+    The outbox sets ATTEMPT in the task that sends a row; `Limiter.acquire` marks it started
+    when it lets a call go. At shutdown a row whose attempt never started is put back unsent.
+    """
+
+    __slots__ = ("started",)
+
+    def __init__(self) -> None:
+        self.started = False
+
+
+ATTEMPT: ContextVar[Attempt | None] = ContextVar("ketnoi_send_attempt", default=None)
 
 
 class TokenBucket:
@@ -166,16 +183,19 @@ class Limiter:
         limit.take(self._clock())
         if lane is Lane.INTERACTIVE:
             await self._interactive_token()
-            return
-        await self._wait(self._bulk_wait)
-        self._global.take(self._clock())
+        else:
+            await self._wait(self._bulk_wait)
+            self._global.take(self._clock())
+        attempt = ATTEMPT.get()
+        if attempt is not None:
+            attempt.started = True  # from here on the call may reach the platform
 
     async def _interactive_token(self) -> None:
         """Take an overall token, or wait in line for one.
 
         One task hands the tokens out in arrival order: when 300 replies wait at once, one
-        sleeper wakes for each token rather than all 300 (which kept a two-core machine so busy
-        that replies left at 20 a second against a cap of 30).
+        sleeper wakes for each token, rather than all 300 polling the bucket every few
+        milliseconds and the first to wake taking it.
         """
         if not self._line and self._global.wait_time(self._clock()) <= 0:
             self._global.take(self._clock())

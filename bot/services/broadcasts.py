@@ -16,6 +16,7 @@ from storage.db import utcnow
 
 __all__ = [
     "MAX_ANNOUNCEMENT",
+    "PROGRESS_EVERY",
     "Broadcaster",
     "announcement",
     "attachment_note",
@@ -26,6 +27,7 @@ __all__ = [
 
 log = logging.getLogger("ketnoi.broadcasts")
 
+PROGRESS_EVERY = 3.0  # seconds between looks at the broadcasts being sent
 MAX_ANNOUNCEMENT = 1800  # with the header and footer it still fits one Zalo message (2,000)
 _SAMPLES = 20  # progress samples kept per broadcast for the time estimate
 # Channels that can edit a sent message; elsewhere progress is shown at each quarter only,
@@ -85,7 +87,7 @@ async def start_broadcast(
 def progress_text(
     lang: Lang, broadcast_id: int, p: Progress, eta: float | None, quiet_end: datetime | None
 ) -> str:
-    """'Đã gửi 1.234 / 10.000 — 12 đã chặn bot — còn khoảng 5 phút'."""
+    """'Đã gửi 1.234 / 10.000 — 12 đã chặn bot — 2 không rõ đã đến chưa — còn khoảng 5 phút'."""
     _ = lang.gettext
     parts = [
         _("Broadcast #{id}: sent {sent} / {total}").format(
@@ -101,6 +103,12 @@ def progress_text(
     if p.failed:
         parts.append(
             lang.ngettext("{n} failed", "{n} failed", p.failed).format(n=lang.number(p.failed))
+        )
+    if p.unknown:
+        parts.append(
+            lang.ngettext("{n} unconfirmed", "{n} unconfirmed", p.unknown).format(
+                n=lang.number(p.unknown)
+            )
         )
     if quiet_end is not None:
         parts.append(
@@ -128,7 +136,10 @@ def final_report(lang: Lang, broadcast_id: int, p: Progress) -> str:
         _("Sent: {n}").format(n=lang.number(p.sent)),
         _("Blocked the bot: {n}").format(n=lang.number(p.blocked)),
         _("Failed: {n}").format(n=lang.number(p.failed)),
-        _("Unknown (in flight when the bot stopped): {n}").format(n=lang.number(p.unknown)),
+        _(
+            "Unconfirmed (the platform did not answer, or the bot stopped while sending; may"
+            " or may not have arrived, not sent again): {n}"
+        ).format(n=lang.number(p.unknown)),
     ]
     if p.cancelled:
         lines.append(_("Not sent (stopped): {n}").format(n=lang.number(p.cancelled)))

@@ -6,19 +6,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
 from bot.dialog.router import Build, Router, Services
 from bot.services import booth_notices as notices
 from storage.booths import BoothApplication
 from storage.fairs import Fair
 
-__all__ = ["Notice", "expire_offers", "offer_freed", "periodic_jobs", "queue"]
+__all__ = ["EVERY", "Notice", "expire_offers", "offer_freed", "queue"]
 
 log = logging.getLogger("ketnoi.fairs")
 
 Notice = tuple[int, Build, str]  # recipient user id, message, dedupe key
 OFFER_HOURS = 48
+EVERY = 60.0  # seconds between looks for lapsed offers
 
 
 async def offer_freed(svc: Services, fair: Fair) -> list[Notice]:
@@ -60,15 +60,6 @@ async def expire_offers(router: Router) -> int:
     if lapsed:
         log.info("booth offers expired: %d", len(lapsed))
     return len(lapsed)
-
-
-def periodic_jobs(router: Router) -> list[tuple[float, Callable[[], Awaitable[None]]]]:
-    """(seconds between runs, job) for App.periodic."""
-
-    async def offers() -> None:
-        await expire_offers(router)
-
-    return [(60, offers)]
 
 
 async def _told(svc: Services, app: BoothApplication, build: Build, what: str) -> list[Notice]:

@@ -40,12 +40,11 @@ class Failure:
 
 @dataclass
 class Hang:
-    """An injected slow answer: the next matching call(s) are answered after `seconds`, having
-    taken the message first (`deliver`) or not."""
+    """An injected lost request: the next matching call(s) are not carried out, and answered
+    (with an error) only after `seconds`, when the client has given up."""
 
     method: str
     seconds: float
-    deliver: bool
     times: int
     chat_id: int | None
 
@@ -120,7 +119,7 @@ class BotApiState:
             raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
 
     def take_hang(self, method: str, params: Json) -> Hang | None:
-        """The injected slow answer this call gets, if any."""
+        """The injected lost request this call is, if any."""
         for hang in self.hangs:
             if hang.method == method.lower() and hang.chat_id in (None, params.get("chat_id")):
                 hang.times -= 1

@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
-from ._http import Endpoint
+from ._http import Endpoint, LostAnswer
 from ._reading import Reader
 from ._telegram_state import BotApiState, Failure, Hang
 from ._telegram_wire import ApiError, Json, callback_data, member_json, read_params, user_json
@@ -102,6 +102,7 @@ class FakeTelegram(Reader, Endpoint):
         self._lock = self._state.lock
         self._read: dict[int, int] = {}  # per chat: bot messages already returned by a wait
         self._calls_read: dict[str, int] = {}  # per method: calls already returned by a wait
+        self._lost: list[LostAnswer] = []  # calls carried out whose answer is late or dropped
         self._closing = False
         self._pollers: set[asyncio.Event] = set()  # touched only on the server's loop
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -186,6 +187,7 @@ class FakeTelegram(Reader, Endpoint):
         except ValueError as exc:
             raise ApiError(400, f"Bad Request: can't parse parameters: {exc}") from exc
         call = {"method": method, "params": params, "status": 200}
+        request.state.params = params
         with self._lock:
             self._state.calls.append(call)
             if name != "getupdates":
@@ -199,11 +201,8 @@ class FakeTelegram(Reader, Endpoint):
                 if hang is None:
                     self._state.check_failures(method, params)
                     return self._state.methods[name](params)
-                result = self._state.methods[name](params) if hang.deliver else None
             await asyncio.sleep(hang.seconds)  # the client has given up waiting by now
-            if not hang.deliver:
-                raise ApiError(504, "Gateway Timeout")
-            return result
+            raise ApiError(504, "Gateway Timeout")
         except ApiError as error:
             call["status"] = error.status
             raise
@@ -477,19 +476,13 @@ class FakeTelegram(Reader, Endpoint):
             self._state.failures.append(Failure(method.lower(), error, times, chat_id))
 
     def hang_next(
-        self,
-        method: str,
-        seconds: float,
-        *,
-        deliver: bool = False,
-        times: int = 1,
-        chat_id: int | None = None,
+        self, method: str, seconds: float, *, times: int = 1, chat_id: int | None = None
     ) -> None:
-        """Answer the next `times` calls of method (to chat_id, if given) only after `seconds`,
-        as a platform that is slow or lost the answer: with `deliver`, the message was taken
-        (the client that gave up cannot know), otherwise not."""
+        """Lose the next `times` calls of method (to chat_id, if given): not carried out, and
+        answered only after `seconds`, when the client has stopped waiting (a timeout after
+        which nothing arrived; `lose_answers` is the one after which it did)."""
         with self._lock:
-            self._state.hangs.append(Hang(method.lower(), seconds, deliver, times, chat_id))
+            self._state.hangs.append(Hang(method.lower(), seconds, times, chat_id))
 
     def block(self, chat_id: int) -> None:
         """Every call to chat_id gets 403 until unblock, as after the user blocked the bot."""

@@ -6,7 +6,7 @@ import pytest
 
 from bot.channels import retry
 from bot.channels.retry import within_limits
-from bot.core.types import Blocked, RetryLater, SendError, TimedOut
+from bot.core.types import Blocked, RetryLater, SendError, UnknownOutcome
 from bot.engine.ratelimit import Lane, Limiter
 
 
@@ -48,9 +48,13 @@ async def call(flaky: Flaky, lane: Lane, limiter: Limiter | None = None) -> str:
 
 @pytest.mark.parametrize(
     "error",
-    [RetryLater("502: Bad Gateway"), TimedOut("timed out"), RetryLater("429", retry_after=0.01)],
+    [
+        RetryLater("502: Bad Gateway"),
+        UnknownOutcome("no answer in time"),
+        RetryLater("429", retry_after=0.01),
+    ],
 )
-async def test_a_reply_is_tried_again_after_a_5xx_a_timeout_or_a_short_429(
+async def test_a_reply_is_tried_again_after_a_5xx_no_answer_or_a_short_429(
     error: SendError,
 ) -> None:
     flaky = Flaky(PlatformError(error), PlatformError(error))

@@ -97,7 +97,7 @@ async def test_a_reply_answered_too_late_is_sent_again_and_may_arrive_twice(
 ) -> None:
     # Telegram took the message but its answer came after the client gave up: for a reply the
     # bot sends it again (bot/channels/retry.py), as seeing it twice beats never seeing it.
-    fake.hang_next("sendMessage", 1.0, deliver=True, chat_id=A)
+    fake.lose_answers("sendMessage", "late", delay=1.0, chat_id=A)
 
     fake.send_text(A, "/echo một lần")
     await fake.await_message(A)
