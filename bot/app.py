@@ -265,7 +265,7 @@ class App:
             " Type /start (Ctrl-D to quit).",
             file=sys.stderr,
         )
-        samples = await load_samples_if_empty(self.router)
+        samples = await load_samples_if_empty(self.router.services)
         if samples:
             print(samples, file=sys.stderr)
         await self.chat()

@@ -169,4 +169,4 @@ def register(router: Router) -> None:
     """Wires the user's booths, and the lapse of waiting-list offers left unanswered."""
     router.command(("gian_hang", "booths"), my_booths, description=N_("My booth applications"))
     router.button("booth", on_booth)
-    router.every("booth_offers_expire", OFFERS_EVERY, lambda: expire_offers(router))
+    router.every("booth_offers_expire", OFFERS_EVERY, lambda: expire_offers(router.services))

@@ -361,5 +361,7 @@ def register(router: Router) -> None:
     router.button("bcast", admin_only(on_button))
     router.flow(FLOW, admin_only(on_input), files=True)
     router.every(
-        "broadcast_progress", PROGRESS_EVERY, Broadcaster(router, router.services.broadcasts).tick
+        "broadcast_progress",
+        PROGRESS_EVERY,
+        Broadcaster(router.services, router.services.broadcasts).tick,
     )

@@ -234,4 +234,4 @@ def register(router: Router) -> None:
     router.command(("dung", "stop"), stop, description=N_("Stop all reminders and announcements"))
     router.button("remind", on_remind)
     router.button("fb", on_feedback)
-    router.every("reminders_due", REMINDERS_EVERY, Scheduler(router).tick)
+    router.every("reminders_due", REMINDERS_EVERY, Scheduler(router.services).tick)

@@ -20,25 +20,12 @@ from bot.core.types import Incoming, Kind, Reply, UserRef
 from bot.dialog.traffic import Traffic
 from bot.domain.textnorm import fold
 from bot.engine.ratelimit import Lane, Limiter
-from bot.services.audit import Audit
-from storage.booths import BoothRepo
-from storage.broadcasts import BroadcastRepo
-from storage.conversations import Conversation, ConversationRepo
-from storage.enterprises import EnterpriseRepo
-from storage.fairs import FairRepo
-from storage.faq import FaqRepo
-from storage.links import LinkRepo
-from storage.outbox import OutboxRepo
-from storage.questions import QuestionRepo
-from storage.reminders import ReminderRepo
-from storage.reports import ReportRepo
-from storage.roles import RoleRepo
-from storage.signing_keys import SigningKeyRepo
-from storage.users import User, UserRepo
+from bot.services.base import Build, Services
+from storage.conversations import Conversation
+from storage.users import User
 
 if TYPE_CHECKING:
-    from bot.core.config import Settings
-    from storage.db import Database
+    pass
 
 __all__ = [
     "MAX_TEXT",
@@ -68,7 +55,6 @@ class Sender(Protocol):
     ) -> Awaitable[None]: ...
 
 
-Build = Callable[[Lang], list[Reply]]  # replies built in the recipient's language
 MAX_TEXT = 2000
 # Control and format characters nobody types on purpose, dropped from every text and name:
 # C0/C1 controls (not tab or newline), the soft hyphen, the Arabic letter mark, zero-widths and
@@ -91,30 +77,6 @@ def user_hash(ref: UserRef) -> str:
 @functools.lru_cache(maxsize=4096)  # the same users come back (DEBUG lines, failures)
 def _pseudonym(channel: str, external_id: str) -> str:
     return hashlib.sha256(f"{channel}:{external_id}".encode()).hexdigest()[:10]
-
-
-@dataclass(kw_only=True)
-class Services:
-    """What handlers may use: settings, catalogs and repositories, made once at start-up."""
-
-    settings: Settings
-    db: Database
-    i18n: I18n
-    users: UserRepo
-    conversations: ConversationRepo
-    outbox: OutboxRepo
-    links: LinkRepo  # /lien_ket codes; which identity of an account to write to
-    fairs: FairRepo
-    booths: BoothRepo
-    signing_keys: SigningKeyRepo  # the check-in key when KETNOI_CHECKIN_SECRET is not set
-    enterprises: EnterpriseRepo
-    faq: FaqRepo
-    questions: QuestionRepo  # the log of free-text questions
-    roles: RoleRepo  # staff roles; the owners are KETNOI_ADMINS
-    audit: Audit  # admin actions: await audit.record(turn, action, before, after)
-    reports: ReportRepo  # the staff's figures, searches and exports
-    broadcasts: BroadcastRepo  # announcements and their audiences
-    reminders: ReminderRepo  # reminder rules, sectors followed, feedback, opt-outs
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +187,6 @@ class Router:
         self._locks = _UserLocks()
         self.jobs: list[Job] = []  # what features do every few minutes (bot/engine/jobs.py)
         self.traffic = Traffic()  # summed up in the log once a minute (bot/dialog/traffic.py)
-        self.on_queued: Callable[[], None] = lambda: None  # the outbox's wake-up call
 
     # -- registration ---------------------------------------------------------------------
 
@@ -420,26 +381,19 @@ class Router:
         not_before: datetime | None = None,
         at_commit: bool = False,
     ) -> bool:
-        """Queue a message for a user (by id or address) in their language; False if the
-        dedupe key was already used. A user who never wrote gets a row of their own.
-        `at_commit`: inside a transaction, with a new key, the row is written by its COMMIT."""
-        svc = self.services
-        # By id: whichever app of their account they used last (/lien_ket); by address: that chat.
-        user = await (
-            svc.links.reachable(target) if isinstance(target, int) else svc.users.ensure(target)
+        """Queue a message for a user in their language (Services.enqueue)."""
+        return await self.services.enqueue(
+            target, build, dedupe_key, lane=lane, not_before=not_before, at_commit=at_commit
         )
-        if user is None:
-            log.warning("no user %s to send to", target)
-            return False
-        replies = build(self.services.i18n.get(user.locale))
-        if at_commit:
-            self.services.outbox.enqueue_at_commit(
-                user.id, replies, dedupe_key, lane=lane, not_before=not_before
-            )
-            return True
-        return await self.services.outbox.enqueue(
-            user.id, replies, dedupe_key, lane=lane, not_before=not_before
-        )
+
+    @property
+    def on_queued(self) -> Callable[[], None]:
+        """The outbox's wake-up call, for after something was queued (Services.on_queued)."""
+        return self.services.on_queued
+
+    @on_queued.setter
+    def on_queued(self, wake: Callable[[], None]) -> None:
+        self.services.on_queued = wake
 
 
 async def _nothing(turn: Turn) -> list[Reply]:

@@ -320,4 +320,4 @@ class Dispatcher:
         await self._svc.outbox.enqueue(user.id, replies, key, lane="reply")
         if self._kept is not None:
             self._kept.add((ref.channel, ref.external_id))
-        self.router.on_queued()
+        self._svc.on_queued()  # the outbox looks now

@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.core.config import quiet_until
 from bot.core.i18n import I18n, Lang
 from bot.core.types import Attachment, Button, Reply
-from bot.dialog.router import Router
+from bot.services.base import Services
 from storage.broadcasts import Broadcast, BroadcastRepo, Progress
 from storage.db import utcnow
 
@@ -154,8 +154,8 @@ def stop_button(lang: Lang, broadcast_id: int) -> list[list[Button]]:
 class Broadcaster:
     """Every few seconds: edits each running broadcast's progress message; reports the end."""
 
-    def __init__(self, router: Router, repo: BroadcastRepo) -> None:
-        self.router = router
+    def __init__(self, svc: Services, repo: BroadcastRepo) -> None:
+        self.svc = svc
         self.repo = repo
         self._samples: dict[int, deque[tuple[float, int]]] = {}
 
@@ -176,7 +176,7 @@ class Broadcaster:
     async def _worth_showing(self, b: Broadcast, p: Progress) -> bool:
         if b.created_by is None or p == b.progress:
             return False
-        sender = await self.router.services.users.get(b.created_by)
+        sender = await self.svc.users.get(b.created_by)
         if sender is None:
             return False
         if sender.channel in EDITABLE:
@@ -200,10 +200,10 @@ class Broadcaster:
             return [Reply(text=text, buttons=stop_button(lang, b.id), edit_key=_key(b.id))]
 
         assert b.created_by is not None
-        await self.router.enqueue(
+        await self.svc.enqueue(
             b.created_by, build, f"broadcast:{b.id}:progress:{p.done}", lane="notice"
         )
-        self.router.on_queued()
+        self.svc.on_queued()
 
     async def _report(self, b: Broadcast, p: Progress) -> None:
         def edited(lang: Lang) -> list[Reply]:
@@ -213,22 +213,18 @@ class Broadcaster:
             return [Reply(text=final_report(lang, b.id, p))]
 
         if b.created_by is not None:
-            await self.router.enqueue(
+            await self.svc.enqueue(
                 b.created_by, edited, f"broadcast:{b.id}:progress:final", lane="notice"
             )
-            await self.router.enqueue(
-                b.created_by, report, f"broadcast:{b.id}:report", lane="notice"
-            )
+            await self.svc.enqueue(b.created_by, report, f"broadcast:{b.id}:report", lane="notice")
         else:
-            for ref in self.router.services.settings.admins:
-                await self.router.enqueue(
-                    ref, report, f"broadcast:{b.id}:report:{ref}", lane="notice"
-                )
+            for ref in self.svc.settings.admins:
+                await self.svc.enqueue(ref, report, f"broadcast:{b.id}:report:{ref}", lane="notice")
         log.info("broadcast %s over: %s", b.id, p.model_dump())
-        self.router.on_queued()
+        self.svc.on_queued()
 
     def _quiet_end(self) -> datetime | None:
-        settings = self.router.services.settings
+        settings = self.svc.settings
         return quiet_until(settings.quiet_hours, settings.tz, utcnow())
 
 

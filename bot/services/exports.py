@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from bot.core.i18n import Lang
 from bot.core.types import Document
-from bot.dialog.router import Services
+from bot.services.base import Services
 from bot.services.export_tables import Table, booth_table, enterprise_table, to_csv, to_xlsx
 from storage.booths import BoothStatus
 from storage.db import utcnow

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.dialog.router import Build, Router, Services
 from bot.services import booth_notices as notices
+from bot.services.base import Build, Services
 from storage.booths import BoothApplication
 from storage.fairs import Fair
 
@@ -31,19 +31,18 @@ async def offer_freed(svc: Services, fair: Fair) -> list[Notice]:
     return found
 
 
-async def queue(router: Router, found: list[Notice], lane: str = "notice") -> int:
+async def queue(svc: Services, found: list[Notice], lane: str = "notice") -> int:
     """Put messages in the outbox (in a transaction); how many were new."""
     new = 0
     for user_id, build, key in found:
-        new += await router.enqueue(user_id, build, key, lane=lane)
+        new += await svc.enqueue(user_id, build, key, lane=lane)
     if found:
-        router.on_queued()
+        svc.on_queued()
     return new
 
 
-async def expire_offers(router: Router) -> int:
+async def expire_offers(svc: Services) -> int:
     """Offers past 48 hours lapse and pass to the next in line; returns how many lapsed."""
-    svc = router.services
     async with svc.db.transaction():
         lapsed = await svc.booths.expire_offers()
         found: list[Notice] = []
@@ -56,7 +55,7 @@ async def expire_offers(router: Router) -> int:
             found += await _told(svc, app, notices.offer_expired(app, fair), "expired")
         for fair in fairs.values():
             found += await offer_freed(svc, fair)
-        await queue(router, found)
+        await queue(svc, found)
     if lapsed:
         log.info("booth offers expired: %d", len(lapsed))
     return len(lapsed)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from bot.dialog.router import Services
+from bot.services.base import Services
 from storage.booths import BoothStatus
 from storage.db import utcnow
 from storage.fairs import Fair

@@ -195,7 +195,7 @@ def summary(turn: Turn, note: str | None = None) -> list[Reply]:
 async def reschedule_reminders(turn: Turn) -> int:
     """Let the reminder scheduler look at the fairs now, after a date change or a cancellation:
     it withdraws what waits for the old dates and queues what is due for the new ones."""
-    return await Scheduler(turn.router).run()
+    return await Scheduler(turn.services).run()
 
 
 async def save(turn: Turn) -> list[Reply]:
@@ -221,7 +221,7 @@ async def save(turn: Turn) -> list[Reply]:
     else:
         key, status = before.key, before.status
     fields = FairFields.model_validate({**d, "key": key, "status": status})
-    report = await import_fairs(turn.router, [fields])
+    report = await import_fairs(turn.services, [fields])
     fair = await svc.fairs.by_key(key)
     assert fair is not None
     turn.conversation.end()

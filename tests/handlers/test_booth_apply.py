@@ -236,7 +236,7 @@ async def test_a_fair_cancelled_in_the_middle_of_an_application(app: App, chat: 
     await register_enterprise(app, chat)
     await _apply(chat, "1")
 
-    await import_fairs(app.router, [fair_fields(status=FairStatus.CANCELLED)])
+    await import_fairs(app.router.services, [fair_fields(status=FairStatus.CANCELLED)])
     await chat.press("apply:confirm")
 
     assert "Sở Công Thương đã hủy hội chợ này." in chat.text
@@ -250,7 +250,7 @@ async def test_dates_changed_in_the_middle_ask_for_confirmation_again(app: App, 
     await _apply(chat, "1")
     later = fair.starts_at + timedelta(days=1)
     await import_fairs(
-        app.router, [fair_fields(starts_at=later, ends_at=later + timedelta(days=2))]
+        app.router.services, [fair_fields(starts_at=later, ends_at=later + timedelta(days=2))]
     )
 
     await chat.press("apply:confirm")
