@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from telegram import (
     BotCommand,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -55,6 +57,8 @@ log = logging.getLogger("ketnoi.telegram")
 
 MAX_MESSAGE = 4096  # Bot API limit for sendMessage text
 MAX_CAPTION = 1024
+POOL = 32  # connections for the Bot API calls (getUpdates has its own)
+ANSWERING = 8  # button presses answered at once (answerCallbackQuery)
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -161,6 +165,11 @@ class TelegramChannel:
             .base_file_url(f"{root}/file/bot")
             # Updates are only handed to the dispatcher here, which answers each person in order.
             .concurrent_updates(256)
+            # httpcore looks through every pooled connection for each request: a pool grown to
+            # python-telegram-bot's default of 256 (300 buttons pressed at once, each answered)
+            # made every later call slower. Replies go out at 30/s; presses are answered
+            # ANSWERING at a time.
+            .connection_pool_size(POOL)
         )
         if send_timeout is not None:
             builder = builder.read_timeout(send_timeout).write_timeout(send_timeout)
@@ -170,6 +179,8 @@ class TelegramChannel:
         self._shared_webhook = webhook  # one server for every channel's webhook path
         self._webhook: WebhookServer | None = None
         self._edits: dict[tuple[str, str], int] = {}
+        self._answering = asyncio.Semaphore(ANSWERING)
+        self._answers: set[asyncio.Task[None]] = set()
         self.limiter = Limiter(settings.telegram_rate)
         dispatcher.attach(self)
 
@@ -217,6 +228,8 @@ class TelegramChannel:
     async def stop(self) -> None:
         """Stop receiving if not yet and shut python-telegram-bot down."""
         await self.stop_receiving()
+        if self._answers:
+            await asyncio.wait(self._answers, timeout=2)
         await self.app.shutdown()
 
     async def _on_webhook(self, body: dict[str, Any]) -> None:
@@ -244,12 +257,19 @@ class TelegramChannel:
         incoming = to_incoming(update)
         if incoming is None:
             return
+        self.dispatcher.receive(incoming)  # returns at once: the slot is free for the next one
         if update.callback_query is not None:
+            task = asyncio.get_running_loop().create_task(self._answer(update.callback_query))
+            self._answers.add(task)
+            task.add_done_callback(self._answers.discard)
+
+    async def _answer(self, query: CallbackQuery) -> None:
+        """Stop the pressed button's spinner, a few presses at a time."""
+        async with self._answering:
             try:
-                await update.callback_query.answer()  # stops the button's spinner
+                await query.answer()
             except TelegramError as exc:  # the press itself still counts
                 log.debug("answerCallbackQuery failed: %s", exc)
-        self.dispatcher.receive(incoming)  # returns at once: the slot is free for the next one
 
     async def _on_membership(self, update: Update) -> None:
         member = update.my_chat_member

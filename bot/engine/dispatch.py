@@ -43,15 +43,17 @@ __all__ = ["BACKLOG", "TOO_FAST", "Dispatcher", "Outlet"]
 
 log = logging.getLogger("ketnoi.dispatch")
 
-# Updates of one person waiting or in hand: about eight seconds of replies at Telegram's one
-# message a second to a chat. A person typing does not come near it; a stuck key or a script does.
+# Updates of one person waiting or in hand: some seconds of replies at Telegram's one message a
+# second to a chat. A person typing does not come near it; a stuck key or a script does.
 BACKLOG = 8
 # Updates handled at once, everyone's. A rush of 300 handled all together finishes them all
 # together, seconds later, while the sending lane idles; 32 at a time (enough for the group
 # commit to gather several) answers the first ones at once and keeps the lane busy.
 HANDLING = 32
 NOTICE_AGAIN_AFTER = 60.0  # seconds without a dropped update before a new flood is told again
-SETTLE = 10.0  # seconds a stopping channel gives the updates in hand
+# Seconds a stopping channel gives the updates in hand: within the App's 10 s for a channel's
+# stop_receiving (bot/app.py), which also waits for the platform library to stop.
+SETTLE = 8.0
 TOO_FAST = N_(
     "You are sending messages faster than I can answer. I answered the first ones and skipped"
     " the others: please wait for my answer before writing again."
