@@ -261,10 +261,10 @@ class Dispatcher:
             replies = [Reply(text=(await self.lang(ref)).gettext(TOO_FAST))]
         else:
             typing = self._typing.get(ref.channel)
-            shown: asyncio.Task[None] | None = None
-            if typing is not None and item.incoming.kind is not Kind.UNSUPPORTED:
-                shown = asyncio.get_running_loop().create_task(typing(ref))
             async with self._handling:  # never held while the replies wait to be sent
+                shown: asyncio.Task[None] | None = None
+                if typing is not None and item.incoming.kind is not Kind.UNSUPPORTED:
+                    shown = asyncio.get_running_loop().create_task(typing(ref))
                 replies = await self.router.handle(item.incoming)
             if shown is not None:
                 await shown
