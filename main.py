@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.app import App
 from bot.cli import broadcast as broadcast_cli
+from bot.cli import data as data_cli
 from bot.cli import export as export_cli
 from bot.cli import fairs as fairs_cli
 from bot.cli import faq as faq_cli
@@ -17,7 +18,8 @@ from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.i18n import CatalogError
 from bot.dialog.router import Router
 from bot.engine.logs import configure_logging
-from storage.db import Database, StorageError
+from storage.engine import StorageError
+from storage.sqlite import SqliteDatabase
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[None, None, int]]
 
@@ -55,7 +57,7 @@ async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_db_migrate(args: argparse.Namespace, settings: Settings) -> int:
     """Apply pending migrations."""
-    db = await Database.open(settings.db_path, migrate=False)
+    db = await SqliteDatabase.open(settings.db_path, migrate=False)
     try:
         applied = await db.migrate()
         version = await db.user_version()
@@ -72,7 +74,7 @@ async def cmd_db_backup(args: argparse.Namespace, settings: Settings) -> int:
     if target.exists():
         print(f"{target} exists; choose a new file name", file=sys.stderr)
         return 2
-    db = await Database.open(settings.db_path)
+    db = await SqliteDatabase.open(settings.db_path)
     try:
         await db.backup(target)
     finally:
@@ -96,6 +98,7 @@ def parser() -> argparse.ArgumentParser:
     export_cli.add_parsers(sub, _with_router)
     faq_cli.add_parsers(sub)
     broadcast_cli.add_parser(sub, _with_router)
+    data_cli.add_parsers(sub, _with_router)
     return p
 
 

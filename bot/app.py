@@ -20,6 +20,7 @@ from bot.core.config import Settings
 from bot.core.i18n import I18n
 from bot.dialog.router import Router, Services
 from bot.dialog.traffic import EVERY as TRAFFIC_EVERY
+from bot.domain.textnorm import fold
 from bot.engine.dispatch import Dispatcher
 from bot.engine.jobs import Jobs
 from bot.engine.outbox import STOP_GRACE, Outbox, Stopped
@@ -29,17 +30,19 @@ from storage.audit import AuditRepo
 from storage.booths import BoothRepo
 from storage.broadcasts import BroadcastRepo
 from storage.conversations import ConversationRepo
-from storage.db import Database
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
 from storage.faq import FaqRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
+from storage.personal_data import PersonalDataRepo
 from storage.questions import QuestionRepo
 from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
+from storage.retention import RetentionRepo
 from storage.roles import RoleRepo
 from storage.signing_keys import SigningKeyRepo
+from storage.sqlite import SqliteDatabase
 from storage.users import UserRepo
 
 __all__ = ["App", "Channel"]
@@ -77,7 +80,7 @@ class App:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._db: Database | None = None
+        self._db: SqliteDatabase | None = None
         self._router: Router | None = None
         self._dispatcher: Dispatcher | None = None
         self._outbox: Outbox | None = None
@@ -97,7 +100,7 @@ class App:
         await self.close()
 
     @property
-    def db(self) -> Database:
+    def db(self) -> SqliteDatabase:
         """The open database."""
         assert self._db is not None, "App.open() first"
         return self._db
@@ -123,7 +126,7 @@ class App:
     async def open(self) -> None:
         """Load the catalogs, open and migrate the database, wire the handlers and jobs."""
         i18n = I18n(self.settings.locale, self.settings.tz)
-        self._db = await Database.open(self.settings.db_path)
+        self._db = await SqliteDatabase.open(self.settings.db_path)
         roles = RoleRepo(self._db, self.settings.admins)
         services = Services(
             settings=self.settings,
@@ -141,9 +144,11 @@ class App:
             questions=QuestionRepo(self._db),
             roles=roles,
             audit=Audit(AuditRepo(self._db), roles),
-            reports=ReportRepo(self._db),
+            reports=ReportRepo(self._db, fold=fold),
             broadcasts=BroadcastRepo(self._db, OutboxRepo(self._db)),
             reminders=ReminderRepo(self._db),
+            personal_data=PersonalDataRepo(self._db),
+            retention=RetentionRepo(self._db, self.settings.admins),
         )
         await services.faq.seed()  # data/faq.yaml, the first time
         router = self._router = Router(services)

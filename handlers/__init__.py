@@ -12,6 +12,7 @@ from handlers import (
     faq,
     language,
     link,
+    my_data,
     questions,
     registration,
     reminders,
@@ -37,3 +38,4 @@ def register_all(router: Router) -> None:
     staff.register(router)
     broadcast.register(router)
     reminders.register(router)
+    my_data.register(router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_
 from bot.core.types import Button, Reply
 from bot.dialog.router import Router, Turn
@@ -12,7 +13,6 @@ from bot.services.fair_jobs import expire_offers, offer_freed
 from bot.services.fair_view import STATUS_NAMES, application_lines, short_title
 from handlers.start import bad_button
 from storage.booths import LIVE, BoothApplication, BoothStatus
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = ["application_button", "my_booths", "register", "show_application"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.core.clock import utcnow
 from bot.core.i18n import Lang
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
@@ -22,7 +23,6 @@ from bot.services.fair_view import (
     venue,
 )
 from handlers.fairs import upcoming_page
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = ["FAIR_INTENTS", "answer", "deadlines", "matching_fairs"]

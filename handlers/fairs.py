@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_
 from bot.core.types import Button, Document, Reply
 from bot.dialog.router import Router, Turn
@@ -20,7 +21,6 @@ from bot.services.fair_view import (
 from handlers import booth_apply
 from handlers.booths import application_button
 from handlers.start import bad_button
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = ["register", "show_card", "upcoming_page"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_
 from bot.core.types import Button, Reply
 from bot.dialog.router import Router, Turn, user_hash
@@ -12,7 +13,6 @@ from bot.domain.understand import Entities, Matcher, Understanding
 from handlers import fair_answers
 from handlers.faq import faq_answer
 from handlers.menu import main_menu
-from storage.db import utcnow
 from storage.faq import FaqEntry
 
 __all__ = ["INTENT_LABELS", "matcher_for", "register"]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, time
 from typing import Final
 
 from pydantic import BaseModel
 
-from storage.db import Database, utcnow
+from bot.core.clock import utcnow
+from storage.engine import Database, Row
 
 __all__ = ["Feedback", "Recipient", "ReminderRepo", "Rule", "RuleKind"]
 
@@ -55,7 +55,7 @@ class Feedback(BaseModel):
     answered_at: datetime
 
 
-def _recipients(rows: list[sqlite3.Row]) -> list[Recipient]:
+def _recipients(rows: list[Row]) -> list[Recipient]:
     return [
         Recipient(user_id=r["id"], account_id=r["account_id"], locale=r["locale"]) for r in rows
     ]

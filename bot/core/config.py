@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     # Zalo publishes no per-chat limit; Telegram's one message a second is the careful guess.
     zalo_chat_rate: float = 1.0
     checkin_secret: SecretStr | None = None
+    # Hours the Department gives itself to finish an erasure staff must act on (an approved
+    # booth at a fair not yet over); staff are reminded daily until it is done.
+    erasure_hours: int = Field(default=72, ge=1)
     # info: a summary line a minute (bot/dialog/traffic.py); debug: a line for every update as well
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

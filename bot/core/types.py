@@ -121,6 +121,9 @@ class Document:
     filename: str
     content: bytes
     mime_type: str = "application/octet-stream"
+    # The file as plain text, shown in its place by channels that cannot send files (Zalo);
+    # without it they say the file cannot be sent here.
+    text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,19 +13,16 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from bot.core.i18n import I18n, Lang
 from bot.core.types import Incoming, Kind, Reply, UserRef
 from bot.dialog.traffic import Traffic
-from bot.domain.textnorm import fold
+from bot.dialog.typed import menu_choice
 from bot.engine.ratelimit import Lane, Limiter
 from bot.services.base import Build, Services
 from storage.conversations import Conversation
 from storage.users import User
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "MAX_TEXT",
@@ -350,7 +347,7 @@ class Router:
                 if sent_text:
                     return "unreadable", self._fallbacks["unreadable"]
                 return "empty", _nothing
-            choice = _menu_choice(inc.text, conv.last_menu)
+            choice = menu_choice(inc.text, conv.last_menu)
             if choice is not None:
                 turn.incoming = dataclasses.replace(inc, kind=Kind.BUTTON, payload=choice)
                 inc = turn.incoming
@@ -422,25 +419,3 @@ def _hinted(hint: str | None, i18n: I18n) -> str | None:
         return None
     code = hint.split("-", 1)[0].lower()
     return code if code in i18n.codes else None
-
-
-def _menu_choice(text: str, menu: list[tuple[str, str]]) -> str | None:
-    """The payload picked by a bare number or by typing an option's label, if any."""
-    if not menu:
-        return None
-    stripped = text.strip().rstrip(".)")
-    if stripped.isascii() and stripped.isdigit():
-        n = int(stripped)
-        return menu[n - 1][1] if 1 <= n <= len(menu) else None
-    folded = fold(text)
-    if not folded:
-        return None
-    for label, payload in menu:
-        if _folded_label(label) == folded:
-            return payload
-    return None
-
-
-@functools.lru_cache(maxsize=4096)  # the labels are the catalogs' few hundred strings, mostly
-def _folded_label(label: str) -> str:
-    return fold(label)

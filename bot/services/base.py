@@ -20,16 +20,18 @@ from storage.fairs import FairRepo
 from storage.faq import FaqRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
+from storage.personal_data import PersonalDataRepo
 from storage.questions import QuestionRepo
 from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
+from storage.retention import RetentionRepo
 from storage.roles import RoleRepo
 from storage.signing_keys import SigningKeyRepo
 from storage.users import UserRepo
 
 if TYPE_CHECKING:
     from bot.core.config import Settings
-    from storage.db import Database
+    from storage.engine import Database
 
 __all__ = ["Build", "Services"]
 
@@ -64,6 +66,8 @@ class Services:
     reports: ReportRepo  # the staff's figures, searches and exports
     broadcasts: BroadcastRepo  # announcements and their audiences
     reminders: ReminderRepo  # reminder rules, sectors followed, feedback, opt-outs
+    personal_data: PersonalDataRepo  # consents, requests about one's data, copies, erasure
+    retention: RetentionRepo  # how long each kind of data is kept
     # Called after something was queued outside a turn: the outbox looks now, not at its tick.
     on_queued: Callable[[], None] = field(default=_nobody_listens)
 

@@ -7,12 +7,12 @@ import time
 from collections import deque
 from datetime import datetime
 
+from bot.core.clock import utcnow
 from bot.core.config import quiet_until
 from bot.core.i18n import I18n, Lang
 from bot.core.types import Attachment, Button, Reply
 from bot.services.base import Services
 from storage.broadcasts import Broadcast, BroadcastRepo, Progress
-from storage.db import utcnow
 
 __all__ = [
     "MAX_ANNOUNCEMENT",

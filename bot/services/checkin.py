@@ -16,9 +16,9 @@ from typing import Final
 
 from pydantic import BaseModel
 
+from bot.core.clock import utcnow
 from bot.core.config import Settings
 from storage.booths import BoothApplication, BoothRepo, BoothStatus
-from storage.db import utcnow
 from storage.enterprises import Enterprise, EnterpriseRepo
 from storage.fairs import Fair, FairRepo
 from storage.signing_keys import SigningKeyRepo

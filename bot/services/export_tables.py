@@ -14,6 +14,7 @@ from bot.domain.enterprise_terms import KIND_NAMES, PRACTICE_NAMES, ROLE_NAMES, 
 from bot.domain.enterprise_terms import STATUS_NAMES as REGISTRATION_STATUS
 from bot.domain.phones import format_phone
 from bot.domain.sectors import sector_name
+from bot.domain.taxcode import mask_tax_code
 from storage.enterprises import Enterprise
 from storage.reports import BoothRow
 
@@ -132,7 +133,8 @@ def _table(columns: tuple[Column, ...], rows: list[list[Any]], lang: Lang, perso
 
 
 def enterprise_table(items: list[Enterprise], lang: Lang, *, personal: bool) -> Table:
-    """One row per registration; phones and tax codes only when `personal`."""
+    """One row per registration; phones and tax codes only when `personal`, personal ID
+    numbers masked even then (reviewers see them whole in the chat)."""
     _ = lang.gettext
 
     def names(table: dict[str, str], keys: list[str]) -> str:
@@ -150,7 +152,7 @@ def enterprise_table(items: list[Enterprise], lang: Lang, *, personal: bool) -> 
             e.address or "",
             e.contact_name,
             format_phone(e.phone),
-            e.tax_code or "",
+            mask_tax_code(e.tax_code),
             e.ocop_stars,
             e.products or "",
             names(PRACTICE_NAMES, e.practices),
@@ -178,7 +180,7 @@ def booth_table(items: list[BoothRow], lang: Lang, *, personal: bool) -> Table:
             b.enterprise_reference or "",
             b.contact_name,
             format_phone(b.phone),
-            b.tax_code or "",
+            mask_tax_code(b.tax_code),
             _place(lang, b.ward_code) or (b.province or ""),
             ", ".join(sector_name(k, _) for k in b.sectors),
             b.booths,

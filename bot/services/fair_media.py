@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 import textwrap
 
+from bot.core.clock import utcnow
 from bot.core.i18n import Lang
 from bot.services.fair_view import fair_dates
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = ["ics", "poster_png", "qr_png"]

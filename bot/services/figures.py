@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
+from bot.core.clock import utcnow
 from bot.services.base import Services
 from storage.booths import BoothStatus
-from storage.db import utcnow
 from storage.fairs import Fair
 from storage.reports import SentCounts
 

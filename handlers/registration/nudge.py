@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from bot.core.clock import utcnow
 from bot.core.i18n import Lang
 from bot.core.types import Button, Reply
 from bot.dialog.router import Router
 from handlers.registration.core import FLOW
-from storage.db import utcnow
 
 __all__ = ["DROP_AFTER", "EVERY", "NUDGE_AFTER", "nudge_and_drop"]
 

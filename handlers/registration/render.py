@@ -16,6 +16,7 @@ from bot.domain.enterprise_terms import (
 )
 from bot.domain.phones import format_phone
 from bot.domain.sectors import sector_name
+from bot.domain.taxcode import mask_tax_code
 from storage.enterprises import Enterprise, EnterpriseFields, EnterpriseStatus
 
 __all__ = ["FIELD_LABELS", "edit_buttons", "field_value", "status_text", "summary_lines"]
@@ -38,9 +39,12 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
-def field_value(field: str, f: EnterpriseFields, _: Gettext) -> str:
-    """One answer in words; 'not given' when it is empty."""
+def field_value(field: str, f: EnterpriseFields, _: Gettext, *, reveal: bool = True) -> str:
+    """One answer in words; 'not given' when it is empty. Without `reveal`, a personal ID
+    number used as tax code is masked (`0011******89`)."""
     match field:
+        case "tax_code" if not reveal:
+            value = mask_tax_code(f.tax_code)
         case "kind":
             value = term(KIND_NAMES, f.kind, _) if f.kind else ""
         case "roles":
@@ -60,10 +64,11 @@ def field_value(field: str, f: EnterpriseFields, _: Gettext) -> str:
     return value or _("not given")
 
 
-def summary_lines(f: EnterpriseFields, _: Gettext) -> str:
-    """Every answer, one line each."""
+def summary_lines(f: EnterpriseFields, _: Gettext, *, reveal: bool = True) -> str:
+    """Every answer, one line each; `reveal`: as for field_value (reviewers see it whole)."""
     return "\n".join(
-        f"• {_(label)}: {field_value(field, f, _)}" for field, label in FIELD_LABELS.items()
+        f"• {_(label)}: {field_value(field, f, _, reveal=reveal)}"
+        for field, label in FIELD_LABELS.items()
     )
 
 

@@ -7,6 +7,7 @@ from bot.dialog.router import Router
 from handlers.guards import require
 from handlers.staff import (
     audit_log,
+    data_requests,
     exports,
     fair_admin,
     fair_card,
@@ -41,6 +42,8 @@ def register(router: Router) -> None:
     router.button("fairadm", admin(fair_admin.on_button))
     router.button("fairflow", admin(fair_flow.on_button))
     router.flow(fair_flow.FLOW, admin(fair_flow.on_input))
+    router.command(("yeu_cau_du_lieu", "data_requests"), moderator(data_requests.request_list))
+    router.button("datareq", moderator(data_requests.on_button))
     router.command(("nhat_ky", "audit"), admin(audit_log.show_latest))
     router.button("auditlog", admin(audit_log.on_button))
     router.command(("quan_tri", "roles"), owner(roles.staff_list))

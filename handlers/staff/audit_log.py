@@ -6,6 +6,7 @@ from typing import Any, Final
 
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
+from bot.domain.taxcode import redact_personal_ids
 from handlers.staff.terms import ACTION_NAMES, ROLE_NAMES
 from storage.audit import AuditEntry
 from storage.roles import Role
@@ -17,7 +18,8 @@ _VALUE_MAX: Final = 60
 
 
 def _short(value: Any) -> str:
-    text = "—" if value is None or value == "" else str(value)
+    # Snapshots of a registration hold its tax code: a personal ID number shows masked.
+    text = "—" if value is None or value == "" else redact_personal_ids(str(value))
     return text if len(text) <= _VALUE_MAX else text[: _VALUE_MAX - 1] + "…"
 
 

@@ -3,13 +3,13 @@ reinstate a cancelled fair that has not ended."""
 
 from __future__ import annotations
 
+from bot.core.clock import utcnow
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from bot.services.fair_import import ImportReport, import_fairs
 from handlers.staff import fair_flow
 from handlers.staff.fair_card import fair_card, fair_list
 from storage.booths import LIVE
-from storage.db import utcnow
 from storage.fairs import Fair, FairFields, FairStatus
 
 __all__ = ["cancel_fair", "on_button", "reinstate_fair"]

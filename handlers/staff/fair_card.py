@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Final
 
+from bot.core.clock import utcnow
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from bot.services.fair_view import fair_summary, short_title
 from storage.booths import BoothStatus
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = ["fair_card", "fair_list"]

@@ -41,4 +41,8 @@ ACTION_NAMES: Final = {
     "export.booths": N_("exported booth applications"),
     "broadcast.send": N_("sent a broadcast"),
     "broadcast.stop": N_("stopped a broadcast"),
+    "data.copy": N_("asked for a copy of their data"),
+    "data.restrict": N_("stopped announcements to themselves"),
+    "data.erase": N_("withdrew consent and asked for their data to be deleted"),
+    "data.erase_done": N_("withdrew a person's booths and deleted their data"),
 }

