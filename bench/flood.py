@@ -37,9 +37,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.broadcast import Chatter, Run, machine, pct
+from bot.core.clock import utcnow
 from bot.core.types import UserRef
-from storage.db import Database, utcnow
 from storage.enterprises import EnterpriseFields, EnterpriseRepo
+from storage.sqlite import SqliteDatabase
 from storage.users import UserRepo
 from tests.fakes.botproc import ROOT, BotProcess
 from tests.fakes.telegram_api import FakeTelegram
@@ -179,7 +180,7 @@ def fair_file(path: Path, booths: int) -> Path:
 
 async def seed_producers(db_path: Path, chats: list[int]) -> None:
     """Registered establishments (the registration has its own benchmark)."""
-    db = await Database.open(db_path)
+    db = await SqliteDatabase.open(db_path)
     try:
         users, enterprises = UserRepo(db), EnterpriseRepo(db)
         for chat in chats:
