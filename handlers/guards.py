@@ -9,7 +9,7 @@ from bot.core.types import Kind, Reply
 from bot.dialog.router import Handler, Turn, user_hash
 from storage.roles import Role
 
-__all__ = ["Role", "admin_only", "is_admin", "require", "role_of"]
+__all__ = ["Role", "admin_only", "is_admin", "record_refusal", "require", "role_of"]
 
 log = logging.getLogger("ketnoi.guards")
 
@@ -51,6 +51,19 @@ def require(needed: Role) -> Callable[[Handler], Handler]:
         return guarded
 
     return wrap
+
+
+async def record_refusal(turn: Turn, reason: str) -> None:
+    """Log an attempt that no role could allow, such as a button naming someone else's record
+    (a forged or passed-on one): to the audit log and the app log, as the role guards'
+    refusals are. The caller answers the user."""
+    log.warning(
+        "refused: user=%s reason=%s payload=%r",
+        user_hash(turn.user.ref),
+        reason,
+        turn.incoming.payload,
+    )
+    await turn.services.audit.refused_attempt(turn, reason)
 
 
 # Fairs and broadcasts; reviews of registrations and booths use require(Role.MODERATOR).

@@ -163,6 +163,15 @@ class ReminderRepo:
         )
         return _recipients(rows)
 
+    async def is_exhibitor(self, fair_id: int, account_id: int) -> bool:
+        """Whether the account held booths at the fair (those asked about it afterwards)."""
+        row = await self.db.fetchone(
+            "SELECT 1 FROM booth_applications WHERE fair_id = ? AND account_id = ?"
+            f" AND status IN {_EXHIBITORS} LIMIT 1",
+            (fair_id, account_id),
+        )
+        return row is not None
+
     async def open_offers(self) -> list[tuple[int, int, datetime, Recipient]]:
         """(application id, fair id, offer expiry, recipient) of every offer not yet answered."""
         rows = await self.db.fetchall(

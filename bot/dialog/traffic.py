@@ -48,6 +48,15 @@ class Traffic:
         """Count an update not handled: its sender had too many waiting (bot/engine/dispatch.py)."""
         self._dropped += 1
 
+    @property
+    def failed(self) -> int:
+        """The updates that failed (their handler raised) since the last summary."""
+        return self._failed
+
+    def handled(self, route: str) -> int:
+        """The updates handled through `route` since the last summary."""
+        return self._routes[route]
+
     def summary(self) -> str | None:
         """The line for the updates since the last summary (None if there were none), and a
         fresh count from now."""

@@ -10,6 +10,7 @@ from datetime import datetime
 from bot.core.clock import utcnow
 from bot.core.config import quiet_until
 from bot.core.i18n import I18n, Lang
+from bot.core.payloads import BroadcastStop
 from bot.core.types import Attachment, Button, Reply
 from bot.services.base import Services
 from storage.broadcasts import Broadcast, BroadcastRepo, Progress
@@ -148,7 +149,7 @@ def final_report(lang: Lang, broadcast_id: int, p: Progress) -> str:
 
 def stop_button(lang: Lang, broadcast_id: int) -> list[list[Button]]:
     """The button that withdraws what has not gone yet."""
-    return [[Button(label=lang.gettext("Stop sending"), payload=f"bcast:stop:{broadcast_id}")]]
+    return [[BroadcastStop(broadcast_id).button(lang.gettext("Stop sending"))]]
 
 
 class Broadcaster:

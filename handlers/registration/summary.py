@@ -15,12 +15,14 @@ from handlers.registration.core import (
     Answer,
     Done,
     Edit,
+    EditField,
     Outcome,
     Stay,
     Step,
     answers,
     command,
     now_note,
+    option,
     question,
 )
 from handlers.registration.numbers import (
@@ -75,8 +77,8 @@ async def ask_summary(turn: Turn, note: str | None = None) -> list[Reply]:
         ]
     )
     buttons = [
-        [Button(label=_("✅ Confirm and send"), payload="reg:summary:confirm")],
-        *edit_buttons("reg:summary:edit:", _),
+        [option(Step.SUMMARY, "confirm", _("✅ Confirm and send"))],
+        *edit_buttons(EditField, _),
     ]
     return [question(turn, Step.SUMMARY, text, buttons, note=note)]
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Final
 
+from bot.core.payloads import Payload
 from bot.core.types import Document, Reply
 from bot.dialog.router import Turn
 from bot.domain.enterprise_terms import ROLE_NAMES as CHAIN_ROLES
@@ -14,7 +16,7 @@ from bot.services.fair_view import short_title
 from bot.services.figures import Figures, gather
 from bot.services.stats_chart import Panel, chart_png
 
-__all__ = ["panels", "show_stats", "stats_text"]
+__all__ = ["ShowStats", "panels", "show_stats", "stats_text"]
 
 TOP: Final = 10  # sectors and wards named
 WEEKS_IN_TEXT: Final = 6
@@ -147,6 +149,11 @@ def panels(turn: Turn, f: Figures) -> list[Panel]:
             empty=_("No upcoming fair."),
         ),
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class ShowStats(Payload, prefix="stats:show"):
+    """The figures: `stats:show`."""
 
 
 async def show_stats(turn: Turn) -> list[Reply]:
