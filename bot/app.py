@@ -21,6 +21,7 @@ from bot.core.i18n import I18n
 from bot.dialog.router import Router, Services
 from bot.dialog.traffic import EVERY as TRAFFIC_EVERY
 from bot.domain.textnorm import fold
+from bot.engine.dispatch import Dispatcher
 from bot.engine.jobs import Jobs
 from bot.engine.outbox import STOP_GRACE, Outbox, Stopped
 from bot.services.audit import Audit
@@ -81,6 +82,7 @@ class App:
         self.settings = settings
         self._db: SqliteDatabase | None = None
         self._router: Router | None = None
+        self._dispatcher: Dispatcher | None = None
         self._outbox: Outbox | None = None
         self._outbox_task: asyncio.Task[None] | None = None
         self._jobs: Jobs | None = None
@@ -115,6 +117,12 @@ class App:
         assert self._outbox is not None, "App.open() first"
         return self._outbox
 
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """What the channels hand updates to and send through."""
+        assert self._dispatcher is not None, "App.open() first"
+        return self._dispatcher
+
     async def open(self) -> None:
         """Load the catalogs, open and migrate the database, wire the handlers and jobs."""
         i18n = I18n(self.settings.locale, self.settings.tz)
@@ -145,6 +153,7 @@ class App:
         await services.faq.seed()  # data/faq.yaml, the first time
         router = self._router = Router(services)
         handlers.register_all(router)  # every feature: its handlers and its periodic jobs
+        self._dispatcher = Dispatcher(router)
         self._outbox = Outbox(router)
         router.on_queued = self._outbox.wake
         # The engine's own jobs.
@@ -207,17 +216,17 @@ class App:
         if self.settings.telegram_token is not None:
             from bot.channels.telegram import TelegramChannel
 
-            channels.append(TelegramChannel(self.settings, self.router, webhook))
+            channels.append(TelegramChannel(self.settings, self.dispatcher, webhook))
         if self.settings.zalo_token is not None:
             from bot.channels.zalo import ZaloChannel
 
-            channels.append(ZaloChannel(self.settings, self.router, webhook))
+            channels.append(ZaloChannel(self.settings, self.dispatcher, webhook))
         if self.settings.zalo_oa and webhook is not None:
             from bot.channels.zalo_oa import ZaloOaChannel
             from storage.zalo_oa import ZaloOaRepo
 
             repo = ZaloOaRepo(self.db)
-            channels.append(ZaloOaChannel(self.settings, self.router, repo, webhook))
+            channels.append(ZaloOaChannel(self.settings, self.dispatcher, repo, webhook))
         return channels
 
     async def serve(self, channels: list[Channel]) -> None:
@@ -251,7 +260,7 @@ class App:
         """Chat on the console until end of input."""
         from bot.channels.console import ConsoleChannel
 
-        channel = ConsoleChannel(self.router)
+        channel = ConsoleChannel(self.dispatcher)
         self.start()
         try:
             await channel.run()

@@ -4,7 +4,7 @@ Receiving: Zalo posts each event to the webhook `/zalo-oa` on KETNOI_LISTEN, sig
 (bot/channels/zalo_oa_api.signature_valid). A request badly signed or unsigned, or dated more
 than STALE_AFTER ago, gets 403 and is not processed; a good one is kept in the database's inbox
 (once, however often Zalo retries it) and answered 200 at once, and a worker hands the events
-to the router in order.
+to the dispatcher, which handles each follower's in order.
 
 Sending: a reply, or anything the outbox sends while the person's window is open (they did
 something in the last 7 days), is a customer-service message. After 7 days Zalo refuses those
@@ -26,7 +26,6 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from bot.channels.webhook import BadUpdate, WebhookServer
-from bot.channels.zalo import _ChatLocks
 from bot.channels.zalo_oa_api import OaEvent, ZaloOaApi, ZaloOaError, event_time
 from bot.channels.zalo_oa_events import CHANNEL, digits, loads, refusal, to_incoming
 from bot.channels.zalo_oa_render import needs_lang, render
@@ -38,7 +37,6 @@ from bot.core.i18n import Lang
 from bot.core.notices import NAME
 from bot.core.types import (
     Blocked,
-    Incoming,
     Notice,
     Reply,
     RetryLater,
@@ -47,7 +45,7 @@ from bot.core.types import (
     Unreachable,
     UserRef,
 )
-from bot.dialog.router import Router, user_hash
+from bot.engine.dispatch import Dispatcher
 from bot.engine.ratelimit import Lane, Limiter
 from storage.zalo_oa import OaContact, ZaloOaRepo
 
@@ -80,12 +78,12 @@ class ZaloOaChannel:
     name = CHANNEL
 
     def __init__(
-        self, settings: Settings, router: Router, repo: ZaloOaRepo, webhook: WebhookServer
+        self, settings: Settings, dispatcher: Dispatcher, repo: ZaloOaRepo, webhook: WebhookServer
     ) -> None:
         assert settings.zalo_oa_refresh_token is not None
         assert settings.zalo_oa_app_id is not None and settings.zalo_oa_webhook_key is not None
         self.settings = settings
-        self.router = router
+        self.dispatcher = dispatcher
         self.repo = repo
         self.webhook = webhook
         self.api = ZaloOaApi.from_settings(settings)
@@ -99,10 +97,7 @@ class ZaloOaChannel:
         self._serving = False
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._chats = _ChatLocks()
-        router.senders[self.name] = self.send
-        router.limiters[self.name] = self.limiter
+        dispatcher.attach(self)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -159,8 +154,7 @@ class ZaloOaChannel:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
             self._worker = None
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=10)
+        await self.dispatcher.settle(self.name)
 
     async def stop(self) -> None:
         """Stop receiving if not yet and close the client."""
@@ -211,9 +205,7 @@ class ZaloOaChannel:
         if not user_id or event.app_id != self._app_id:
             return
         if event.event_name == "unfollow":
-            found = await self.router.services.users.find(UserRef(CHANNEL, user_id))
-            if found is not None:
-                await self.router.services.users.mark_blocked(found.id)
+            await self.dispatcher.blocked(UserRef(CHANNEL, user_id))
             return
         if event.event_name.startswith("user_send_") or event.event_name in (
             "follow",
@@ -225,24 +217,7 @@ class ZaloOaChannel:
         incoming = to_incoming(event)
         if incoming is None:
             return
-        task = asyncio.get_running_loop().create_task(self._handle(incoming))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _handle(self, incoming: Incoming) -> None:
-        ref = incoming.user
-        try:
-            async with self._chats.hold(ref.external_id):
-                replies = await self.router.handle(incoming)
-                await self.send(ref, replies, Lane.INTERACTIVE)
-        except Blocked:
-            found = await self.router.services.users.find(ref)
-            if found is not None:
-                await self.router.services.users.mark_blocked(found.id)
-        except SendError:
-            log.exception("reply to %s not delivered", user_hash(ref))
-        except Exception:
-            log.exception("zalo oa event of %s failed", user_hash(ref))
+        self.dispatcher.receive(incoming)  # each follower in order, replies through send()
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -272,10 +247,7 @@ class ZaloOaChannel:
         many went."""
         menu = next((r for r in reversed(replies) if r.buttons), None)
         if menu is not None and lane is Lane.BULK:
-            found = await self.router.services.users.find(user)
-            if found is not None:
-                options = [(b.label, b.payload) for b in menu.options]
-                await self.router.services.conversations.set_last_menu(found.id, options)
+            await self.dispatcher.menu_shown(user, menu.options)
         lang = await self._lang(user) if any(needs_lang(r) for r in replies) else None
         image = self.settings.zalo_oa_card_image
         sent = 0
@@ -354,8 +326,7 @@ class ZaloOaChannel:
 
     async def _lang(self, user: UserRef) -> Lang:
         """The user's language, for the words the channel adds itself."""
-        found = await self.router.services.users.find(user)
-        return self.router.services.i18n.get(found.locale if found else None)
+        return await self.dispatcher.lang(user)
 
 
 class _WindowClosed(SendError):

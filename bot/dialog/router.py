@@ -13,14 +13,14 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bot.core.i18n import I18n, Lang
 from bot.core.payloads import Payload, PayloadError, PayloadTable
 from bot.core.types import Incoming, Kind, Reply, UserRef
 from bot.dialog.traffic import Traffic
 from bot.dialog.typed import Aside, menu_choice
-from bot.engine.ratelimit import Limiter
+from bot.engine.ratelimit import Lane, Limiter
 from bot.services.base import Build, Services
 from storage.conversations import Conversation
 from storage.users import User
@@ -46,7 +46,16 @@ AskAgain = Callable[["Turn", str], Awaitable[list[Reply]]]  # the pending questi
 PAUSED = "paused"  # in a conversation's data: kept (after /huy) but not answered until resumed
 # Typed text at a step read as a question (see `Router.asides`); `sure`: she said it is one.
 Asides = Callable[["Turn", str, bool], Awaitable[Aside | None]]
-Sender = Callable[[UserRef, list[Reply]], Awaitable[None]]
+
+
+class Sender(Protocol):
+    """A channel's way to send replies to one person (SendError kinds on failure)."""
+
+    def __call__(
+        self, user: UserRef, replies: list[Reply], lane: Lane = ..., /
+    ) -> Awaitable[None]: ...
+
+
 MAX_TEXT = 2000
 # Control and format characters nobody types on purpose, dropped from every text and name:
 # C0/C1 controls (not tab or newline), the soft hyphen, the Arabic letter mark, zero-widths and

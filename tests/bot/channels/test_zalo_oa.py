@@ -61,7 +61,7 @@ def settings(tmp_path: Path, fake: FakeOa) -> Settings:
 async def oa(app: App, fake: FakeOa) -> AsyncIterator[ZaloOaChannel]:
     """The channel, serving its webhook on a free port; the fake delivers there."""
     server = WebhookServer(app.settings.listen)
-    channel = ZaloOaChannel(app.settings, app.router, ZaloOaRepo(app.db), server)
+    channel = ZaloOaChannel(app.settings, app.dispatcher, ZaloOaRepo(app.db), server)
     await channel.start()
     fake.deliver_to(f"http://127.0.0.1:{server.port}/zalo-oa")
     yield channel
