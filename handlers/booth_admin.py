@@ -15,7 +15,7 @@ from bot.services import fair_media
 from bot.services.checkin import checkin_key, sign
 from bot.services.fair_jobs import offer_freed
 from bot.services.fair_view import STATUS_NAMES, short_title
-from handlers.guards import Role, require
+from handlers.guards import Permission, may
 from handlers.start import bad_button
 from storage.booths import BoothApplication, BoothNumbersTaken, BoothStatus
 from storage.db import utcnow
@@ -264,7 +264,7 @@ async def on_text(turn: Turn) -> list[Reply]:
 
 def register(router: Router) -> None:
     """Wires the staff's booth approval; every entry is for moderators and above."""
-    staff = require(Role.MODERATOR)
+    staff = may(Permission.BOOTHS)
     router.command(
         ("duyet_gian_hang", "approve_booths"),
         staff(waiting_fairs),

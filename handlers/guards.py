@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 from bot.core.types import Kind, Reply
 from bot.dialog.router import Handler, Turn, user_hash
+from bot.services.permissions import Permission, needed
 from storage.roles import Role
 
-__all__ = ["Role", "admin_only", "is_admin", "require", "role_of"]
+__all__ = ["Permission", "Role", "admin_only", "is_admin", "may", "require", "role_of"]
 
 log = logging.getLogger("ketnoi.guards")
 
@@ -53,5 +54,11 @@ def require(needed: Role) -> Callable[[Handler], Handler]:
     return wrap
 
 
-# Fairs and broadcasts; reviews of registrations and booths use require(Role.MODERATOR).
-admin_only = require(Role.ADMIN)
+def may(permission: Permission) -> Callable[[Handler], Handler]:
+    """`require` the role that the permission table (bot/services/permissions.py) gives
+    `permission`: the web pages read the same table."""
+    return require(needed(permission))
+
+
+# Fairs and broadcasts; reviews of registrations and booths use may(Permission.REVIEW).
+admin_only = may(Permission.FAIRS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.core.i18n import Lang
 from bot.core.types import Button, Kind, Reply
 from bot.dialog.router import Router, Turn
-from handlers.guards import Role, require
+from handlers.guards import Permission, may
 from handlers.menu import main_menu
 from handlers.registration.render import status_text, summary_lines
 from storage.enterprises import Enterprise, EnterpriseStatus
@@ -166,5 +166,5 @@ async def got_reason(turn: Turn) -> list[Reply]:
 
 def register(router: Router) -> None:
     """Wires the review buttons and the reason question, for moderators and above."""
-    router.button("regadm", require(Role.MODERATOR)(on_review_button))
-    router.flow(REJECT_FLOW, require(Role.MODERATOR)(got_reason))
+    router.button("regadm", may(Permission.REVIEW)(on_review_button))
+    router.flow(REJECT_FLOW, may(Permission.REVIEW)(got_reason))

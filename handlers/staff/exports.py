@@ -14,8 +14,8 @@ from bot.domain.sectors import SECTORS, sector_name
 from bot.services.export_tables import BOOTH_STATUS
 from bot.services.exports import ExportFilter, Format, What, make_export, statuses_of
 from bot.services.fair_view import short_title
+from bot.services.permissions import Permission, allowed
 from handlers.guards import role_of
-from storage.roles import Role
 
 __all__ = ["FLOW", "choose_what", "on_button", "on_input"]
 
@@ -94,7 +94,7 @@ async def filters(turn: Turn, flt: ExportFilter, note: str | None = None) -> lis
         _("• fair: {value}").format(value=fair.title(turn.lang.code) if fair else every),
     ]
     role = await role_of(turn)
-    if role is None or not role.allows(Role.MODERATOR):
+    if not allowed(role, Permission.PERSONAL_DATA):
         lines.append(_("Phone numbers and tax codes are left out for your role."))
     cleared = ExportFilter(what=flt.what)
     buttons = [
@@ -187,7 +187,7 @@ async def download(turn: Turn, flt: ExportFilter, fmt: Format) -> list[Reply]:
     _ = turn._
     svc = turn.services
     role = await role_of(turn)
-    personal = role is not None and role.allows(Role.MODERATOR)
+    personal = allowed(role, Permission.PERSONAL_DATA)
     export = await make_export(svc, flt, turn.lang, fmt, personal=personal)
     after = {**flt.model_dump(mode="json", exclude_none=True), "format": fmt}
     after |= {"rows": export.rows, "personal": personal}
