@@ -13,6 +13,7 @@ from bot.cli import broadcast as broadcast_cli
 from bot.cli import export as export_cli
 from bot.cli import fairs as fairs_cli
 from bot.cli import faq as faq_cli
+from bot.cli import web as web_cli
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.i18n import CatalogError
 from bot.dialog.router import Router
@@ -94,6 +95,7 @@ def parser() -> argparse.ArgumentParser:
     export_cli.add_parsers(sub, _with_router)
     faq_cli.add_parsers(sub)
     broadcast_cli.add_parser(sub, _with_router)
+    web_cli.add_parser(sub, _with_router)
     return p
 
 

@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import handlers
 from bot.core.config import Settings
@@ -33,11 +33,16 @@ from storage.faq import FaqRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
 from storage.questions import QuestionRepo
+from storage.registrations import RegistrationRepo
 from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
 from storage.roles import RoleRepo
 from storage.signing_keys import SigningKeyRepo
 from storage.users import UserRepo
+from storage.web_sessions import WebSessionRepo
+
+if TYPE_CHECKING:
+    from bot.channels.webhook import WebhookServer
 
 __all__ = ["App", "Channel"]
 
@@ -66,6 +71,7 @@ class App:
         # (seconds between runs, job): reminders, nudges… run while channels are served
         self.periodic: list[tuple[float, Callable[[], Awaitable[None]]]] = []
         self._loops: list[asyncio.Task[None]] = []
+        self._webhook: WebhookServer | None = None  # the one server when webhooks are on
 
     @property
     def db(self) -> Database:
@@ -103,6 +109,8 @@ class App:
             reports=ReportRepo(self._db),
             broadcasts=BroadcastRepo(self._db, OutboxRepo(self._db)),
             reminders=ReminderRepo(self._db),
+            registrations=RegistrationRepo(self._db),
+            web_sessions=WebSessionRepo(self._db),
         )
         await services.faq.seed()  # data/faq.yaml, the first time
         self._router = Router(services)
@@ -130,6 +138,7 @@ class App:
         channels: list[Channel] = []
         # In webhook mode every channel serves its path from one server on KETNOI_LISTEN.
         webhook = WebhookServer(self.settings.listen) if self.settings.webhook_url else None
+        self._webhook = webhook
         if self.settings.telegram_token is not None:
             from bot.channels.telegram import TelegramChannel
 
@@ -194,11 +203,22 @@ class App:
                 await task
         self._loops.clear()
 
+    def web_channel(self) -> Channel | None:
+        """The web pages, unless KETNOI_WEB_LISTEN=off; on the webhook server when there is
+        one (call platform_channels() first)."""
+        if not self.settings.web_on:
+            return None
+        from bot.channels.web import WebChannel
+
+        return WebChannel(self.settings, self.router, self._webhook)
+
     async def run(self) -> None:
-        """Serve every configured channel; with none, the console chat with sample fairs."""
+        """Serve every configured channel and the web pages; with no channel, the console chat
+        with sample fairs (and the web pages beside it)."""
         channels = self.platform_channels()
+        web = self.web_channel()
         if channels:
-            await self.serve(channels)
+            await self.serve([*channels, *([web] if web else [])])
             return
         print(
             "No KETNOI_TELEGRAM_TOKEN or KETNOI_ZALO_TOKEN set: starting the console chat."
@@ -208,7 +228,34 @@ class App:
         samples = await load_samples_if_empty(self.router)
         if samples:
             print(samples, file=sys.stderr)
-        await self.chat()
+        if web is None:
+            await self.chat()
+            return
+        await web.start()
+        try:
+            await self._announce_web()
+            await self.chat()
+        finally:
+            await web.stop()
+
+    async def _announce_web(self) -> None:
+        """Print where the pages are and, if the console's user is staff, a login link."""
+        from bot.core.types import UserRef
+        from bot.services.web_login import login_link, may_log_in
+
+        root = self.settings.web_root
+        if root is None:
+            return
+        print(f"Web pages: {root}/ (staff pages: {root}/quan-tri)", file=sys.stderr)
+        svc = self.router.services
+        ref = UserRef(channel="console", external_id="local")
+        user = await svc.users.find(ref)
+        if user is None and self.settings.is_owner(ref):
+            user = await svc.users.ensure(ref)
+        if user is not None and await may_log_in(svc.roles, user):
+            link, _expires = await login_link(self.settings, svc.web_sessions, user)
+            await svc.audit.record_cli("web.link", f"user:{user.id}")
+            print(f"Staff login for {ref} (once, within 10 minutes): {link}", file=sys.stderr)
 
 
 async def _repeat(every: float, job: Callable[[], Awaitable[None]]) -> None:

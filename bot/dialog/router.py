@@ -30,11 +30,13 @@ from storage.faq import FaqRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
 from storage.questions import QuestionRepo
+from storage.registrations import RegistrationRepo
 from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
 from storage.roles import RoleRepo
 from storage.signing_keys import SigningKeyRepo
 from storage.users import User, UserRepo
+from storage.web_sessions import WebSessionRepo
 
 if TYPE_CHECKING:
     from bot.core.config import Settings
@@ -93,6 +95,8 @@ class Services:
     reports: ReportRepo  # the staff's figures, searches and exports
     broadcasts: BroadcastRepo  # announcements and their audiences
     reminders: ReminderRepo  # reminder rules, sectors followed, feedback, opt-outs
+    registrations: RegistrationRepo  # the staff's lists of registrations, and their tags
+    web_sessions: WebSessionRepo  # staff's login links and sessions on the web pages
 
 
 @dataclass(frozen=True)

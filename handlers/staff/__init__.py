@@ -15,6 +15,7 @@ from handlers.staff import (
     review_bulk,
     roles,
     stats,
+    web_login,
 )
 from handlers.staff.review import FLOW as REVIEW_FLOW
 
@@ -28,6 +29,7 @@ def register(router: Router) -> None:
     export, review = may(Permission.EXPORT), may(Permission.REVIEW)
     fairs, audit, owner = may(Permission.FAIRS), may(Permission.AUDIT), may(Permission.ROLES)
     router.command(("admin",), staff(menu.admin_menu))
+    router.command(("web",), staff(web_login.send_link))
     router.button("admin", staff(menu.on_button))
     router.command(("thong_ke", "stats"), stats_(stats.show_stats))
     router.button("stats", stats_(stats.show_stats))

@@ -7,6 +7,7 @@ from typing import Final
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from handlers.guards import role_of
+from handlers.staff import web_login
 from handlers.staff.terms import ROLE_DUTIES, ROLE_NAMES
 from storage.booths import BoothStatus
 from storage.enterprises import EnterpriseStatus
@@ -64,12 +65,16 @@ async def admin_menu(turn: Turn) -> list[Reply]:
         rows.append([Button(label=_("Audit log"), payload="auditlog:0")])
     if role.allows(Role.OWNER):
         rows.append([Button(label=_("Staff and roles"), payload="roles:list")])
+    if svc.settings.web_on:
+        rows.append([Button(label=_("Sign in to the web pages"), payload="admin:web")])
     return [Reply(text="\n".join(lines), buttons=rows)]
 
 
 async def on_button(turn: Turn) -> list[Reply]:
-    """`admin:menu`, or `admin:run:COMMAND` for a tool another module provides."""
+    """`admin:menu`, `admin:web`, or `admin:run:COMMAND` for a tool another module provides."""
     parts = turn.payload_parts
+    if parts[1:] == ["web"]:
+        return await web_login.send_link(turn)
     if len(parts) == 3 and parts[1] == "run" and parts[2] in BROADCAST_COMMANDS:
         return await turn.run_command(parts[2])  # guarded by its own module
     return await admin_menu(turn)
