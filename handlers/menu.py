@@ -1,9 +1,9 @@
-"""The main menu, shared by /start, /menu and every "back to the menu" answer."""
+"""The main menu, shared by /start, /menu and every "back to the menu" answer (built in
+bot/services/main_menu.py, where the notices that end on it find it too)."""
 
 from __future__ import annotations
 
-from bot.core.i18n import Lang
-from bot.core.types import Button, Reply
+from bot.services.main_menu import main_menu, menu_buttons
 
 __all__ = ["MENU_COMMANDS", "main_menu", "menu_buttons"]
 
@@ -16,28 +16,3 @@ MENU_COMMANDS = {
     "faq": "hoi_dap",
     "language": "ngon_ngu",
 }
-
-
-def menu_buttons(lang: Lang) -> list[list[Button]]:
-    """The six entries of the main menu, two a row."""
-    _ = lang.gettext
-    return [
-        [Button(label=_("Register into the network"), payload="menu:register")],
-        [
-            Button(label=_("Upcoming fairs"), payload="menu:fairs"),
-            Button(label=_("My booths"), payload="menu:booths"),
-        ],
-        [
-            Button(label=_("Reminders"), payload="menu:reminders"),
-            Button(label=_("Questions & answers"), payload="menu:faq"),
-        ],
-        [Button(label=_("Language"), payload="menu:language")],
-    ]
-
-
-def main_menu(lang: Lang, text: str | None = None) -> Reply:
-    """The main menu, under `text` or a short prompt."""
-    return Reply(
-        text=text or lang.gettext("What would you like to do? Choose below or type a question."),
-        buttons=menu_buttons(lang),
-    )

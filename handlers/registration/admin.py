@@ -6,15 +6,15 @@ from __future__ import annotations
 from bot.core.i18n import Lang
 from bot.core.types import Button, Kind, Reply
 from bot.dialog.router import Router, Turn
+from bot.services import reviews
+from bot.services.reviews import REASON_MAX
 from handlers.guards import Permission, may
-from handlers.menu import main_menu
 from handlers.registration.render import status_text, summary_lines
 from storage.enterprises import Enterprise, EnterpriseStatus
 
 __all__ = ["REJECT_FLOW", "approve", "register", "reject", "request_review"]
 
 REJECT_FLOW = "registration_reject"
-REASON_MAX = 500
 
 
 def request_review(turn: Turn, e: Enterprise, *, changed: bool) -> None:
@@ -46,36 +46,6 @@ def request_review(turn: Turn, e: Enterprise, *, changed: bool) -> None:
     turn.notify_admins(build)
 
 
-async def _tell_applicant(turn: Turn, e: Enterprise) -> None:
-    """Tell the owner of `e` the outcome, on the identity they used most recently."""
-    identities = await turn.services.users.identities(e.account_id)
-    if not identities:
-        return
-
-    def build(lang: Lang) -> list[Reply]:
-        _ = lang.gettext
-        if e.status is EnterpriseStatus.APPROVED:
-            text = _(
-                "Good news! Your registration {reference} ({name}) has been approved by the"
-                " Hanoi Department of Industry and Trade. Welcome to the network! You can now"
-                " apply for booths at the upcoming fairs."
-            ).format(reference=e.reference, name=e.name)
-        else:
-            text = _(
-                "Your registration {reference} ({name}) was not approved by the Department.\n"
-                "Reason: {reason}\n\nYou can correct it with {profile}; it will then be"
-                " reviewed again. For questions, please contact the Department."
-            ).format(
-                reference=e.reference,
-                name=e.name,
-                reason=e.reject_reason or "—",
-                profile="/profile" if lang.code == "en" else "/ho_so",
-            )
-        return [main_menu(lang, text)]
-
-    turn.notify(identities[0].id, build)
-
-
 async def _pending(turn: Turn, raw_id: str) -> Enterprise | list[Reply]:
     """The registration a button names if it still awaits review; else what to say."""
     _ = turn._
@@ -93,29 +63,13 @@ async def _pending(turn: Turn, raw_id: str) -> Enterprise | list[Reply]:
 async def approve(turn: Turn, e: Enterprise) -> Enterprise | None:
     """Approves a registration waiting for review, tells the applicant and logs it; None if
     it no longer waits."""
-    done = await turn.services.enterprises.set_status(
-        e.id, EnterpriseStatus.APPROVED, by=turn.user.id
-    )
-    if done is not None:
-        await _tell_applicant(turn, done)
-        await turn.services.audit.record(
-            turn, "registration.approve", e, done, target=f"enterprise:{e.id}"
-        )
-    return done
+    return await reviews.approve(turn.services, turn, e)
 
 
 async def reject(turn: Turn, e: Enterprise, reason: str) -> Enterprise | None:
     """Rejects a registration waiting for review with the reason, tells the applicant and
     logs it; None if it no longer waits."""
-    done = await turn.services.enterprises.set_status(
-        e.id, EnterpriseStatus.REJECTED, reason=reason, by=turn.user.id
-    )
-    if done is not None:
-        await _tell_applicant(turn, done)
-        await turn.services.audit.record(
-            turn, "registration.reject", e, done, target=f"enterprise:{e.id}"
-        )
-    return done
+    return await reviews.reject(turn.services, turn, e, reason)
 
 
 async def on_review_button(turn: Turn) -> list[Reply]:

@@ -8,11 +8,12 @@ import re
 from enum import StrEnum
 from typing import Final
 
-from bot.core.i18n import Lang
 from bot.core.types import Button, Reply
-from bot.dialog.router import Build, Turn
+from bot.dialog.router import Turn
 from bot.domain.enterprise_terms import KIND_NAMES, place_label, term
 from bot.domain.places import match_ward
+from bot.services import reviews
+from bot.services.reviews import NOTE_MAX, NOTE_MIN
 from handlers.registration.render import status_text, summary_lines
 from storage.enterprises import Enterprise, EnterpriseStatus
 
@@ -20,7 +21,6 @@ __all__ = ["FLOW", "PAGE", "Step", "ask_search", "entry_line", "pending_page", "
 
 FLOW: Final = "staff_review"
 PAGE: Final = 8
-NOTE_MIN, NOTE_MAX = 5, 1000
 _REFERENCE: Final = re.compile(r"^\s*HN-\d{4}-\d+\s*$", re.IGNORECASE)
 
 
@@ -145,22 +145,6 @@ async def search(turn: Turn) -> list[Reply]:
     return [Reply(text="\n".join(lines), buttons=[*buttons, again])]
 
 
-def _correction(e: Enterprise, note: str) -> Build:
-    """The request to the applicant, with a button into their registration."""
-
-    def build(lang: Lang) -> list[Reply]:
-        _ = lang.gettext
-        text = _(
-            "The Department of Industry and Trade asks you to correct your registration"
-            " {reference} ({name}):\n\n{note}\n\nPress the button below to open your"
-            " registration and change it."
-        ).format(reference=e.reference, name=e.name, note=note)
-        edit = Button(label=_("✏️ Edit my registration"), payload="reg:profile:open")
-        return [Reply(text=text, buttons=[[edit]])]
-
-    return build
-
-
 def ask_correction(turn: Turn, e: Enterprise, note: str | None = None) -> list[Reply]:
     """Asks what the applicant should correct."""
     _ = turn._
@@ -186,11 +170,6 @@ async def got_correction(turn: Turn) -> list[Reply]:
         problem = _("Please write {low} to {high} characters.").format(low=NOTE_MIN, high=NOTE_MAX)
         return ask_correction(turn, e, problem)
     turn.conversation.end()
-    people = await svc.users.identities(e.account_id)
-    if people:
-        turn.notify(people[0].id, _correction(e, note))
-    await svc.audit.record(
-        turn, "registration.correction", None, {"message": note}, target=f"enterprise:{e.id}"
-    )
+    await reviews.ask_correction(svc, turn, e, note)
     intro = _("Sent to the applicant of {reference}. It stays as it is until they change it.")
     return await pending_page(turn, 0, intro.format(reference=e.reference))
