@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
-from handlers.staff.terms import ACTION_NAMES, ROLE_NAMES
+from bot.services.staff_terms import ACTION_NAMES, ROLE_NAMES, changes
 from storage.audit import AuditEntry
 from storage.roles import Role
 
-__all__ = ["audit_page", "on_button", "show_latest"]
+__all__ = ["audit_page", "changes", "on_button", "show_latest"]
 
 PAGE: Final = 6
-_VALUE_MAX: Final = 60
-
-
-def _short(value: Any) -> str:
-    text = "—" if value is None or value == "" else str(value)
-    return text if len(text) <= _VALUE_MAX else text[: _VALUE_MAX - 1] + "…"
-
-
-def changes(before: Any, after: Any) -> list[str]:
-    """`field: old → new` for every field that differs (all of `after` when there was no
-    before); timestamps of the change itself are left out."""
-    old = before if isinstance(before, dict) else {}
-    new = after if isinstance(after, dict) else {}
-    skip = {"updated_at", "reviewed_at", "decided_by", "reviewed_by"}
-    lines = []
-    for key in sorted(set(old) | set(new)):
-        if key in skip or old.get(key) == new.get(key):
-            continue
-        if old:
-            lines.append(f"{key}: {_short(old.get(key))} → {_short(new.get(key))}")
-        else:
-            lines.append(f"{key}: {_short(new.get(key))}")
-    return lines
 
 
 def _entry(turn: Turn, entry: AuditEntry) -> str:

@@ -3,10 +3,12 @@ the permission the chat's table gives that tool."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any, Final
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -14,18 +16,13 @@ from starlette.responses import RedirectResponse, Response
 from bot.channels.web.auth import Staff
 from bot.channels.web.pages import web_of
 from bot.core.i18n import N_
-from bot.dialog.router import Router
+from bot.core.types import UserRef
+from bot.dialog.router import Build, Router
 from bot.services.permissions import Permission
-from storage.roles import Role
+from bot.services.staff_terms import ROLE_NAMES
+from storage.users import User
 
-__all__ = ["ROLE_NAMES", "Acting", "back", "render"]
-
-ROLE_NAMES: Final = {
-    Role.OWNER: N_("owner"),
-    Role.ADMIN: N_("administrator"),
-    Role.MODERATOR: N_("moderator"),
-    Role.VIEWER: N_("viewer"),
-}
+__all__ = ["Acting", "back", "render"]
 
 # (path, label, permission): the menu, in this order, each entry for the roles it allows
 _NAV: Final = (
@@ -49,7 +46,9 @@ class _NavItem:
     count: int = 0
 
 
-async def render(request: Request, staff: Staff, template: str, **context: Any) -> Response:
+async def render(
+    request: Request, staff: Staff, template: str, status_code: int = 200, **context: Any
+) -> Response:
     """A staff page: the menu of what the role allows, the CSRF token for its forms."""
     web = web_of(request)
     _ = staff.lang.gettext
@@ -63,24 +62,25 @@ async def render(request: Request, staff: Staff, template: str, **context: Any) 
             current = path == href if href == "/quan-tri" else path.startswith(href)
             count = pending if href == "/quan-tri/dang-ky" else 0
             nav.append(_NavItem(href, _(label), current, count))
-    flash = request.query_params.get("xong")
     values = {
         "staff": staff,
         "csrf": staff.session.csrf,
         "staff_nav": nav,
         "role_name": _(ROLE_NAMES[staff.role]),
-        "flash": flash,
         **context,
     }
-    return web.pages.render(request, staff.lang, template, values)
+    return web.pages.render(request, staff.lang, template, values, status_code)
 
 
 def back(path: str, done: str | None = None, **query: Any) -> Response:
-    """After a form: to `path` (303, so a reload does not post again), with what was done."""
-    params = {k: v for k, v in query.items() if v not in (None, "")}
+    """After a form: to `path` (303, so that a reload does not post again), saying what was
+    done (`xong`) or why nothing was (`loi`, among `query`)."""
+    address, _sep, kept = path.partition("?")
+    params = {k: v for k, v in parse_qsl(kept) if k not in ("xong", "loi")}
+    params |= {k: str(v) for k, v in query.items() if v not in (None, "")}
     if done:
         params["xong"] = done
-    return RedirectResponse(path + ("?" + urlencode(params) if params else ""), status_code=303)
+    return RedirectResponse(address + ("?" + urlencode(params) if params else ""), status_code=303)
 
 
 class Acting:
@@ -93,36 +93,38 @@ class Acting:
     def __init__(self, router: Router, staff: Staff) -> None:
         self.router = router
         self.staff = staff
-        self.notifications: list[tuple[int, Callable[..., Any]]] = []
-        self._tx: Any = None
+        self.notifications: list[tuple[int | UserRef, Build]] = []
+        self._tx = router.services.db.transaction()
 
     @property
-    def user(self) -> Any:
-        """The member of staff (what the audit log reads)."""
+    def user(self) -> User:
+        """The member of staff (who the audit log names)."""
         return self.staff.user
 
-    def notify(self, user_id: int, build: Callable[..., Any]) -> None:
+    def notify(self, user: int | UserRef, build: Build) -> None:
         """Send someone a message in their language once the action is committed."""
-        self.notifications.append((user_id, build))
+        self.notifications.append((user, build))
 
     async def __aenter__(self) -> Acting:
-        self._tx = self.router.services.db.transaction()
         await self._tx.__aenter__()
         return self
 
-    async def __aexit__(self, *exc: Any) -> None:
-        import uuid
-
-        if exc[0] is None:
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if error is None:
             try:
                 for target, build in self.notifications:
                     key = f"notice:{uuid.uuid4().hex}"
                     await self.router.enqueue(target, build, key, lane="notice", at_commit=True)
-            except BaseException as error:
-                await self._tx.__aexit__(type(error), error, error.__traceback__)
+            except BaseException as failed:
+                await self._tx.__aexit__(type(failed), failed, failed.__traceback__)
                 raise
-        await self._tx.__aexit__(*exc)
-        if exc[0] is None and self.notifications:
+        await self._tx.__aexit__(kind, error, trace)
+        if error is None and self.notifications:
             self.router.on_queued()
 
 
