@@ -12,18 +12,20 @@ from bot.core.i18n import N_
 from bot.core.types import Attachment, Button, Kind, Reply
 from bot.dialog.router import Router, Turn
 from bot.domain.enterprise_terms import ROLE_NAMES, STATUS_NAMES, term, ward_label
-from bot.domain.places import get_ward, match_ward
+from bot.domain.places import match_ward
 from bot.domain.sectors import SECTORS, sector_name
 from bot.services.broadcasts import (
     MAX_ANNOUNCEMENT,
     announcement,
+    describe_audience,
+    known_audience,
     progress_text,
     start_broadcast,
     stop_button,
 )
 from handlers.guards import admin_only
 from handlers.menu import main_menu
-from storage.broadcasts import Progress, parse_audience
+from storage.broadcasts import Progress
 from storage.db import utcnow
 
 __all__ = ["FLOW", "Step", "register"]
@@ -171,7 +173,7 @@ async def set_audience(turn: Turn, audience: str) -> list[Reply]:
         if fair is None:
             return ask_audience(turn)
         audience = f"fair:{fair.key}"
-    elif not _known(kind, arg):
+    elif not known_audience(kind, arg):
         return ask_audience(turn)
     turn.conversation.data["audience"] = audience
     return await preview(turn)
@@ -221,15 +223,6 @@ async def preview(turn: Turn) -> list[Reply]:
     return [*shown, Reply(text="\n".join(lines), buttons=buttons)]
 
 
-def _known(kind: str, arg: str) -> bool:
-    if kind == "all":
-        return True
-    if kind == "ward":
-        return get_ward(arg) is not None
-    known = {"sector": SECTORS, "role": ROLE_NAMES, "status": STATUS_NAMES}.get(kind, {})
-    return arg in known
-
-
 def _audience_again(turn: Turn) -> list[list[Button]]:
     return [
         [Button(label=turn._("Change the audience"), payload="bcast:audience")],
@@ -239,21 +232,7 @@ def _audience_again(turn: Turn) -> list[list[Button]]:
 
 async def audience_label(turn: Turn, audience: str) -> str:
     """An audience in words: 'sector: Ceramics', 'applicants of the fair: …'."""
-    _ = turn._
-    kind, arg = parse_audience(audience)
-    if kind == "all":
-        return _("everyone")
-    if kind == "sector":
-        return _("sector: {name}").format(name=sector_name(arg, _))
-    if kind == "role":
-        return _("role: {name}").format(name=term(ROLE_NAMES, arg, _))
-    if kind == "ward":
-        return _("ward or commune: {name}").format(name=ward_label(arg, _))
-    if kind == "status":
-        return _("registrations {status}").format(status=term(STATUS_NAMES, arg, _))
-    fair = await turn.services.fairs.by_key(arg)
-    title = fair.title(turn.lang.code) if fair else arg
-    return _("applicants of the fair: {title}").format(title=title)
+    return await describe_audience(turn.services.fairs, turn.lang, audience)
 
 
 async def send(turn: Turn) -> list[Reply]:

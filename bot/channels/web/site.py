@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from bot.channels.web import auth, public
 from bot.channels.web.pages import HERE, Pages, Web, web_of
-from bot.channels.web.staff import fairs, overview, registrations
+from bot.channels.web.staff import broadcasts, fairs, overview, registrations
 from bot.channels.webhook import WebhookServer
 from bot.core.config import ConfigError, Settings
 from bot.dialog.router import Router
@@ -32,6 +32,7 @@ def _routes() -> list[BaseRoute]:
         Route("/quan-tri/thong-ke.png", overview.chart),
         *registrations.routes(),
         *fairs.routes(),
+        *broadcasts.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
 
