@@ -30,6 +30,7 @@ from storage.db import Database
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
 from storage.faq import FaqRepo
+from storage.invitations import InvitationRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
 from storage.questions import QuestionRepo
@@ -109,6 +110,7 @@ class App:
             reports=ReportRepo(self._db),
             broadcasts=BroadcastRepo(self._db, OutboxRepo(self._db)),
             reminders=ReminderRepo(self._db),
+            invitations=InvitationRepo(self._db),
             registrations=RegistrationRepo(self._db),
             web_sessions=WebSessionRepo(self._db),
         )

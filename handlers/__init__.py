@@ -10,6 +10,7 @@ from handlers import (
     broadcast,
     fairs,
     faq,
+    invitations,
     language,
     link,
     questions,
@@ -37,3 +38,4 @@ def register_all(router: Router) -> None:
     staff.register(router)
     broadcast.register(router)
     reminders.register(router)
+    invitations.register(router)

@@ -27,6 +27,7 @@ from storage.conversations import Conversation, ConversationRepo
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
 from storage.faq import FaqRepo
+from storage.invitations import InvitationRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
 from storage.questions import QuestionRepo
@@ -95,6 +96,7 @@ class Services:
     reports: ReportRepo  # the staff's figures, searches and exports
     broadcasts: BroadcastRepo  # announcements and their audiences
     reminders: ReminderRepo  # reminder rules, sectors followed, feedback, opt-outs
+    invitations: InvitationRepo  # producers imported from lists, waiting to claim
     registrations: RegistrationRepo  # the staff's lists of registrations, and their tags
     web_sessions: WebSessionRepo  # staff's login links and sessions on the web pages
 

@@ -13,7 +13,14 @@ from starlette.staticfiles import StaticFiles
 
 from bot.channels.web import auth, public
 from bot.channels.web.pages import HERE, Pages, Web, web_of
-from bot.channels.web.staff import broadcasts, fairs, overview, registrations, tools
+from bot.channels.web.staff import (
+    broadcasts,
+    fairs,
+    imports,
+    overview,
+    registrations,
+    tools,
+)
 from bot.channels.webhook import WebhookServer
 from bot.core.config import ConfigError, Settings
 from bot.dialog.router import Router
@@ -34,6 +41,7 @@ def _routes() -> list[BaseRoute]:
         *fairs.routes(),
         *broadcasts.routes(),
         *tools.routes(),
+        *imports.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
 
