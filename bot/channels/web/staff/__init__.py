@@ -67,6 +67,8 @@ async def render(
         "csrf": staff.session.csrf,
         "staff_nav": nav,
         "role_name": _(ROLE_NAMES[staff.role]),
+        "done": None,  # what the last form did, and why it did not (pages that say so)
+        "problem": None,
         **context,
     }
     return web.pages.render(request, staff.lang, template, values, status_code)

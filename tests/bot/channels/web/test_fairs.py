@@ -163,3 +163,14 @@ def test_viewers_see_no_fair_tools(site: Site) -> None:
     site.login(site.staff(Role.VIEWER))
     assert site.get("/quan-tri/hoi-cho").status_code == 403
     assert site.post("/quan-tri/hoi-cho/moi", {"csrf": "x"}).status_code == 403
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_fair_list_shows_upcoming_and_past_fairs_with_their_booths(site: Site) -> None:
+    fair = site.run(make_fair, site.app)
+    _applicant(site, fair.id, 2)
+    site.login(site.staff(Role.MODERATOR))
+    page = site.get("/quan-tri/hoi-cho")
+    assert page.status_code == 200
+    assert "Hội chợ thử nghiệm" in page.text and "2 / 3" in page.text
+    assert 'id="new-fair"' not in page.text  # creating is the admins'
