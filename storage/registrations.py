@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 TAG_MAX: Final = 40
-_BATCH: Final = 2000  # registrations folded per statement when the search text is filled
+_REBUILD_OVER: Final = 1000  # more to index than this: the index is rebuilt instead
 _NOT_DIGITS: Final = re.compile(r"[\s.+()-]")
 
 
@@ -71,28 +71,46 @@ def _like(word: str) -> str:
     return f"%{escaped}%"
 
 
-def _where(flt: RegistrationFilter) -> tuple[str, list[Any]]:
+def _where(flt: RegistrationFilter) -> tuple[list[str], list[Any], list[tuple[str, list[Any]]]]:
+    """The filter as SQL: (conditions, their parameters, sets): each set is a subquery of
+    registration ids (a craft, a tag, a fair, the search's words), also among the conditions."""
     clauses: list[str] = []
     params: list[Any] = []
+    sets: list[tuple[str, list[Any]]] = []
+
+    def among(sql: str, values: list[Any]) -> None:
+        clauses.append(f"e.id IN ({sql})")
+        params.extend(values)
+        sets.append((sql, values))
+
     if flt.status is not None:
         clauses.append("e.status = ?")
         params.append(flt.status.value)
     if flt.ward:
         clauses.append("e.ward_code = ?")
         params.append(flt.ward)
-    if flt.sector:
-        clauses.append("e.id IN (SELECT enterprise_id FROM enterprise_sectors WHERE sector = ?)")
-        params.append(flt.sector)
+    words = search_words(flt.q)
+    indexed = [w for w in words if len(w) >= 3]  # trigrams: shorter words are read row by row
+    if indexed:
+        match = " AND ".join('"' + w.replace('"', '""') + '"' for w in indexed)
+        among("SELECT rowid FROM enterprise_search WHERE enterprise_search MATCH ?", [match])
+    for word in words:
+        if len(word) < 3:
+            clauses.append("e.search_text LIKE ? ESCAPE '\\'")
+            params.append(_like(word))
     if flt.fair is not None:
-        clauses.append("e.id IN (SELECT enterprise_id FROM booth_applications WHERE fair_id = ?)")
-        params.append(flt.fair)
+        among("SELECT enterprise_id FROM booth_applications WHERE fair_id = ?", [flt.fair])
     if flt.tag:
-        clauses.append("e.id IN (SELECT enterprise_id FROM enterprise_tags WHERE tag = ?)")
-        params.append(flt.tag)
-    for word in search_words(flt.q):
-        clauses.append("e.search_text LIKE ? ESCAPE '\\'")
-        params.append(_like(word))
-    return " AND ".join(clauses) or "1", params
+        among("SELECT enterprise_id FROM enterprise_tags WHERE tag = ?", [flt.tag])
+    if flt.sector:
+        among("SELECT enterprise_id FROM enterprise_sectors WHERE sector = ?", [flt.sector])
+    return clauses, params, sets
+
+
+# Up to this many registrations let through, they are sorted after being fetched by id; more,
+# and the page is read along the date index, each registration checked against the sets: a
+# craft holding 20,000 registrations took 49 ms the first way and 3 ms the second.
+_SORT_FETCHED: Final = 2000
 
 
 class RegistrationRepo:
@@ -107,28 +125,41 @@ class RegistrationRepo:
         return int(row[0]) if row else 0
 
     async def fill_search(self) -> int:
-        """Fold the search text of the registrations that have none yet (new or changed);
-        how many were filled."""
+        """Fold the search text of the registrations that have none yet (new or changed)
+        and index it; how many were filled. Many at once (after an import, or the first time)
+        are folded in one transaction and the index rebuilt, which is far faster than adding
+        them one by one (migration 0014)."""
 
         def go(c: sqlite3.Connection) -> int:
+            waiting = c.execute(
+                "SELECT count(*) FROM enterprises INDEXED BY enterprises_unindexed"
+                " WHERE search_text IS NULL"
+            ).fetchone()[0]
+            if not waiting:
+                return 0
             rows = c.execute(
                 "SELECT id, name, contact_name, reference, phone, tax_code FROM enterprises"
-                " WHERE search_text IS NULL LIMIT ?",
-                (_BATCH,),
+                " INDEXED BY enterprises_unindexed WHERE search_text IS NULL"
             ).fetchall()
-            c.executemany(
-                "UPDATE enterprises SET search_text = ? WHERE id = ?",
-                [(search_text(r), r["id"]) for r in rows],
-            )
-            return len(rows)
+            texts = [(search_text(r), int(r["id"])) for r in rows]
+            c.executemany("UPDATE enterprises SET search_text = ? WHERE id = ?", texts)
+            if len(texts) > _REBUILD_OVER:
+                c.execute("INSERT INTO enterprise_search (enterprise_search) VALUES ('rebuild')")
+            else:
+                c.executemany(
+                    "INSERT INTO enterprise_search (rowid, search_text) VALUES (?, ?)",
+                    [(i, text) for text, i in texts],
+                )
+            return len(texts)
 
-        done = 0
-        while True:
-            async with self.db.transaction():
-                filled = await self.db.run(go)
-            done += filled
-            if filled < _BATCH:
-                return done
+        # INDEXED BY: the planner would scan the whole table rather than take the partial index
+        if not await self.db.fetchone(
+            "SELECT 1 FROM enterprises INDEXED BY enterprises_unindexed"
+            " WHERE search_text IS NULL LIMIT 1"
+        ):
+            return 0
+        async with self.db.transaction():
+            return await self.db.run(go)
 
     async def page(
         self, flt: RegistrationFilter, offset: int = 0, limit: int = 50
@@ -136,22 +167,28 @@ class RegistrationRepo:
         """A page of the registrations the filter lets through, and how many there are."""
         if flt.q:
             await self.fill_search()
-        where, params = _where(flt)
+        clauses, params, sets = _where(flt)
+        where = " AND ".join(clauses) or "1"
         newest = flt.order == "new" or (
             flt.order is None and flt.status is not EnterpriseStatus.PENDING
         )
         direction = "DESC" if newest else "ASC"
+        along = "enterprises_status" if flt.status is not None else "enterprises_submitted"
 
         def go(c: sqlite3.Connection) -> tuple[list[sqlite3.Row], int]:
+            if len(clauses) == 1 and sets:  # one set alone: count it, not the registrations
+                sql, values = sets[0]
+                total = int(c.execute(f"SELECT count(*) FROM ({sql})", values).fetchone()[0])
+            else:
+                count = f"SELECT count(*) FROM enterprises e WHERE {where}"
+                total = int(c.execute(count, params).fetchone()[0])
+            indexed = f" INDEXED BY {along}" if sets and total > _SORT_FETCHED else ""
             rows = c.execute(
-                f"SELECT e.* FROM enterprises e WHERE {where}"
+                f"SELECT e.* FROM enterprises e{indexed} WHERE {where}"
                 f" ORDER BY e.submitted_at {direction}, e.id {direction} LIMIT ? OFFSET ?",
                 (*params, limit, offset),
             ).fetchall()
-            if offset == 0 and len(rows) < limit:
-                return rows, len(rows)
-            total = c.execute(f"SELECT count(*) FROM enterprises e WHERE {where}", params)
-            return rows, int(total.fetchone()[0])
+            return rows, total
 
         rows, total = await self.db.run(go)
         return [Enterprise.model_validate(_loaded(r)) for r in rows], total
@@ -160,7 +197,8 @@ class RegistrationRepo:
         """The ids the filter lets through (at most `limit`): for an action on all of them."""
         if flt.q:
             await self.fill_search()
-        where, params = _where(flt)
+        clauses, params, _sets = _where(flt)
+        where = " AND ".join(clauses) or "1"
         rows = await self.db.fetchall(
             f"SELECT e.id FROM enterprises e WHERE {where} ORDER BY e.submitted_at, e.id LIMIT ?",
             (*params, limit),

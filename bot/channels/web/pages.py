@@ -4,7 +4,7 @@ reader's language (Vietnamese unless they chose English)."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -100,6 +100,7 @@ class Web:
     router: Router
     pages: Pages
     key: bytes
+    kept: dict[str, Any] = field(default_factory=dict)  # what a page keeps for a while
 
     def lang(self, request: Request) -> Lang:
         """The reader's language."""

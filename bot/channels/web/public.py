@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from datetime import timedelta
 from typing import Any, Final
 
@@ -32,6 +33,7 @@ __all__ = ["fair_url", "map_link", "routes"]
 
 PAGE: Final = 20
 FEED_PAST: Final = timedelta(days=366)  # the feed keeps last year's fairs in calendars
+OPEN_DATA_FRESH: Final = 60.0  # seconds
 _OPEN_FIELDS: Final = (
     "key",
     "title_vi",
@@ -138,7 +140,19 @@ async def calendar_feed(request: Request) -> Response:
 
 
 async def _open_rows(request: Request) -> list[dict[str, Any]]:
-    """Every fair as a row of open data: the calendar, its booths, nothing about anyone."""
+    """Every fair as a row of open data: the calendar, its booths, nothing about anyone; made
+    at most once a minute (a thousand fairs take some 90 ms)."""
+    web = web_of(request)
+    kept = web.kept.get("open_data")
+    if kept is not None and time.monotonic() - kept[0] < OPEN_DATA_FRESH:
+        rows: list[dict[str, Any]] = kept[1]
+        return rows
+    rows = await _read_open_rows(request)
+    web.kept["open_data"] = (time.monotonic(), rows)
+    return rows
+
+
+async def _read_open_rows(request: Request) -> list[dict[str, Any]]:
     svc = web_of(request).router.services
     fairs = await svc.fairs.all()
     taken = await svc.booths.taken(f.id for f in fairs)

@@ -30,7 +30,7 @@ from storage.fairs import Fair, FairFields, FairStatus
 __all__ = ["routes"]
 
 HERE: Final = "/quan-tri/hoi-cho"
-PAST_PAGE: Final = 20
+PAGE: Final = 25
 TITLE_MAX, TEXT_MAX, BOOTHS_MAX = 200, 2000, 5000
 _ALL: Final = tuple(BoothStatus)
 
@@ -50,9 +50,7 @@ class _Listed:
 async def _listed(request: Request, lang: Lang, fairs: list[Fair]) -> list[_Listed]:
     svc = web_of(request).router.services
     held = await svc.booths.taken(f.id for f in fairs)
-    waiting = await svc.booths.counts(BoothStatus.ALLOCATED)
-    approved = await svc.booths.counts(BoothStatus.APPROVED)
-    waitlisted = await svc.booths.counts(BoothStatus.WAITLISTED)
+    tally = await svc.booths.tally(f.id for f in fairs)
     now = utcnow()
     return [
         _Listed(
@@ -60,9 +58,9 @@ async def _listed(request: Request, lang: Lang, fairs: list[Fair]) -> list[_List
             title=f.title(lang.code),
             dates=fair_dates(lang, f),
             held=held[f.id],
-            waiting=waiting.get(f.id, 0),
-            approved=approved.get(f.id, 0),
-            waitlisted=waitlisted.get(f.id, 0),
+            waiting=tally[f.id].get(BoothStatus.ALLOCATED, 0),
+            approved=tally[f.id].get(BoothStatus.APPROVED, 0),
+            waitlisted=tally[f.id].get(BoothStatus.WAITLISTED, 0),
             over=f.ends_at <= now,
         )
         for f in fairs
@@ -71,20 +69,23 @@ async def _listed(request: Request, lang: Lang, fairs: list[Fair]) -> list[_List
 
 @staff_page(Permission.BOOTHS)
 async def list_page(request: Request, staff: Staff) -> Response:
-    """Upcoming fairs, then past ones a page at a time, with their booths."""
+    """The upcoming fairs, soonest first (or the past ones, latest first), with their booths,
+    a page at a time."""
     svc = web_of(request).router.services
     raw = request.query_params.get("page", "1")
     page = max(1, int(raw)) if raw.isdigit() else 1
-    upcoming, _ = await svc.fairs.upcoming(0, 200)
-    past, past_total = await svc.fairs.past((page - 1) * PAST_PAGE, PAST_PAGE)
+    past = request.query_params.get("xem") == "qua"
+    fetch = svc.fairs.past if past else svc.fairs.upcoming
+    fairs, total = await fetch((page - 1) * PAGE, PAGE)
     return await render(
         request,
         staff,
         "staff/fairs.html",
-        upcoming=await _listed(request, staff.lang, upcoming),
-        past=await _listed(request, staff.lang, past),
+        fairs=await _listed(request, staff.lang, fairs),
+        past=past,
+        total=total,
         page=page,
-        pages=max(1, -(-past_total // PAST_PAGE)),
+        pages=max(1, -(-total // PAGE)),
         done=_done(staff.lang, request.query_params.get("xong")),
     )
 

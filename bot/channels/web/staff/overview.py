@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from typing import Final
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,12 +14,28 @@ from bot.channels.web.pages import web_of
 from bot.channels.web.staff import render
 from bot.domain.enterprise_terms import STATUS_NAMES, term
 from bot.services.fair_view import short_title
-from bot.services.figures import STATUSES, gather, named, panels
+from bot.services.figures import STATUSES, Figures, gather, named, panels
 from bot.services.permissions import Permission
 from bot.services.stats_chart import chart_png
 from storage.booths import BoothStatus
 
 __all__ = ["chart", "overview"]
+
+FRESH: Final = 60.0  # seconds the figures are shown before they are read again
+
+
+async def _figures(request: Request) -> Figures:
+    """The figures of /thong_ke, read at most once a minute: with 200,000 registrations their
+    breakdowns take more than a second to count (BENCHMARKS.md, Web pages)."""
+    web = web_of(request)
+    kept = web.kept.get("figures")
+    if kept is not None and time.monotonic() - kept[0] < FRESH:
+        figures: Figures = kept[1]
+        return figures
+    svc = web.router.services
+    figures = await gather(svc, svc.settings.tz)
+    web.kept["figures"] = (time.monotonic(), figures)
+    return figures
 
 
 @staff_page(Permission.STAFF)
@@ -26,7 +44,7 @@ async def overview(request: Request, staff: Staff) -> Response:
     svc = web_of(request).router.services
     lang = staff.lang
     _ = lang.gettext
-    f = await gather(svc, svc.settings.tz)
+    f = await _figures(request)
     waiting: dict[str, int] = {}
     if staff.may(Permission.REVIEW):
         waiting["registrations"] = await svc.registrations.count_pending()
@@ -55,9 +73,8 @@ async def overview(request: Request, staff: Staff) -> Response:
 @staff_page(Permission.STATS)
 async def chart(request: Request, staff: Staff) -> Response:
     """The figures as the PNG chart /thong_ke sends."""
-    svc = web_of(request).router.services
     lang = staff.lang
-    f = await gather(svc, svc.settings.tz)
+    f = await _figures(request)
     title = lang.gettext("Network figures, {date}").format(date=lang.date(f.at, "dd/MM/yyyy"))
     png = await asyncio.to_thread(chart_png, title, panels(lang, f))
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=60"})

@@ -151,6 +151,23 @@ async def _fairs(request: Request, lang: Lang) -> list[tuple[int, str]]:
     return [(f.id, f.title(lang.code)) for f in [*upcoming, *past]]
 
 
+_CHOICES: dict[str, dict[str, Any]] = {}
+
+
+def _choices(lang: Lang) -> dict[str, Any]:
+    """The statuses, crafts and wards to filter by, named in `lang` (made once per language)."""
+    if lang.code not in _CHOICES:
+        _ = lang.gettext
+        _CHOICES[lang.code] = {
+            "statuses": [(s.value, term(STATUS_NAMES, s.value, _)) for s in EnterpriseStatus],
+            "crafts": sorted(((k, sector_name(k, _)) for k in SECTORS), key=lambda kv: kv[1]),
+            "ward_options": sorted(
+                ((w.code, ward_label(w.code, _)) for w in wards()), key=lambda kv: kv[1]
+            ),
+        }
+    return _CHOICES[lang.code]
+
+
 @staff_page(Permission.REVIEW)
 async def list_page(request: Request, staff: Staff) -> Response:
     """The registrations the filters let through, a page at a time."""
@@ -176,11 +193,7 @@ async def list_page(request: Request, staff: Staff) -> Response:
         given=given,
         query=urlencode(query),
         page_link=lambda n: HERE + "?" + urlencode({**query, "page": n}),
-        statuses=[(s.value, term(STATUS_NAMES, s.value, _)) for s in EnterpriseStatus],
-        crafts=sorted(((k, sector_name(k, _)) for k in SECTORS), key=lambda kv: kv[1]),
-        ward_options=sorted(
-            ((w.code, ward_label(w.code, _)) for w in wards()), key=lambda kv: kv[1]
-        ),
+        **_choices(lang),
         ward_code=flt.ward or "",
         fairs=await _fairs(request, lang),
         all_tags=await svc.registrations.tags(),

@@ -4,7 +4,7 @@ reach each applicant as the chat's review does."""
 from __future__ import annotations
 
 from bot.app import App
-from storage.enterprises import Enterprise, EnterpriseStatus
+from storage.enterprises import Enterprise, EnterpriseFields, EnterpriseStatus
 from storage.roles import Role
 from tests.bot.channels.web.site import Site
 from tests.handlers.staff.staff_data import add_enterprise, audit_entries
@@ -201,3 +201,24 @@ def test_a_form_without_the_sessions_token_changes_nothing(site: Site) -> None:
         site.run(site.app.router.services.enterprises.get, e.id).status is EnterpriseStatus.PENDING
     )  # type: ignore[union-attr]
     assert site.run(_notices, site.app) == []
+
+
+def test_the_search_follows_a_changed_phone_and_forgets_the_old_one(site: Site) -> None:
+    e = site.run(add_enterprise, site.app, "p1", "Gốm Minh Hải", phone="+84912000111")
+    _moderator(site)
+
+    def found(query: str) -> bool:
+        return "Gốm Minh Hải" in site.get("/quan-tri/dang-ky", params={"q": query}).text
+
+    assert found("0912000111")
+    svc = site.app.router.services
+    fields = EnterpriseFields.model_validate(
+        e.model_dump(include=set(EnterpriseFields.model_fields))
+    )
+    site.run(svc.enterprises.update, e.id, fields.model_copy(update={"phone": "+84988000222"}))
+    assert not found("0912000111") and found("0988000222")
+    stale = site.run(
+        svc.db.fetchone,
+        "SELECT count(*) FROM enterprise_search WHERE enterprise_search MATCH '\"0912000111\"'",
+    )
+    assert stale is not None and stale[0] == 0  # the old number is out of the index too
