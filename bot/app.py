@@ -235,7 +235,8 @@ class App:
             return
         await web.start()
         try:
-            await self._announce_web()
+            if getattr(web, "serving", True):
+                await self._announce_web()
             await self.chat()
         finally:
             await web.stop()

@@ -51,6 +51,11 @@ class WebhookServer:
         """Serve every request that is not a POST to a webhook path with `app` (the pages)."""
         self._web = app
 
+    @property
+    def mounted(self) -> ASGIApp | None:
+        """What serves the requests that are not webhooks, if anything."""
+        return self._web
+
     def add(self, path: str, header: str, secret: str, on_update: OnUpdate) -> None:
         """Accept JSON updates on `path` whose `header` equals `secret`; others get 403."""
 

@@ -80,6 +80,11 @@ class WebChannel:
         self.server = shared or WebhookServer(settings.web_listen, setting="KETNOI_WEB_LISTEN")
 
     @property
+    def serving(self) -> bool:
+        """Whether the pages are served (not when the default address was taken)."""
+        return self.server is not None
+
+    @property
     def address(self) -> str:
         """Where the pages are served on this machine."""
         host = "127.0.0.1" if self.server.host in ("0.0.0.0", "") else self.server.host
