@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.app import App
 from bot.cli import broadcast as broadcast_cli
+from bot.cli import data as data_cli
 from bot.cli import export as export_cli
 from bot.cli import fairs as fairs_cli
 from bot.cli import faq as faq_cli
@@ -23,33 +24,35 @@ from storage.db import Database, StorageError
 Command = Callable[[argparse.Namespace, Settings], Coroutine[None, None, int]]
 
 
-async def _with_app(settings: Settings, work: Callable[[App], Awaitable[None]]) -> int:
-    app = App(settings)
-    await app.open()
-    try:
-        await work(app)
-    finally:
-        await app.close()
+async def _with_app(settings: Settings, work: Callable[[App], Awaitable[int]]) -> int:
+    """Open the App, do the work, close it: the one way the command line opens it."""
+    async with App(settings) as app:
+        return await work(app)
+
+
+def _with_router(settings: Settings, work: Callable[[Router], Awaitable[int]]) -> Awaitable[int]:
+    """The same, for the commands that need only the router (fairs, export, broadcast)."""
+    return _with_app(settings, lambda app: work(app.router))
+
+
+async def _run(app: App) -> int:
+    await app.run()
     return 0
 
 
-async def _with_router(settings: Settings, work: Callable[[Router], Awaitable[int]]) -> int:
-    app = App(settings)
-    await app.open()
-    try:
-        return await work(app.router)
-    finally:
-        await app.close()
+async def _chat(app: App) -> int:
+    await app.chat()
+    return 0
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Serve every configured channel (the console chat when none is)."""
-    return await _with_app(settings, lambda app: app.run())
+    return await _with_app(settings, _run)
 
 
 async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     """Chat in the terminal."""
-    return await _with_app(settings, lambda app: app.chat())
+    return await _with_app(settings, _chat)
 
 
 async def cmd_db_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -96,6 +99,7 @@ def parser() -> argparse.ArgumentParser:
     faq_cli.add_parsers(sub)
     broadcast_cli.add_parser(sub, _with_router)
     web_cli.add_parser(sub, _with_router)
+    data_cli.add_parsers(sub, _with_router)
     return p
 
 

@@ -17,6 +17,7 @@ from telegram import (
 
 from bot.core.i18n import N_, Lang
 from bot.core.types import Button
+from bot.domain.consent import CONSENT_DATE, CONSENT_TEXT, CONSENT_VERSION
 from bot.domain.enterprise_terms import (
     KIND_NAMES,
     PRACTICE_NAMES,
@@ -146,14 +147,12 @@ class PeerReplies:
 
     def consent(self, update: Update) -> str:
         _ = self.lang.gettext
-        text = _(
-            "Registering into the network takes a few minutes. I will ask for the name, kind and"
-            " place of your establishment, your role and crafts, a contact person and phone"
-            " number, a tax code or ID number, your products and practices.\n\nThey are used by"
-            " the Hanoi Department of Industry and Trade to run the network (fairs, booths, news)"
-            " and are shared with the Department only. You can see or change them at any time"
-            " with {profile}, and stop with {cancel}.\n\nDo you agree?"
-        ).format(profile="/ho_so", cancel="/huy")
+        text = _(CONSENT_TEXT).format(
+            my_data="/du_lieu_cua_toi",
+            profile="/ho_so",
+            version=CONSENT_VERSION,
+            date=self.lang.date(CONSENT_DATE, "short"),
+        )
         rows = [
             [Button(label=_("I agree"), payload="reg:consent:yes")],
             [Button(label=_("No, thanks"), payload="reg:consent:no")],

@@ -1,4 +1,8 @@
-"""The composition root: opens storage, builds the router, starts channels and loops."""
+"""The composition root: opens storage, builds the router, starts channels and loops.
+
+async with App(settings) as app:    # database open and migrated, every feature wired
+    await app.run()                 # serve until SIGTERM or Ctrl-C, then stop cleanly
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Coroutine
+from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
 import handlers
@@ -15,13 +20,11 @@ from bot.core.config import Settings
 from bot.core.i18n import I18n
 from bot.dialog.router import Router, Services
 from bot.dialog.traffic import EVERY as TRAFFIC_EVERY
-from bot.engine.outbox import Outbox
-from bot.services import fair_jobs
+from bot.domain.search_terms import search_text
+from bot.engine.jobs import Jobs
+from bot.engine.outbox import STOP_GRACE, Outbox, Stopped
 from bot.services.audit import Audit
-from bot.services.broadcasts import Broadcaster
 from bot.services.fair_import import load_samples_if_empty
-from bot.services.scheduler import EVERY, Scheduler
-from handlers import registration
 from storage.audit import AuditRepo
 from storage.booths import BoothRepo
 from storage.broadcasts import BroadcastRepo
@@ -33,10 +36,12 @@ from storage.faq import FaqRepo
 from storage.invitations import InvitationRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
+from storage.personal_data import PersonalDataRepo
 from storage.questions import QuestionRepo
 from storage.registrations import RegistrationRepo
 from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
+from storage.retention import RetentionRepo
 from storage.roles import RoleRepo
 from storage.signing_keys import SigningKeyRepo
 from storage.users import UserRepo
@@ -49,6 +54,10 @@ __all__ = ["App", "Channel"]
 
 log = logging.getLogger("ketnoi.app")
 
+# How long a clean shutdown lets the updates in hand finish (their handling and replies).
+RECEIVING_GRACE = 10.0
+UNCONFIRMED_EVERY = 60.0  # seconds between the owners' reports of messages that may be lost
+
 
 class Channel(Protocol):
     """A platform connection that runs until stopped."""
@@ -58,21 +67,42 @@ class Channel(Protocol):
     async def start(self) -> None:
         """Connect and begin receiving updates."""
 
+    async def stop_receiving(self) -> None:
+        """Take no new updates; let the ones in hand finish and send their replies. The
+        channel still sends what the outbox hands it until stop()."""
+
     async def stop(self) -> None:
-        """Stop receiving, finish what is in hand, disconnect."""
+        """Stop receiving if not yet, and disconnect."""
 
 
 class App:
-    """Everything the process holds, made once at start-up and closed once at shutdown."""
+    """Everything the process holds, made once at start-up and closed once at shutdown.
+
+    `async with App(settings) as app:` opens and migrates the database and wires every
+    feature (its handlers and its periodic jobs); leaving the block stops what runs (cleanly:
+    nothing in flight is lost) and closes the database.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._db: Database | None = None
         self._router: Router | None = None
-        # (seconds between runs, job): reminders, nudges… run while channels are served
-        self.periodic: list[tuple[float, Callable[[], Awaitable[None]]]] = []
-        self._loops: list[asyncio.Task[None]] = []
+        self._outbox: Outbox | None = None
+        self._outbox_task: asyncio.Task[None] | None = None
+        self._jobs: Jobs | None = None
         self._webhook: WebhookServer | None = None  # the one server when webhooks are on
+
+    async def __aenter__(self) -> App:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
 
     @property
     def db(self) -> Database:
@@ -82,12 +112,18 @@ class App:
 
     @property
     def router(self) -> Router:
-        """The router with every handler registered."""
+        """The router with every handler and job registered."""
         assert self._router is not None, "App.open() first"
         return self._router
 
+    @property
+    def outbox(self) -> Outbox:
+        """The sender of everything queued."""
+        assert self._outbox is not None, "App.open() first"
+        return self._outbox
+
     async def open(self) -> None:
-        """Load the catalogs, open and migrate the database, wire the handlers."""
+        """Load the catalogs, open and migrate the database, wire the handlers and jobs."""
         i18n = I18n(self.settings.locale, self.settings.tz)
         self._db = await Database.open(self.settings.db_path)
         roles = RoleRepo(self._db, self.settings.admins)
@@ -110,28 +146,64 @@ class App:
             reports=ReportRepo(self._db),
             broadcasts=BroadcastRepo(self._db, OutboxRepo(self._db)),
             reminders=ReminderRepo(self._db),
+            personal_data=PersonalDataRepo(self._db),
+            retention=RetentionRepo(self._db, self.settings.admins),
             invitations=InvitationRepo(self._db),
-            registrations=RegistrationRepo(self._db),
+            registrations=RegistrationRepo(self._db, search_text),
             web_sessions=WebSessionRepo(self._db),
         )
         await services.faq.seed()  # data/faq.yaml, the first time
-        self._router = Router(services)
-        handlers.register_all(self._router)
-        self.periodic.append((600, registration.periodic_job(self._router)))
-        self.periodic += fair_jobs.periodic_jobs(self._router)
-        self.outbox = Outbox(self._router)
-        self.periodic.append((3, Broadcaster(self._router, services.broadcasts).tick))
-        self.periodic.append((EVERY, Scheduler(self._router).tick))
-        self._router.on_queued = self.outbox.wake
-        self.periodic.append((TRAFFIC_EVERY, self._router.traffic.log_summary))
+        router = self._router = Router(services)
+        handlers.register_all(router)  # every feature: its handlers and its periodic jobs
+        self._outbox = Outbox(router)
+        router.on_queued = self._outbox.wake
+        # The engine's own jobs.
+        router.every("unconfirmed_report", UNCONFIRMED_EVERY, self._outbox.report_unconfirmed)
+        router.every("traffic_summary", TRAFFIC_EVERY, router.traffic.log_summary)
 
     async def close(self) -> None:
-        """Log the last traffic summary and close the database."""
+        """Stop the loops if they run, log the last traffic summary, close the database."""
+        await self.stop()
         if self._router is not None:
             await self._router.traffic.log_summary()
         if self._db is not None:
             await self._db.close()
             self._db = None
+
+    # -- the loops --------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """Whether start() was called and stop() not yet."""
+        return self._outbox_task is not None
+
+    def start(self) -> None:
+        """Start the outbox (after reporting what a crash left in flight) and the jobs."""
+        if self._outbox_task is not None:
+            raise RuntimeError("App already started")
+        self._outbox_task = asyncio.get_running_loop().create_task(self._run_outbox())
+        self._jobs = Jobs(self.router.jobs)
+        self._jobs.start()
+
+    async def _run_outbox(self) -> None:
+        await self.outbox.recover()
+        await self.outbox.run()
+
+    async def stop(self, grace: float = STOP_GRACE) -> Stopped:
+        """Stop cleanly: the jobs finish their run, the outbox puts back what it has not sent
+        and waits up to `grace` seconds for what it has."""
+        jobs, self._jobs = self._jobs, None
+        if jobs is not None:
+            await jobs.stop(grace)
+        task, self._outbox_task = self._outbox_task, None
+        if task is None:
+            return Stopped(0, 0, 0)
+        stopped = await self.outbox.stop(grace)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return stopped
+
+    # -- serving ----------------------------------------------------------------------------
 
     def platform_channels(self) -> list[Channel]:
         """The channels whose token is configured."""
@@ -152,7 +224,8 @@ class App:
         return channels
 
     async def serve(self, channels: list[Channel]) -> None:
-        """Run the channels until SIGTERM or Ctrl-C, then stop them cleanly."""
+        """Run the channels until SIGTERM or Ctrl-C, then stop cleanly: take no new updates,
+        finish the ones in hand, let the outbox put back or finish what it holds, disconnect."""
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -164,46 +237,29 @@ class App:
                 await channel.start()
                 started.append(channel)
                 log.info("channel %s started", channel.name)
-            self.start_loops()
+            self.start()
             await stop.wait()
         finally:
             log.info("shutting down")
-            await self.stop_loops()
             for channel in reversed(started):
-                try:
-                    await channel.stop()
-                except Exception:
-                    log.exception("channel %s did not stop cleanly", channel.name)
+                await _quietly(channel.name, channel.stop_receiving(), RECEIVING_GRACE)
+            await self.stop()
+            for channel in reversed(started):
+                await _quietly(channel.name, channel.stop(), RECEIVING_GRACE)
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError):
+                    loop.remove_signal_handler(sig)
 
     async def chat(self) -> None:
         """Chat on the console until end of input."""
         from bot.channels.console import ConsoleChannel
 
         channel = ConsoleChannel(self.router)
-        self.start_loops()
+        self.start()
         try:
             await channel.run()
         finally:
-            await self.stop_loops()
-
-    def start_loops(self) -> None:
-        """Start the outbox and the periodic jobs."""
-        self._loops.append(asyncio.get_running_loop().create_task(self._run_outbox()))
-        for every, job in self.periodic:
-            self._loops.append(asyncio.get_running_loop().create_task(_repeat(every, job)))
-
-    async def _run_outbox(self) -> None:
-        await self.outbox.recover()
-        await self.outbox.run()
-
-    async def stop_loops(self) -> None:
-        """Cancel the periodic jobs."""
-        for task in self._loops:
-            task.cancel()
-        for task in self._loops:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._loops.clear()
+            await self.stop()
 
     def web_channel(self) -> Channel | None:
         """The web pages, unless KETNOI_WEB_LISTEN=off; on the webhook server when there is
@@ -227,7 +283,7 @@ class App:
             " Type /start (Ctrl-D to quit).",
             file=sys.stderr,
         )
-        samples = await load_samples_if_empty(self.router)
+        samples = await load_samples_if_empty(self.router.services)
         if samples:
             print(samples, file=sys.stderr)
         if web is None:
@@ -261,11 +317,11 @@ class App:
             print(f"Staff login for {ref} (once, within 10 minutes): {link}", file=sys.stderr)
 
 
-async def _repeat(every: float, job: Callable[[], Awaitable[None]]) -> None:
-    """Run `job` now and then every `every` seconds; a failure is logged, not fatal."""
-    while True:
-        try:
-            await job()
-        except Exception:
-            log.exception("periodic job %s failed", getattr(job, "__name__", job))
-        await asyncio.sleep(every)
+async def _quietly(name: str, stopping: Coroutine[object, object, None], grace: float) -> None:
+    """Await one channel's stopping step within `grace` seconds; a failure is logged."""
+    try:
+        await asyncio.wait_for(stopping, grace)
+    except TimeoutError:
+        log.warning("channel %s took more than %.0f s to stop", name, grace)
+    except Exception:
+        log.exception("channel %s did not stop cleanly", name)

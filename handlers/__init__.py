@@ -13,6 +13,7 @@ from handlers import (
     invitations,
     language,
     link,
+    my_data,
     questions,
     registration,
     reminders,
@@ -39,3 +40,4 @@ def register_all(router: Router) -> None:
     broadcast.register(router)
     reminders.register(router)
     invitations.register(router)
+    my_data.register(router)

@@ -9,6 +9,7 @@ from typing import Final
 from bot.core.i18n import N_
 from bot.core.types import Button, Reply
 from bot.dialog.router import Router, Turn
+from bot.dialog.steps import TYPED, Answer, Flow, Outcome, Question, Stay
 from bot.domain.fair_input import parse_numbers
 from bot.services import booth_decisions as decisions
 from bot.services.booth_decisions import REASON_MAX, REASON_MIN
@@ -150,8 +151,12 @@ async def approve(turn: Turn, app: BoothApplication, fair: Fair, numbers: list[s
 
 
 def _ask_numbers(turn: Turn, app: BoothApplication, problem: str | None = None) -> list[Reply]:
-    _ = turn._
+    """Starts (or starts again) asking for the booth numbers of `app`."""
     turn.conversation.start(FLOW, Step.NUMBERS, {"app": app.id})
+    return _numbers_prompt(turn, app, problem)
+
+
+def _numbers_prompt(turn: Turn, app: BoothApplication, problem: str | None) -> list[Reply]:
     text = turn.ngettext(
         "Type the booth number for application #{id}, for example: A12.",
         "Type the {n} booth numbers for application #{id}, separated by commas, for example:"
@@ -162,7 +167,12 @@ def _ask_numbers(turn: Turn, app: BoothApplication, problem: str | None = None) 
 
 
 def _ask_reason(turn: Turn, app: BoothApplication, problem: str | None = None) -> list[Reply]:
+    """Starts (or starts again) asking why `app` is rejected."""
     turn.conversation.start(FLOW, Step.REASON, {"app": app.id})
+    return _reason_prompt(turn, app, problem)
+
+
+def _reason_prompt(turn: Turn, app: BoothApplication, problem: str | None) -> list[Reply]:
     text = turn._("Why is application #{id} rejected? The applicant will read this.").format(
         id=app.id
     )
@@ -214,21 +224,63 @@ async def on_button(turn: Turn) -> list[Reply]:
     return await show(turn, app, fair)
 
 
-async def on_text(turn: Turn) -> list[Reply]:
-    """The booth numbers or the reason being typed."""
+async def _typed_for(turn: Turn) -> tuple[BoothApplication, Fair] | None:
+    """The application whose numbers or reason are being typed, and its fair."""
     app_id = turn.conversation.data.get("app")
     app = await turn.services.booths.get(int(app_id)) if app_id is not None else None
     fair = await turn.services.fairs.get(app.fair_id) if app else None
-    if app is None or fair is None:
+    return (app, fair) if app is not None and fair is not None else None
+
+
+async def _the_app(turn: Turn) -> tuple[BoothApplication, Fair]:
+    found = await _typed_for(turn)
+    if found is None:  # on_text checked it
+        raise LookupError("the application being approved is gone")
+    return found
+
+
+async def ask_numbers(turn: Turn, note: str | None = None) -> list[Reply]:
+    """Asks (again) for the booth numbers."""
+    app, _fair = await _the_app(turn)
+    return _numbers_prompt(turn, app, note)
+
+
+async def got_numbers(turn: Turn, answer: Answer) -> Outcome:
+    """Approves with the booth numbers typed."""
+    app, fair = await _the_app(turn)
+    numbers = parse_numbers(answer.text)
+    if numbers is None:
+        return Stay(turn._("Booth numbers are letters and digits, like 12 or A12."))
+    return await approve(turn, app, fair, numbers)
+
+
+async def ask_reason(turn: Turn, note: str | None = None) -> list[Reply]:
+    """Asks (again) why the application is rejected."""
+    app, _fair = await _the_app(turn)
+    return _reason_prompt(turn, app, note)
+
+
+async def got_reason(turn: Turn, answer: Answer) -> Outcome:
+    """Rejects with the reason typed."""
+    app, fair = await _the_app(turn)
+    return await reject(turn, app, fair, answer.text)
+
+
+APPROVING: Flow[Turn, Step] = Flow(
+    FLOW,
+    {
+        Step.NUMBERS: Question(ask_numbers, got_numbers, takes=TYPED),
+        Step.REASON: Question(ask_reason, got_reason, takes=TYPED),
+    },
+)
+
+
+async def on_text(turn: Turn) -> list[Reply]:
+    """The booth numbers or the reason being typed."""
+    if await _typed_for(turn) is None:
         turn.conversation.end()
         return await bad_button(turn)
-    if turn.conversation.step == Step.REASON:
-        return await reject(turn, app, fair, turn.incoming.text)
-    numbers = parse_numbers(turn.incoming.text)
-    if numbers is None:
-        problem = turn._("Booth numbers are letters and digits, like 12 or A12.")
-        return _ask_numbers(turn, app, problem)
-    return await approve(turn, app, fair, numbers)
+    return await APPROVING.on_input(turn)
 
 
 def register(router: Router) -> None:

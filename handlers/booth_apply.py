@@ -7,8 +7,9 @@ from enum import StrEnum
 from typing import Final
 
 from bot.core.i18n import N_, Lang
-from bot.core.types import Button, Reply
+from bot.core.types import Button, Kind, Reply
 from bot.dialog.router import Router, Turn
+from bot.dialog.steps import SKIP, Answer, Flow, Next, Outcome, Question, Stay
 from bot.domain.textnorm import fold
 from bot.services.fair_view import applications_close_at, fair_dates, is_open
 from handlers import registration
@@ -18,7 +19,7 @@ from storage.booths import BoothApplication, BoothStatus
 from storage.enterprises import Enterprise, EnterpriseStatus
 from storage.fairs import Fair
 
-__all__ = ["FLOW", "Step", "existing", "register", "register_first", "start"]
+__all__ = ["APPLYING", "FLOW", "Step", "existing", "register", "register_first", "start"]
 
 FLOW: Final = "booth_apply"
 QUICK_COUNTS: Final = 5  # booth counts offered as buttons; more can be typed
@@ -58,8 +59,7 @@ async def start(turn: Turn, fair: Fair) -> list[Reply]:
     if refusal is not None:
         return refusal
     data = {"fair": fair.id, "starts": fair.starts_at.isoformat(), "ends": fair.ends_at.isoformat()}
-    turn.conversation.start(FLOW, Step.BOOTHS, data)
-    return await _ask_booths(turn, fair)
+    return await APPLYING.start(turn, Step.BOOTHS, data)
 
 
 async def register_first(turn: Turn, fair: Fair) -> list[Reply]:
@@ -104,8 +104,18 @@ async def _fair(turn: Turn) -> Fair | None:
     return await turn.services.fairs.get(int(fair_id)) if fair_id is not None else None
 
 
-async def _ask_booths(turn: Turn, fair: Fair, problem: str | None = None) -> list[Reply]:
+async def _the_fair(turn: Turn) -> Fair:
+    """The fair applied for (on_text and on_button checked that it is still there)."""
+    fair = await _fair(turn)
+    if fair is None:
+        raise LookupError("the fair of a booth application is gone")
+    return fair
+
+
+async def ask_booths(turn: Turn, problem: str | None = None) -> list[Reply]:
+    """Asks how many booths, saying how many are free."""
     _ = turn._
+    fair = await _the_fair(turn)
     free = max(fair.booths - (await turn.services.booths.taken([fair.id]))[fair.id], 0)
     text = turn.ngettext(
         "How many booths do you need at “{title}”? Each establishment may ask for {n} booth.",
@@ -133,23 +143,27 @@ def _count(text: str) -> int | None:
     return int(word) if word.isdigit() else _WORDS.get(word)
 
 
-async def got_booths(turn: Turn, fair: Fair, count: int | None) -> list[Reply]:
-    """Checks the number of booths, then asks for the products."""
+async def got_booths(turn: Turn, answer: Answer) -> Outcome:
+    """Checks the number of booths (a button's, or as people type it), then asks for the
+    products."""
     _ = turn._
+    if answer.choice is not None and not answer.choice.isdigit():
+        return await bad_button(turn)
+    count = int(answer.choice) if answer.choice is not None else _count(answer.text)
     if count is None:
-        problem = _("Please answer with a number, for example 1.")
-        return await _ask_booths(turn, fair, problem)
+        return Stay(_("Please answer with a number, for example 1."))
+    fair = await _the_fair(turn)
     if not 1 <= count <= fair.max_booths:
         problem = _("{count} is not possible here: choose from 1 to {n} booths.").format(
             count=count, n=fair.max_booths
         )
-        return await _ask_booths(turn, fair, problem)
+        return Stay(problem)
     turn.conversation.data["booths"] = count
-    turn.conversation.goto(Step.PRODUCTS)
-    return await _ask_products(turn)
+    return Next(Step.PRODUCTS)
 
 
-async def _ask_products(turn: Turn, problem: str | None = None) -> list[Reply]:
+async def ask_products(turn: Turn, problem: str | None = None) -> list[Reply]:
+    """Asks which products will be shown, offering those of the registration."""
     _ = turn._
     text = _(
         "Which products will you display? For example: glazed ceramic bowls and vases,"
@@ -163,20 +177,28 @@ async def _ask_products(turn: Turn, problem: str | None = None) -> list[Reply]:
     return [Reply(text="\n".join(filter(None, [problem, text])), buttons=buttons)]
 
 
-async def got_products(turn: Turn, products: str) -> list[Reply]:
-    """Keeps the products, then asks about electricity and water."""
+async def got_products(turn: Turn, answer: Answer) -> Outcome:
+    """Keeps the products (or those of the registration), then asks about electricity and
+    water."""
+    if answer.choice == "same":
+        enterprise = await turn.services.enterprises.for_account(turn.user.account_id)
+        products = enterprise.products or "" if enterprise else ""
+    elif answer.choice is not None:
+        return await bad_button(turn)
+    else:
+        products = answer.text
     products = " ".join(products.split())
     if not PRODUCTS_MIN <= len(products) <= PRODUCTS_MAX:
         problem = turn._("Please describe the products in {low} to {high} characters.").format(
             low=PRODUCTS_MIN, high=PRODUCTS_MAX
         )
-        return await _ask_products(turn, problem)
+        return Stay(problem)
     turn.conversation.data["products"] = products
-    turn.conversation.goto(Step.NEEDS)
-    return _ask_needs(turn)
+    return Next(Step.NEEDS)
 
 
-def _ask_needs(turn: Turn, problem: str | None = None) -> list[Reply]:
+async def ask_needs(turn: Turn, problem: str | None = None) -> list[Reply]:
+    """Asks about electricity and water."""
     _ = turn._
     text = _(
         "Do you need electricity or water at the booth? Choose, or type what you need"
@@ -188,15 +210,36 @@ def _ask_needs(turn: Turn, problem: str | None = None) -> list[Reply]:
     return [Reply(text="\n".join(filter(None, [problem, text])), buttons=buttons)]
 
 
-async def got_needs(turn: Turn, fair: Fair, needs: str) -> list[Reply]:
-    """Keeps the special needs, then shows the summary."""
-    needs = " ".join(needs.split())
+async def got_needs(turn: Turn, answer: Answer) -> Outcome:
+    """Keeps the special needs (a skip word is none), then shows the summary."""
+    if answer.choice in NEEDS and answer.choice != "none":
+        # kept in the Department's language: staff read it in their lists
+        staff = turn.services.i18n.get(turn.services.settings.locale)
+        needs = staff.gettext(NEEDS[answer.choice])
+    elif answer.choice in ("none", SKIP):
+        needs = ""
+    elif answer.choice is not None:
+        return await bad_button(turn)
+    else:
+        needs = " ".join(answer.text.split())
     if len(needs) > NEEDS_MAX:
-        problem = turn._("Please keep it under {n} characters.").format(n=NEEDS_MAX)
-        return _ask_needs(turn, problem)
+        return Stay(turn._("Please keep it under {n} characters.").format(n=NEEDS_MAX))
     turn.conversation.data["needs"] = needs
-    turn.conversation.goto(Step.CONFIRM)
-    return await _summary(turn, fair)
+    return Next(Step.CONFIRM)
+
+
+async def ask_confirm(turn: Turn, note: str | None = None) -> list[Reply]:
+    """The application as it will be sent, with Confirm and Start again."""
+    return await _summary(turn, await _the_fair(turn), note)
+
+
+async def got_confirm(turn: Turn, answer: Answer) -> Outcome:
+    """Applies on Confirm (or a typed yes)."""
+    if answer.choice == "confirm":
+        return await confirm(turn, await _the_fair(turn))
+    if answer.choice is not None:
+        return await bad_button(turn)
+    return Stay(turn._("Please press Confirm, or Start again to change your answers."))
 
 
 async def _summary(turn: Turn, fair: Fair, note: str | None = None) -> list[Reply]:
@@ -295,22 +338,42 @@ def _tell_admins(turn: Turn, app: BoothApplication, fair: Fair, enterprise: Ente
     turn.notify_admins(build)
 
 
+async def _lost(turn: Turn) -> list[Reply]:
+    """At a step the application does not know."""
+    if turn.incoming.kind is Kind.BUTTON:
+        return await bad_button(turn)
+    note = turn._("Please press Confirm, or Start again to change your answers.")
+    return await APPLYING.ask(turn, Step.CONFIRM, note)
+
+
+# Contacts and locations reach the readers as empty text, which no question takes.
+_TYPED: Final = frozenset({Kind.TEXT, Kind.CONTACT, Kind.LOCATION})
+APPLYING: Flow[Turn, Step] = Flow(
+    FLOW,
+    {
+        Step.BOOTHS: Question(ask_booths, got_booths, takes=_TYPED),
+        Step.PRODUCTS: Question(ask_products, got_products, takes=_TYPED),
+        Step.NEEDS: Question(ask_needs, got_needs, takes=_TYPED, skip=True),
+        Step.CONFIRM: Question(ask_confirm, got_confirm, takes=_TYPED, yes="confirm"),
+    },
+    lost=_lost,
+    old_button=bad_button,
+)
+
+
 async def on_text(turn: Turn) -> list[Reply]:
     """Text while applying: the answer to the current question."""
-    fair = await _fair(turn)
-    if fair is None:
+    if await _fair(turn) is None:
         turn.conversation.end()
         return await bad_button(turn)
-    text = turn.incoming.text
-    step = turn.conversation.step
-    if step == Step.BOOTHS:
-        return await got_booths(turn, fair, _count(text))
-    if step == Step.PRODUCTS:
-        return await got_products(turn, text)
-    if step == Step.NEEDS:
-        return await got_needs(turn, fair, text)
-    note = turn._("Please press Confirm, or Start again to change your answers.")
-    return await _summary(turn, fair, note)
+    return await APPLYING.on_input(turn)
+
+
+async def ask_again(turn: Turn, note: str) -> list[Reply]:
+    """Asks the current question again, `note` above it."""
+    if await _fair(turn) is None:
+        return []
+    return await APPLYING.ask_again(turn, note)
 
 
 async def on_button(turn: Turn) -> list[Reply]:
@@ -322,23 +385,16 @@ async def on_button(turn: Turn) -> list[Reply]:
         return await bad_button(turn)
     what = parts[1] if len(parts) > 1 else ""
     arg = parts[2] if len(parts) > 2 else ""
-    if what == "booths" and conv.step == Step.BOOTHS and arg.isdigit():
-        return await got_booths(turn, fair, int(arg))
-    if what == "products" and conv.step == Step.PRODUCTS and arg == "same":
-        enterprise = await turn.services.enterprises.for_account(turn.user.account_id)
-        return await got_products(turn, enterprise.products or "" if enterprise else "")
-    if what == "needs" and conv.step == Step.NEEDS and arg in NEEDS:
-        # kept in the Department's language: staff read it in their lists
-        staff = turn.services.i18n.get(turn.services.settings.locale)
-        return await got_needs(turn, fair, "" if arg == "none" else staff.gettext(NEEDS[arg]))
-    if what == "confirm" and conv.step == Step.CONFIRM:
-        return await confirm(turn, fair)
     if what == "restart":
         return await start(turn, fair)
+    if what == "confirm":
+        return await APPLYING.pressed(turn, Step.CONFIRM, "confirm")
+    if what in (Step.BOOTHS, Step.PRODUCTS, Step.NEEDS):
+        return await APPLYING.pressed(turn, what, arg)
     return await bad_button(turn)
 
 
 def register(router: Router) -> None:
     """Wires the application flow."""
     router.button("apply", on_button)
-    router.flow(FLOW, on_text)
+    router.flow(FLOW, on_text, ask_again=ask_again)

@@ -7,7 +7,8 @@ from bot.core.types import Button, Reply
 from bot.dialog.router import Router, Turn
 from bot.services import fair_media
 from bot.services.checkin import checkin_key, sign
-from bot.services.fair_jobs import offer_freed
+from bot.services.fair_jobs import EVERY as OFFERS_EVERY
+from bot.services.fair_jobs import expire_offers, offer_freed
 from bot.services.fair_view import STATUS_NAMES, application_lines, short_title
 from handlers.start import bad_button
 from storage.booths import LIVE, BoothApplication, BoothStatus
@@ -165,6 +166,7 @@ async def _qr(turn: Turn, app: BoothApplication, fair: Fair) -> list[Reply]:
 
 
 def register(router: Router) -> None:
-    """Wires the user's booths."""
+    """Wires the user's booths, and the lapse of waiting-list offers left unanswered."""
     router.command(("gian_hang", "booths"), my_booths, description=N_("My booth applications"))
     router.button("booth", on_booth)
+    router.every("booth_offers_expire", OFFERS_EVERY, lambda: expire_offers(router.services))

@@ -11,11 +11,14 @@ from bot.core.config import quiet_until
 from bot.core.i18n import N_
 from bot.core.types import Attachment, Button, Kind, Reply
 from bot.dialog.router import Router, Turn
+from bot.dialog.steps import Answer, Flow, Next, Outcome, Question, Stay
 from bot.domain.enterprise_terms import ROLE_NAMES, STATUS_NAMES, term, ward_label
 from bot.domain.places import match_ward
 from bot.domain.sectors import SECTORS, sector_name
 from bot.services.broadcasts import (
     MAX_ANNOUNCEMENT,
+    PROGRESS_EVERY,
+    Broadcaster,
     announcement,
     describe_audience,
     known_audience,
@@ -28,7 +31,7 @@ from handlers.menu import main_menu
 from storage.broadcasts import Progress
 from storage.db import utcnow
 
-__all__ = ["FLOW", "Step", "register"]
+__all__ = ["COMPOSING", "FLOW", "Step", "register"]
 
 FLOW: Final = "broadcast"
 _KINDS: Final = {
@@ -52,7 +55,10 @@ class Step(StrEnum):
 
 async def ask_text(turn: Turn) -> list[Reply]:
     """Starts an announcement: asks for its text."""
-    turn.conversation.start(FLOW, Step.TEXT, {})
+    return await COMPOSING.start(turn, Step.TEXT, {})
+
+
+async def _ask_text(turn: Turn, note: str | None = None) -> list[Reply]:
     return [_text_prompt(turn)]
 
 
@@ -69,20 +75,20 @@ def _text_prompt(turn: Turn) -> Reply:
     )
 
 
-async def got_text(turn: Turn) -> list[Reply]:
+async def got_text(turn: Turn, answer: Answer) -> Outcome:
     """Keeps the text (and a photo or document sent with it as the caption), then asks for the
     audience (or shows the preview again)."""
     incoming = turn.incoming
-    text = incoming.text.strip()
+    text = answer.text
     data = turn.conversation.data
     if incoming.kind is Kind.FILE and incoming.attachment is not None:
         data["attachment"] = incoming.attachment.model_dump()
         if not text and "text" not in data:
             return [_file_kept(turn, incoming.attachment)]
         if not text:  # a new file for the text already written
-            return await preview(turn) if data.get("audience") else ask_audience(turn)
+            return _composed(turn)
     elif incoming.kind is not Kind.TEXT or not text:
-        return [_text_prompt(turn)]
+        return Stay()
     if len(text) > MAX_ANNOUNCEMENT:
         return [
             Reply(
@@ -95,9 +101,12 @@ async def got_text(turn: Turn) -> list[Reply]:
             )
         ]
     turn.conversation.data["text"] = text
-    if turn.conversation.data.get("audience"):
-        return await preview(turn)
-    return ask_audience(turn)
+    return _composed(turn)
+
+
+def _composed(turn: Turn) -> Next:
+    """The text is written: who gets it, or the preview again if that is chosen already."""
+    return Next(Step.PREVIEW if turn.conversation.data.get("audience") else Step.AUDIENCE)
 
 
 def _file_kept(turn: Turn, attachment: Attachment) -> Reply:
@@ -112,6 +121,10 @@ def _attachment(data: dict[str, Any]) -> Attachment | None:
     """The photo or document kept with the announcement being composed, if any."""
     kept = data.get("attachment")
     return Attachment.model_validate(kept) if kept else None
+
+
+async def _ask_audience(turn: Turn, note: str | None = None) -> list[Reply]:
+    return ask_audience(turn)
 
 
 def ask_audience(turn: Turn) -> list[Reply]:
@@ -129,8 +142,7 @@ async def choose(turn: Turn, kind: str) -> list[Reply]:
     if kind == "all":
         return await set_audience(turn, "all")
     if kind == "ward":
-        turn.conversation.goto(Step.WARD)
-        return [Reply(text=_("Type the name of the ward or commune (diacritics not needed)."))]
+        return await COMPOSING.ask(turn, Step.WARD)
     options: list[tuple[str, str]]
     if kind == "sector":
         options = [(sector_name(key, _), key) for key in SECTORS]
@@ -149,7 +161,11 @@ async def choose(turn: Turn, kind: str) -> list[Reply]:
     return [Reply(text=_("Choose:"), buttons=buttons)]
 
 
-async def got_ward(turn: Turn) -> list[Reply]:
+async def _ask_ward(turn: Turn, note: str | None = None) -> list[Reply]:
+    return [Reply(text=turn._("Type the name of the ward or commune (diacritics not needed)."))]
+
+
+async def got_ward(turn: Turn, answer: Answer) -> Outcome:
     """Matches the typed ward and offers the closest ones."""
     matches = match_ward(turn.incoming.text)
     if not matches:
@@ -176,6 +192,10 @@ async def set_audience(turn: Turn, audience: str) -> list[Reply]:
     elif not known_audience(kind, arg):
         return ask_audience(turn)
     turn.conversation.data["audience"] = audience
+    return await preview(turn)
+
+
+async def _ask_preview(turn: Turn, note: str | None = None) -> list[Reply]:
     return await preview(turn)
 
 
@@ -277,19 +297,33 @@ async def stop(turn: Turn, broadcast_id: int) -> list[Reply]:
     ]
 
 
-async def on_input(turn: Turn) -> list[Reply]:
-    """Text typed during the composition: the announcement or a ward's name; a photo or
-    document only with the announcement."""
-    step = turn.conversation.step
-    if step == Step.TEXT:
-        return await got_text(turn)
-    if turn.incoming.kind is Kind.FILE:
-        return await turn.router.unsupported(turn)
-    if step == Step.WARD:
-        return await got_ward(turn)
-    if step == Step.PREVIEW:
-        return await preview(turn)
-    return ask_audience(turn)
+async def _again(turn: Turn, answer: Answer) -> Outcome:
+    """Text where buttons answer: the question again."""
+    return Stay()
+
+
+async def _refused(turn: Turn) -> list[Reply]:
+    """A photo or document after the announcement's text: only the text may carry one."""
+    return await turn.router.unsupported(turn)
+
+
+async def _lost(turn: Turn) -> list[Reply]:
+    return await COMPOSING.ask(turn, Step.AUDIENCE)
+
+
+_TYPED: Final = frozenset({Kind.TEXT, Kind.CONTACT, Kind.LOCATION})
+COMPOSING: Flow[Turn, Step] = Flow(
+    FLOW,
+    {
+        Step.TEXT: Question(_ask_text, got_text, takes=_TYPED | {Kind.FILE}),
+        Step.AUDIENCE: Question(_ask_audience, _again, takes=_TYPED),
+        Step.WARD: Question(_ask_ward, got_ward, takes=_TYPED),
+        Step.PREVIEW: Question(_ask_preview, _again, takes=_TYPED),
+    },
+    lost=_lost,
+    other_input=_refused,
+)
+on_input = COMPOSING.on_input
 
 
 async def on_button(turn: Turn) -> list[Reply]:
@@ -306,8 +340,7 @@ async def on_button(turn: Turn) -> list[Reply]:
         conv.end()
         return [main_menu(turn.lang, turn._("The announcement was not sent."))]
     if action == "text":
-        conv.goto(Step.TEXT)
-        return [_text_prompt(turn)]
+        return await COMPOSING.ask(turn, Step.TEXT)
     if action == "audience":
         return ask_audience(turn)
     if action == "detach" and conv.step == Step.PREVIEW and conv.data.get("audience"):
@@ -328,11 +361,17 @@ def _quiet_end(turn: Turn) -> datetime | None:
 
 
 def register(router: Router) -> None:
-    """Wires /thong_bao and its buttons (`bcast:`), for admins only."""
+    """Wires /thong_bao and its buttons (`bcast:`), for admins only, and the progress shown
+    to whoever started a broadcast."""
     router.command(
         ("thong_bao", "broadcast"),
         admin_only(ask_text),
         description=None,  # not in the public command list
     )
     router.button("bcast", admin_only(on_button))
-    router.flow(FLOW, admin_only(on_input), files=True)
+    router.flow(FLOW, admin_only(on_input), files=COMPOSING.takes_files)
+    router.every(
+        "broadcast_progress",
+        PROGRESS_EVERY,
+        Broadcaster(router.services, router.services.broadcasts).tick,
+    )

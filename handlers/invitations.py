@@ -4,6 +4,9 @@ them, and by agreeing joins the network with it as their own registration."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Final
+
 from bot.core.i18n import N_
 from bot.core.types import Button, Reply
 from bot.dialog.router import Router, Turn
@@ -13,7 +16,9 @@ from storage.db import utcnow
 from storage.enterprises import EnterpriseStatus
 from storage.invitations import Invitation
 
-__all__ = ["register"]
+__all__ = ["KEPT", "register"]
+
+KEPT: Final = timedelta(days=90)  # an invitation not accepted by then is deleted
 
 
 def _code(text: str) -> str:
@@ -115,8 +120,14 @@ async def on_button(turn: Turn) -> list[Reply]:
     return [main_menu(turn.lang, text)]
 
 
+async def purge_unclaimed(router: Router) -> None:
+    """Invitations not accepted within 90 days are deleted with what they held."""
+    await router.services.invitations.purge(KEPT)
+
+
 def register(router: Router) -> None:
-    """Wires the invitation link, /moi and its buttons."""
+    """Wires the invitation link, /moi and its buttons, and the purge of old invitations."""
+    router.every("invitations_purge", 3600, lambda: purge_unclaimed(router))
     router.deep_link("moi", on_link)
     router.command(("moi", "invite"), on_command, description=N_("Join with an invitation code"))
     router.button("inv", on_button)

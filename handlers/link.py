@@ -8,7 +8,9 @@ from enum import StrEnum
 
 from bot.core.i18n import N_, Lang
 from bot.core.types import Button, Kind, Reply
+from bot.dialog import steps
 from bot.dialog.router import Router, Turn
+from bot.dialog.steps import TYPED, Answer, Done, Flow, Question
 from handlers.menu import main_menu
 from storage.db import utcnow
 from storage.links import Outcome, Redeemed
@@ -66,20 +68,22 @@ async def show_code(turn: Turn) -> list[Reply]:
     return [Reply(text=text)]
 
 
-async def got_code(turn: Turn) -> list[Reply]:
+async def ask_code(turn: Turn, note: str | None = None) -> list[Reply]:
+    """Asks for the code the other app showed."""
+    text = turn._("If your other app already showed you a code, type that code here.")
+    return [Reply(text="\n\n".join(filter(None, [note, text])))]
+
+
+async def got_code(turn: Turn, answer: Answer) -> steps.Outcome:
     """Takes the code typed in reply to the prompt; anything else ends the linking."""
-    text = turn.incoming.text.strip()
-    if turn.incoming.kind is not Kind.TEXT or not text.replace(" ", "").isdigit():
-        turn.conversation.end()
-        return [
-            main_menu(
-                turn.lang,
-                turn._("Linking stopped. Send /{command} to start again.").format(
-                    command=_command(turn.lang)
-                ),
-            )
-        ]
+    text = answer.text
+    if answer.kind is not Kind.TEXT or not text.replace(" ", "").isdigit():
+        stopped = turn._("Linking stopped. Send /{command} to start again.")
+        return Done([main_menu(turn.lang, stopped.format(command=_command(turn.lang)))])
     return await _redeem(turn, text)
+
+
+LINKING: Flow[Turn, Step] = Flow(FLOW, {Step.CODE: Question(ask_code, got_code, takes=TYPED)})
 
 
 async def _redeem(turn: Turn, typed: str) -> list[Reply]:
@@ -222,5 +226,5 @@ def register(router: Router) -> None:
     router.command(
         ("lien_ket", "link"), show_code, description=N_("Use Zalo and Telegram as one account")
     )
-    router.flow(FLOW, got_code)
+    router.flow(FLOW, LINKING.on_input)
     router.button("link", on_button)

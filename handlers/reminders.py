@@ -8,6 +8,8 @@ from bot.core.types import Button, Reply
 from bot.dialog.router import Router, Turn
 from bot.domain.sectors import SECTORS, sector_name
 from bot.services.reminder_messages import VISITORS
+from bot.services.scheduler import EVERY as REMINDERS_EVERY
+from bot.services.scheduler import Scheduler
 from handlers.menu import main_menu
 
 __all__ = ["register"]
@@ -224,10 +226,12 @@ async def on_feedback(turn: Turn) -> list[Reply]:
 
 
 def register(router: Router) -> None:
-    """Wires /nhac_lich, /dung and their buttons (`remind:`, `fb:`)."""
+    """Wires /nhac_lich, /dung, their buttons (`remind:`, `fb:`), and the look for reminders
+    that fall due."""
     router.command(
         ("nhac_lich", "reminders"), show, description=N_("Reminders: follow sectors and fairs")
     )
     router.command(("dung", "stop"), stop, description=N_("Stop all reminders and announcements"))
     router.button("remind", on_remind)
     router.button("fb", on_feedback)
+    router.every("reminders_due", REMINDERS_EVERY, Scheduler(router.services).tick)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.i18n import N_
-from bot.core.types import Reply
+from bot.core.types import Button, Reply
 from bot.dialog.router import MAX_TEXT, Router, Turn
 from handlers.menu import MENU_COMMANDS, main_menu
 
@@ -117,6 +117,21 @@ async def unsupported(turn: Turn) -> list[Reply]:
     ]
 
 
+async def unreadable(turn: Turn) -> list[Reply]:
+    """Answers a message of invisible characters only, and puts the pending question again."""
+    note = turn._(
+        "I could not read that message: I see no letters or digits in it. Please type it again."
+    )
+    again = await turn.router.ask_again(turn, note)
+    if again:
+        return again
+    # a flow that cannot ask again, or none: its last options again, so a number still works
+    options = [
+        [Button(label=label, payload=payload)] for label, payload in turn.conversation.last_menu
+    ]
+    return [Reply(text=note, buttons=options)]
+
+
 async def too_long(turn: Turn) -> list[Reply]:
     """Answers a message longer than we accept."""
     return [
@@ -147,4 +162,5 @@ def register(router: Router) -> None:
     router.fallback("unknown_command", unknown_command)
     router.fallback("bad_button", bad_button)
     router.fallback("unsupported", unsupported)
+    router.fallback("unreadable", unreadable)
     router.fallback("too_long", too_long)

@@ -93,6 +93,7 @@ class Enterprise(EnterpriseFields):
     contact_name: str
     phone: str
     consent_at: datetime
+    consent_version: str | None = None  # of bot.domain.consent; None: before versions
     status: EnterpriseStatus
     reject_reason: str | None = None
     reviewed_by: int | None = None
@@ -149,19 +150,32 @@ class EnterpriseRepo:
         return _enterprise(row) if row else None
 
     async def create(
-        self, account_id: int, fields: EnterpriseFields, consent_at: datetime
+        self,
+        account_id: int,
+        fields: EnterpriseFields,
+        consent_at: datetime,
+        consent_version: str | None = None,
     ) -> Enterprise:
-        """Store a new, pending registration and give it its reference number."""
+        """Store a new, pending registration, made under `consent_version` of the consent text
+        agreed to at `consent_at`, and give it its reference number."""
         now = utcnow().isoformat()
         columns = ", ".join(_FIELDS)
         marks = ", ".join("?" * len(_FIELDS))
 
         def go(c: sqlite3.Connection) -> sqlite3.Row:
             cur = c.execute(
-                f"INSERT INTO enterprises (account_id, {columns}, consent_at, status,"
-                f" submitted_at, created_at, updated_at)"
-                f" VALUES (?, {marks}, ?, 'pending', ?, ?, ?)",
-                (account_id, *_params(fields), consent_at.isoformat(), now, now, now),
+                f"INSERT INTO enterprises (account_id, {columns}, consent_at, consent_version,"
+                f" status, submitted_at, created_at, updated_at)"
+                f" VALUES (?, {marks}, ?, ?, 'pending', ?, ?, ?)",
+                (
+                    account_id,
+                    *_params(fields),
+                    consent_at.isoformat(),
+                    consent_version,
+                    now,
+                    now,
+                    now,
+                ),
             )
             row: sqlite3.Row = c.execute(
                 "UPDATE enterprises SET reference ="

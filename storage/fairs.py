@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from storage.db import Database, utcnow
 
-__all__ = ["Fair", "FairFields", "FairRepo", "FairStatus"]
+__all__ = ["COLUMNS", "Fair", "FairFields", "FairRepo", "FairStatus"]
 
 
 class FairStatus(StrEnum):
@@ -66,7 +66,7 @@ class Fair(FairFields):
         return self.status is FairStatus.CANCELLED
 
 
-_COLUMNS: Final = (
+COLUMNS: Final = (  # also the fields of a fair file (bot/services/fair_files.py)
     "key",
     "title_vi",
     "title_en",
@@ -99,7 +99,7 @@ def _params(fields: FairFields) -> list[object]:
         values[name] = _utc(values[name])
     values["apply_by"] = fields.apply_by.isoformat()
     values["status"] = str(fields.status)
-    return [values[c] for c in _COLUMNS]
+    return [values[c] for c in COLUMNS]
 
 
 def _utc(moment: datetime) -> str:
@@ -119,10 +119,10 @@ class FairRepo:
         """
         before = await self.by_key(fields.key)
         now = utcnow().isoformat()
-        marks = ", ".join("?" * len(_COLUMNS))
-        updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "key")
+        marks = ", ".join("?" * len(COLUMNS))
+        updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "key")
         row = await self.db.fetchone(
-            f"INSERT INTO fairs ({', '.join(_COLUMNS)}, created_at, updated_at)"
+            f"INSERT INTO fairs ({', '.join(COLUMNS)}, created_at, updated_at)"
             f" VALUES ({marks}, ?, ?)"
             f" ON CONFLICT (key) DO UPDATE SET {updates}, updated_at = excluded.updated_at"
             f" RETURNING *",

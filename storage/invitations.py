@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
@@ -59,13 +59,22 @@ class InvitationRepo:
         return _invitation(row) if row else None
 
     async def claim(self, code: str, user_id: int, enterprise_id: int) -> bool:
-        """Mark the invitation used by `user_id`, once; False if it already was."""
+        """Mark the invitation used by `user_id`, once, and empty its copy of the details
+        (the registration holds them now); False if it already was used."""
         changed = await self.db.execute(
-            "UPDATE invitations SET used_by = ?, used_at = ?, enterprise_id = ?"
+            "UPDATE invitations SET used_by = ?, used_at = ?, enterprise_id = ?, fields = '{}'"
             " WHERE code = ? AND used_at IS NULL",
             (user_id, utcnow().isoformat(), enterprise_id, code),
         )
         return changed > 0
+
+    async def purge(self, older_than: timedelta) -> int:
+        """Delete the invitations nobody accepted within `older_than`; how many."""
+        since = (utcnow() - older_than).isoformat()
+        async with self.db.transaction():
+            return await self.db.execute(
+                "DELETE FROM invitations WHERE used_at IS NULL AND created_at < ?", (since,)
+            )
 
     async def waiting_contacts(self) -> tuple[set[str], set[str]]:
         """The phones and tax codes of invitations not claimed yet (an import adds no twin)."""

@@ -173,7 +173,7 @@ class OutboxRepo:
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     async def finish(self, row_id: int, status: str, error: str | None = None) -> None:
-        """Record how sending a claimed row ended: sent, failed or blocked."""
+        """Record how sending a claimed row ended: sent, failed, blocked or unknown."""
         sent_at = utcnow().isoformat() if status == "sent" else None
         await self.db.execute(
             "UPDATE outbox SET status = ?, sent_at = ?, error = ? WHERE id = ?",
@@ -188,6 +188,18 @@ class OutboxRepo:
             "UPDATE outbox SET status = 'pending', not_before = ?, error = ?,"
             " attempts = attempts - ? WHERE id = ?",
             (not_before.isoformat(), error, 0 if count_attempt else 1, row_id),
+        )
+
+    async def release(self, row_ids: Sequence[int]) -> int:
+        """Put claimed rows that never reached the platform back in the queue, as they were
+        (a clean shutdown); returns how many."""
+        if not row_ids:
+            return 0
+        marks = ", ".join("?" * len(row_ids))
+        return await self._changes(
+            "UPDATE outbox SET status = 'pending', attempts = attempts - 1"
+            f" WHERE id IN ({marks}) AND status = 'sending'",
+            tuple(row_ids),
         )
 
     async def mark_in_flight_unknown(self) -> list[OutboxRow]:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from bot.domain.textnorm import fold
 from storage.db import Database, utcnow
 from storage.enterprises import Enterprise, EnterpriseStatus
 
@@ -19,13 +17,10 @@ __all__ = [
     "RegistrationFilter",
     "RegistrationRepo",
     "clean_tag",
-    "search_text",
-    "search_words",
 ]
 
 TAG_MAX: Final = 40
 _REBUILD_OVER: Final = 1000  # more to index than this: the index is rebuilt instead
-_NOT_DIGITS: Final = re.compile(r"[\s.+()-]")
 
 
 class RegistrationFilter(BaseModel):
@@ -36,34 +31,8 @@ class RegistrationFilter(BaseModel):
     ward: str | None = None  # a ward code
     fair: int | None = None  # a fair id: establishments that applied for it
     tag: str | None = None
-    q: str = ""  # words of a name, contact, reference, phone or tax code, diacritics optional
+    words: list[str] = Field(default_factory=list)  # bot.domain.search_terms.search_words
     order: Literal["old", "new"] | None = None  # None: the oldest first while pending, else new
-
-
-def _national(phone: str) -> str:
-    return "0" + phone[3:] if phone.startswith("+84") else phone.lstrip("+")
-
-
-def search_text(row: sqlite3.Row | dict[str, Any]) -> str:
-    """What a registration is found by, folded: name, contact, reference, phone, tax code."""
-    parts = [
-        fold(row["name"] or ""),
-        fold(row["contact_name"] or ""),
-        (row["reference"] or "").lower(),
-        _national(row["phone"] or ""),
-        row["tax_code"] or "",
-    ]
-    return " ".join(p for p in parts if p)
-
-
-def search_words(query: str) -> list[str]:
-    """The words to look for: a phone number or tax code typed with spaces or dots is one."""
-    squeezed = _NOT_DIGITS.sub("", query)
-    if len(squeezed) >= 4 and squeezed.isdigit():
-        return [
-            "0" + squeezed[2:] if squeezed.startswith("84") and len(squeezed) >= 11 else squeezed
-        ]
-    return [w for w in fold(query).split() if w][:8]
 
 
 def _like(word: str) -> str:
@@ -89,7 +58,7 @@ def _where(flt: RegistrationFilter) -> tuple[list[str], list[Any], list[tuple[st
     if flt.ward:
         clauses.append("e.ward_code = ?")
         params.append(flt.ward)
-    words = search_words(flt.q)
+    words = flt.words
     indexed = [w for w in words if len(w) >= 3]  # trigrams: shorter words are read row by row
     if indexed:
         match = " AND ".join('"' + w.replace('"', '""') + '"' for w in indexed)
@@ -116,8 +85,10 @@ _SORT_FETCHED: Final = 2000
 class RegistrationRepo:
     """Reads `enterprises` for the staff's lists; reads and writes `enterprise_tags`."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, search_text: Callable[[Mapping[str, Any]], str]) -> None:
         self.db = db
+        # bot.domain.search_terms.search_text, given by the App: folding is a domain rule
+        self.search_text = search_text
 
     async def count_pending(self) -> int:
         """How many registrations wait for review."""
@@ -141,7 +112,7 @@ class RegistrationRepo:
                 "SELECT id, name, contact_name, reference, phone, tax_code FROM enterprises"
                 " INDEXED BY enterprises_unindexed WHERE search_text IS NULL"
             ).fetchall()
-            texts = [(search_text(r), int(r["id"])) for r in rows]
+            texts = [(self.search_text(r), int(r["id"])) for r in rows]
             c.executemany("UPDATE enterprises SET search_text = ? WHERE id = ?", texts)
             if len(texts) > _REBUILD_OVER:
                 c.execute("INSERT INTO enterprise_search (enterprise_search) VALUES ('rebuild')")
@@ -165,7 +136,7 @@ class RegistrationRepo:
         self, flt: RegistrationFilter, offset: int = 0, limit: int = 50
     ) -> tuple[list[Enterprise], int]:
         """A page of the registrations the filter lets through, and how many there are."""
-        if flt.q:
+        if flt.words:
             await self.fill_search()
         clauses, params, sets = _where(flt)
         where = " AND ".join(clauses) or "1"
@@ -195,7 +166,7 @@ class RegistrationRepo:
 
     async def ids(self, flt: RegistrationFilter, limit: int = 5000) -> list[int]:
         """The ids the filter lets through (at most `limit`): for an action on all of them."""
-        if flt.q:
+        if flt.words:
             await self.fill_search()
         clauses, params, _sets = _where(flt)
         where = " AND ".join(clauses) or "1"

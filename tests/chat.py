@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from bot.core.types import Button, Incoming, Kind, Reply, UserRef
 from bot.dialog.router import Router
 
@@ -52,8 +54,17 @@ class Chat:
             )
         )
 
-    async def share_contact(self, phone: str) -> list[Reply]:
-        return await self.send(Incoming(user=self.user, kind=Kind.CONTACT, phone=phone))
+    async def share_contact(
+        self, phone: str, *, user_id: str | Literal["own"] | None = "own"
+    ) -> list[Reply]:
+        """Share a contact: one's own (Telegram's share button), another user's (their id), or
+        one of someone who is no user of the platform (None)."""
+        contact_user_id = self.user.external_id if user_id == "own" else user_id
+        return await self.send(
+            Incoming(
+                user=self.user, kind=Kind.CONTACT, phone=phone, contact_user_id=contact_user_id
+            )
+        )
 
     def find(self, which: str | int) -> Button:
         options = self.options

@@ -39,10 +39,8 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[App]:
     """An opened App on a real SQLite file."""
-    application = App(settings)
-    await application.open()
-    yield application
-    await application.close()
+    async with App(settings) as application:
+        yield application
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ def fair_fields(key: str = "test-fair", **values: object) -> FairFields:
 
 async def make_fair(app: App, key: str = "test-fair", **values: object) -> Fair:
     """Import one fair (or update it) and return it as stored."""
-    await import_fairs(app.router, [fair_fields(key, **values)])
+    await import_fairs(app.router.services, [fair_fields(key, **values)])
     fair = await app.router.services.fairs.by_key(key)
     assert fair is not None
     return fair
@@ -64,7 +64,7 @@ async def make_fair(app: App, key: str = "test-fair", **values: object) -> Fair:
 
 async def load_samples(app: App) -> None:
     """The calendar of data/sample_fairs.yaml."""
-    await import_file(app.router, SAMPLE_FAIRS)
+    await import_file(app.router.services, SAMPLE_FAIRS)
 
 
 async def register_enterprise(

@@ -56,17 +56,17 @@ async def running_bot(
 ) -> AsyncIterator[TelegramBot]:
     """Open the App on a real SQLite file in tmp_path and start the Telegram channel."""
     settings.setdefault("admins", "telegram:7000")
-    app = App(make_settings(tmp_path, telegram_token=TOKEN, telegram_api_url=fake.url, **settings))
-    await app.open()
-    channel = TelegramChannel(app.settings, app.router)
-    await channel.start()
-    bot = TelegramBot(app, channel, fake)
-    try:
-        yield bot
-    finally:
-        await bot.stop_outbox()
-        await channel.stop()
-        await app.close()
+    values = make_settings(tmp_path, telegram_token=TOKEN, telegram_api_url=fake.url, **settings)
+    async with App(values) as app:
+        channel = TelegramChannel(app.settings, app.router)
+        await channel.start()
+        bot = TelegramBot(app, channel, fake)
+        try:
+            yield bot
+        finally:
+            await bot.stop_outbox()
+            await app.stop()  # if started: the outbox sends through the channel until then
+            await channel.stop()
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:

@@ -44,7 +44,7 @@ LAYERS = {
         "notify",
     ],
     "dialog": ["router", "steps", "traffic", "turn", "typed"],
-    "engine": ["outbox", "ratelimit", "logs", "jobs", "delivery", "flood", "retry", "lifecycle"],
+    "engine": ["outbox", "ratelimit", "logs", "jobs", "dispatch", "lifecycle"],
 }
 CLI = {"fairs_cli": "fairs", "broadcast_cli": "broadcast", "export_cli": "export", "faq_cli": "faq"}
 

@@ -24,9 +24,12 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot.channels.outcome import maybe_delivered
+from bot.channels.telegram_update import parse_update
 from bot.channels.text import attachment_as_text, split_text
 from bot.channels.webhook import WebhookServer
 from bot.core.config import ConfigError, Settings
@@ -39,6 +42,7 @@ from bot.core.types import (
     Reply,
     RetryLater,
     SendError,
+    UnknownOutcome,
     UserRef,
 )
 from bot.dialog.router import Router, user_hash
@@ -75,7 +79,12 @@ def to_incoming(update: Update) -> Incoming | None:
         "language_hint": user.language_code,
     }
     if message.contact is not None:
-        return Incoming(kind=Kind.CONTACT, phone=message.contact.phone_number, **base)
+        contact = message.contact
+        # Any contact can be shared, not only one's own (Bot API, Contact.user_id)
+        owner = str(contact.user_id) if contact.user_id is not None else None
+        return Incoming(
+            kind=Kind.CONTACT, phone=contact.phone_number, contact_user_id=owner, **base
+        )
     if message.location is not None:
         return Incoming(
             kind=Kind.LOCATION,
@@ -185,19 +194,23 @@ class TelegramChannel:
                 allowed_updates=["message", "callback_query", "my_chat_member"]
             )
 
-    async def stop(self) -> None:
-        """Stop receiving and shut python-telegram-bot down."""
+    async def stop_receiving(self) -> None:
+        """Take no new updates; the ones in hand finish and are answered. Sending still works."""
         if self._webhook is not None:
             await self._webhook.stop()
+            self._webhook = None
         if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
+            await self.app.updater.stop()  # confirms the updates fetched, so none comes twice
         if self.app.running:
-            await self.app.stop()
+            await self.app.stop()  # waits for the updates being handled
+
+    async def stop(self) -> None:
+        """Stop receiving if not yet and shut python-telegram-bot down."""
+        await self.stop_receiving()
         await self.app.shutdown()
 
     async def _on_webhook(self, body: dict[str, Any]) -> None:
-        update = Update.de_json(body, self.app.bot)
-        await self.app.update_queue.put(update)
+        await self.app.update_queue.put(parse_update(body, self.app.bot))
 
     async def _publish_commands(self) -> None:
         i18n = self.router.services.i18n
@@ -263,7 +276,7 @@ class TelegramChannel:
             except ChatMigrated as exc:
                 raise ChatMoved(str(exc), str(exc.new_chat_id)) from exc
             except NetworkError as exc:  # timeouts, 5xx and connection errors
-                raise RetryLater(str(exc)) from exc
+                raise _network_error(exc) from exc
             except TelegramError as exc:
                 raise SendError(str(exc)) from exc
 
@@ -353,6 +366,19 @@ class TelegramChannel:
                     raise
                 await asyncio.sleep(_seconds(exc.retry_after))
         return None
+
+
+def _network_error(exc: NetworkError) -> SendError:
+    """A 5xx or a call that never left is RetryLater; a call that may have arrived (a read
+    timeout, a connection dropped before the answer) is UnknownOutcome."""
+    # python-telegram-bot raises a transport failure `from` the httpx error
+    # (telegram/request/_httpxrequest.py, do_request) and an HTTP error status without a cause,
+    # or from the error that parsing its body raised (_baserequest.py, _request_wrapper).
+    cause = exc.__cause__
+    transport = isinstance(exc, TimedOut) or not (cause is None or isinstance(cause, TelegramError))
+    if transport and maybe_delivered(cause):
+        return UnknownOutcome(str(exc) or type(exc).__name__)
+    return RetryLater(str(exc))
 
 
 def _seconds(delay: Any) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 import socket
 from collections.abc import Awaitable, Callable
@@ -13,18 +14,46 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.core.config import ConfigError
 
-__all__ = ["WebhookServer", "secret_matches"]
+__all__ = ["MAX_BODY", "BadUpdate", "WebhookServer", "secret_matches"]
 
 log = logging.getLogger("ketnoi.webhook")
 
 OnUpdate = Callable[[dict[str, Any]], Awaitable[None]]
+# Telegram's and Zalo's updates are a few kilobytes; a message is at most 4,096 characters.
+MAX_BODY = 1024 * 1024
+
+
+class BadUpdate(ValueError):
+    """Raised by an OnUpdate for a body that is not an update of its platform (answered 400)."""
+
+
+def _refuse(status: int, description: str) -> Response:
+    return JSONResponse({"ok": False, "description": description}, status_code=status)
+
+
+def _is_json(content_type: str | None) -> bool:
+    """Whether a Content-Type is JSON: `application/json`, perhaps with a charset."""
+    return (content_type or "").split(";", 1)[0].strip().lower() == "application/json"
+
+
+async def _read(request: Request, limit: int) -> bytes | None:
+    """The body, or None once it is longer than `limit` (the rest is never read)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():  # a body sent in chunks, or longer than it said
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
 
 
 def secret_matches(given: str | None, expected: str) -> bool:
@@ -57,19 +86,34 @@ class WebhookServer:
         return self._web
 
     def add(self, path: str, header: str, secret: str, on_update: OnUpdate) -> None:
-        """Accept JSON updates on `path` whose `header` equals `secret`; others get 403."""
+        """Accept JSON updates on `path` whose `header` equals `secret`; others get 403. A body
+        that is not JSON gets 415, one over MAX_BODY 413, one that is no update 400."""
 
         async def endpoint(request: Request) -> Response:
             if not secret_matches(request.headers.get(header), secret):
                 log.warning("webhook %s: request with a wrong or missing secret refused", path)
-                return JSONResponse({"ok": False, "description": "Forbidden"}, status_code=403)
+                return _refuse(403, "Forbidden")
+            if not _is_json(request.headers.get("content-type")):
+                log.warning("webhook %s: a body that is not JSON refused", path)
+                return _refuse(415, "Unsupported Media Type: send application/json")
             try:
-                body = await request.json()
-            except ValueError:
-                return JSONResponse({"ok": False, "description": "Bad Request"}, status_code=400)
+                raw = await _read(request, MAX_BODY)
+            except ClientDisconnect:
+                return _refuse(400, "Bad Request")
+            if raw is None:
+                log.warning("webhook %s: a body over %d bytes refused", path, MAX_BODY)
+                return _refuse(413, "Payload Too Large")
+            try:
+                body = json.loads(raw)
+            except ValueError:  # not JSON, or not UTF-8
+                return _refuse(400, "Bad Request: not JSON")
             if not isinstance(body, dict):
-                return JSONResponse({"ok": False, "description": "Bad Request"}, status_code=400)
-            await on_update(body)
+                return _refuse(400, "Bad Request: not an update")
+            try:
+                await on_update(body)
+            except BadUpdate as exc:
+                log.warning("webhook %s: not an update refused (%s)", path, exc)
+                return _refuse(400, "Bad Request: not an update")
             return JSONResponse({"ok": True})
 
         self._endpoints[path] = endpoint

@@ -9,12 +9,21 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
-from bot.channels.webhook import WebhookServer
+from bot.channels.webhook import BadUpdate, WebhookServer
 from bot.channels.zalo_api import TEXT_EVENT, ZaloApi, ZaloApiError, ZaloUpdate
 from bot.channels.zalo_render import needs_lang, render
 from bot.core.config import ConfigError, Settings
 from bot.core.i18n import Lang
-from bot.core.types import Blocked, Incoming, Kind, Reply, RetryLater, SendError, UserRef
+from bot.core.types import (
+    Blocked,
+    Incoming,
+    Kind,
+    Reply,
+    RetryLater,
+    SendError,
+    UnknownOutcome,
+    UserRef,
+)
 from bot.dialog.router import Router, user_hash
 from bot.engine.ratelimit import Lane, Limiter
 
@@ -54,6 +63,8 @@ def _send_error(exc: ZaloApiError) -> SendError:
     # Telegram's, so 403 is taken as "blocked by the user" and 429 as "slow down".
     if exc.code == 403:
         return Blocked(str(exc))
+    if exc.maybe_delivered:
+        return UnknownOutcome(str(exc))
     if exc.transient:
         return RetryLater(str(exc), exc.retry_after if exc.code == 429 else None)
     return SendError(str(exc))
@@ -154,8 +165,8 @@ class ZaloChannel:
             ) from None
         log.info("zalo webhook set")
 
-    async def stop(self) -> None:
-        """Stop receiving, let the updates in hand finish, close the client."""
+    async def stop_receiving(self) -> None:
+        """Take no new updates; the ones in hand finish and are answered. Sending still works."""
         if self._webhook is not None:
             await self._webhook.stop()
             self._webhook = None
@@ -166,6 +177,10 @@ class ZaloChannel:
             self._poller = None
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=10)
+
+    async def stop(self) -> None:
+        """Stop receiving if not yet and close the client."""
+        await self.stop_receiving()
         await self.api.close()
 
     async def _poll(self) -> None:
@@ -186,14 +201,16 @@ class ZaloChannel:
                 backoff = min(backoff * 2, POLL_BACKOFF_MAX)
                 continue
             backoff = 1.0
-            self._dispatch(result)
+            self._dispatch(ZaloUpdate.parse(result))
 
     async def _on_webhook(self, body: dict[str, Any]) -> None:
-        self._dispatch(body)
-
-    def _dispatch(self, body: Any) -> None:
-        """Handle an update in the background, so polling (or the webhook answer) never waits."""
         update = ZaloUpdate.parse(body)
+        if update is None:
+            raise BadUpdate("not a Zalo update")
+        self._dispatch(update)
+
+    def _dispatch(self, update: ZaloUpdate | None) -> None:
+        """Handle an update in the background, so polling (or the webhook answer) never waits."""
         incoming = to_incoming(update) if update is not None else None
         if incoming is None or update is None or self._seen_before(update):
             return

@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.channels.outcome import maybe_delivered
+
 __all__ = ["ZaloApi", "ZaloApiError", "ZaloChat", "ZaloMessage", "ZaloSender", "ZaloUpdate"]
 
 log = logging.getLogger("ketnoi.zalo")
@@ -19,12 +21,19 @@ class ZaloApiError(Exception):
     """A call failed: `code` is the API's error_code (None when the server was not reached)."""
 
     def __init__(
-        self, code: int | None, description: str, retry_after: float | None = None
+        self,
+        code: int | None,
+        description: str,
+        retry_after: float | None = None,
+        *,
+        maybe_delivered: bool = False,
     ) -> None:
         super().__init__(f"{code or 'network'}: {description}")
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        # no answer to a request that went out: the platform may have acted on it
+        self.maybe_delivered = maybe_delivered
 
     @property
     def transient(self) -> bool:
@@ -112,10 +121,16 @@ class ZaloApi:
             response = await self._client.post(
                 f"/{method}", json=params or {}, timeout=timeout or self._timeout
             )
-        except httpx.TimeoutException:
-            raise ZaloApiError(None, f"{method} timed out") from None
+        except httpx.TimeoutException as exc:
+            raise ZaloApiError(
+                None,
+                f"{method} timed out ({type(exc).__name__})",
+                maybe_delivered=maybe_delivered(exc),
+            ) from None
         except httpx.HTTPError as exc:  # the URL holds the token: never show the request
-            raise ZaloApiError(None, f"{method}: {type(exc).__name__}") from None
+            raise ZaloApiError(
+                None, f"{method}: {type(exc).__name__}", maybe_delivered=maybe_delivered(exc)
+            ) from None
         try:
             body = response.json()
         except ValueError:

@@ -60,8 +60,11 @@ def maps_link(latitude: float, longitude: float) -> str:
 
 
 def document_text(document: Document, lang: Lang) -> str:
-    """What to show instead of a file: a calendar event spelled out, or where to get the file."""
+    """What to show instead of a file: its own text, a calendar event spelled out, or where
+    to get the file."""
     _ = lang.gettext
+    if document.text is not None:
+        return document.text
     events = _calendar_events(document, lang) if _is_calendar(document) else []
     if events:
         head = _("Zalo cannot receive calendar files, so here is the event to note down:")

@@ -1,5 +1,6 @@
-"""`ketnoi export enterprises|booths --format csv|xlsx -o FILE`: the staff's exports on the
-server (run by server staff, so phones and tax codes are included)."""
+"""`ketnoi export enterprises|booths --format csv|xlsx -o FILE --purpose P`: the staff's exports
+on the server (run by server staff, so phones and tax codes are included, personal ID numbers
+masked), logged with their purpose."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from bot.core.config import Settings
 from bot.dialog.router import Router
 from bot.domain.places import get_ward, match_ward
 from bot.domain.sectors import SECTORS
-from bot.services.exports import ExportFilter, Format, What, make_export, statuses_of
+from bot.services.exports import (
+    PURPOSES,
+    ExportFilter,
+    Format,
+    What,
+    make_export,
+    statuses_of,
+)
 
 __all__ = ["add_parsers", "cmd_export"]
 
@@ -61,7 +69,10 @@ async def cmd_export(args: argparse.Namespace, router: Router) -> int:
     svc = router.services
     output = Path(args.output)
     fmt: Format = args.format or ("csv" if output.suffix.lower() == ".csv" else "xlsx")
+    purpose = " ".join(args.purpose.split())
     try:
+        if len(purpose) < 3:
+            raise _Bad(f"--purpose {args.purpose!r}: say what the file is for, e.g. contact")
         flt = await _filter(args, router)
     except _Bad as exc:
         print(f"ketnoi export: {exc}", file=sys.stderr)
@@ -77,7 +88,7 @@ async def cmd_export(args: argparse.Namespace, router: Router) -> int:
     await svc.audit.record_cli(
         f"export.{flt.what.value}",
         str(output),
-        {**filters, "format": fmt, "rows": export.rows, "personal": True},
+        {**filters, "format": fmt, "rows": export.rows, "personal": True, "purpose": purpose},
     )
     print(f"{output}: {export.rows} rows ({flt.what.value}, {fmt})")
     return 0
@@ -93,6 +104,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], run: O
     p.add_argument("what", choices=[w.value for w in What])
     p.add_argument("--format", choices=("csv", "xlsx"), help="default: from the file name")
     p.add_argument("-o", "--output", required=True, help="the file to write")
+    p.add_argument(
+        "--purpose",
+        required=True,
+        help=f"what the file is for, recorded in the audit log ({', '.join(PURPOSES)} or words)",
+    )
     p.add_argument("--status", help="pending|approved|rejected, or a booth status")
     p.add_argument("--sector", help="a sector key, e.g. ceramics")
     p.add_argument("--ward", help="a Hanoi ward or commune: its name or code")

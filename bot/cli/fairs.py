@@ -28,7 +28,7 @@ Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 async def cmd_import(args: argparse.Namespace, router: Router) -> int:
     """Import a fair file: all of it, or nothing when a row is wrong."""
     try:
-        report = await import_file(router, Path(args.file))
+        report = await import_file(router.services, Path(args.file))
     except FairFileError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

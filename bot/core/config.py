@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     web_listen: Annotated[str | None, NoDecode] = "127.0.0.1:8080"
     web_url: str | None = None  # the pages' public root, for links sent in the chat
     web_secret: SecretStr | None = None  # signs staff sessions; unset: a key kept in the database
+    # Hours the Department gives itself to finish an erasure staff must act on (an approved
+    # booth at a fair not yet over); staff are reminded daily until it is done.
+    erasure_hours: int = Field(default=72, ge=1)
     # info: a summary line a minute (bot/dialog/traffic.py); debug: a line for every update as well
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

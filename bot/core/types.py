@@ -19,6 +19,7 @@ __all__ = [
     "Reply",
     "RetryLater",
     "SendError",
+    "UnknownOutcome",
     "UserRef",
     "Venue",
 ]
@@ -69,6 +70,8 @@ class Incoming:
     text: str = ""
     payload: str | None = None
     phone: str | None = None
+    # With a contact: whose it is, as the platform knows them (None: not one of its users)
+    contact_user_id: str | None = None
     latitude: float | None = None
     longitude: float | None = None
     display_name: str | None = None
@@ -82,6 +85,11 @@ class Incoming:
             return None
         head = self.text.strip().split(maxsplit=1)[0] if self.text.strip() else "/"
         return head[1:].split("@", 1)[0].lower()
+
+    @property
+    def own_contact(self) -> bool:
+        """Whether this is a contact and the sender's own, not one from their address book."""
+        return self.kind is Kind.CONTACT and self.contact_user_id == self.user.external_id
 
     @property
     def args(self) -> str:
@@ -113,6 +121,9 @@ class Document:
     filename: str
     content: bytes
     mime_type: str = "application/octet-stream"
+    # The file as plain text, shown in its place by channels that cannot send files (Zalo);
+    # without it they say the file cannot be sent here.
+    text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +180,13 @@ class RetryLater(SendError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class UnknownOutcome(SendError):
+    """The request reached the platform but no answer came back (a read timeout, a connection
+    closed before the answer): the message may or may not have arrived. Like a crash
+    mid-send, it is never sent again in bulk; errors that certainly did not deliver (no
+    connection, 5xx, 429) are RetryLater."""
 
 
 class ChatMoved(SendError):

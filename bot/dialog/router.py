@@ -13,41 +13,24 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.core.i18n import I18n, Lang
 from bot.core.types import Incoming, Kind, Reply, UserRef
 from bot.dialog.traffic import Traffic
-from bot.domain.textnorm import fold
+from bot.dialog.typed import menu_choice
 from bot.engine.ratelimit import Limiter
-from bot.services.audit import Audit
-from storage.booths import BoothRepo
-from storage.broadcasts import BroadcastRepo
-from storage.conversations import Conversation, ConversationRepo
-from storage.enterprises import EnterpriseRepo
-from storage.fairs import FairRepo
-from storage.faq import FaqRepo
-from storage.invitations import InvitationRepo
-from storage.links import LinkRepo
-from storage.outbox import OutboxRepo
-from storage.questions import QuestionRepo
-from storage.registrations import RegistrationRepo
-from storage.reminders import ReminderRepo
-from storage.reports import ReportRepo
-from storage.roles import RoleRepo
-from storage.signing_keys import SigningKeyRepo
-from storage.users import User, UserRepo
-from storage.web_sessions import WebSessionRepo
-
-if TYPE_CHECKING:
-    from bot.core.config import Settings
-    from storage.db import Database
+from bot.services.base import Build, Services
+from storage.conversations import Conversation
+from storage.users import User
 
 __all__ = [
     "MAX_TEXT",
+    "AskAgain",
     "Build",
     "CommandInfo",
     "Handler",
+    "Job",
     "Router",
     "Sender",
     "Services",
@@ -58,10 +41,20 @@ __all__ = [
 log = logging.getLogger("ketnoi.router")
 
 Handler = Callable[["Turn"], Awaitable[list[Reply]]]
+AskAgain = Callable[["Turn", str], Awaitable[list[Reply]]]  # the pending question, a note above
 Sender = Callable[[UserRef, list[Reply]], Awaitable[None]]
-Build = Callable[[Lang], list[Reply]]  # replies built in the recipient's language
 MAX_TEXT = 2000
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+# Control and format characters nobody types on purpose, dropped from every text and name:
+# C0/C1 controls (not tab or newline), the soft hyphen, the Arabic letter mark, zero-widths and
+# bidi marks (U+200B–U+200F), line and paragraph separators, bidi embeddings and overrides
+# (U+2028–U+202E), the word joiner, invisible operators, bidi isolates and deprecated format
+# controls (U+2060–U+206F), the byte order mark, interlinear annotation marks and tag
+# characters; also the Hangul fillers and the Mongolian vowel separator, which show as
+# nothing. Any of them can hide or reorder what staff read (a name shown backwards, a blank).
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u115f\u1160\u180e\u200b-\u200f"
+    r"\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
 
 
 def user_hash(ref: UserRef) -> str:
@@ -74,31 +67,14 @@ def _pseudonym(channel: str, external_id: str) -> str:
     return hashlib.sha256(f"{channel}:{external_id}".encode()).hexdigest()[:10]
 
 
-@dataclass(kw_only=True)
-class Services:
-    """What handlers may use: settings, catalogs and repositories, made once at start-up."""
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Work a feature does every `every` seconds while the bot serves (Router.every); the
+    engine runs it (bot/engine/jobs.py)."""
 
-    settings: Settings
-    db: Database
-    i18n: I18n
-    users: UserRepo
-    conversations: ConversationRepo
-    outbox: OutboxRepo
-    links: LinkRepo  # /lien_ket codes; which identity of an account to write to
-    fairs: FairRepo
-    booths: BoothRepo
-    signing_keys: SigningKeyRepo  # the check-in key when KETNOI_CHECKIN_SECRET is not set
-    enterprises: EnterpriseRepo
-    faq: FaqRepo
-    questions: QuestionRepo  # the log of free-text questions
-    roles: RoleRepo  # staff roles; the owners are KETNOI_ADMINS
-    audit: Audit  # admin actions: await audit.record(turn, action, before, after)
-    reports: ReportRepo  # the staff's figures, searches and exports
-    broadcasts: BroadcastRepo  # announcements and their audiences
-    reminders: ReminderRepo  # reminder rules, sectors followed, feedback, opt-outs
-    invitations: InvitationRepo  # producers imported from lists, waiting to claim
-    registrations: RegistrationRepo  # the staff's lists of registrations, and their tags
-    web_sessions: WebSessionRepo  # staff's login links and sessions on the web pages
+    name: str
+    every: float
+    run: Callable[[], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -189,6 +165,7 @@ class Router:
         self.buttons: dict[str, Handler] = {}
         self.flows: dict[str, Handler] = {}
         self.file_flows: set[str] = set()  # flows that take photos and documents
+        self._ask_again: dict[str, AskAgain] = {}
         self.senders: dict[str, Sender] = {}
         self.limiters: dict[str, Limiter] = {}  # each channel's sending budget
         self.deep_links: dict[str, Handler] = {}
@@ -196,8 +173,8 @@ class Router:
         self._not_built: Handler | None = None
         self._fallbacks: dict[str, Handler] = {}
         self._locks = _UserLocks()
+        self.jobs: list[Job] = []  # what features do every few minutes (bot/engine/jobs.py)
         self.traffic = Traffic()  # summed up in the log once a minute (bot/dialog/traffic.py)
-        self.on_queued: Callable[[], None] = lambda: None  # the outbox's wake-up call
 
     # -- registration ---------------------------------------------------------------------
 
@@ -222,12 +199,32 @@ class Router:
         """Handle `/start PREFIX_rest` (Telegram deep links like `?start=fair_KEY`)."""
         self.deep_links[prefix] = handler
 
-    def flow(self, name: str, handler: Handler, *, files: bool = False) -> None:
+    def flow(
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        files: bool = False,
+        ask_again: AskAgain | None = None,
+    ) -> None:
         """Handle text, contacts and locations while a user is in flow `name`; with `files`,
-        photos and documents too (elsewhere they get the 'unsupported' answer)."""
+        photos and documents too (elsewhere they get the 'unsupported' answer). `ask_again`
+        puts the pending question again, with a note above it, after a message that could
+        not be read."""
         self.flows[name] = handler
         if files:
             self.file_flows.add(name)
+        if ask_again is not None:
+            self._ask_again[name] = ask_again
+
+    def every(self, name: str, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+        """Run `job()` at start-up and then every `seconds` while the bot serves (`ketnoi run`
+        and `chat`, not one-off commands); a failure is logged and the next run comes."""
+        if any(known.name == name for known in self.jobs):
+            raise ValueError(f"job {name!r} registered twice")
+        if seconds <= 0:
+            raise ValueError(f"job {name!r}: seconds must be positive")
+        self.jobs.append(Job(name, seconds, job))
 
     def text(self, handler: Handler) -> None:
         """Handle free text outside any flow."""
@@ -235,7 +232,7 @@ class Router:
 
     def fallback(self, what: str, handler: Handler) -> None:
         """Answer what no one else handles: 'unknown_command', 'bad_button', 'unsupported',
-        'too_long', 'not_built', 'error'."""
+        'unreadable', 'too_long', 'not_built', 'error'."""
         self._fallbacks[what] = handler
 
     async def answer_text(self, turn: Turn) -> list[Reply]:
@@ -247,6 +244,12 @@ class Router:
     async def unsupported(self, turn: Turn) -> list[Reply]:
         """Ask for text instead of what was sent (a file at a step that does not take one)."""
         return await self._fallbacks["unsupported"](turn)
+
+    async def ask_again(self, turn: Turn, note: str) -> list[Reply]:
+        """The pending question of the turn's flow again, `note` above it; [] if the flow
+        cannot say (or there is no flow)."""
+        ask = self._ask_again.get(turn.conversation.flow or "")
+        return await ask(turn, note) if ask is not None else []
 
     async def not_built(self, turn: Turn) -> list[Reply]:
         """Say honestly that a feature is not there yet."""
@@ -261,6 +264,9 @@ class Router:
 
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         started = time.perf_counter()
+        # Something was sent (not just spaces, say a console's empty line, which Telegram's apps
+        # would not send at all): if it was all invisible, say so rather than nothing.
+        sent_text = bool(incoming.text.strip(" \t\r\n"))
         incoming = _clean(incoming)
         ref = incoming.user
         svc = self.services
@@ -278,7 +284,7 @@ class Router:
                     svc.conversations.touch_at_commit(user, incoming.display_name)
                 lang = svc.i18n.get(user.locale or _hinted(incoming.language_hint, svc.i18n))
                 turn = Turn(incoming, user, conv, lang, svc, self, is_new_user=created)
-                route, handler = self._resolve(turn)
+                route, handler = self._resolve(turn, sent_text)
                 replies = await handler(turn)
                 # a turn without options clears the menu: a number typed next is an answer
                 menu = next((r for r in reversed(replies) if r.buttons), None)
@@ -317,8 +323,9 @@ class Router:
             self.on_queued()
         return replies
 
-    def _resolve(self, turn: Turn) -> tuple[str, Handler]:
-        """Pick the handler for this turn (and turn a bare number into a menu choice)."""
+    def _resolve(self, turn: Turn, sent_text: bool) -> tuple[str, Handler]:
+        """Pick the handler for this turn (and turn a bare number into a menu choice).
+        `sent_text`: the message had text before its invisible characters were dropped."""
         inc = turn.incoming
         conv = turn.conversation
         if inc.kind is Kind.COMMAND:
@@ -328,8 +335,10 @@ class Router:
             return "unknown_command", self._fallbacks["unknown_command"]
         if inc.kind is Kind.TEXT:
             if not inc.text.strip():
+                if sent_text:
+                    return "unreadable", self._fallbacks["unreadable"]
                 return "empty", _nothing
-            choice = _menu_choice(inc.text, conv.last_menu)
+            choice = menu_choice(inc.text, conv.last_menu)
             if choice is not None:
                 turn.incoming = dataclasses.replace(inc, kind=Kind.BUTTON, payload=choice)
                 inc = turn.incoming
@@ -360,26 +369,19 @@ class Router:
         not_before: datetime | None = None,
         at_commit: bool = False,
     ) -> bool:
-        """Queue a message for a user (by id or address) in their language; False if the
-        dedupe key was already used. A user who never wrote gets a row of their own.
-        `at_commit`: inside a transaction, with a new key, the row is written by its COMMIT."""
-        svc = self.services
-        # By id: whichever app of their account they used last (/lien_ket); by address: that chat.
-        user = await (
-            svc.links.reachable(target) if isinstance(target, int) else svc.users.ensure(target)
+        """Queue a message for a user in their language (Services.enqueue)."""
+        return await self.services.enqueue(
+            target, build, dedupe_key, lane=lane, not_before=not_before, at_commit=at_commit
         )
-        if user is None:
-            log.warning("no user %s to send to", target)
-            return False
-        replies = build(self.services.i18n.get(user.locale))
-        if at_commit:
-            self.services.outbox.enqueue_at_commit(
-                user.id, replies, dedupe_key, lane=lane, not_before=not_before
-            )
-            return True
-        return await self.services.outbox.enqueue(
-            user.id, replies, dedupe_key, lane=lane, not_before=not_before
-        )
+
+    @property
+    def on_queued(self) -> Callable[[], None]:
+        """The outbox's wake-up call, for after something was queued (Services.on_queued)."""
+        return self.services.on_queued
+
+    @on_queued.setter
+    def on_queued(self, wake: Callable[[], None]) -> None:
+        self.services.on_queued = wake
 
 
 async def _nothing(turn: Turn) -> list[Reply]:
@@ -388,10 +390,18 @@ async def _nothing(turn: Turn) -> list[Reply]:
 
 
 def _clean(incoming: Incoming) -> Incoming:
-    """Drop control characters (keeping newlines and tabs) from the text."""
-    if not incoming.text or not _CONTROL.search(incoming.text):
+    """Drop control and invisible format characters (keeping newlines and tabs) from the text
+    and the sender's name (a name left blank is no name)."""
+    text, name = incoming.text, incoming.display_name
+    dirty_text = bool(text) and _CONTROL.search(text) is not None
+    dirty_name = bool(name) and _CONTROL.search(name or "") is not None
+    if not (dirty_text or dirty_name):
         return incoming
-    return dataclasses.replace(incoming, text=_CONTROL.sub("", incoming.text))
+    if dirty_text:
+        text = _CONTROL.sub("", text)
+    if dirty_name:
+        name = _CONTROL.sub("", name or "").strip() or None
+    return dataclasses.replace(incoming, text=text, display_name=name)
 
 
 def _hinted(hint: str | None, i18n: I18n) -> str | None:
@@ -400,25 +410,3 @@ def _hinted(hint: str | None, i18n: I18n) -> str | None:
         return None
     code = hint.split("-", 1)[0].lower()
     return code if code in i18n.codes else None
-
-
-def _menu_choice(text: str, menu: list[tuple[str, str]]) -> str | None:
-    """The payload picked by a bare number or by typing an option's label, if any."""
-    if not menu:
-        return None
-    stripped = text.strip().rstrip(".)")
-    if stripped.isascii() and stripped.isdigit():
-        n = int(stripped)
-        return menu[n - 1][1] if 1 <= n <= len(menu) else None
-    folded = fold(text)
-    if not folded:
-        return None
-    for label, payload in menu:
-        if _folded_label(label) == folded:
-            return payload
-    return None
-
-
-@functools.lru_cache(maxsize=4096)  # the labels are the catalogs' few hundred strings, mostly
-def _folded_label(label: str) -> str:
-    return fold(label)

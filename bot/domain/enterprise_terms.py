@@ -10,6 +10,7 @@ from bot.core.i18n import N_
 from bot.domain.phones import format_phone
 from bot.domain.places import get_ward
 from bot.domain.sectors import sector_name
+from bot.domain.taxcode import mask_tax_code
 
 __all__ = [
     "FIELD_LABELS",
@@ -46,6 +47,8 @@ class Fields(Protocol):
     def ocop_stars(self) -> int | None: ...
     @property
     def practices(self) -> list[str]: ...
+    @property
+    def tax_code(self) -> str | None: ...
 
 
 KIND_NAMES: dict[str, str] = {
@@ -118,9 +121,12 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
-def field_value(field: str, f: Fields, _: Gettext) -> str:
-    """One answer in words; 'not given' when it is empty."""
+def field_value(field: str, f: Fields, _: Gettext, *, reveal: bool = True) -> str:
+    """One answer in words; 'not given' when it is empty. Without `reveal`, a personal ID
+    number used as tax code is masked (`0011******89`)."""
     match field:
+        case "tax_code" if not reveal:
+            value = mask_tax_code(f.tax_code)
         case "kind":
             value = term(KIND_NAMES, f.kind, _) if f.kind else ""
         case "roles":

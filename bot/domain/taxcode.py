@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Final, Literal, TypeAlias
 
@@ -17,7 +18,11 @@ __all__ = [
     "TaxCodeErrorCode",
     "TaxCodeKind",
     "TaxCodeResult",
+    "is_personal_id",
+    "mask_personal_id",
+    "mask_tax_code",
     "parse_tax_code",
+    "redact_personal_ids",
 ]
 
 TaxCodeKind: TypeAlias = Literal["mst", "mst_branch", "personal_id"]
@@ -109,3 +114,30 @@ def _parse_personal_id(digits: str) -> TaxCodeResult:
     if digits[:3] not in CCCD_PROVINCE_CODES:
         return TaxCodeError("bad_province")
     return TaxCode(kind="personal_id", value=digits)
+
+
+# Twelve digits not inside a longer run of digits: how a personal id appears in free text.
+_PERSONAL_ID_IN_TEXT: Final = re.compile(r"(?<!\d)(\d{4})\d{6}(\d{2})(?!\d)")
+
+
+def is_personal_id(value: str | None) -> bool:
+    """Whether a stored tax code is a 12-digit personal identification number."""
+    return value is not None and len(value) == _PERSONAL_ID_LENGTH and value.isdigit()
+
+
+def mask_personal_id(value: str) -> str:
+    """`001185012389` -> `0011******89`: enough to tell two apart, not enough to use."""
+    return f"{value[:4]}{'*' * 6}{value[-2:]}"
+
+
+def mask_tax_code(value: str | None) -> str:
+    """A stored tax code as shown to those who do not review it: a personal id masked, an
+    enterprise's MST (public in the business register) as it is; '' for none."""
+    if not value:
+        return ""
+    return mask_personal_id(value) if is_personal_id(value) else value
+
+
+def redact_personal_ids(text: str) -> str:
+    """Every 12-digit number in `text` masked (for the logs, which must never hold one)."""
+    return _PERSONAL_ID_IN_TEXT.sub(r"\1******\2", text)

@@ -5,9 +5,19 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-__all__ = ["configure_logging"]
+from bot.domain.taxcode import redact_personal_ids
+
+__all__ = ["RedactingFormatter", "configure_logging"]
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats as usual, then masks every 12-digit number (a personal ID number used as a
+    household's tax code must never leave the database in a log line or a traceback)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_personal_ids(super().format(record))
 
 
 def configure_logging(filename: Path | None = None, level: str = "info") -> None:
@@ -24,6 +34,8 @@ def configure_logging(filename: Path | None = None, level: str = "info") -> None
     # token in them, at DEBUG.
     root = max(wanted, logging.INFO)
     logging.basicConfig(level=root, format=FORMAT, filename=filename, force=True)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(RedactingFormatter(FORMAT))
     logging.getLogger("ketnoi").setLevel(wanted)
     # httpx logs every request URL, and Telegram's URLs carry the token
     logging.getLogger("httpx").setLevel(logging.WARNING)

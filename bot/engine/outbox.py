@@ -6,23 +6,37 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Awaitable, Iterable
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from bot.core.config import quiet_until
 from bot.core.i18n import Lang
-from bot.core.types import Blocked, ChatMoved, Reply, RetryLater, SendError
-from bot.dialog.router import Router, user_hash
-from bot.engine.ratelimit import Limiter
+from bot.core.types import Blocked, ChatMoved, Reply, RetryLater, SendError, UnknownOutcome
+from bot.dialog.router import Build, Router, user_hash
+from bot.engine.ratelimit import ATTEMPT, Attempt, Limiter
 from storage.db import utcnow
 from storage.outbox import LANES, OutboxRow
 
-__all__ = ["MAX_ATTEMPTS", "Outbox"]
+__all__ = ["MAX_ATTEMPTS", "STOP_GRACE", "Outbox", "Stopped"]
 
 log = logging.getLogger("ketnoi.outbox")
 
 MAX_ATTEMPTS = 5  # network errors and 5xx: retried after 2, 4, 8, 16 s, then given up
 WORKERS = 8  # rows in flight per channel: enough to keep the cap busy over a slow network
 NOTICE_LANES = ("notice",)
+# How long a clean shutdown waits for the messages already handed to the platform: longer than
+# python-telegram-bot's 5-s read timeout, and short: `docker stop` sends SIGKILL after 10 s.
+STOP_GRACE = 6.0
+ALARM_KEY = "unknown:"  # dedupe keys of the owners' alarms (an alarm's own fate is not alarmed)
+
+
+class Stopped(NamedTuple):
+    """What a clean stop did with the rows in hand."""
+
+    put_back: int  # claimed, never handed to the platform: pending again
+    finished: int  # on their way: their answer came within the grace period
+    unanswered: int  # still on their way after it: left 'sending', reported at the next start
 
 
 class Outbox:
@@ -30,6 +44,8 @@ class Outbox:
 
     Notices (one person, caused by someone's action) go first and at any hour; bulk rows
     (reminders, broadcasts) use what the channel's limiter leaves and wait out quiet hours.
+    A row is sent at most once: one whose fate the platform left open (a crash mid-send, no
+    answer to a request that went out) becomes 'unknown', is counted and is never resent.
     """
 
     def __init__(self, router: Router, *, workers: int = WORKERS, tick: float = 1.0) -> None:
@@ -44,6 +60,9 @@ class Outbox:
         self.tick = tick
         self._wakes: dict[str, asyncio.Event] = {}
         self._dispatchers: dict[str, asyncio.Task[None]] = {}
+        self._inflight: dict[asyncio.Task[None], tuple[OutboxRow, Attempt]] = {}
+        self._stopping = asyncio.Event()
+        self._unconfirmed = 0  # rows ended 'unknown' since the owners were last told
 
     def wake(self) -> None:
         """Something was queued: look now rather than at the next tick."""
@@ -58,10 +77,11 @@ class Outbox:
         """The end of the current quiet window, or None outside it."""
         return quiet_until(self.settings.quiet_hours, self.settings.tz, utcnow())
 
-    # -- start-up ---------------------------------------------------------------------------
+    # -- what the owners are told -----------------------------------------------------------
 
     async def recover(self) -> list[OutboxRow]:
-        """At start-up: rows in flight when the process died become 'unknown'; admins are told."""
+        """At start-up: rows in flight when the process died become 'unknown'; admins are told.
+        After a clean stop there are none (stop() puts back what it did not send)."""
         rows = await self.repo.mark_in_flight_unknown()
         if not rows:
             return rows
@@ -78,12 +98,35 @@ class Outbox:
             ).format(n=lang.number(n))
             return [Reply(text=text)]
 
+        await self._tell_owners(build)
+        return rows
+
+    async def report_unconfirmed(self) -> int:
+        """Tell the owners, in one message, how many messages ended 'unknown' since they were
+        last told (a broadcast's are in its own report); returns how many."""
+        n, self._unconfirmed = self._unconfirmed, 0
+        if not n:
+            return 0
+
+        def build(lang: Lang) -> list[Reply]:
+            text = lang.ngettext(
+                "The platform did not answer in time while {n} message was being sent. It may"
+                " or may not have arrived, and it will not be sent again.",
+                "The platform did not answer in time while {n} messages were being sent. They"
+                " may or may not have arrived, and they will not be sent again.",
+                n,
+            ).format(n=lang.number(n))
+            return [Reply(text=text)]
+
+        await self._tell_owners(build)
+        return n
+
+    async def _tell_owners(self, build: Build) -> None:
         key = uuid.uuid4().hex
         async with self.repo.db.transaction():
             for ref in self.settings.admins:
-                await self.router.enqueue(ref, build, f"unknown:{key}:{ref}", lane="notice")
+                await self.router.enqueue(ref, build, f"{ALARM_KEY}{key}:{ref}", lane="notice")
         self.wake()
-        return rows
 
     # -- draining ---------------------------------------------------------------------------
 
@@ -97,54 +140,99 @@ class Outbox:
         return handled
 
     async def run(self) -> None:
-        """Serve every channel that has a sender, until cancelled."""
+        """Serve every channel that has a sender, until stop() (or cancelled, as in a crash:
+        what is in flight then stays 'sending' and the next start reports it)."""
         try:
-            while True:
+            while not self._stopping.is_set():
                 for channel in list(self.senders):
                     task = self._dispatchers.get(channel)
                     if task is None or task.done():
                         self._dispatchers[channel] = asyncio.get_running_loop().create_task(
                             self._dispatch(channel)
                         )
-                await asyncio.sleep(self.tick)
+                await self._unless_stopping(asyncio.sleep(self.tick))
         finally:
-            for task in self._dispatchers.values():
-                task.cancel()
-            for task in self._dispatchers.values():
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            if not self._stopping.is_set():
+                await _cancel([*self._dispatchers.values(), *self._inflight])
             self._dispatchers.clear()
+
+    async def stop(self, grace: float = STOP_GRACE) -> Stopped:
+        """A clean stop: claim nothing more, put the rows claimed but not yet handed to the
+        platform back in the queue, and wait up to `grace` seconds for the messages already
+        on their way. Only a send still unfinished after that stays 'sending', for the next
+        start to report."""
+        self._stopping.set()
+        self.wake()
+        await asyncio.gather(*self._dispatchers.values(), return_exceptions=True)
+        unsent = {t: row for t, (row, a) in self._inflight.items() if not a.started}
+        await _cancel(unsent)
+        put_back = await self.repo.release([row.id for t, row in unsent.items() if t.cancelled()])
+        on_wire = [t for t in self._inflight if not t.done()]
+        late: set[asyncio.Task[None]] = set()
+        if on_wire:
+            _, late = await asyncio.wait(on_wire, timeout=grace)
+            await _cancel(late)
+        await self.report_unconfirmed()
+        stopped = Stopped(put_back, len(on_wire) - len(late), len(late))
+        log.info(
+            "outbox stopped: %d put back unsent, %d finished sending, %d still unanswered",
+            *stopped,
+        )
+        if late:
+            log.warning(
+                "%d messages were still being sent after %.0f s: the next start reports them",
+                len(late),
+                grace,
+            )
+        return stopped
 
     async def _dispatch(self, channel: str) -> None:
         """Claim rows of one channel as tokens and workers allow, and send each."""
         wake = self._wakes.setdefault(channel, asyncio.Event())
-        inflight: set[asyncio.Task[None]] = set()
+        mine: set[asyncio.Task[None]] = set()
         try:
-            while True:
+            while not self._stopping.is_set():
                 limiter = self.limiters.get(channel)
-                if limiter is not None:
-                    await limiter.bulk_ready()
-                free = self.workers - len(inflight)
+                if limiter is not None and not await self._unless_stopping(limiter.bulk_ready()):
+                    break
+                free = self.workers - len(mine)
                 if free <= 0:
-                    await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
+                    await self._unless_stopping(
+                        asyncio.wait(mine, return_when=asyncio.FIRST_COMPLETED)
+                    )
                     continue
                 # Claim no more than can go now: a row claimed is a row at risk in a crash.
                 want = min(free, max(1, limiter.headroom())) if limiter else free
                 wake.clear()
+                # Never interrupted: a row claimed is sent, or put back by a clean stop.
                 rows = await self.repo.claim(want, channel=channel, lanes=self.lanes_now())
+                if self._stopping.is_set():
+                    await self.repo.release([row.id for row in rows])
+                    break
                 if not rows:
                     await self._idle(channel, wake)
                     continue
                 for row in rows:
-                    task = asyncio.get_running_loop().create_task(self._send(row))
-                    inflight.add(task)
-                    task.add_done_callback(inflight.discard)
+                    task = self._start(row)
+                    mine.add(task)
+                    task.add_done_callback(mine.discard)
         except Exception:
             log.exception("outbox dispatcher for %s stopped", channel)
             raise
+
+    async def _unless_stopping(self, waiting: Awaitable[object]) -> bool:
+        """Wait for `waiting` unless stop() comes first, which cancels it (so only waits that
+        change nothing come here); whether it finished."""
+        task = asyncio.ensure_future(waiting)
+        stop = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait((task, stop), return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in inflight:
-                task.cancel()
+            await _cancel([t for t in (task, stop) if not t.done()])
+        if task.cancelled():
+            return False
+        task.result()  # its error, if any
+        return True
 
     async def _idle(self, channel: str, wake: asyncio.Event) -> None:
         """Sleep until something is queued, the next row falls due, or a tick passes."""
@@ -158,7 +246,17 @@ class Outbox:
 
     # -- one row ----------------------------------------------------------------------------
 
-    async def _send(self, row: OutboxRow) -> None:
+    def _start(self, row: OutboxRow) -> asyncio.Task[None]:
+        """Send a claimed row in a task of its own, which the limiter marks when a call goes."""
+        attempt = Attempt()
+        task = asyncio.get_running_loop().create_task(self._send(row, attempt))
+        self._inflight[task] = (row, attempt)
+        task.add_done_callback(lambda done: self._inflight.pop(done, None))
+        return task
+
+    async def _send(self, row: OutboxRow, attempt: Attempt | None = None) -> None:
+        if attempt is not None:
+            ATTEMPT.set(attempt)  # this task's own context
         try:
             await self._deliver(row)
         except Exception:
@@ -193,6 +291,12 @@ class Outbox:
             self.wake()
         except RetryLater as exc:
             await self._retry(row, exc)
+        except UnknownOutcome as exc:
+            # Resending could deliver it twice: like a crash mid-send, never sent again.
+            await self.repo.finish(row.id, "unknown", str(exc))
+            log.warning("outbox row %s: no answer from the platform, marked unknown", row.id)
+            if row.broadcast_id is None and not row.dedupe_key.startswith(ALARM_KEY):
+                self._unconfirmed += 1
         except SendError as exc:
             await self.repo.finish(row.id, "failed", str(exc))
         except Exception as exc:
@@ -215,3 +319,11 @@ class Outbox:
             return
         due = utcnow() + timedelta(seconds=2.0**row.attempts)
         await self.repo.retry_later(row.id, due, str(exc))
+
+
+async def _cancel(tasks: Iterable[asyncio.Future[Any]]) -> None:
+    """Cancel tasks and wait until they have ended."""
+    tasks = list(tasks)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

@@ -6,9 +6,10 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
+from contextvars import ContextVar
 from enum import StrEnum
 
-__all__ = ["Lane", "Limiter", "SlidingWindow", "TokenBucket"]
+__all__ = ["ATTEMPT", "Attempt", "Lane", "Limiter", "SlidingWindow", "TokenBucket"]
 
 Clock = Callable[[], float]
 
@@ -28,6 +29,22 @@ class Lane(StrEnum):
 
     INTERACTIVE = "interactive"
     BULK = "bulk"
+
+
+class Attempt:
+    """One message being sent by the outbox: whether a platform call was let through for it yet.
+
+    The outbox sets ATTEMPT in the task that sends a row; `Limiter.acquire` marks it started
+    when it lets a call go. At shutdown a row whose attempt never started is put back unsent.
+    """
+
+    __slots__ = ("started",)
+
+    def __init__(self) -> None:
+        self.started = False
+
+
+ATTEMPT: ContextVar[Attempt | None] = ContextVar("ketnoi_send_attempt", default=None)
 
 
 class TokenBucket:
@@ -171,6 +188,9 @@ class Limiter:
         else:
             await self._wait(self._bulk_wait)
         self._global.take(self._clock())
+        attempt = ATTEMPT.get()
+        if attempt is not None:
+            attempt.started = True  # from here on the call may reach the platform
 
     def _bulk_wait(self, now: float) -> float:
         wait = max(self._paused_until - now, self._global.wait_time(now))

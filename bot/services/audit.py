@@ -119,6 +119,15 @@ class Audit:
             after={"kind": "web", "method": method, "needed": needed.value},
         )
 
+    async def record_subject(
+        self, subject: str, action: str, target: str | None, after: Any = None
+    ) -> None:
+        """Log what a person did about their own data under their pseudonym (`subject`), never
+        their name or address: the entry outlives the data it is about."""
+        await self.repo.add(
+            actor_id=None, actor=subject, role=None, action=action, target=target, after=after
+        )
+
     async def record_cli(self, action: str, target: str | None, after: Any = None) -> None:
         """Log an action done on the server's command line."""
         await self.repo.add(

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from bot.dialog.router import Services
 from bot.services import booth_notices as notices
 from bot.services import fair_media
+from bot.services.base import Services
 from bot.services.checkin import checkin_key, sign
 from bot.services.fair_jobs import offer_freed
 from bot.services.reviews import Acting

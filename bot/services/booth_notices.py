@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from bot.core.i18n import Lang
 from bot.core.types import Button, Reply
-from bot.dialog.router import Build
+from bot.services.base import Build
 from bot.services.fair_view import fair_dates, fair_times, is_open
 from storage.booths import BoothApplication
 from storage.fairs import Fair

@@ -10,16 +10,17 @@ from datetime import datetime
 from bot.core.config import quiet_until
 from bot.core.i18n import I18n, Lang
 from bot.core.types import Attachment, Button, Reply
-from bot.dialog.router import Router
 from bot.domain.enterprise_terms import ROLE_NAMES, STATUS_NAMES, term, ward_label
 from bot.domain.places import get_ward
 from bot.domain.sectors import SECTORS, sector_name
+from bot.services.base import Services
 from storage.broadcasts import Broadcast, BroadcastRepo, Progress, parse_audience
 from storage.db import utcnow
 from storage.fairs import FairRepo
 
 __all__ = [
     "MAX_ANNOUNCEMENT",
+    "PROGRESS_EVERY",
     "Broadcaster",
     "announcement",
     "attachment_note",
@@ -32,6 +33,7 @@ __all__ = [
 
 log = logging.getLogger("ketnoi.broadcasts")
 
+PROGRESS_EVERY = 3.0  # seconds between looks at the broadcasts being sent
 MAX_ANNOUNCEMENT = 1800  # with the header and footer it still fits one Zalo message (2,000)
 _SAMPLES = 20  # progress samples kept per broadcast for the time estimate
 # Channels that can edit a sent message; elsewhere progress is shown at each quarter only,
@@ -123,7 +125,7 @@ async def describe_audience(fairs: FairRepo, lang: Lang, audience: str) -> str:
 def progress_text(
     lang: Lang, broadcast_id: int, p: Progress, eta: float | None, quiet_end: datetime | None
 ) -> str:
-    """'Đã gửi 1.234 / 10.000 — 12 đã chặn bot — còn khoảng 5 phút'."""
+    """'Đã gửi 1.234 / 10.000 — 12 đã chặn bot — 2 không rõ đã đến chưa — còn khoảng 5 phút'."""
     _ = lang.gettext
     parts = [
         _("Broadcast #{id}: sent {sent} / {total}").format(
@@ -139,6 +141,12 @@ def progress_text(
     if p.failed:
         parts.append(
             lang.ngettext("{n} failed", "{n} failed", p.failed).format(n=lang.number(p.failed))
+        )
+    if p.unknown:
+        parts.append(
+            lang.ngettext("{n} unconfirmed", "{n} unconfirmed", p.unknown).format(
+                n=lang.number(p.unknown)
+            )
         )
     if quiet_end is not None:
         parts.append(
@@ -166,7 +174,10 @@ def final_report(lang: Lang, broadcast_id: int, p: Progress) -> str:
         _("Sent: {n}").format(n=lang.number(p.sent)),
         _("Blocked the bot: {n}").format(n=lang.number(p.blocked)),
         _("Failed: {n}").format(n=lang.number(p.failed)),
-        _("Unknown (in flight when the bot stopped): {n}").format(n=lang.number(p.unknown)),
+        _(
+            "Unconfirmed (the platform did not answer, or the bot stopped while sending; may"
+            " or may not have arrived, not sent again): {n}"
+        ).format(n=lang.number(p.unknown)),
     ]
     if p.cancelled:
         lines.append(_("Not sent (stopped): {n}").format(n=lang.number(p.cancelled)))
@@ -181,8 +192,8 @@ def stop_button(lang: Lang, broadcast_id: int) -> list[list[Button]]:
 class Broadcaster:
     """Every few seconds: edits each running broadcast's progress message; reports the end."""
 
-    def __init__(self, router: Router, repo: BroadcastRepo) -> None:
-        self.router = router
+    def __init__(self, svc: Services, repo: BroadcastRepo) -> None:
+        self.svc = svc
         self.repo = repo
         self._samples: dict[int, deque[tuple[float, int]]] = {}
 
@@ -203,7 +214,7 @@ class Broadcaster:
     async def _worth_showing(self, b: Broadcast, p: Progress) -> bool:
         if b.created_by is None or p == b.progress:
             return False
-        sender = await self.router.services.users.get(b.created_by)
+        sender = await self.svc.users.get(b.created_by)
         if sender is None:
             return False
         if sender.channel in EDITABLE:
@@ -227,10 +238,10 @@ class Broadcaster:
             return [Reply(text=text, buttons=stop_button(lang, b.id), edit_key=_key(b.id))]
 
         assert b.created_by is not None
-        await self.router.enqueue(
+        await self.svc.enqueue(
             b.created_by, build, f"broadcast:{b.id}:progress:{p.done}", lane="notice"
         )
-        self.router.on_queued()
+        self.svc.on_queued()
 
     async def _report(self, b: Broadcast, p: Progress) -> None:
         def edited(lang: Lang) -> list[Reply]:
@@ -240,22 +251,18 @@ class Broadcaster:
             return [Reply(text=final_report(lang, b.id, p))]
 
         if b.created_by is not None:
-            await self.router.enqueue(
+            await self.svc.enqueue(
                 b.created_by, edited, f"broadcast:{b.id}:progress:final", lane="notice"
             )
-            await self.router.enqueue(
-                b.created_by, report, f"broadcast:{b.id}:report", lane="notice"
-            )
+            await self.svc.enqueue(b.created_by, report, f"broadcast:{b.id}:report", lane="notice")
         else:
-            for ref in self.router.services.settings.admins:
-                await self.router.enqueue(
-                    ref, report, f"broadcast:{b.id}:report:{ref}", lane="notice"
-                )
+            for ref in self.svc.settings.admins:
+                await self.svc.enqueue(ref, report, f"broadcast:{b.id}:report:{ref}", lane="notice")
         log.info("broadcast %s over: %s", b.id, p.model_dump())
-        self.router.on_queued()
+        self.svc.on_queued()
 
     def _quiet_end(self) -> datetime | None:
-        settings = self.router.services.settings
+        settings = self.svc.settings
         return quiet_until(settings.quiet_hours, settings.tz, utcnow())
 
 

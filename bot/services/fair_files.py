@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from bot.domain.sectors import SECTORS
-from storage.fairs import FairFields, FairStatus
+from storage.fairs import COLUMNS, FairFields, FairStatus
 
 __all__ = ["FIELDS", "FairFileError", "parse_rows", "read_fair_file"]
 
@@ -26,24 +26,8 @@ KEY: Final = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DEFAULT_MAX_BOOTHS: Final = 2
 MAX_KEY: Final = 48  # "fair:<key>:unfollow" must fit Telegram's 64-byte callback data
 _DATETIME: Final = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
-FIELDS: Final = (
-    "key",
-    "title_vi",
-    "title_en",
-    "sectors",
-    "starts_at",
-    "ends_at",
-    "venue_name",
-    "venue_address",
-    "venue_latitude",
-    "venue_longitude",
-    "booths",
-    "apply_by",
-    "max_booths_per_applicant",
-    "description_vi",
-    "description_en",
-    "status",
-)
+# A fair file's fields are the table's columns; only the per-applicant cap is spelt out there.
+FIELDS: Final = tuple("max_booths_per_applicant" if c == "max_booths" else c for c in COLUMNS)
 _NESTED: Final = {"title": ("vi", "en"), "description": ("vi", "en")}
 _VENUE: Final = ("name", "address", "latitude", "longitude")
 

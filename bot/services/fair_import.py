@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from bot.dialog.router import Build, Router, Services
 from bot.services import booth_notices as notices
+from bot.services.base import Build, Services
 from bot.services.fair_files import read_fair_file
 from bot.services.fair_jobs import Notice, offer_freed, queue
 from storage.booths import LIVE
@@ -32,15 +32,14 @@ class ImportReport(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
 
-async def import_file(router: Router, path: Path) -> ImportReport:
+async def import_file(svc: Services, path: Path) -> ImportReport:
     """Check the whole file (FairFileError if any row is wrong), then import it."""
-    fairs = read_fair_file(path, router.services.settings.tz)
-    return await import_fairs(router, fairs)
+    fairs = read_fair_file(path, svc.settings.tz)
+    return await import_fairs(svc, fairs)
 
 
-async def import_fairs(router: Router, fairs: list[FairFields]) -> ImportReport:
+async def import_fairs(svc: Services, fairs: list[FairFields]) -> ImportReport:
     """Create or update (by key) every fair in one transaction; queue the notices it causes."""
-    svc = router.services
     report = ImportReport()
     async with svc.db.transaction():
         found: list[Notice] = []
@@ -54,16 +53,16 @@ async def import_fairs(router: Router, fairs: list[FairFields]) -> ImportReport:
             else:
                 report.updated.append(fair.key)
             found += await _consequences(svc, fair, before, report)
-        report.messages = await queue(router, found, lane="bulk")
+        report.messages = await queue(svc, found, lane="bulk")
     return report
 
 
-async def load_samples_if_empty(router: Router) -> str | None:
+async def load_samples_if_empty(svc: Services) -> str | None:
     """Load data/sample_fairs.yaml into an empty calendar (the console demo); the notice to
     show, or None when the calendar already had fairs."""
-    if await router.services.fairs.count():
+    if await svc.fairs.count():
         return None
-    report = await import_file(router, SAMPLE_FAIRS)
+    report = await import_file(svc, SAMPLE_FAIRS)
     return (
         f"The fair calendar was empty: loaded {len(report.created)} sample fairs from"
         f" {SAMPLE_FAIRS.relative_to(SAMPLE_FAIRS.parent.parent)} (the upcoming ones are"

@@ -6,19 +6,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
-from bot.dialog.router import Build, Router, Services
 from bot.services import booth_notices as notices
+from bot.services.base import Build, Services
 from storage.booths import BoothApplication
 from storage.fairs import Fair
 
-__all__ = ["Notice", "expire_offers", "offer_freed", "periodic_jobs", "queue"]
+__all__ = ["EVERY", "Notice", "expire_offers", "offer_freed", "queue"]
 
 log = logging.getLogger("ketnoi.fairs")
 
 Notice = tuple[int, Build, str]  # recipient user id, message, dedupe key
 OFFER_HOURS = 48
+EVERY = 60.0  # seconds between looks for lapsed offers
 
 
 async def offer_freed(svc: Services, fair: Fair) -> list[Notice]:
@@ -31,19 +31,18 @@ async def offer_freed(svc: Services, fair: Fair) -> list[Notice]:
     return found
 
 
-async def queue(router: Router, found: list[Notice], lane: str = "notice") -> int:
+async def queue(svc: Services, found: list[Notice], lane: str = "notice") -> int:
     """Put messages in the outbox (in a transaction); how many were new."""
     new = 0
     for user_id, build, key in found:
-        new += await router.enqueue(user_id, build, key, lane=lane)
+        new += await svc.enqueue(user_id, build, key, lane=lane)
     if found:
-        router.on_queued()
+        svc.on_queued()
     return new
 
 
-async def expire_offers(router: Router) -> int:
+async def expire_offers(svc: Services) -> int:
     """Offers past 48 hours lapse and pass to the next in line; returns how many lapsed."""
-    svc = router.services
     async with svc.db.transaction():
         lapsed = await svc.booths.expire_offers()
         found: list[Notice] = []
@@ -56,19 +55,10 @@ async def expire_offers(router: Router) -> int:
             found += await _told(svc, app, notices.offer_expired(app, fair), "expired")
         for fair in fairs.values():
             found += await offer_freed(svc, fair)
-        await queue(router, found)
+        await queue(svc, found)
     if lapsed:
         log.info("booth offers expired: %d", len(lapsed))
     return len(lapsed)
-
-
-def periodic_jobs(router: Router) -> list[tuple[float, Callable[[], Awaitable[None]]]]:
-    """(seconds between runs, job) for App.periodic."""
-
-    async def offers() -> None:
-        await expire_offers(router)
-
-    return [(60, offers)]
 
 
 async def _told(svc: Services, app: BoothApplication, build: Build, what: str) -> list[Notice]:

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 
 from bot.core.i18n import Lang
-from bot.dialog.router import Services
 from bot.domain.enterprise_terms import ROLE_NAMES as CHAIN_ROLES
 from bot.domain.enterprise_terms import STATUS_NAMES, term, ward_label
 from bot.domain.sectors import sector_name
+from bot.services.base import Services
 from bot.services.fair_view import short_title
 from bot.services.stats_chart import Panel
 from storage.booths import BoothStatus

@@ -19,6 +19,7 @@ class Permission(StrEnum):
     PERSONAL_DATA = "personal_data"  # phone numbers and tax codes in lists and exports
     REVIEW = "review"  # registrations: approve, reject, ask for a correction, tags
     BOOTHS = "booths"  # booth applications: approve, reject
+    DATA_REQUESTS = "data_requests"  # people's requests about their data (/yeu_cau_du_lieu)
     FAIRS = "fairs"  # the calendar: create, edit, move, cancel, reinstate
     BROADCAST = "broadcast"  # announcements
     AUDIT = "audit"  # the audit log
@@ -34,6 +35,7 @@ NEEDED: Final[dict[Permission, Role]] = {
     Permission.PERSONAL_DATA: Role.MODERATOR,
     Permission.REVIEW: Role.MODERATOR,
     Permission.BOOTHS: Role.MODERATOR,
+    Permission.DATA_REQUESTS: Role.MODERATOR,
     Permission.FAIRS: Role.ADMIN,
     Permission.BROADCAST: Role.ADMIN,
     Permission.AUDIT: Role.ADMIN,

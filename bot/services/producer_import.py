@@ -14,13 +14,13 @@ from pydantic import BaseModel, Field
 
 from bot.core.config import Settings
 from bot.core.i18n import Lang
-from bot.dialog.router import Services
 from bot.domain.enterprise_terms import KIND_NAMES
 from bot.domain.phones import OldMobile, Phone, parse_phone
 from bot.domain.places import match_province, match_ward
 from bot.domain.sectors import SECTORS
 from bot.domain.taxcode import TaxCode, parse_tax_code
 from bot.domain.textnorm import fold
+from bot.services.base import Services
 from storage.enterprises import EnterpriseFields
 
 __all__ = [

@@ -8,7 +8,7 @@ from typing import Final, Protocol
 
 from bot.core.i18n import Lang
 from bot.core.types import Button, Reply, UserRef
-from bot.dialog.router import Build, Services
+from bot.services.base import Build, Services
 from bot.services.main_menu import main_menu
 from storage.enterprises import Enterprise, EnterpriseStatus
 from storage.users import User

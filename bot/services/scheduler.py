@@ -8,8 +8,8 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.types import Reply
-from bot.dialog.router import Router
 from bot.services import reminder_messages as messages
+from bot.services.base import Services
 from storage.db import utcnow
 from storage.fairs import Fair
 from storage.reminders import Recipient, Rule
@@ -53,9 +53,8 @@ def _same(replies: list[Reply]) -> Callable[[str | None], list[Reply]]:
 class Scheduler:
     """Looks every minute for reminders that fall due and queues them, each at most once."""
 
-    def __init__(self, router: Router) -> None:
-        self.router = router
-        self.svc = router.services
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
 
     async def tick(self) -> None:
         """One look (for App.periodic)."""
@@ -76,7 +75,7 @@ class Scheduler:
             queued += await self._offers(rule, now)
         if queued:
             log.info("reminders queued: %d", queued)
-            self.router.on_queued()
+            self.svc.on_queued()
         return queued
 
     async def _fair_rules(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.core.i18n import Lang
 from bot.core.types import Reply
-from bot.dialog.router import Build, Services
+from bot.services.base import Build, Services
 from bot.services.reviews import Acting
 from bot.services.staff_terms import ROLE_DUTIES, ROLE_NAMES
 from storage.roles import Role

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from bot.core.i18n import N_
+from bot.domain.taxcode import redact_personal_ids
 from storage.roles import Role
 
 __all__ = ["ACTION_NAMES", "ROLE_DUTIES", "ROLE_NAMES", "changes"]
@@ -51,11 +52,16 @@ ACTION_NAMES: Final = {
     "web.link": N_("asked for a link to the web pages"),
     "web.login": N_("signed in to the web pages"),
     "web.logout": N_("logged out of the web pages"),
+    "data.copy": N_("asked for a copy of their data"),
+    "data.restrict": N_("stopped announcements to themselves"),
+    "data.erase": N_("withdrew consent and asked for their data to be deleted"),
+    "data.erase_done": N_("withdrew a person's booths and deleted their data"),
 }
 
 
 def _short(value: Any) -> str:
-    text = "—" if value is None or value == "" else str(value)
+    # Snapshots of a registration hold its tax code: a personal ID number shows masked.
+    text = "—" if value is None or value == "" else redact_personal_ids(str(value))
     return text if len(text) <= _VALUE_MAX else text[: _VALUE_MAX - 1] + "…"
 
 

@@ -8,10 +8,11 @@ from bot.core.types import Reply
 from bot.dialog.router import Router, Turn
 from handlers.registration import admin, profile
 from handlers.registration.core import FLOW, Step
-from handlers.registration.flow import begin, on_button, on_input
-from handlers.registration.nudge import nudge_and_drop, periodic_job
+from handlers.registration.flow import ask_again, begin, on_button, on_input
+from handlers.registration.nudge import EVERY as NUDGE_EVERY
+from handlers.registration.nudge import nudge_and_drop
 
-__all__ = ["FLOW", "Step", "begin", "nudge_and_drop", "periodic_job", "register"]
+__all__ = ["FLOW", "Step", "begin", "nudge_and_drop", "register"]
 
 
 async def on_register(turn: Turn) -> list[Reply]:
@@ -25,7 +26,8 @@ async def on_profile(turn: Turn) -> list[Reply]:
 
 
 def register(router: Router) -> None:
-    """Wires the registration commands, its buttons (`reg:`) and the admins' review (`regadm:`)."""
+    """Wires the registration commands, its buttons (`reg:`), the admins' review (`regadm:`)
+    and the nudge of unfinished registrations."""
     router.command(
         ("dang_ky", "register"),
         on_register,
@@ -35,5 +37,6 @@ def register(router: Router) -> None:
         ("ho_so", "profile"), on_profile, description=N_("See or change your registration")
     )
     router.button("reg", on_button)
-    router.flow(FLOW, on_input)
+    router.flow(FLOW, on_input, ask_again=ask_again)
+    router.every("registration_nudges", NUDGE_EVERY, lambda: nudge_and_drop(router))
     admin.register(router)

@@ -3,9 +3,12 @@ Reject (which asks for a reason); the applicant is told the outcome in their lan
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from bot.core.i18n import Lang
 from bot.core.types import Button, Kind, Reply
 from bot.dialog.router import Router, Turn
+from bot.dialog.steps import TYPED, Answer, Flow, Outcome, Question
 from bot.services import reviews
 from bot.services.reviews import REASON_MAX
 from handlers.guards import Permission, may
@@ -15,6 +18,12 @@ from storage.enterprises import Enterprise, EnterpriseStatus
 __all__ = ["REJECT_FLOW", "approve", "register", "reject", "request_review"]
 
 REJECT_FLOW = "registration_reject"
+
+
+class Step(StrEnum):
+    """The one step of a rejection: its reason."""
+
+    REASON = "reason"
 
 
 def request_review(turn: Turn, e: Enterprise, *, changed: bool) -> None:
@@ -90,19 +99,28 @@ async def on_review_button(turn: Turn) -> list[Reply]:
         text = _("Approved {reference} ({name}). The applicant has been told.")
         return [Reply(text=text.format(reference=found.reference, name=found.name))]
     if action == "no":
-        turn.conversation.start(REJECT_FLOW, "reason", {"enterprise_id": found.id})
-        text = _(
-            "Why is {reference} ({name}) not approved? Type the reason in one message; the"
-            " applicant will read it as you write it."
-        ).format(reference=found.reference, name=found.name)
-        return [Reply(text=text, buttons=[[Button(label=_("Cancel"), payload="regadm:cancel")]])]
+        return await REJECTING.start(turn, Step.REASON, {"enterprise_id": found.id})
     return [Reply(text=_("That option is no longer available."))]
 
 
-async def got_reason(turn: Turn) -> list[Reply]:
+async def ask_reason(turn: Turn, note: str | None = None) -> list[Reply]:
+    """Asks why the registration is not approved."""
+    _ = turn._
+    found = await _pending(turn, str(turn.conversation.data.get("enterprise_id", "")))
+    if isinstance(found, list):
+        turn.conversation.end()
+        return found
+    text = _(
+        "Why is {reference} ({name}) not approved? Type the reason in one message; the"
+        " applicant will read it as you write it."
+    ).format(reference=found.reference, name=found.name)
+    return [Reply(text=text, buttons=[[Button(label=_("Cancel"), payload="regadm:cancel")]])]
+
+
+async def got_reason(turn: Turn, answer: Answer) -> Outcome:
     """Rejects the registration with the reason typed, and tells the applicant."""
     _ = turn._
-    reason = turn.incoming.text.strip() if turn.incoming.kind is Kind.TEXT else ""
+    reason = answer.text if answer.kind is Kind.TEXT else ""
     cancel = [[Button(label=_("Cancel"), payload="regadm:cancel")]]
     if not reason or len(reason) > REASON_MAX:
         text = _("Please type the reason in one message of at most {limit} characters.")
@@ -118,7 +136,12 @@ async def got_reason(turn: Turn) -> list[Reply]:
     return [Reply(text=text.format(reference=found.reference, name=found.name))]
 
 
+REJECTING: Flow[Turn, Step] = Flow(
+    REJECT_FLOW, {Step.REASON: Question(ask_reason, got_reason, takes=TYPED)}
+)
+
+
 def register(router: Router) -> None:
     """Wires the review buttons and the reason question, for moderators and above."""
     router.button("regadm", may(Permission.REVIEW)(on_review_button))
-    router.flow(REJECT_FLOW, may(Permission.REVIEW)(got_reason))
+    router.flow(REJECT_FLOW, may(Permission.REVIEW)(REJECTING.on_input))

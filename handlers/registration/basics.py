@@ -5,22 +5,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.core.types import Button, Kind, Reply
+from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
+from bot.dialog.steps import SKIP
+from bot.domain.consent import CONSENT_DATE, CONSENT_TEXT, CONSENT_VERSION
 from bot.domain.enterprise_terms import KIND_NAMES
-from bot.domain.textnorm import fold
 from handlers.menu import main_menu
 from handlers.registration.core import (
-    Ask,
+    Answer,
+    Done,
+    Goto,
     Next,
     Outcome,
+    Stay,
     Step,
     back_button,
     command,
-    payload_value,
     question,
     store,
-    typed,
 )
 from storage.db import utcnow
 from storage.enterprises import KINDS
@@ -42,6 +44,7 @@ __all__ = [
     "got_name",
     "got_ocop",
     "got_products",
+    "heard_before_consent",
 ]
 
 NAME_MAX = 120
@@ -49,17 +52,11 @@ PERSON_MAX = 80
 ADDRESS_MAX = 200
 PRODUCTS_MAX = 500
 _SPACES = re.compile(r"\s+")
-_YES = frozenset({"dong y", "co", "ok", "yes", "agree", "i agree", "y", "u", "uh"})
-_NO = frozenset({"khong", "ko", "k", "no", "khong dong y", "thoi", "no thanks", "huy"})
 _NO_OCOP = frozenset({"khong", "khong co", "chua", "chua co", "no", "none", "0"})
 
 
 def _clean(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
-
-
-def _is_button(turn: Turn) -> bool:
-    return turn.incoming.kind is Kind.BUTTON
 
 
 def _text_problem(turn: Turn, text: str, limit: int) -> str | None:
@@ -84,16 +81,17 @@ def _too_long(limit: int) -> Check:
 
 
 async def ask_consent(turn: Turn, note: str | None = None) -> list[Reply]:
-    """Says what is collected and why, and asks for consent."""
+    """Says which data, why, who is responsible, for how long and the person's rights (the
+    versioned text of bot/domain/consent.py), and asks for consent."""
     _ = turn._
-    text = _(
-        "Registering into the network takes a few minutes. I will ask for the name, kind and"
-        " place of your establishment, your role and crafts, a contact person and phone number,"
-        " a tax code or ID number, your products and practices.\n\nThey are used by the Hanoi"
-        " Department of Industry and Trade to run the network (fairs, booths, news) and are"
-        " shared with the Department only. You can see or change them at any time with"
-        " {profile}, and stop with {cancel}.\n\nDo you agree?"
-    ).format(profile=command(turn, "ho_so", "profile"), cancel=command(turn, "huy", "cancel"))
+    text = _(CONSENT_TEXT).format(
+        my_data=command(turn, "du_lieu_cua_toi", "my_data"),
+        profile=command(turn, "ho_so", "profile"),
+        version=CONSENT_VERSION,
+        date=turn.lang.date(CONSENT_DATE, "short"),
+    )
+    if turn.conversation.data.get("mode") == "profile":
+        text = _("The text you agreed to has changed; please read it again.") + "\n\n" + text
     buttons = [
         [Button(label=_("I agree"), payload="reg:consent:yes")],
         [Button(label=_("No, thanks"), payload="reg:consent:no")],
@@ -101,23 +99,32 @@ async def ask_consent(turn: Turn, note: str | None = None) -> list[Reply]:
     return [question(turn, Step.CONSENT, text, buttons, note=note, back=False)]
 
 
-async def got_consent(turn: Turn) -> Outcome:
-    """Records consent (and when it was given) or leaves the flow."""
-    value = payload_value(turn) if _is_button(turn) else ""
-    if value == "yes" or (not value and fold(typed(turn)) in _YES):
-        turn.conversation.data["consent_at"] = utcnow().isoformat()
-        return Next(Step.NAME)
-    if value == "no" or (not value and fold(typed(turn)) in _NO):
-        turn.conversation.end()
+async def got_consent(turn: Turn, answer: Answer) -> Outcome:
+    """Records consent (the version of the text and when) or leaves the flow; renewed consent
+    before changing a registration goes on to the change asked for. (Other text typed here is
+    the flow's `heard` hook's.)"""
+    data = turn.conversation.data
+    if answer.choice == "yes":
+        data["consent_at"] = utcnow().isoformat()
+        data["consent_version"] = CONSENT_VERSION
+        then = data.pop("then", None)
+        return Goto(Step(then)) if then else Next(Step.NAME)
+    if answer.choice == "no":
         text = turn._("All right, nothing was saved. You can register later from the menu.")
-        return [main_menu(turn.lang, text)]
-    if not value and typed(turn):
-        # Typed something else before agreeing (a question, most often): nothing is saved
-        # yet, so leave the registration and answer it rather than asking again and again.
-        turn.conversation.end()
-        return await turn.router.answer_text(turn)
-    note = turn._("Please choose “I agree” to continue, or “No, thanks”.")
-    return await ask_consent(turn, note)
+        if data.get("mode") == "profile":
+            text = turn._(
+                "All right, nothing was changed. To withdraw your consent and have your data"
+                " deleted, use {my_data}."
+            ).format(my_data=command(turn, "du_lieu_cua_toi", "my_data"))
+        return Done([main_menu(turn.lang, text)])
+    return Stay(turn._("Please choose “I agree” to continue, or “No, thanks”."))
+
+
+async def heard_before_consent(turn: Turn) -> list[Reply]:
+    """Text typed before agreeing that is neither yes nor no (a question, most often): nothing
+    is saved yet, so leave the registration and answer it rather than asking again and again."""
+    turn.conversation.end()
+    return await turn.router.answer_text(turn)
 
 
 async def ask_name(turn: Turn, note: str | None = None) -> list[Reply]:
@@ -129,12 +136,14 @@ async def ask_name(turn: Turn, note: str | None = None) -> list[Reply]:
     return [question(turn, Step.NAME, text, note=note)]
 
 
-async def got_name(turn: Turn) -> Outcome:
+async def got_name(turn: Turn, answer: Answer) -> Outcome:
     """Stores the name if it is one."""
-    name = _clean(typed(turn))
-    problem = _text_problem(turn, name, NAME_MAX) if not _is_button(turn) else None
-    if _is_button(turn) or problem:
-        return await ask_name(turn, problem or turn._("Please type the name."))
+    if answer.choice is not None:
+        return Stay(turn._("Please type the name."))
+    name = _clean(answer.text)
+    problem = _text_problem(turn, name, NAME_MAX)
+    if problem:
+        return Stay(problem)
     store(turn, name=name)
     return Next(Step.KIND)
 
@@ -146,14 +155,11 @@ async def ask_kind(turn: Turn, note: str | None = None) -> list[Reply]:
     return [question(turn, Step.KIND, _("What kind of establishment is it?"), buttons, note=note)]
 
 
-async def got_kind(turn: Turn) -> Outcome:
+async def got_kind(turn: Turn, answer: Answer) -> Outcome:
     """Stores the kind chosen."""
-    value = payload_value(turn) if _is_button(turn) else ""
-    if value not in KINDS:
-        return await ask_kind(
-            turn, turn._("Please choose one of the options (or type its number).")
-        )
-    store(turn, kind=value)
+    if answer.choice not in KINDS:
+        return Stay(turn._("Please choose one of the options (or type its number)."))
+    store(turn, kind=answer.choice)
     return Next(Step.ROLES)
 
 
@@ -168,9 +174,9 @@ async def ask_address(turn: Turn, note: str | None = None) -> list[Reply]:
     return [question(turn, Step.ADDRESS, text, buttons, note=note)]
 
 
-async def got_address(turn: Turn) -> Outcome:
+async def got_address(turn: Turn, answer: Answer) -> Outcome:
     """Stores the address, or none when skipped."""
-    return await _optional_text(turn, "address", _too_long(ADDRESS_MAX), ask_address, Step.CONTACT)
+    return _optional_text(turn, answer, "address", _too_long(ADDRESS_MAX), Step.CONTACT)
 
 
 async def ask_contact(turn: Turn, note: str | None = None) -> list[Reply]:
@@ -184,15 +190,12 @@ async def ask_contact(turn: Turn, note: str | None = None) -> list[Reply]:
     return [question(turn, Step.CONTACT, text, buttons, note=note)]
 
 
-async def got_contact(turn: Turn) -> Outcome:
+async def got_contact(turn: Turn, answer: Answer) -> Outcome:
     """Stores the contact person."""
-    if _is_button(turn) and payload_value(turn) == "me":
-        person = _clean(turn.user.display_name or "")
-    else:
-        person = _clean(typed(turn))
+    person = _clean(turn.user.display_name or "" if answer.choice == "me" else answer.text)
     problem = _text_problem(turn, person, PERSON_MAX)
     if problem:
-        return await ask_contact(turn, problem)
+        return Stay(problem)
     store(turn, contact_name=person)
     return Next(Step.PHONE)
 
@@ -208,26 +211,27 @@ async def ask_products(turn: Turn, note: str | None = None) -> list[Reply]:
     return [question(turn, Step.PRODUCTS, text, buttons, note=note)]
 
 
-async def got_products(turn: Turn) -> Outcome:
+async def got_products(turn: Turn, answer: Answer) -> Outcome:
     """Stores the products, or none when skipped."""
 
     def problem(turn: Turn, text: str) -> str | None:
         return _text_problem(turn, text, PRODUCTS_MAX)
 
-    return await _optional_text(turn, "products", problem, ask_products, Step.OCOP)
+    return _optional_text(turn, answer, "products", problem, Step.OCOP)
 
 
-async def _optional_text(turn: Turn, field: str, check: Check, ask: Ask, then: Step) -> Outcome:
-    """A free-text answer that Skip leaves empty; the question again if it will not do."""
-    if _is_button(turn):
-        if payload_value(turn) != "skip":
-            return await ask(turn, None)
+def _optional_text(turn: Turn, answer: Answer, field: str, check: Check, then: Step) -> Outcome:
+    """A free-text answer that Skip (or a skip word) leaves empty; the question again if it
+    will not do."""
+    if answer.choice is not None:
+        if answer.choice != SKIP:
+            return Stay()
         store(turn, **{field: None})
         return Next(then)
-    value = _clean(typed(turn))
+    value = _clean(answer.text)
     problem = check(turn, value)
     if problem:
-        return await ask(turn, problem)
+        return Stay(problem)
     store(turn, **{field: value})
     return Next(then)
 
@@ -249,9 +253,9 @@ async def ask_ocop(turn: Turn, note: str | None = None) -> list[Reply]:
     return [question(turn, Step.OCOP, text, [first, stars], note=note, back=False)]
 
 
-async def got_ocop(turn: Turn) -> Outcome:
+async def got_ocop(turn: Turn, answer: Answer) -> Outcome:
     """Stores the stars (3, 4 or 5) or no rating."""
-    value = payload_value(turn) if _is_button(turn) else fold(typed(turn)).removesuffix(" sao")
+    value = answer.choice if answer.choice is not None else answer.folded.removesuffix(" sao")
     if value in ("none", *_NO_OCOP):
         store(turn, ocop_stars=None)
         return Next(Step.PRACTICES)
@@ -262,4 +266,4 @@ async def got_ocop(turn: Turn) -> Outcome:
         "OCOP ratings are 3, 4 or 5 stars. Type 3, 4 or 5 (for example 4 for a 4-star product),"
         " or choose “No OCOP rating”."
     )
-    return await ask_ocop(turn, note)
+    return Stay(note)

@@ -3,30 +3,26 @@ one with a Done button, or answered at once by typing their numbers ("1 3", "1,3
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from bot.core.i18n import N_
-from bot.core.types import Button, Kind, Reply
+from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
+from bot.dialog.steps import NoSuchOption, Unclear, read_several
 from bot.domain.enterprise_terms import PRACTICE_NAMES, ROLE_NAMES
 from bot.domain.sectors import SECTORS
-from bot.domain.textnorm import fold
 from handlers.registration.core import (
+    Answer,
     Next,
     Outcome,
+    Stay,
     Step,
     answer,
-    payload_value,
     question,
     store,
-    typed,
 )
 
 __all__ = ["PRACTICES_STEP", "ROLES_STEP", "SECTORS_STEP", "MultiSelect"]
-
-_PARTS = re.compile(r"[,;\n+&]")
-_JOINERS = frozenset({"va", "and"})
 
 
 @dataclass(frozen=True)
@@ -66,22 +62,22 @@ class MultiSelect:
         text = f"{_(self.prompt)}\n{hint}"
         return [question(turn, self.step, text, rows, note=note, toggles=True, redraw=redraw)]
 
-    async def got(self, turn: Turn) -> Outcome:
+    async def got(self, turn: Turn, answer: Answer) -> Outcome:
         """Ticks or unticks a pressed option, finishes on Done, or takes a typed answer whole."""
         _ = turn._
-        value = payload_value(turn) if turn.incoming.kind is Kind.BUTTON else ""
+        value = answer.choice
         if value == "done":
             if not self.chosen(turn):
-                return await self.ask(turn, _(self.at_least_one))
+                return Stay(_(self.at_least_one))
             return Next(self.then)
-        if value in self.options and not typed(turn):
+        if value in self.options and not answer.text:
             self._keep(turn, self._toggle(set(self.chosen(turn)), value))
             return await self.ask(turn, redraw=True)
-        keys, problem = self._read(turn, typed(turn))
+        keys, problem = self._read(turn, answer.text)
         if problem:
-            return await self.ask(turn, problem)
+            return Stay(problem)
         if not keys:
-            return await self.ask(turn, _(self.at_least_one))
+            return Stay(_(self.at_least_one))
         if self.exclusive in keys and len(keys) > 1:
             keys.discard(self.exclusive)
         self._keep(turn, keys)
@@ -97,39 +93,17 @@ class MultiSelect:
     def _read(self, turn: Turn, text: str) -> tuple[set[str], str | None]:
         """The options a typed answer names, by number or by name; or what is wrong with it."""
         _ = turn._
-        keys = list(self.options)
-        words = fold(text).split()
-        found: set[str] = set()
-        if any(w.isdigit() for w in words) and all(w.isdigit() or w in _JOINERS for w in words):
-            for n in (int(w) for w in words if w.isdigit()):
-                if n == len(keys) + 1:  # the number of Done itself
-                    continue
-                if not 1 <= n <= len(keys):
-                    note = _(
-                        "There is no option {number} here. Type numbers from 1 to {last}, e.g. 1 3."
-                    )
-                    return set(), note.format(number=n, last=len(keys))
-                found.add(keys[n - 1])
-            return found, None
-        names = {fold(_(name)): k for k, name in self.options.items()}
-        for part in map(fold, _PARTS.split(text)):
-            if not part:
-                continue
-            key = names.get(part) or _unique_prefix(part, names)
-            if key is None:
-                note = _(
-                    "I could not tell which option “{answer}” is. Type the numbers of the"
-                    " options, e.g. 1 3, or tap them."
-                )
-                return set(), note.format(answer=part)
-            found.add(key)
+        found = read_several(text, list(self.options), lambda key: _(self.options[key]))
+        if isinstance(found, NoSuchOption):
+            note = _("There is no option {number} here. Type numbers from 1 to {last}, e.g. 1 3.")
+            return set(), note.format(number=found.number, last=found.last)
+        if isinstance(found, Unclear):
+            note = _(
+                "I could not tell which option “{answer}” is. Type the numbers of the"
+                " options, e.g. 1 3, or tap them."
+            )
+            return set(), note.format(answer=found.part)
         return found, None
-
-
-def _unique_prefix(part: str, names: dict[str, str]) -> str | None:
-    """The one option whose name starts with what was typed ("gom" for "Gốm sứ")."""
-    hits = {k for name, k in names.items() if name.startswith(part)}
-    return hits.pop() if len(hits) == 1 else None
 
 
 ROLES_STEP = MultiSelect(

@@ -4,34 +4,34 @@ question is put (with Back, in one message, replacing itself when toggled)."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
+from bot.dialog.steps import Answer, Back, Done, Edit, Goto, Next, Outcome, Stay
+from handlers.registration.render import field_value
 from storage.enterprises import EnterpriseFields
 
 __all__ = [
     "FIELD_STEPS",
     "FLOW",
-    "Ask",
+    "Answer",
+    "Back",
+    "Done",
     "Edit",
-    "Got",
     "Goto",
     "Next",
     "Outcome",
+    "Stay",
     "Step",
     "answer",
     "answers",
     "back_button",
     "command",
-    "fall_back_to",
-    "payload_value",
+    "now_note",
     "question",
     "store",
-    "typed",
 ]
 
 FLOW = "registration"
@@ -77,32 +77,7 @@ FIELD_STEPS: dict[str, Step] = {
 }
 
 
-@dataclass(frozen=True)
-class Next:
-    """The answer is stored: go on to `step` (or back to the summary or profile when editing)."""
-
-    step: Step
-    before: list[Reply] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Goto:
-    """A follow-up question about the same answer (pick a match, confirm a number)."""
-
-    step: Step
-
-
-@dataclass(frozen=True)
-class Edit:
-    """Change one answer, then come back to the summary (or the profile)."""
-
-    step: Step
-    note: str | None = None
-
-
-Outcome = list[Reply] | Next | Goto | Edit
-Ask = Callable[[Turn, str | None], Awaitable[list[Reply]]]
-Got = Callable[[Turn], Awaitable[Outcome]]
+_STEP_FIELDS = {step: field for field, step in FIELD_STEPS.items()}
 
 
 def answers(turn: Turn) -> EnterpriseFields:
@@ -120,28 +95,18 @@ def store(turn: Turn, **changes: Any) -> None:
     turn.conversation.data.setdefault("answers", {}).update(changes)
 
 
-def fall_back_to(turn: Turn, step: Step) -> None:
-    """Return to the question `step` of the same answer, as Back would."""
-    trail = turn.conversation.data.setdefault("trail", [])
-    if trail and trail[-1] == step:
-        trail.pop()
-    turn.conversation.goto(step)
-
-
-def payload_value(turn: Turn) -> str:
-    """What follows `reg:<step>:` in the pressed button's payload."""
-    parts = (turn.incoming.payload or "").split(":", 2)
-    return parts[2] if len(parts) > 2 else ""
-
-
-def typed(turn: Turn) -> str:
-    """The text the user typed (also when the router took it for a menu choice), else ''."""
-    return turn.incoming.text.strip()
-
-
 def command(turn: Turn, vi: str, en: str) -> str:
     """A command as the user should type it in their language: `/ho_so` or `/profile`."""
     return "/" + (en if turn.lang.code == "en" else vi)
+
+
+def now_note(turn: Turn, step: Step) -> str | None:
+    """The current answer of the field a step asks, as a reminder above the question."""
+    field = _STEP_FIELDS.get(step)
+    if field is None:
+        return None
+    value = field_value(field, answers(turn), turn._)
+    return turn._("Now: {value}").format(value=value)
 
 
 def back_button(turn: Turn, step: Step) -> Button:

@@ -1,81 +1,106 @@
-"""The registration state machine: which function asks and takes each step, moving on, Back,
-editing from the summary or the profile, and starting or resuming."""
+"""The registration on the step machine: its table of steps, what follows an edited answer or
+Back from the first question, and starting, resuming or editing from the profile."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.core.types import Kind, Reply
 from bot.dialog.router import Turn
+from bot.dialog.steps import BACK, Answer, Flow, Outcome, Question
+from bot.domain.consent import is_current
 from handlers.menu import main_menu
 from handlers.registration import basics, choices, numbers, place, profile, summary
-from handlers.registration.core import (
-    FIELD_STEPS,
-    FLOW,
-    Ask,
-    Edit,
-    Got,
-    Goto,
-    Next,
-    Outcome,
-    Step,
-    answers,
-)
-from handlers.registration.render import field_value
+from handlers.registration.core import FIELD_STEPS, FLOW, Step, answers, now_note
 from storage.enterprises import EnterpriseFields
 
-__all__ = ["ask", "begin", "on_button", "on_input"]
+__all__ = ["REGISTRATION", "STEPS", "ask_again", "begin", "on_button", "on_input"]
 
-STEPS: dict[Step, tuple[Ask, Got]] = {
-    Step.CONSENT: (basics.ask_consent, basics.got_consent),
-    Step.NAME: (basics.ask_name, basics.got_name),
-    Step.KIND: (basics.ask_kind, basics.got_kind),
-    Step.ROLES: (choices.ROLES_STEP.ask, choices.ROLES_STEP.got),
-    Step.SECTORS: (choices.SECTORS_STEP.ask, choices.SECTORS_STEP.got),
-    Step.WARD: (place.ask_ward, place.got_ward),
-    Step.WARD_PICK: (place.ask_ward_pick, place.got_ward_pick),
-    Step.PROVINCE: (place.ask_province, place.got_province),
-    Step.PROVINCE_PICK: (place.ask_province_pick, place.got_province_pick),
-    Step.ADDRESS: (basics.ask_address, basics.got_address),
-    Step.CONTACT: (basics.ask_contact, basics.got_contact),
-    Step.PHONE: (numbers.ask_phone, numbers.got_phone),
-    Step.PHONE_OLD: (numbers.ask_phone_old, numbers.got_phone_old),
-    Step.TAX_CODE: (numbers.ask_tax_code, numbers.got_tax_code),
-    Step.PRODUCTS: (basics.ask_products, basics.got_products),
-    Step.OCOP: (basics.ask_ocop, basics.got_ocop),
-    Step.PRACTICES: (choices.PRACTICES_STEP.ask, choices.PRACTICES_STEP.got),
-    Step.SUMMARY: (summary.ask_summary, summary.got_summary),
+_CONTACT = frozenset({Kind.TEXT, Kind.CONTACT})  # Telegram's "share my phone number" too
+
+STEPS: dict[Step, Question[Turn]] = {
+    Step.CONSENT: Question(basics.ask_consent, basics.got_consent, yes="yes", no="no"),
+    Step.NAME: Question(basics.ask_name, basics.got_name, back=True),
+    Step.KIND: Question(basics.ask_kind, basics.got_kind, back=True),
+    Step.ROLES: Question(choices.ROLES_STEP.ask, choices.ROLES_STEP.got, back=True),
+    Step.SECTORS: Question(choices.SECTORS_STEP.ask, choices.SECTORS_STEP.got, back=True),
+    Step.WARD: Question(place.ask_ward, place.got_ward, back=True),
+    # Follow-up questions of an answer name the step that asks for the answer itself: Back
+    # from the next answer returns to the question, not to a list of matches.
+    Step.WARD_PICK: Question(
+        place.ask_ward_pick, place.got_ward_pick, follows=Step.WARD, back=True
+    ),
+    Step.PROVINCE: Question(place.ask_province, place.got_province, follows=Step.WARD, back=True),
+    Step.PROVINCE_PICK: Question(
+        place.ask_province_pick, place.got_province_pick, follows=Step.WARD, back=True
+    ),
+    Step.ADDRESS: Question(basics.ask_address, basics.got_address, back=True, skip=True),
+    Step.CONTACT: Question(basics.ask_contact, basics.got_contact, back=True),
+    Step.PHONE: Question(numbers.ask_phone, numbers.got_phone, takes=_CONTACT, back=True),
+    Step.PHONE_OLD: Question(
+        numbers.ask_phone_old,
+        numbers.got_phone_old,
+        takes=_CONTACT,
+        follows=Step.PHONE,
+        back=True,
+        yes="yes",
+        no=BACK,
+    ),
+    Step.TAX_CODE: Question(numbers.ask_tax_code, numbers.got_tax_code, back=True, skip=True),
+    Step.PRODUCTS: Question(basics.ask_products, basics.got_products, back=True, skip=True),
+    Step.OCOP: Question(basics.ask_ocop, basics.got_ocop, back=True),
+    Step.PRACTICES: Question(choices.PRACTICES_STEP.ask, choices.PRACTICES_STEP.got, back=True),
+    Step.SUMMARY: Question(summary.ask_summary, summary.got_summary, back=True, yes="confirm"),
 }
 
-# Follow-up questions of an answer, and the step that asks for the answer itself: Back from
-# the next answer returns to the question, not to a list of matches.
-_FOLLOW_UPS: dict[Step, Step] = {
-    Step.WARD_PICK: Step.WARD,
-    Step.PROVINCE: Step.WARD,
-    Step.PROVINCE_PICK: Step.WARD,
-    Step.PHONE_OLD: Step.PHONE,
-}
-_STEP_FIELDS = {step: field for field, step in FIELD_STEPS.items()}
-_BY_VALUE = {s.value: s for s in Step}  # a dict lookup: Step(value) costs several times more
-_TAKES_CONTACT = frozenset({Step.PHONE, Step.PHONE_OLD})
+
+async def _returned(turn: Turn) -> list[Reply]:
+    """An answer changed from the summary or the profile: ask what it made necessary, else
+    save it (from the profile) or show the summary again."""
+    missing = summary.first_missing(turn, answers(turn))
+    if missing is not None:
+        return await REGISTRATION.ask(turn, Step(missing.step), missing.note)
+    if turn.conversation.data.get("mode") == "profile":
+        return await profile.save_edit(turn)
+    return await REGISTRATION.end_edit(turn)
 
 
-def _step(turn: Turn) -> Step | None:
-    """The step the user is at, if they are in this flow at a step we know."""
-    conv = turn.conversation
-    if conv.flow != FLOW or conv.step is None:
-        return None
-    return _BY_VALUE.get(conv.step)
+async def _stopped(turn: Turn) -> list[Reply]:
+    """Back from the first question: the registration stops (an edit from the profile returns
+    to the profile)."""
+    mode = turn.conversation.data.get("mode", "new")
+    turn.conversation.end()
+    if mode == "profile":
+        return await profile.show(turn)
+    text = turn._("Registration stopped; nothing was saved. You can start again from the menu.")
+    return [main_menu(turn.lang, text)]
 
 
-def _trail(turn: Turn) -> list[str]:
-    """The steps answered before this one, as their plain values (saved as JSON every turn)."""
-    trail: list[str] = turn.conversation.data.setdefault("trail", [])
-    return trail
+async def _lost(turn: Turn) -> list[Reply]:
+    """A registration button or answer while at no step of it: start or resume."""
+    if turn.conversation.flow == FLOW:
+        turn.conversation.end()
+    return await begin(turn)
 
 
-async def ask(turn: Turn, step: Step, note: str | None = None) -> list[Reply]:
-    """Moves to `step` and asks its question."""
-    turn.conversation.goto(step)
-    return await STEPS[step][0](turn, note)
+async def _heard(turn: Turn, step: Step, answer: Answer) -> Outcome | None:
+    """Typed text that is not one of the step's options: before consent, not an answer."""
+    if step is Step.CONSENT:
+        return await basics.heard_before_consent(turn)
+    return None
+
+
+REGISTRATION: Flow[Turn, Step] = Flow(
+    FLOW,
+    STEPS,
+    summary=Step.SUMMARY,
+    returned=_returned,
+    back_out=_stopped,
+    lost=_lost,
+    heard=_heard,
+)
+on_input = REGISTRATION.on_input
+ask_again = REGISTRATION.ask_again
 
 
 async def begin(turn: Turn, resume: str | None = None) -> list[Reply]:
@@ -88,106 +113,25 @@ async def begin(turn: Turn, resume: str | None = None) -> list[Reply]:
         if conv.flow == FLOW:
             conv.end()
         return await profile.show(turn, resume=resume)
-    step = _step(turn)
+    step = REGISTRATION.step_of(turn)
     if step is not None and conv.data.get("mode") != "profile":
         if resume:
             conv.data["resume"] = resume
         note = turn._("Welcome back! Your answers are saved; let us go on where you left off.")
-        return await ask(turn, step, note)
-    conv.start(FLOW, Step.CONSENT, {"mode": "new", "trail": [], "answers": {}, "resume": resume})
-    return await ask(turn, Step.CONSENT)
+        return await REGISTRATION.ask(turn, step, note)
+    data: dict[str, Any] = {"mode": "new", "trail": [], "answers": {}, "resume": resume}
+    return await REGISTRATION.start(turn, Step.CONSENT, data)
 
 
 async def on_button(turn: Turn) -> list[Reply]:
-    """A `reg:` button: start, edit from the profile, Back, or an answer to the current step."""
+    """A `reg:` button: start, edit from the profile, or a step's answer (Back among them)."""
     parts = (turn.incoming.payload or "").split(":")
     what = parts[1] if len(parts) > 1 else ""
     if what == "start":
         return await begin(turn)
     if what == "profile":
         return await _edit_profile(turn, parts[3] if len(parts) > 3 else "")
-    step = _step(turn)
-    if step is None:
-        return await begin(turn)
-    if what != step:
-        note = turn._("That button belongs to an earlier question. Here is where we are:")
-        return await ask(turn, step, note)
-    if len(parts) > 2 and parts[2] == "back":
-        return await back(turn)
-    return await _proceed(turn, await STEPS[step][1](turn))
-
-
-async def on_input(turn: Turn) -> list[Reply]:
-    """Text or a shared contact while registering: an answer to the current step."""
-    step = _step(turn)
-    if step is None:
-        turn.conversation.end()
-        return await begin(turn)
-    kind = turn.incoming.kind
-    if kind is not Kind.TEXT and not (kind is Kind.CONTACT and step in _TAKES_CONTACT):
-        return await ask(turn, step, turn._("Please answer the question above."))
-    return await _proceed(turn, await STEPS[step][1](turn))
-
-
-async def back(turn: Turn) -> list[Reply]:
-    """Returns to the previous question (or to the summary or profile when editing)."""
-    data = turn.conversation.data
-    trail = _trail(turn)
-    mode = data.get("mode", "new")
-    if len(trail) > (int(data.get("base", 0)) if mode != "new" else 0):
-        return await ask(turn, Step(trail.pop()))
-    if mode == "edit":
-        data["mode"], data["base"] = "new", 0
-        return await ask(turn, Step.SUMMARY)
-    turn.conversation.end()
-    if mode == "profile":
-        return await profile.show(turn)
-    text = turn._("Registration stopped; nothing was saved. You can start again from the menu.")
-    return [main_menu(turn.lang, text)]
-
-
-async def _proceed(turn: Turn, outcome: Outcome) -> list[Reply]:
-    """Acts on what a step decided: stay, a follow-up, the next step, or an edit."""
-    if isinstance(outcome, list):
-        return outcome
-    data = turn.conversation.data
-    trail = _trail(turn)
-    current = _step(turn) or Step.SUMMARY
-    if isinstance(outcome, Goto):
-        trail.append(current.value)
-        return await ask(turn, outcome.step)
-    if isinstance(outcome, Edit):
-        return await _edit(turn, outcome.step, outcome.note)
-    mode = data.get("mode", "new")
-    if mode == "new":
-        main = _FOLLOW_UPS.get(current, current)
-        while trail and (trail[-1] in _FOLLOW_UPS or trail[-1] == main):
-            trail.pop()
-        trail.append(main.value)
-        return outcome.before + await ask(turn, outcome.step)
-    return outcome.before + await _edited(turn, outcome)
-
-
-async def _edited(turn: Turn, outcome: Next) -> list[Reply]:
-    """An answer changed while editing: ask what it made necessary, else return."""
-    data = turn.conversation.data
-    del _trail(turn)[int(data.get("base", 0)) :]
-    missing = summary.first_missing(turn, answers(turn))
-    if missing is not None:
-        return await ask(turn, missing.step, missing.note)
-    if data.get("mode") == "profile":
-        return await profile.save_edit(turn)
-    data["mode"], data["base"] = "new", 0
-    return await ask(turn, Step.SUMMARY)
-
-
-async def _edit(turn: Turn, step: Step, note: str | None) -> list[Reply]:
-    """Asks one answer again, from the summary; it comes back there when answered."""
-    data = turn.conversation.data
-    if data.get("mode", "new") == "new":
-        data["mode"] = "edit"
-        data["base"] = len(_trail(turn))
-    return await ask(turn, step, note or _now(turn, step))
+    return await REGISTRATION.pressed(turn, what, ":".join(parts[2:]))
 
 
 async def _edit_profile(turn: Turn, field: str) -> list[Reply]:
@@ -200,14 +144,8 @@ async def _edit_profile(turn: Turn, field: str) -> list[Reply]:
         return await profile.show(turn)
     fields = EnterpriseFields.model_validate(e.model_dump()).model_dump()
     data = {"mode": "profile", "enterprise_id": e.id, "answers": fields, "trail": [], "base": 0}
+    if not is_current(e.consent_version):
+        # The consent text changed since it was given: asked again before the change.
+        return await REGISTRATION.start(turn, Step.CONSENT, {**data, "then": step.value})
     turn.conversation.start(FLOW, step, data)
-    return await ask(turn, step, _now(turn, step))
-
-
-def _now(turn: Turn, step: Step) -> str | None:
-    """The current answer of the field a step asks, as a reminder above the question."""
-    field = _STEP_FIELDS.get(step)
-    if field is None:
-        return None
-    value = field_value(field, answers(turn), turn._)
-    return turn._("Now: {value}").format(value=value)
+    return await REGISTRATION.ask(turn, step, now_note(turn, step))

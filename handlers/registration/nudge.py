@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.core.i18n import Lang
@@ -12,12 +11,13 @@ from bot.dialog.router import Router
 from handlers.registration.core import FLOW
 from storage.db import utcnow
 
-__all__ = ["DROP_AFTER", "NUDGE_AFTER", "nudge_and_drop", "periodic_job"]
+__all__ = ["DROP_AFTER", "EVERY", "NUDGE_AFTER", "nudge_and_drop"]
 
 log = logging.getLogger("ketnoi.registration")
 
 NUDGE_AFTER = timedelta(hours=24)
 DROP_AFTER = timedelta(days=7)
+EVERY = 600.0  # seconds between looks
 
 
 def _nudge(lang: Lang) -> list[Reply]:
@@ -62,12 +62,3 @@ async def nudge_and_drop(router: Router) -> tuple[int, int]:
     if nudged or dropped:
         log.info("registrations: %d nudged, %d dropped", nudged, dropped)
     return nudged, dropped
-
-
-def periodic_job(router: Router) -> Callable[[], Awaitable[None]]:
-    """The job App runs every few minutes."""
-
-    async def registration_nudges() -> None:
-        await nudge_and_drop(router)
-
-    return registration_nudges

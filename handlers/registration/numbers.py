@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from bot.core.types import Button, Kind, Reply
 from bot.dialog.router import Turn
+from bot.dialog.steps import SKIP
 from bot.domain.phones import OldMobile, PhoneError, PhoneErrorCode, format_phone, parse_phone
 from bot.domain.taxcode import TaxCodeError, TaxCodeErrorCode, parse_tax_code
 from handlers.registration.core import (
+    Answer,
+    Back,
     Goto,
     Next,
     Outcome,
+    Stay,
     Step,
     answer,
     answers,
-    fall_back_to,
-    payload_value,
     question,
     store,
-    typed,
 )
 
 __all__ = [
@@ -94,18 +95,28 @@ async def ask_phone(turn: Turn, note: str | None = None) -> list[Reply]:
     return [question(turn, Step.PHONE, text, note=note, request_contact=share)]
 
 
-async def got_phone(turn: Turn) -> Outcome:
+def _not_yours(turn: Turn) -> str:
+    """The answer to a contact from the address book: only one's own number is taken."""
+    return turn._(
+        "That is someone else's contact, so I cannot take its number as yours. Please press"
+        " “Share my phone number” to share your own, or type your number."
+    )
+
+
+async def got_phone(turn: Turn, answer: Answer) -> Outcome:
     """Checks the number; an old 11-digit mobile is offered its new number."""
     inc = turn.incoming
+    if inc.kind is Kind.CONTACT and not inc.own_contact:
+        return await _again(turn, _not_yours(turn))
     if inc.kind is Kind.CONTACT and inc.phone:
         raw = inc.phone if inc.phone.startswith("+") else "+" + inc.phone.lstrip()
     elif inc.kind is Kind.TEXT:
-        raw = typed(turn)
+        raw = answer.text
     else:
-        return await ask_phone(turn)
+        return await _again(turn)
     result = parse_phone(raw)
     if isinstance(result, PhoneError):
-        return await ask_phone(turn, _phone_problem(turn, result.code))
+        return await _again(turn, _phone_problem(turn, result.code))
     if isinstance(result, OldMobile):
         turn.conversation.data["old_phone"] = [result.old, result.suggested]
         return Goto(Step.PHONE_OLD)
@@ -118,13 +129,18 @@ def _checked_again(turn: Turn) -> bool:
     return turn.conversation.data.get("mode") != "profile"
 
 
+async def _again(turn: Turn, note: str | None = None) -> Outcome:
+    """The phone question again: from the new-number offer, as Back would."""
+    if turn.conversation.step == Step.PHONE_OLD:
+        return Back(note)
+    return Stay(note)
+
+
 async def _keep_phone(turn: Turn, e164: str, *, shared: bool = False) -> Outcome:
     svc = turn.services
     early = _checked_again(turn)
     if await svc.enterprises.phone_taken(e164, turn.user.account_id, early=early):
-        if turn.conversation.step == Step.PHONE_OLD:
-            fall_back_to(turn, Step.PHONE)
-        return await ask_phone(turn, duplicate_phone(turn))
+        return await _again(turn, duplicate_phone(turn))
     if shared:
         await svc.users.set_phone(turn.user.id, e164)
     store(turn, phone=e164)
@@ -151,14 +167,14 @@ async def ask_phone_old(turn: Turn, note: str | None = None) -> list[Reply]:
     return [question(turn, Step.PHONE_OLD, text, buttons, note=note, back=False)]
 
 
-async def got_phone_old(turn: Turn) -> Outcome:
-    """Saves the converted number, or takes a newly typed one."""
-    if turn.incoming.kind is Kind.BUTTON:
-        if payload_value(turn) != "yes":
-            return await ask_phone_old(turn)
+async def got_phone_old(turn: Turn, answer: Answer) -> Outcome:
+    """Saves the converted number (a typed yes too), or takes a newly typed one."""
+    if answer.choice is not None:
+        if answer.choice != "yes":
+            return Stay()
         _, new = turn.conversation.data.get("old_phone", ["", ""])
         return await _keep_phone(turn, new)
-    return await got_phone(turn)
+    return await got_phone(turn, answer)
 
 
 def tax_code_required(kind: str | None) -> bool:
@@ -218,29 +234,31 @@ async def ask_tax_code(turn: Turn, note: str | None = None) -> list[Reply]:
     return [question(turn, Step.TAX_CODE, text, buttons, note=note)]
 
 
-async def got_tax_code(turn: Turn) -> Outcome:
+async def got_tax_code(turn: Turn, answer: Answer) -> Outcome:
     """Checks the tax code, refusing one another account has."""
     _ = turn._
     fields = answers(turn)
-    if turn.incoming.kind is Kind.BUTTON:
-        if payload_value(turn) != "skip" or tax_code_required(fields.kind):
-            return await ask_tax_code(turn)
+    required = tax_code_required(fields.kind)
+    # A skip word typed where the code is required is read as a (wrong) tax code.
+    if answer.kind is Kind.BUTTON or (answer.choice == SKIP and not required):
+        if answer.choice != SKIP or required:
+            return Stay()
         store(turn, tax_code=None)
         return Next(Step.PRODUCTS)
-    text = typed(turn)
+    text = answer.text
     result = parse_tax_code(text)
     if isinstance(result, TaxCodeError):
-        return await ask_tax_code(turn, _tax_problem(turn, result.code, text))
+        return Stay(_tax_problem(turn, result.code, text))
     if result.kind == "personal_id" and tax_code_required(fields.kind):
         note = _(
             "A company or cooperative registers with its 10-digit tax code (MST), e.g."
             " 0100109106, not a personal ID number."
         )
-        return await ask_tax_code(turn, note)
+        return Stay(note)
     account = turn.user.account_id
     if await turn.services.enterprises.tax_code_taken(
         result.value, account, early=_checked_again(turn)
     ):
-        return await ask_tax_code(turn, duplicate_tax_code(turn))
+        return Stay(duplicate_tax_code(turn))
     store(turn, tax_code=result.value)
     return Next(Step.PRODUCTS)

@@ -3,19 +3,19 @@ list of matches (old district and village names too), or a province outside Hano
 
 from __future__ import annotations
 
-from bot.core.types import Button, Kind, Reply
+from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from bot.domain.enterprise_terms import ward_label
 from bot.domain.places import get_ward, match_province, match_ward, provinces
 from handlers.registration.core import (
+    Answer,
     Goto,
     Next,
     Outcome,
+    Stay,
     Step,
-    payload_value,
     question,
     store,
-    typed,
 )
 
 __all__ = [
@@ -32,10 +32,6 @@ __all__ = [
 _HANOI = "Hà Nội"
 
 
-def _value(turn: Turn) -> str:
-    return payload_value(turn) if turn.incoming.kind is Kind.BUTTON else ""
-
-
 def _outside(turn: Turn) -> Button:
     return Button(label=turn._("Outside Hanoi"), payload=f"reg:{turn.conversation.step}:outside")
 
@@ -49,30 +45,28 @@ async def ask_ward(turn: Turn, note: str | None = None) -> list[Reply]:
     return [question(turn, Step.WARD, text, [[_outside(turn)]], note=note)]
 
 
-async def got_ward(turn: Turn) -> Outcome:
+async def got_ward(turn: Turn, answer: Answer) -> Outcome:
     """Looks the typed name up and offers the matches, or goes to the province question."""
-    if _value(turn) == "outside":
+    if answer.choice == "outside":
         return Goto(Step.PROVINCE)
-    return await _search(turn, typed(turn))
+    return _search(turn, answer.text)
 
 
-async def _search(turn: Turn, text: str) -> Outcome:
-    """Offers the wards matching `text`; explains politely when none does."""
+def _search(turn: Turn, text: str) -> Outcome:
+    """Offers the wards matching `text` (at the list of matches, a new list); explains
+    politely when none does."""
     if not text:
-        picking = turn.conversation.step == Step.WARD_PICK
-        return await (ask_ward_pick if picking else ask_ward)(turn, None)
+        return Stay()
     found = match_ward(text, limit=4)
     if not found:
         note = turn._(
             "I could not find “{answer}” among Hanoi's 126 wards and communes. Please check the"
             " spelling, e.g. Bat Trang or Van Phuc, or type the old district, e.g. Gia Lam."
         ).format(answer=text[:60])
-        if turn.conversation.step == Step.WARD_PICK:
-            return await ask_ward_pick(turn, note)
-        return await ask_ward(turn, note)
+        return Stay(note)
     turn.conversation.data["ward_matches"] = [[m.ward.code, m.matched] for m in found]
     if turn.conversation.step == Step.WARD_PICK:
-        return await ask_ward_pick(turn)
+        return Stay()
     return Goto(Step.WARD_PICK)
 
 
@@ -94,16 +88,16 @@ async def ask_ward_pick(turn: Turn, note: str | None = None) -> list[Reply]:
     return [question(turn, Step.WARD_PICK, text, buttons, note=note, back=False)]
 
 
-async def got_ward_pick(turn: Turn) -> Outcome:
+async def got_ward_pick(turn: Turn, answer: Answer) -> Outcome:
     """Stores the ward chosen; typed text is looked up again."""
-    value = _value(turn)
+    value = answer.choice
     if value == "outside":
         return Goto(Step.PROVINCE)
     offered = {code for code, _ in turn.conversation.data.get("ward_matches", [])}
     if value in offered:
         store(turn, ward_code=value, province=None)
         return Next(Step.ADDRESS)
-    return await _search(turn, typed(turn))
+    return _search(turn, answer.text)
 
 
 async def ask_province(turn: Turn, note: str | None = None) -> list[Reply]:
@@ -112,30 +106,31 @@ async def ask_province(turn: Turn, note: str | None = None) -> list[Reply]:
     return [question(turn, Step.PROVINCE, text, note=note)]
 
 
-async def got_province(turn: Turn) -> Outcome:
+async def got_province(turn: Turn, answer: Answer) -> Outcome:
     """Looks the typed province up and offers the matches."""
-    return await _search_province(turn, typed(turn))
+    return _search_province(turn, answer.text)
 
 
-async def _search_province(turn: Turn, text: str) -> Outcome:
+def _search_province(turn: Turn, text: str) -> Outcome:
+    """Offers the provinces matching `text` (at the list of matches, a new list)."""
     _ = turn._
-    again = ask_province_pick if turn.conversation.step == Step.PROVINCE_PICK else ask_province
     if not text:
-        return await again(turn, None)
+        return Stay()
     found = [p.name for p in match_province(text)]
     if found[:1] == [_HANOI]:
-        note = _("For an establishment in Hanoi, please go back and type your ward or commune.")
-        return await again(turn, note)
+        return Stay(
+            _("For an establishment in Hanoi, please go back and type your ward or commune.")
+        )
     found = [name for name in found if name != _HANOI]
     if not found:
         note = _(
             "I do not know the province “{answer}”. Please type the name of a province or city,"
             " e.g. Bắc Ninh or Thanh Hóa."
         ).format(answer=text[:60])
-        return await again(turn, note)
+        return Stay(note)
     turn.conversation.data["province_matches"] = found
     if turn.conversation.step == Step.PROVINCE_PICK:
-        return await ask_province_pick(turn)
+        return Stay()
     return Goto(Step.PROVINCE_PICK)
 
 
@@ -149,11 +144,11 @@ async def ask_province_pick(turn: Turn, note: str | None = None) -> list[Reply]:
     return [question(turn, Step.PROVINCE_PICK, text, buttons, note=note)]
 
 
-async def got_province_pick(turn: Turn) -> Outcome:
+async def got_province_pick(turn: Turn, answer: Answer) -> Outcome:
     """Stores the province chosen; typed text is looked up again."""
-    value = _value(turn)
+    value = answer.choice
     known = {p.name for p in provinces()} - {_HANOI}
     if value in known and value in turn.conversation.data.get("province_matches", []):
         store(turn, ward_code=None, province=value)
         return Next(Step.ADDRESS)
-    return await _search_province(turn, typed(turn))
+    return _search_province(turn, answer.text)

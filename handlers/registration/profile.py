@@ -34,7 +34,7 @@ async def show(turn: Turn, note: str | None = None, resume: str | None = None) -
             _("Your registration {reference}").format(reference=e.reference)
             + "\n"
             + status_text(e, turn.lang),
-            summary_lines(e, _),
+            summary_lines(e, _, reveal=False),
             _("To change an answer, press its ✏️ button."),
         ]
     )
@@ -50,10 +50,13 @@ async def save_edit(turn: Turn) -> list[Reply]:
     repo = turn.services.enterprises
     enterprise_id = int(turn.conversation.data.get("enterprise_id", 0))
     after = answers(turn)
+    renewed = turn.conversation.data.get("consent_version")
     turn.conversation.end()
     e = await repo.for_account(turn.user.account_id)
     if e is None or e.id != enterprise_id:
         return await show(turn)
+    if renewed:
+        await turn.services.personal_data.give_consent(e.account_id, renewed, turn.user.channel)
     before = EnterpriseFields.model_validate(e.model_dump())
     changed = {f for f in EnterpriseFields.model_fields if getattr(before, f) != getattr(after, f)}
     if not changed:

@@ -14,10 +14,11 @@ __all__ = ["FIELD_LABELS", "edit_buttons", "field_value", "status_text", "summar
 Gettext = Callable[[str], str]
 
 
-def summary_lines(f: EnterpriseFields, _: Gettext) -> str:
-    """Every answer, one line each."""
+def summary_lines(f: EnterpriseFields, _: Gettext, *, reveal: bool = True) -> str:
+    """Every answer, one line each; `reveal`: as for field_value (reviewers see it whole)."""
     return "\n".join(
-        f"• {_(label)}: {field_value(field, f, _)}" for field, label in FIELD_LABELS.items()
+        f"• {_(label)}: {field_value(field, f, _, reveal=reveal)}"
+        for field, label in FIELD_LABELS.items()
     )
 
 

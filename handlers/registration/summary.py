@@ -5,18 +5,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.types import Button, Kind, Reply
+from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from handlers.menu import main_menu
 from handlers.registration import admin, profile
 from handlers.registration.core import (
     FIELD_STEPS,
+    Answer,
+    Done,
     Edit,
     Outcome,
+    Stay,
     Step,
     answers,
     command,
-    payload_value,
+    now_note,
     question,
 )
 from handlers.registration.numbers import (
@@ -78,15 +81,16 @@ async def ask_summary(turn: Turn, note: str | None = None) -> list[Reply]:
     return [question(turn, Step.SUMMARY, text, buttons, note=note)]
 
 
-async def got_summary(turn: Turn) -> Outcome:
-    """Opens the field to change, or sends the registration."""
-    value = payload_value(turn) if turn.incoming.kind is Kind.BUTTON else ""
+async def got_summary(turn: Turn, answer: Answer) -> Outcome:
+    """Opens the field to change, or sends the registration (a typed yes sends it too)."""
+    value = answer.choice or ""
     if value == "confirm":
         return await _confirm(turn)
     field = value.removeprefix("edit:")
     if value.startswith("edit:") and field in FIELD_STEPS:
-        return Edit(FIELD_STEPS[field])
-    return await ask_summary(turn, turn._("Please press one of the buttons (or type its number)."))
+        step = FIELD_STEPS[field]
+        return Edit(step, now_note(turn, step))
+    return Stay(turn._("Please press one of the buttons (or type its number)."))
 
 
 async def _confirm(turn: Turn) -> Outcome:
@@ -110,14 +114,16 @@ async def _confirm(turn: Turn) -> Outcome:
     resume = data.get("resume")
     if registered:
         turn.conversation.end()
-        return await profile.show(turn, resume=resume)
+        return Done(await profile.show(turn, resume=resume))
     consent = data.get("consent_at")
     consent_at = datetime.fromisoformat(consent) if consent else utcnow()
-    enterprise = await svc.enterprises.create(account, fields, consent_at)
+    version = data.get("consent_version")
+    enterprise = await svc.enterprises.create(account, fields, consent_at, version)
+    if version:
+        await svc.personal_data.give_consent(account, version, turn.user.channel)
     if turn.user.locale is None:
         # The review's outcome comes later, outside any turn: in the language of this one.
         svc.users.set_locale_at_commit(turn.user.id, turn.lang.code)
-    turn.conversation.end()
     admin.request_review(turn, enterprise, changed=False)
     text = _(
         "Thank you! Your registration has been sent to the Hanoi Department of Industry and"
@@ -127,4 +133,4 @@ async def _confirm(turn: Turn) -> Outcome:
     reply = main_menu(turn.lang, text)
     if resume:
         reply.buttons = [[resume_button(turn, resume)], *reply.buttons]
-    return [reply]
+    return Done([reply])

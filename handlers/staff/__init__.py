@@ -7,6 +7,7 @@ from bot.dialog.router import Router
 from handlers.guards import Permission, may
 from handlers.staff import (
     audit_log,
+    data_requests,
     exports,
     fair_admin,
     fair_card,
@@ -43,6 +44,9 @@ def register(router: Router) -> None:
     router.button("fairadm", fairs(fair_admin.on_button))
     router.button("fairflow", fairs(fair_flow.on_button))
     router.flow(fair_flow.FLOW, fairs(fair_flow.on_input))
+    data = may(Permission.DATA_REQUESTS)
+    router.command(("yeu_cau_du_lieu", "data_requests"), data(data_requests.request_list))
+    router.button("datareq", data(data_requests.on_button))
     router.command(("nhat_ky", "audit"), audit(audit_log.show_latest))
     router.button("auditlog", audit(audit_log.on_button))
     router.command(("quan_tri", "roles"), owner(roles.staff_list))

@@ -4,27 +4,42 @@ working and nothing is half-stored."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Final
 
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
+from bot.dialog.steps import TYPED, Answer, Done, Flow, Outcome, Question, Stay
 from bot.domain.enterprise_terms import STATUS_NAMES, term, ward_label
 from bot.domain.places import get_ward, match_ward
 from bot.domain.sectors import SECTORS, sector_name
 from bot.services.export_tables import BOOTH_STATUS
-from bot.services.exports import ExportFilter, Format, What, make_export, statuses_of
+from bot.services.exports import (
+    PURPOSES,
+    ExportFilter,
+    Format,
+    What,
+    make_export,
+    statuses_of,
+)
 from bot.services.fair_view import short_title
 from bot.services.permissions import Permission, allowed
 from handlers.guards import role_of
 
-__all__ = ["FLOW", "choose_what", "on_button", "on_input"]
+__all__ = ["EXPORTING", "FLOW", "Step", "choose_what", "on_button", "on_input"]
 
 FLOW: Final = "staff_export"
 FAIRS_LISTED: Final = 10
 
 
+class Step(StrEnum):
+    """The one step: the name of the ward to filter by."""
+
+    WARD = "ward"
+
+
 def _payload(flt: ExportFilter, op: str) -> str:
-    """`export:e:pending:ceramics:00577:12:show` — at most about 50 bytes."""
+    """`export:e:pending:ceramics:00577:12:show` — at most about 60 bytes (`xlsx.contact`)."""
     what = "e" if flt.what is What.ENTERPRISES else "b"
     fair = str(flt.fair) if flt.fair else "-"
     return ":".join(
@@ -153,22 +168,38 @@ async def _fairs(turn: Turn, flt: ExportFilter) -> list[Reply]:
     return [Reply(text=_("Which fair?"), buttons=buttons)]
 
 
-def _ask_ward(turn: Turn, flt: ExportFilter, note: str | None = None) -> list[Reply]:
+def _ask_ward(turn: Turn, flt: ExportFilter) -> list[Reply]:
+    """Starts filtering by ward: asks for its name."""
+    turn.conversation.start(FLOW, Step.WARD, {"filter": flt.model_dump(mode="json")})
+    return _ward_prompt(turn, flt)
+
+
+def _filter(turn: Turn) -> ExportFilter:
+    """The filters chosen before the ward was asked."""
+    return ExportFilter.model_validate(
+        turn.conversation.data.get("filter", {"what": "enterprises"})
+    )
+
+
+async def ask_ward(turn: Turn, note: str | None = None) -> list[Reply]:
+    """Asks (again) for the name of the ward."""
+    return _ward_prompt(turn, _filter(turn), note)
+
+
+def _ward_prompt(turn: Turn, flt: ExportFilter, note: str | None = None) -> list[Reply]:
     _ = turn._
-    turn.conversation.start(FLOW, "ward", {"filter": flt.model_dump(mode="json")})
     text = _("Type the name of the ward or commune, for example: Bát Tràng.")
     back = [[Button(label=_("Back"), payload=_payload(flt, "show"))]]
     return [Reply(text="\n".join(filter(None, [note, text])), buttons=back)]
 
 
-async def on_input(turn: Turn) -> list[Reply]:
+async def got_ward(turn: Turn, answer: Answer) -> Outcome:
     """A ward name typed for the filter: the close matches as buttons."""
     _ = turn._
-    flt = ExportFilter.model_validate(turn.conversation.data.get("filter", {"what": "enterprises"}))
+    flt = _filter(turn)
     found = match_ward(turn.incoming.text)
     if not found:
-        return _ask_ward(turn, flt, _("I found no ward or commune of Hanoi by that name."))
-    turn.conversation.end()
+        return Stay(_("I found no ward or commune of Hanoi by that name."))
     buttons = [
         [
             Button(
@@ -179,18 +210,34 @@ async def on_input(turn: Turn) -> list[Reply]:
         for m in found
     ]
     buttons.append([Button(label=_("Back"), payload=_payload(flt, "show"))])
-    return [Reply(text=_("Which one?"), buttons=buttons)]
+    return Done([Reply(text=_("Which one?"), buttons=buttons)])
 
 
-async def download(turn: Turn, flt: ExportFilter, fmt: Format) -> list[Reply]:
-    """Makes the file, logs the export, and sends it."""
+EXPORTING: Flow[Turn, Step] = Flow(FLOW, {Step.WARD: Question(ask_ward, got_ward, takes=TYPED)})
+on_input = EXPORTING.on_input
+
+
+def ask_purpose(turn: Turn, flt: ExportFilter, fmt: Format) -> list[Reply]:
+    """Asks what the file is for; the answer goes to the audit log with the export."""
+    _ = turn._
+    buttons = [
+        [Button(label=_(label), payload=_payload(flt, f"{fmt}.{key}"))]
+        for key, label in PURPOSES.items()
+    ]
+    buttons.append([Button(label=_("Back"), payload=_payload(flt, "show"))])
+    text = _("What is this export for? It is recorded with the export in the audit log.")
+    return [Reply(text=text, buttons=buttons)]
+
+
+async def download(turn: Turn, flt: ExportFilter, fmt: Format, purpose: str) -> list[Reply]:
+    """Makes the file, logs the export with its purpose, and sends it."""
     _ = turn._
     svc = turn.services
     role = await role_of(turn)
     personal = allowed(role, Permission.PERSONAL_DATA)
     export = await make_export(svc, flt, turn.lang, fmt, personal=personal)
     after = {**flt.model_dump(mode="json", exclude_none=True), "format": fmt}
-    after |= {"rows": export.rows, "personal": personal}
+    after |= {"rows": export.rows, "personal": personal, "purpose": purpose}
     await svc.audit.record(
         turn, f"export.{flt.what.value}", None, after, target=export.document.filename
     )
@@ -213,6 +260,9 @@ async def on_button(turn: Turn) -> list[Reply]:
         return await _fairs(turn, flt)
     if op == "wa":
         return _ask_ward(turn, flt)
-    if op in ("xlsx", "csv"):
-        return await download(turn, flt, "xlsx" if op == "xlsx" else "csv")
+    fmt, _dot, purpose = op.partition(".")
+    if fmt in ("xlsx", "csv"):
+        if purpose not in PURPOSES:
+            return ask_purpose(turn, flt, "xlsx" if fmt == "xlsx" else "csv")
+        return await download(turn, flt, "xlsx" if fmt == "xlsx" else "csv", purpose)
     return await filters(turn, flt)

@@ -80,7 +80,7 @@ async def _set_status(turn: Turn, fair: Fair, status: FairStatus) -> tuple[Fair,
     fields = FairFields.model_validate(
         {**fair.model_dump(include=set(FairFields.model_fields)), "status": status}
     )
-    report = await import_fairs(turn.router, [fields])
+    report = await import_fairs(turn.services, [fields])
     after = await turn.services.fairs.get(fair.id)
     assert after is not None
     await fair_flow.reschedule_reminders(turn)

@@ -6,14 +6,30 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Final
 
+from bot.core.i18n import N_
 from bot.core.types import Button, Kind, Reply
 from bot.dialog.router import Turn
+from bot.dialog.steps import Answer, Flow, Outcome, Question, Stay
 from bot.domain.fair_input import make_key
 from bot.domain.sectors import sector_name
 from bot.services.fair_import import import_fairs
 from bot.services.scheduler import Scheduler
 from handlers.staff.fair_card import fair_card, fair_list
-from handlers.staff.fair_steps import FIELD_NAMES, ORDER, Step, answer, draft, question
+from handlers.staff.fair_steps import (
+    FIELD_NAMES,
+    ORDER,
+    Step,
+    count_reader,
+    draft,
+    is_optional,
+    moment_reader,
+    problem,
+    question,
+    read_apply_by,
+    read_location,
+    read_sectors,
+    text_reader,
+)
 from storage.fairs import Fair, FairFields, FairStatus
 
 __all__ = [
@@ -28,27 +44,19 @@ __all__ = [
 
 FLOW: Final = "fair_edit"
 _KEPT: Final = set(FairFields.model_fields) - {"key", "status"}
-_OPTIONAL: Final = {Step.TITLE_EN, Step.DESCRIPTION_VI, Step.DESCRIPTION_EN}
 # A bare number picks an option of the last menu (how Zalo users answer): where a number is
 # the answer, the options must be those numbers and nothing else.
 _NUMBERS: Final = {Step.BOOTHS, Step.MAX_BOOTHS}
+_USE_BUTTONS: Final = N_("Please use the buttons above.")
 
 
 def _mode(turn: Turn) -> str:
     return str(turn.conversation.data.get("mode", "new"))
 
 
-def _step(turn: Turn) -> Step:
-    conv = turn.conversation
-    return Step(conv.step) if conv.flow == FLOW and conv.step in set(Step) else Step.SUMMARY
-
-
-async def ask(turn: Turn, step: Step, note: str | None = None) -> list[Reply]:
-    """Moves to `step` and asks it (the summary for Step.SUMMARY)."""
-    turn.conversation.goto(step)
-    if step is Step.SUMMARY:
-        turn.conversation.data["reviewing"] = True
-        return summary(turn, note)
+async def _ask(turn: Turn, note: str | None = None) -> list[Reply]:
+    """Asks the question of the step the form is at."""
+    step = FAIR_FORM.step_of(turn) or Step.SUMMARY
     text, buttons = question(turn, step)
     if step not in _NUMBERS:
         buttons = [*buttons, [Button(label=turn._("Cancel"), payload="fairflow:summary:quit")]]
@@ -61,12 +69,61 @@ async def ask(turn: Turn, step: Step, note: str | None = None) -> list[Reply]:
     ]
 
 
+async def _ask_summary(turn: Turn, note: str | None = None) -> list[Reply]:
+    turn.conversation.data["reviewing"] = True
+    return summary(turn, note)
+
+
+async def _buttons_only(turn: Turn, answer: Answer) -> Outcome:
+    """Text where only buttons answer (typed text does not reach it)."""
+    return Stay(turn._(_USE_BUTTONS))
+
+
+def _text_step(step: Step) -> Question[Turn]:
+    return Question(_ask, text_reader(step), skip=is_optional(step))
+
+
+async def _lost(turn: Turn) -> list[Reply]:
+    """At a step the form does not know: the summary."""
+    if turn.incoming.kind is Kind.BUTTON:
+        note = turn._("That button belongs to an earlier question.")
+    else:
+        note = turn._(_USE_BUTTONS)
+    return await FAIR_FORM.ask(turn, Step.SUMMARY, note)
+
+
+_NONE: Final[frozenset[Kind]] = frozenset()
+FAIR_FORM: Flow[Turn, Step] = Flow(
+    FLOW,
+    {
+        Step.TITLE_VI: _text_step(Step.TITLE_VI),
+        Step.TITLE_EN: _text_step(Step.TITLE_EN),
+        Step.SECTORS: Question(_ask, read_sectors, takes=_NONE),
+        Step.STARTS: Question(_ask, moment_reader(Step.STARTS)),
+        Step.ENDS: Question(_ask, moment_reader(Step.ENDS)),
+        Step.VENUE_NAME: _text_step(Step.VENUE_NAME),
+        Step.VENUE_ADDRESS: _text_step(Step.VENUE_ADDRESS),
+        Step.LOCATION: Question(_ask, read_location, takes=frozenset({Kind.TEXT, Kind.LOCATION})),
+        Step.BOOTHS: Question(_ask, count_reader(Step.BOOTHS)),
+        Step.MAX_BOOTHS: Question(_ask, count_reader(Step.MAX_BOOTHS)),
+        Step.APPLY_BY: Question(_ask, read_apply_by),
+        Step.DESCRIPTION_VI: _text_step(Step.DESCRIPTION_VI),
+        Step.DESCRIPTION_EN: _text_step(Step.DESCRIPTION_EN),
+        Step.SUMMARY: Question(_ask_summary, _buttons_only, takes=_NONE),
+    },
+    lost=_lost,
+    other_input=_USE_BUTTONS,
+    old_button=N_("That button belongs to an earlier question."),
+)
+on_input = FAIR_FORM.on_input
+
+
 async def start_new(turn: Turn) -> list[Reply]:
     """Starts the form for a new fair."""
-    turn.conversation.start(FLOW, Step.TITLE_VI, {"mode": "new", "draft": {}})
     stop = "/cancel" if turn.lang.code == "en" else "/huy"
     intro = turn._("A new fair. I will ask a few questions; {cancel} stops without saving.")
-    return await ask(turn, Step.TITLE_VI, intro.format(cancel=stop))
+    data = {"mode": "new", "draft": {}}
+    return await FAIR_FORM.start(turn, Step.TITLE_VI, data, intro.format(cancel=stop))
 
 
 def _draft_of(fair: Fair) -> dict[str, Any]:
@@ -75,71 +132,17 @@ def _draft_of(fair: Fair) -> dict[str, Any]:
 
 async def start_edit(turn: Turn, fair: Fair) -> list[Reply]:
     """Opens the summary of a fair with a button per field."""
-    turn.conversation.start(
-        FLOW, Step.SUMMARY, {"mode": "edit", "fair_id": fair.id, "draft": _draft_of(fair)}
-    )
-    return await ask(turn, Step.SUMMARY)
+    data = {"mode": "edit", "fair_id": fair.id, "draft": _draft_of(fair)}
+    return await FAIR_FORM.start(turn, Step.SUMMARY, data)
 
 
 async def start_dates(turn: Turn, fair: Fair) -> list[Reply]:
     """Asks the new opening and closing of a fair."""
-    turn.conversation.start(
-        FLOW, Step.STARTS, {"mode": "dates", "fair_id": fair.id, "draft": _draft_of(fair)}
-    )
     note = turn._("New dates for “{title}”. Applicants will be told once you save.").format(
         title=fair.title(turn.lang.code)
     )
-    return await ask(turn, Step.STARTS, note)
-
-
-def _problem(turn: Turn) -> tuple[Step, str] | None:
-    """An answer that no longer fits the others (after one was changed)."""
-    _ = turn._
-    d = draft(turn)
-    tz = turn.services.settings.tz
-    starts = datetime.fromisoformat(d["starts_at"]) if d.get("starts_at") else None
-    if starts and d.get("ends_at") and datetime.fromisoformat(d["ends_at"]) <= starts:
-        return Step.ENDS, _("The fair must close after it opens.")
-    if (
-        starts
-        and d.get("apply_by")
-        and date.fromisoformat(d["apply_by"]) > starts.astimezone(tz).date()
-    ):
-        return Step.APPLY_BY, _("Applications must close by the day the fair opens.")
-    if d.get("max_booths") and d.get("booths") and d["max_booths"] > d["booths"]:
-        return Step.MAX_BOOTHS, _("That is more than the booths of the whole fair.")
-    return None
-
-
-def _next(turn: Turn, step: Step) -> Step:
-    """Where to go once `step` is answered."""
-    if _mode(turn) == "dates" and step is Step.STARTS:
-        return Step.ENDS
-    if _mode(turn) == "new" and not turn.conversation.data.get("reviewing"):
-        at = ORDER.index(step)
-        return ORDER[at + 1] if at + 1 < len(ORDER) else Step.SUMMARY
-    return Step.SUMMARY
-
-
-async def _answered(turn: Turn, step: Step, text: str, button: str | None) -> list[Reply]:
-    go_on, note = answer(turn, step, text, button)
-    if not go_on:
-        return await ask(turn, step, note)
-    following = _next(turn, step)
-    if following is Step.SUMMARY and (problem := _problem(turn)) is not None:
-        return await ask(turn, *problem)
-    return await ask(turn, following)
-
-
-async def on_input(turn: Turn) -> list[Reply]:
-    """Text (or a shared location) answering the current question."""
-    step = _step(turn)
-    inc = turn.incoming
-    if step is Step.LOCATION and inc.kind is Kind.LOCATION and inc.latitude is not None:
-        return await _answered(turn, step, f"{inc.latitude}, {inc.longitude}", None)
-    if inc.kind is not Kind.TEXT or step in (Step.SUMMARY, Step.SECTORS):
-        return await ask(turn, step, turn._("Please use the buttons above."))
-    return await _answered(turn, step, inc.text, None)
+    data = {"mode": "dates", "fair_id": fair.id, "draft": _draft_of(fair)}
+    return await FAIR_FORM.start(turn, Step.STARTS, data, note)
 
 
 def _value(turn: Turn, step: Step) -> str:
@@ -195,7 +198,7 @@ def summary(turn: Turn, note: str | None = None) -> list[Reply]:
 async def reschedule_reminders(turn: Turn) -> int:
     """Let the reminder scheduler look at the fairs now, after a date change or a cancellation:
     it withdraws what waits for the old dates and queues what is due for the new ones."""
-    return await Scheduler(turn.router).run()
+    return await Scheduler(turn.services).run()
 
 
 async def save(turn: Turn) -> list[Reply]:
@@ -203,12 +206,12 @@ async def save(turn: Turn) -> list[Reply]:
     _ = turn._
     svc = turn.services
     mode = _mode(turn)
-    problem = _problem(turn)
-    if problem is not None:
-        return await ask(turn, *problem)
-    missing = next((s for s in ORDER if s not in _OPTIONAL and not _value(turn, s)), None)
+    found = problem(turn)
+    if found is not None:
+        return await FAIR_FORM.ask(turn, *found)
+    missing = next((s for s in ORDER if not is_optional(s) and not _value(turn, s)), None)
     if missing is not None:
-        return await ask(turn, missing, _("This is still missing."))
+        return await FAIR_FORM.ask(turn, missing, _("This is still missing."))
     before = await svc.fairs.get(int(turn.conversation.data.get("fair_id", 0)))
     if mode != "new" and before is None:
         turn.conversation.end()
@@ -221,7 +224,7 @@ async def save(turn: Turn) -> list[Reply]:
     else:
         key, status = before.key, before.status
     fields = FairFields.model_validate({**d, "key": key, "status": status})
-    report = await import_fairs(turn.router, [fields])
+    report = await import_fairs(turn.services, [fields])
     fair = await svc.fairs.by_key(key)
     assert fair is not None
     turn.conversation.end()
@@ -252,7 +255,7 @@ async def save(turn: Turn) -> list[Reply]:
 async def on_button(turn: Turn) -> list[Reply]:
     """`fairflow:STEP:VALUE` answers; `fairflow:summary:save|quit|edit:STEP`."""
     parts = turn.payload_parts
-    step = _step(turn)
+    step = FAIR_FORM.step_of(turn) or Step.SUMMARY
     if turn.conversation.flow != FLOW:
         return await fair_list(turn, turn._("That form is closed. Here are the fairs:"))
     if parts[1:2] == ["summary"]:
@@ -263,8 +266,7 @@ async def on_button(turn: Turn) -> list[Reply]:
         if what == "save" and step is Step.SUMMARY:
             return await save(turn)
         if what == "edit" and len(parts) > 3 and parts[3] in {s.value for s in ORDER}:
-            return await ask(turn, Step(parts[3]))
-        return await ask(turn, step)
-    if len(parts) < 3 or parts[1] != step:
-        return await ask(turn, step, turn._("That button belongs to an earlier question."))
-    return await _answered(turn, step, "", parts[2])
+            return await FAIR_FORM.ask(turn, Step(parts[3]))
+        return await FAIR_FORM.ask(turn, step)
+    # the step's own buttons; `fairflow:STEP` alone is a button of no question
+    return await FAIR_FORM.pressed(turn, parts[1] if len(parts) > 2 else "", parts[-1])

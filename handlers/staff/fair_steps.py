@@ -1,4 +1,5 @@
-"""The questions of the fair form, and how each answer is checked and stored in the draft."""
+"""The questions of the fair form, how each answer is checked and stored in the draft, and
+which question follows."""
 
 from __future__ import annotations
 
@@ -7,13 +8,29 @@ from enum import StrEnum
 from typing import Any, Final
 
 from bot.core.i18n import N_
-from bot.core.types import Button
+from bot.core.types import Button, Kind
 from bot.dialog.router import Turn
+from bot.dialog.steps import SKIP, Answer, Next, Outcome, Read, Stay
 from bot.domain.fair_input import parse_coordinates, parse_day, parse_moment
 from bot.domain.sectors import SECTORS, sector_name
 from storage.db import utcnow
 
-__all__ = ["FIELD_NAMES", "ORDER", "Step", "answer", "draft", "question"]
+__all__ = [
+    "FIELD_NAMES",
+    "ORDER",
+    "Step",
+    "count_reader",
+    "draft",
+    "is_optional",
+    "moment_reader",
+    "problem",
+    "question",
+    "read_apply_by",
+    "read_location",
+    "read_sectors",
+    "text_reader",
+    "then",
+]
 
 
 class Step(StrEnum):
@@ -134,73 +151,159 @@ def question(turn: Turn, step: Step) -> tuple[str, list[list[Button]]]:
     return "", []
 
 
-def _text(turn: Turn, step: Step, text: str, button: str | None) -> str | None:
-    low, high, optional = _TEXTS[step]
-    if optional and button == "skip":
-        draft(turn)[step.value] = ""
-        return None
-    text = (
-        " ".join(text.split())
-        if step not in (Step.DESCRIPTION_VI, Step.DESCRIPTION_EN)
-        else text.strip()
-    )
-    if not low <= len(text) <= high:
-        return turn._("Please write {low} to {high} characters.").format(low=low, high=high)
-    draft(turn)[step.value] = text
-    return None
-
-
-def answer(turn: Turn, step: Step, text: str, button: str | None) -> tuple[bool, str | None]:
-    """Store an answer: (whether to go on, a note to show above the question again)."""
+def problem(turn: Turn) -> tuple[Step, str] | None:
+    """An answer that no longer fits the others (after one was changed), and why."""
     _ = turn._
     d = draft(turn)
     tz = turn.services.settings.tz
-    if step in _TEXTS:
-        problem = _text(turn, step, text, button)
-        return problem is None, problem
-    if step is Step.SECTORS:
-        chosen: list[str] = d.setdefault("sectors", [])
-        if button == "done":
-            return (True, None) if chosen else (False, _("Please choose at least one craft."))
-        if button in chosen:
-            chosen.remove(button)
-        elif button in SECTORS:
-            chosen.append(button)
-        return False, None
-    if step in (Step.STARTS, Step.ENDS):
+    starts = _moment(d, "starts_at")
+    if starts and d.get("ends_at") and datetime.fromisoformat(d["ends_at"]) <= starts:
+        return Step.ENDS, _("The fair must close after it opens.")
+    if (
+        starts
+        and d.get("apply_by")
+        and date.fromisoformat(d["apply_by"]) > starts.astimezone(tz).date()
+    ):
+        return Step.APPLY_BY, _("Applications must close by the day the fair opens.")
+    if d.get("max_booths") and d.get("booths") and d["max_booths"] > d["booths"]:
+        return Step.MAX_BOOTHS, _("That is more than the booths of the whole fair.")
+    return None
+
+
+def then(turn: Turn, step: Step) -> Next:
+    """Where to go once `step` is answered: the next question of a new fair, the closing after
+    new opening dates, else the summary (or first the answer that no longer fits)."""
+    data = turn.conversation.data
+    mode = data.get("mode", "new")
+    if mode == "dates" and step is Step.STARTS:
+        return Next(Step.ENDS)
+    if mode == "new" and not data.get("reviewing"):
+        at = ORDER.index(step)
+        if at + 1 < len(ORDER):
+            return Next(ORDER[at + 1])
+    found = problem(turn)
+    if found is not None:
+        return Next(found[0], note=found[1])
+    return Next(Step.SUMMARY)
+
+
+def _typed(answer: Answer) -> str:
+    """The text typed, if the answer was typed (a typed number picking a button is not)."""
+    return answer.text if answer.choice is None else ""
+
+
+def text_reader(step: Step) -> Read[Turn]:
+    """The reader of a plain-text answer: `low` to `high` characters, or Skip if optional."""
+    low, high, optional = _TEXTS[step]
+
+    async def read(turn: Turn, answer: Answer) -> Outcome:
+        if optional and answer.choice == SKIP:
+            draft(turn)[step.value] = ""
+            return then(turn, step)
+        text = _typed(answer)
+        text = (
+            " ".join(text.split())
+            if step not in (Step.DESCRIPTION_VI, Step.DESCRIPTION_EN)
+            else text.strip()
+        )
+        if not low <= len(text) <= high:
+            return Stay(
+                turn._("Please write {low} to {high} characters.").format(low=low, high=high)
+            )
+        draft(turn)[step.value] = text
+        return then(turn, step)
+
+    return read
+
+
+def is_optional(step: Step) -> bool:
+    """Whether the answer may be left empty (Skip)."""
+    return step in _TEXTS and _TEXTS[step][2]
+
+
+async def read_sectors(turn: Turn, answer: Answer) -> Outcome:
+    """Ticks or unticks a craft, or goes on with Done."""
+    chosen: list[str] = draft(turn).setdefault("sectors", [])
+    if answer.choice == "done":
+        if chosen:
+            return then(turn, Step.SECTORS)
+        return Stay(turn._("Please choose at least one craft."))
+    if answer.choice in chosen:
+        chosen.remove(answer.choice)
+    elif answer.choice in SECTORS:
+        chosen.append(answer.choice)
+    return Stay()
+
+
+def moment_reader(step: Step) -> Read[Turn]:
+    """The reader of the opening or the closing: a date and time (the closing: or a time on the
+    opening day), to come, and after the opening."""
+
+    async def read(turn: Turn, answer: Answer) -> Outcome:
+        _ = turn._
+        d = draft(turn)
+        tz = turn.services.settings.tz
         starts = _moment(d, "starts_at")
         day = starts.astimezone(tz).date() if starts and step is Step.ENDS else None
-        moment = parse_moment(text, tz, day)
+        moment = parse_moment(_typed(answer), tz, day)
         if moment is None:
-            return False, _("I could not read that date and time.")
+            return Stay(_("I could not read that date and time."))
         if step is Step.STARTS and moment <= utcnow():
-            return False, _("That moment has passed; please give a date to come.")
+            return Stay(_("That moment has passed; please give a date to come."))
         if step is Step.ENDS and starts and moment <= starts:
-            return False, _("The fair must close after it opens.")
+            return Stay(_("The fair must close after it opens."))
         d[step.value] = moment.isoformat()
-        return True, None
-    if step is Step.LOCATION:
-        found = parse_coordinates(text)
-        if found is None:
-            return False, _("I could not find coordinates in that.")
-        d["venue_latitude"], d["venue_longitude"] = found
-        return True, None
-    if step in (Step.BOOTHS, Step.MAX_BOOTHS):
-        value = (button or text).strip()
+        return then(turn, step)
+
+    return read
+
+
+async def read_location(turn: Turn, answer: Answer) -> Outcome:
+    """A shared location, pasted coordinates or a map link."""
+    inc = turn.incoming
+    if answer.kind is Kind.LOCATION:
+        if inc.latitude is None:
+            return Stay(turn._("Please use the buttons above."))
+        text = f"{inc.latitude}, {inc.longitude}"
+    else:
+        text = _typed(answer)
+    found = parse_coordinates(text)
+    if found is None:
+        return Stay(turn._("I could not find coordinates in that."))
+    d = draft(turn)
+    d["venue_latitude"], d["venue_longitude"] = found
+    return then(turn, Step.LOCATION)
+
+
+def count_reader(step: Step) -> Read[Turn]:
+    """The reader of the booths in all, or the most one establishment may ask for."""
+
+    async def read(turn: Turn, answer: Answer) -> Outcome:
+        d = draft(turn)
+        value = (answer.choice or _typed(answer)).strip()
         high = 10_000 if step is Step.BOOTHS else int(d.get("booths", 10_000))
         if not value.isdigit() or not 1 <= int(value) <= high:
-            return False, _("Please type a whole number from 1 to {high}.").format(high=high)
+            note = turn._("Please type a whole number from 1 to {high}.").format(high=high)
+            return Stay(note)
         d["booths" if step is Step.BOOTHS else "max_booths"] = int(value)
-        return True, None
-    if step is Step.APPLY_BY:
-        starts = _moment(d, "starts_at")
-        closes: date | None = parse_day(text)
-        if button and button.startswith("before") and button[6:].isdigit() and starts:
-            closes = starts.astimezone(tz).date() - timedelta(days=int(button[6:]))
-        if closes is None:
-            return False, _("I could not read that date.")
-        if starts and closes > starts.astimezone(tz).date():
-            return False, _("Applications must close by the day the fair opens.")
-        d["apply_by"] = closes.isoformat()
-        return True, None
-    return False, None
+        return then(turn, step)
+
+    return read
+
+
+async def read_apply_by(turn: Turn, answer: Answer) -> Outcome:
+    """The last day to apply: a date, or so many days before the opening."""
+    _ = turn._
+    d = draft(turn)
+    tz = turn.services.settings.tz
+    starts = _moment(d, "starts_at")
+    closes: date | None = parse_day(_typed(answer))
+    button = answer.choice
+    if button and button.startswith("before") and button[6:].isdigit() and starts:
+        closes = starts.astimezone(tz).date() - timedelta(days=int(button[6:]))
+    if closes is None:
+        return Stay(_("I could not read that date."))
+    if starts and closes > starts.astimezone(tz).date():
+        return Stay(_("Applications must close by the day the fair opens."))
+    d["apply_by"] = closes.isoformat()
+    return then(turn, Step.APPLY_BY)

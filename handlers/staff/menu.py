@@ -50,6 +50,7 @@ async def admin_menu(turn: Turn) -> list[Reply]:
             ]
         )
         rows.append([Button(label=_("Search registrations"), payload="review:search")])
+        rows.append([Button(label=_("Requests about personal data"), payload="datareq:list")])
     if role.allows(Role.ADMIN):
         rows.append([Button(label=_("Fairs: create, edit, cancel"), payload="fairadm:list")])
         broadcast = next((c for c in BROADCAST_COMMANDS if c in turn.router.commands), None)

@@ -10,6 +10,7 @@ from typing import Final
 
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
+from bot.dialog.steps import Answer, Done, Outcome, Stay
 from bot.domain.enterprise_terms import KIND_NAMES, place_label, term
 from bot.domain.places import match_ward
 from bot.services import reviews
@@ -17,7 +18,20 @@ from bot.services.reviews import NOTE_MAX, NOTE_MIN
 from handlers.registration.render import status_text, summary_lines
 from storage.enterprises import Enterprise, EnterpriseStatus
 
-__all__ = ["FLOW", "PAGE", "Step", "ask_search", "entry_line", "pending_page", "show"]
+__all__ = [
+    "FLOW",
+    "PAGE",
+    "Step",
+    "ask_correction",
+    "ask_search",
+    "correction_prompt",
+    "entry_line",
+    "got_correction",
+    "pending_page",
+    "search",
+    "search_prompt",
+    "show",
+]
 
 FLOW: Final = "staff_review"
 PAGE: Final = 8
@@ -100,9 +114,18 @@ async def show(turn: Turn, e: Enterprise) -> list[Reply]:
 
 
 def ask_search(turn: Turn, note: str | None = None) -> list[Reply]:
-    """Asks what to look for."""
-    _ = turn._
+    """Starts a search: asks what to look for."""
     turn.conversation.start(FLOW, Step.SEARCH)
+    return _search_prompt(turn, note)
+
+
+async def search_prompt(turn: Turn, note: str | None = None) -> list[Reply]:
+    """Asks what to look for (again)."""
+    return _search_prompt(turn, note)
+
+
+def _search_prompt(turn: Turn, note: str | None = None) -> list[Reply]:
+    _ = turn._
     text = _(
         "Type what to look for: part of a name, a phone number, a tax code, a reference like"
         " HN-2026-000123, or a ward or commune."
@@ -111,14 +134,13 @@ def ask_search(turn: Turn, note: str | None = None) -> list[Reply]:
     return [Reply(text="\n".join(filter(None, [note, text])), buttons=back)]
 
 
-async def search(turn: Turn) -> list[Reply]:
+async def search(turn: Turn, answer: Answer) -> Outcome:
     """The registrations matching what was typed, waiting ones first."""
     _ = turn._
     svc = turn.services
-    query = turn.incoming.text.strip()
+    query = answer.text
     if len(query) < 2:
-        return ask_search(turn, _("Please type at least two letters or digits."))
-    turn.conversation.end()
+        return Stay(_("Please type at least two letters or digits."))
     if _REFERENCE.match(query):
         found = await svc.enterprises.by_reference(query)
         results = [found] if found else []
@@ -135,20 +157,42 @@ async def search(turn: Turn) -> list[Reply]:
     again = [Button(label=_("🔍 New search"), payload="review:search")]
     if not results:
         text = _("Nothing found for “{query}”.").format(query=query)
-        return [Reply(text=text, buttons=[again])]
+        return Done([Reply(text=text, buttons=[again])])
     lines = [_("Found for “{query}”:").format(query=query)]
     lines += [f"• {entry_line(turn, e)} — {status_text(e, turn.lang)}" for e in results]
     buttons = [
         [Button(label=f"{e.reference} {e.name}"[:60], payload=f"review:show:{e.id}")]
         for e in results
     ]
-    return [Reply(text="\n".join(lines), buttons=[*buttons, again])]
+    return Done([Reply(text="\n".join(lines), buttons=[*buttons, again])])
 
 
 def ask_correction(turn: Turn, e: Enterprise, note: str | None = None) -> list[Reply]:
-    """Asks what the applicant should correct."""
-    _ = turn._
+    """Starts a correction request: asks what the applicant should correct."""
     turn.conversation.start(FLOW, Step.FIX, {"enterprise_id": e.id})
+    return _correction_prompt(turn, e, note)
+
+
+async def correction_prompt(turn: Turn, note: str | None = None) -> list[Reply]:
+    """Asks (again) what the applicant should correct."""
+    e = await _corrected(turn)
+    if e is None:
+        return await _gone(turn)
+    return _correction_prompt(turn, e, note)
+
+
+async def _corrected(turn: Turn) -> Enterprise | None:
+    """The registration a correction is being written for, if it still exists."""
+    return await turn.services.enterprises.get(int(turn.conversation.data.get("enterprise_id", 0)))
+
+
+async def _gone(turn: Turn) -> list[Reply]:
+    turn.conversation.end()
+    return await pending_page(turn, 0, turn._("That registration no longer exists."))
+
+
+def _correction_prompt(turn: Turn, e: Enterprise, note: str | None) -> list[Reply]:
+    _ = turn._
     text = _(
         "What should {reference} ({name}) correct? Type it in one message; the applicant will"
         " read it as you write it, with a button to edit the registration."
@@ -157,18 +201,17 @@ def ask_correction(turn: Turn, e: Enterprise, note: str | None = None) -> list[R
     return [Reply(text="\n".join(filter(None, [note, text])), buttons=back)]
 
 
-async def got_correction(turn: Turn) -> list[Reply]:
+async def got_correction(turn: Turn, answer: Answer) -> Outcome:
     """Sends the applicant the correction asked for, and logs it."""
     _ = turn._
     svc = turn.services
-    e = await svc.enterprises.get(int(turn.conversation.data.get("enterprise_id", 0)))
+    e = await _corrected(turn)
     if e is None:
-        turn.conversation.end()
-        return await pending_page(turn, 0, _("That registration no longer exists."))
-    note = " ".join(turn.incoming.text.split()) if turn.incoming.text else ""
+        return await _gone(turn)
+    note = " ".join(answer.text.split())
     if not NOTE_MIN <= len(note) <= NOTE_MAX:
         problem = _("Please write {low} to {high} characters.").format(low=NOTE_MIN, high=NOTE_MAX)
-        return ask_correction(turn, e, problem)
+        return Stay(problem)
     turn.conversation.end()
     await reviews.ask_correction(svc, turn, e, note)
     intro = _("Sent to the applicant of {reference}. It stays as it is until they change it.")

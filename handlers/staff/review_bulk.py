@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from bot.core.types import Button, Kind, Reply
+from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
+from bot.dialog.steps import Answer, Flow, Outcome, Question, Stay
 from handlers.registration import admin as registration
 from handlers.staff import review
 from handlers.staff.review import FLOW, PAGE, Step
 from storage.enterprises import Enterprise, EnterpriseStatus
 
-__all__ = ["on_button", "on_input"]
+__all__ = ["REVIEWING", "on_button", "on_input"]
 
 
 def _picked(turn: Turn) -> list[int]:
@@ -156,15 +157,37 @@ def _gone(turn: Turn) -> str:
     return turn._("That registration no longer exists.")
 
 
-async def on_input(turn: Turn) -> list[Reply]:
-    """Text typed while searching, writing a correction, or choosing."""
-    step = turn.conversation.step
-    if turn.incoming.kind is not Kind.TEXT:
-        return [Reply(text=turn._("Please type your answer as text."))]
-    if step == Step.SEARCH:
-        return await review.search(turn)
-    if step == Step.FIX:
-        return await review.got_correction(turn)
+async def _ask_pick(turn: Turn, note: str | None = None) -> list[Reply]:
+    return await pick_page(turn, 0)
+
+
+async def got_pick(turn: Turn, answer: Answer) -> Outcome:
+    """Text while choosing: how to choose, and the first page again."""
+    return Stay(before=[_how_to_choose(turn)])
+
+
+def _how_to_choose(turn: Turn) -> Reply:
     stop = "/cancel" if turn.lang.code == "en" else "/huy"
     text = turn._("Press the registrations to choose them, or type {cancel} to stop.")
-    return [Reply(text=text.format(cancel=stop)), *await pick_page(turn, 0)]
+    return Reply(text=text.format(cancel=stop))
+
+
+async def _as_text(turn: Turn) -> list[Reply]:
+    return [Reply(text=turn._("Please type your answer as text."))]
+
+
+async def _lost(turn: Turn) -> list[Reply]:
+    return [_how_to_choose(turn), *await pick_page(turn, 0)]
+
+
+REVIEWING: Flow[Turn, Step] = Flow(
+    FLOW,
+    {
+        Step.SEARCH: Question(review.search_prompt, review.search),
+        Step.FIX: Question(review.correction_prompt, review.got_correction),
+        Step.PICK: Question(_ask_pick, got_pick),
+    },
+    lost=_lost,
+    other_input=_as_text,
+)
+on_input = REVIEWING.on_input

@@ -4,20 +4,28 @@ who wrote last or by their address (`telegram:123456`)."""
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from typing import Final
 
 from bot.core.types import Button, Reply, UserRef
 from bot.dialog.router import Turn
+from bot.dialog.steps import TYPED, Answer, Done, Flow, Outcome, Question, Stay
 from bot.services import staff_roles
 from handlers.staff.terms import ROLE_DUTIES, ROLE_NAMES
 from storage.roles import GRANTABLE, Role
 from storage.users import User
 
-__all__ = ["FLOW", "on_button", "on_input", "staff_list"]
+__all__ = ["FLOW", "STAFFING", "Step", "on_button", "on_input", "staff_list"]
 
 FLOW: Final = "staff_roles"
 _ADDRESS: Final = re.compile(r"^(telegram|zalo|console):([A-Za-z0-9_-]{1,64})$")
 RECENT: Final = 10
+
+
+class Step(StrEnum):
+    """The one step: who should become staff."""
+
+    ADDRESS = "address"
 
 
 async def _person(turn: Turn, account_id: int) -> tuple[list[User], str]:
@@ -50,10 +58,14 @@ async def staff_list(turn: Turn, intro: str | None = None) -> list[Reply]:
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
 
-async def ask_person(turn: Turn, note: str | None = None) -> list[Reply]:
+async def ask_person(turn: Turn) -> list[Reply]:
+    """Starts adding a member of staff."""
+    return await STAFFING.start(turn, Step.ADDRESS)
+
+
+async def _people(turn: Turn, note: str | None = None) -> list[Reply]:
     """Lists the people who wrote last; the owner picks one or types an address."""
     _ = turn._
-    turn.conversation.start(FLOW, "address")
     people = await turn.services.roles.recent_people(RECENT)
     lines = [note, ""] if note else []
     lines.append(
@@ -71,14 +83,18 @@ async def ask_person(turn: Turn, note: str | None = None) -> list[Reply]:
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
 
-async def on_input(turn: Turn) -> list[Reply]:
+async def got_address(turn: Turn, answer: Answer) -> Outcome:
     """An address typed while adding a member of staff."""
-    match = _ADDRESS.match(turn.incoming.text.strip())
+    match = _ADDRESS.match(answer.text)
     if match is None:
-        return await ask_person(turn, turn._("That is not an address like telegram:123456."))
+        return Stay(turn._("That is not an address like telegram:123456."))
     user = await turn.services.users.ensure(UserRef(channel=match[1], external_id=match[2]))
     turn.conversation.end()
-    return await show(turn, user.account_id)
+    return Done(await show(turn, user.account_id))
+
+
+STAFFING: Flow[Turn, Step] = Flow(FLOW, {Step.ADDRESS: Question(_people, got_address, takes=TYPED)})
+on_input = STAFFING.on_input
 
 
 async def show(turn: Turn, account_id: int) -> list[Reply]:

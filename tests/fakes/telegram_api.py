@@ -16,14 +16,14 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
-from ._http import Endpoint
+from ._http import Endpoint, LostAnswer
 from ._reading import Reader
 from ._telegram_state import BotApiState, Failure
 from ._telegram_wire import ApiError, Json, callback_data, member_json, read_params, user_json
@@ -102,6 +102,7 @@ class FakeTelegram(Reader, Endpoint):
         self._lock = self._state.lock
         self._read: dict[int, int] = {}  # per chat: bot messages already returned by a wait
         self._calls_read: dict[str, int] = {}  # per method: calls already returned by a wait
+        self._lost: list[LostAnswer] = []  # calls carried out whose answer is late or dropped
         self._closing = False
         self._pollers: set[asyncio.Event] = set()  # touched only on the server's loop
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -186,6 +187,7 @@ class FakeTelegram(Reader, Endpoint):
         except ValueError as exc:
             raise ApiError(400, f"Bad Request: can't parse parameters: {exc}") from exc
         call = {"method": method, "params": params, "status": 200}
+        request.state.params = params
         with self._lock:
             self._state.calls.append(call)
             if name != "getupdates":
@@ -293,14 +295,17 @@ class FakeTelegram(Reader, Endpoint):
         chat_id: int,
         phone_number: str,
         *,
-        user_id: int | None = None,
+        user_id: int | Literal["own"] | None = "own",
         first_name: str = "Lan",
         language_code: str = "vi",
     ) -> int:
-        """A user shares a contact: their own (the request_contact button) unless user_id."""
+        """A user shares a contact: their own (the request_contact button), another Telegram
+        user's (user_id), or one from their address book who is on no Telegram (None: the
+        Bot API then leaves user_id out)."""
         message = self._user_message(chat_id, first_name, language_code, None)
         contact: Json = {"phone_number": phone_number, "first_name": first_name}
-        contact["user_id"] = user_id if user_id is not None else message["from"]["id"]
+        if user_id is not None:
+            contact["user_id"] = message["from"]["id"] if user_id == "own" else user_id
         return self._push({"message": message | {"contact": contact}})
 
     def send_location(self, chat_id: int, latitude: float, longitude: float) -> int:

@@ -214,6 +214,20 @@ async def test_user_side_updates_parse_in_ptb(fake: FakeTelegram, bot: Bot) -> N
     assert member.my_chat_member.old_chat_member.status == "member"
 
 
+async def test_a_contact_of_someone_else_carries_their_id_or_none(
+    fake: FakeTelegram, bot: Bot
+) -> None:
+    fake.share_contact(CHAT, "+84912000111", user_id=777)
+    fake.share_contact(CHAT, "+84912000222", user_id=None)
+
+    other, unknown = await bot.get_updates()
+
+    assert other.message and other.message.contact and other.message.contact.user_id == 777
+    assert unknown.message and unknown.message.contact
+    assert unknown.message.contact.user_id is None
+    assert unknown.message.contact.phone_number == "+84912000222"
+
+
 async def test_callback_query_is_answered_once(fake: FakeTelegram, bot: Bot) -> None:
     await bot.send_message(CHAT, "Hội chợ", reply_markup=APPLY)
     fake.press_button(CHAT, "fair:7:apply")

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from ._background import BackgroundServer
-from ._http import Endpoint
+from ._http import Endpoint, LostAnswer
 from ._reading import Reader
 from ._zalo_state import EVENTS, ApiError, Failure, Json, ZaloState
 
@@ -54,6 +54,7 @@ class FakeZalo(Reader, Endpoint):
         self._lock = self._state.lock
         self._read: dict[str, int] = {}  # per chat: bot messages already returned by a wait
         self._calls_read: dict[str, int] = {}  # per method: calls already returned by a wait
+        self._lost: list[LostAnswer] = []  # calls carried out whose answer is late or dropped
         self.webhook_shape = "wrapped"  # or "flat": the two payload shapes seen in practice
         self.deliveries: list[Json] = []  # webhook POSTs made: {update, status}
         self._webhook_root: str | None = None
@@ -115,6 +116,7 @@ class FakeZalo(Reader, Endpoint):
             except (ValueError, TypeError) as exc:
                 raise ApiError(400, f"Bad Request: body is not a JSON object: {exc}") from exc
         call: Json = {"method": method, "params": params, "status": 200}
+        request.state.params = params
         with self._lock:
             self._state.calls.append(call)
             self._lock.notify_all()

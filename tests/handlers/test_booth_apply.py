@@ -52,6 +52,20 @@ async def _applications(app: App) -> list[tuple[str, BoothStatus, int]]:
     return [(r[0], BoothStatus(r[1]), r[2]) for r in rows]
 
 
+async def test_an_invisible_answer_gets_the_question_again(app: App, chat: Chat) -> None:
+    await make_fair(app, booths=3)
+    await register_enterprise(app, chat)
+    await chat.say("/start fair_test-fair")
+    await chat.press("fair:test-fair:apply")
+    await chat.say("2")
+    await chat.say("\u2066\u2069\u200b")
+    assert chat.text.startswith("Tôi không đọc được tin nhắn này")
+    assert "Bạn sẽ trưng bày sản phẩm gì?" in chat.text  # the question, once more
+    await chat.say("Bát đĩa men lam, lọ hoa")
+    await chat.press("apply:needs:power")
+    assert "2 gian" in chat.text and "Bát đĩa men lam, lọ hoa" in chat.text  # nothing lost
+
+
 async def test_a_registered_producer_applies(app: App, chat: Chat) -> None:
     await make_fair(app, booths=3)
     await register_enterprise(app, chat)
@@ -222,7 +236,7 @@ async def test_a_fair_cancelled_in_the_middle_of_an_application(app: App, chat: 
     await register_enterprise(app, chat)
     await _apply(chat, "1")
 
-    await import_fairs(app.router, [fair_fields(status=FairStatus.CANCELLED)])
+    await import_fairs(app.router.services, [fair_fields(status=FairStatus.CANCELLED)])
     await chat.press("apply:confirm")
 
     assert "Sở Công Thương đã hủy hội chợ này." in chat.text
@@ -236,7 +250,7 @@ async def test_dates_changed_in_the_middle_ask_for_confirmation_again(app: App, 
     await _apply(chat, "1")
     later = fair.starts_at + timedelta(days=1)
     await import_fairs(
-        app.router, [fair_fields(starts_at=later, ends_at=later + timedelta(days=2))]
+        app.router.services, [fair_fields(starts_at=later, ends_at=later + timedelta(days=2))]
     )
 
     await chat.press("apply:confirm")

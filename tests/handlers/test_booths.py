@@ -133,21 +133,21 @@ async def test_an_unanswered_offer_expires_after_48_hours(
     await lan.press(f"booth:{first.id}:withdraw_yes")
 
     time_machine.move_to(TODAY + timedelta(hours=47), tick=True)
-    assert await expire_offers(app.router) == 0
+    assert await expire_offers(app.router.services) == 0
     time_machine.move_to(TODAY + timedelta(hours=48, minutes=1), tick=True)
     [offer] = await _notices(app, mai)
     await tap(mai, offer.replies[0].options[0].payload)  # Accept, too late
     assert "lời mời đã hết hạn" in mai.text
     assert await _status(app, second) is BoothStatus.OFFERED  # until the job runs
 
-    assert await expire_offers(app.router) == 1
+    assert await expire_offers(app.router.services) == 1
 
     assert await _status(app, second) is BoothStatus.EXPIRED
     assert await _status(app, third) is BoothStatus.OFFERED
     [expired] = await outbox_rows(app, mai, f"booth:{second.id}:expired")
     assert "không được nhận kịp thời hạn" in expired.replies[0].text
     assert len(await outbox_rows(app, hoa, f"booth:{third.id}:offer")) == 1
-    assert await expire_offers(app.router) == 0  # nothing twice
+    assert await expire_offers(app.router.services) == 0  # nothing twice
 
 
 async def test_someone_elses_application_is_not_reachable(app: App) -> None:

@@ -218,7 +218,7 @@ async def test_progress_is_edited_in_place_then_reported(
         progress = await fake.await_message(ADMIN)
         assert "0 / 31" in progress["text"]  # the admin is one of everyone
 
-        broadcaster = Broadcaster(tg.app.router, tg.app.router.services.broadcasts)
+        broadcaster = Broadcaster(tg.app.router.services, tg.app.router.services.broadcasts)
         for _ in range(20):
             if not await tg.app.outbox.drain_once(limit=8):
                 break

@@ -200,6 +200,45 @@ async def test_a_shared_telegram_contact_is_taken(app: App) -> None:
     assert user is not None and user.phone == "+84912345678"
 
 
+async def test_an_invisible_answer_gets_the_question_again(app: App) -> None:
+    chat = await at(app, "name")
+    await chat.say("\u2066\u2069\u2060\u200b")
+    assert chat.text.startswith("I could not read that message")
+    assert "name of your establishment" in chat.text
+    await chat.say("\u2067Cơ sở gốm\u2069 \u2066Minh Hải\u2069\u2060")
+    assert "What kind of establishment" in chat.text
+    await chat.press("reg:kind:household")
+    await chat.say("2")
+    await chat.say("\u2060")
+    assert "I could not read that message" in chat.text
+    assert "Which crafts" in chat.text
+    await chat.say("1")
+    await _ward(chat)
+    await chat.press("Skip")
+    await chat.say("Nguyễn Thị Lan")
+    await chat.say("0912 345 678")
+    await finish(chat)
+    assert "Establishment name: Cơ sở gốm Minh Hải\n" in chat.text
+
+
+@pytest.mark.parametrize("owner", ["u2", None])
+async def test_someone_else_s_contact_is_not_taken_as_the_phone(
+    app: App, owner: str | None
+) -> None:
+    chat = await at(app, "phone")
+    await chat.share_contact("84987654321", user_id=owner)
+    assert "someone else's contact" in chat.text
+    assert "What phone number" in chat.text  # the question again
+    assert chat.last.request_contact  # with the button to share one's own
+    user = await app.router.services.users.find(chat.user)
+    assert user is not None and user.phone is None
+    await chat.share_contact("84912345678")
+    assert "tax code" in chat.text
+    await finish(chat)
+    assert "Establishment name: Cơ sở gốm Minh Hải" in chat.text  # nothing entered is lost
+    assert "Phone: 0912 345 678" in chat.text and "0987" not in chat.text
+
+
 @pytest.mark.parametrize(
     ("answer", "says"),
     [

@@ -140,6 +140,24 @@ async def test_profile_edits_and_review_again_after_a_key_change(app: App) -> No
     assert "was changed and needs review again" in notices[-1].replies[0].text
 
 
+async def test_a_profile_edit_takes_no_one_else_s_contact(app: App) -> None:
+    applicant = await english(Chat(app.router))
+    admin = await english(Chat(app.router, external_id="admin"))
+    e = await registered(app, applicant)
+    await press(admin, f"regadm:ok:{e.id}")
+    await applicant.say("/profile")
+    await applicant.press("reg:profile:edit:phone")
+    await applicant.share_contact("84987654321", user_id="someone-else")
+    assert "someone else's contact" in applicant.text
+    assert "What phone number" in applicant.text and applicant.last.request_contact
+    after = await stored(app, applicant)
+    assert after is not None
+    assert (after.status, after.phone) == (EnterpriseStatus.APPROVED, e.phone)
+    await applicant.share_contact("84987654321")  # their own after all
+    after = await stored(app, applicant)
+    assert after is not None and after.phone == "+84987654321"
+
+
 async def test_a_pending_registration_changed_goes_to_the_reviewers_again(app: App) -> None:
     applicant = await english(Chat(app.router))
     admin = Chat(app.router, external_id="admin")

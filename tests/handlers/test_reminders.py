@@ -21,7 +21,7 @@ def producer(app: App) -> Chat:
 
 async def reminded(app: App) -> int:
     with time_machine.travel(local(2026, 12, 3, 9, 0), tick=False):
-        return await Scheduler(app.router).run()
+        return await Scheduler(app.router.services).run()
 
 
 async def test_the_menu_entry_opens_reminders_and_a_sector_can_be_followed(app: App) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
@@ -88,17 +89,18 @@ async def test_a_turn_that_failed_midway_leaves_the_saved_answers(
     await _at_the_name_question(chat)
     real = basics.got_name
 
-    async def broken(turn: object) -> object:
+    async def broken(turn: object, answer: object) -> object:
         turn.conversation.data["answers"]["name"] = "half-written"  # type: ignore[attr-defined]
         raise RuntimeError("a bug")
 
     monkeypatch.setitem(basics.__dict__, "got_name", broken)
     from handlers.registration import flow
 
-    monkeypatch.setitem(flow.STEPS, flow.Step.NAME, (basics.ask_name, broken))
+    name = flow.STEPS[flow.Step.NAME]
+    monkeypatch.setitem(flow.STEPS, flow.Step.NAME, replace(name, read=broken))
     await chat.say("Cơ sở gốm Minh Hải")
     assert "something went wrong" in chat.replies[-1].text
-    monkeypatch.setitem(flow.STEPS, flow.Step.NAME, (basics.ask_name, real))
+    monkeypatch.setitem(flow.STEPS, flow.Step.NAME, replace(name, read=real))
     await chat.say("/register")  # resumes at the name, with nothing of the failed turn
     assert NAME_QUESTION in chat.replies[-1].text
     svc = app.router.services

@@ -107,6 +107,9 @@ class WebChannel:
             )
             self.server = None  # type: ignore[assignment]
 
+    async def stop_receiving(self) -> None:
+        """Nothing to finish: a page is answered as it is asked (the server stops in stop)."""
+
     async def stop(self) -> None:
         """Stop serving (the shared server stops with its last user)."""
         if self.server is not None:

@@ -140,7 +140,13 @@ def test_webhook_mode_accepts_only_the_right_secret(fake: FakeTelegram, tmp_path
         assert fake.sent(CHAT) == []
         assert _post(url, update, "s3cret-value") == 200
         assert fake.wait_for_message(CHAT)["text"].startswith("Xin chào Hoa!")
+        # with the right secret: not an update, not JSON, too big
+        assert _post(url, {"update_id": 2, "message": {"text": 5}}, "s3cret-value") == 400
+        assert _post(url, update, "s3cret-value", content_type="text/plain") == 415
+        assert _post(url, {"x": "y" * 2_000_000}, "s3cret-value") == 413
+        assert len(fake.sent(CHAT)) == 1
         assert bot.stop() == 0
+    assert "Traceback" not in bot.logs()
 
 
 def _free_port() -> int:
@@ -151,8 +157,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _post(url: str, body: dict, secret: str | None) -> int:  # type: ignore[type-arg]
-    headers = {"Content-Type": "application/json"}
+def _post(
+    url: str,
+    body: dict,  # type: ignore[type-arg]
+    secret: str | None,
+    content_type: str = "application/json",
+) -> int:
+    headers = {"Content-Type": content_type}
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
     request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")

@@ -118,3 +118,50 @@ async def test_a_registration_on_telegram_survives_a_restart_and_is_approved(
         assert approved["text"].startswith("Đã duyệt HN-")
         told = await fake.await_message(CHAT)
         assert "đã được Sở Công Thương Hà Nội duyệt" in told["text"]
+
+
+async def test_only_one_s_own_contact_is_taken_as_one_s_phone(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    async with serving(fake, tmp_path):
+        await _say(fake, "/dang_ky")
+        await _press(fake, "reg:consent:yes")
+        await _say(fake, "Cơ sở gốm Minh Hải")
+        await _press(fake, "reg:kind:household")
+        await _tick(fake, "reg:roles:producer")
+        await _press(fake, "reg:roles:done")
+        await _tick(fake, "reg:sectors:ceramics")
+        await _press(fake, "reg:sectors:done")
+        await _say(fake, "bat trang")
+        await _press(fake, f"reg:ward_pick:{BAT_TRANG}")
+        await _press(fake, "reg:address:skip")
+        await _say(fake, "Nguyễn Thị Lan")
+        for someone_else in (CHAT + 1, None):  # another Telegram user; one on no Telegram
+            fake.share_contact(CHAT, "84987654321", user_id=someone_else)
+            again = await fake.await_message(CHAT)
+            assert "không phải của bạn" in again["text"]
+            assert "Sở có thể gọi cho bạn theo số điện thoại nào?" in again["text"]
+            assert again["reply_markup"]["keyboard"][0][0]["request_contact"] is True
+        fake.share_contact(CHAT, "84912345678")
+        noted = await fake.await_message(CHAT)
+        assert "0912 345 678" in noted["text"]
+        await fake.await_message(CHAT)  # the tax code question
+        await _say(fake, "001085012345")
+        await _say(fake, "Bát đĩa men lam")
+        await _press(fake, "reg:ocop:4")
+        await _tick(fake, "reg:practices:energy_saving")
+        summary = (await _press(fake, "reg:practices:done"))["text"]
+        assert "Tên cơ sở: Cơ sở gốm Minh Hải" in summary  # nothing entered is lost
+        assert "Số điện thoại: 0912 345 678" in summary and "0987" not in summary
+
+
+async def test_a_message_of_invisible_characters_is_answered_with_the_question(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    async with serving(fake, tmp_path):
+        await _say(fake, "/dang_ky")
+        await _press(fake, "reg:consent:yes")
+        again = await _say(fake, "\u2066\u2069\u2060\u200b")
+        assert again["text"].startswith("Tôi không đọc được tin nhắn này")
+        assert "Tên cơ sở" in again["text"]
+        assert "thuộc loại hình nào" in (await _say(fake, "\u2067Cơ sở gốm\u2069"))["text"]

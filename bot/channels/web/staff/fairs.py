@@ -273,7 +273,7 @@ async def create(request: Request, staff: Staff) -> Response:
     if fields is None:
         return await _show_form(request, staff, form, None, status=400)
     async with Acting(router, staff) as acting:
-        fair, report = await fair_admin.publish(router, acting, fields, None)
+        fair, report = await fair_admin.publish(router.services, acting, fields, None)
     return back(f"{HERE}/{fair.id}", f"created:{report.messages}")
 
 
@@ -297,7 +297,7 @@ async def save(request: Request, staff: Staff) -> Response:
     if fields is None:
         return await _show_form(request, staff, form, fair, status=400)
     async with Acting(router, staff) as acting:
-        after, report = await fair_admin.publish(router, acting, fields, fair)
+        after, report = await fair_admin.publish(router.services, acting, fields, fair)
     what = "same" if report.unchanged else "saved"
     return back(f"{HERE}/{after.id}", f"{what}:{report.messages}")
 
@@ -318,7 +318,7 @@ async def change_status(request: Request, staff: Staff) -> Response:
     else:
         return back(here)
     async with Acting(router, staff) as acting:
-        _after, report = await fair_admin.set_status(router, acting, fair, status)
+        _after, report = await fair_admin.set_status(router.services, acting, fair, status)
     return back(here, f"{what}:{report.messages}")
 
 

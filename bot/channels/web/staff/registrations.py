@@ -27,6 +27,7 @@ from bot.domain.enterprise_terms import (
 )
 from bot.domain.phones import format_phone
 from bot.domain.places import get_ward, match_ward, wards
+from bot.domain.search_terms import search_words
 from bot.domain.sectors import SECTORS, sector_name
 from bot.services import reviews
 from bot.services.fair_view import STATUS_NAMES as BOOTH_STATUS
@@ -57,7 +58,7 @@ def _filter(request: Request) -> tuple[RegistrationFilter, dict[str, str]]:
         ward=ward or None,
         fair=int(given["fair"]) if given["fair"].isdigit() else None,
         tag=given["tag"] or None,
-        q=given["q"][:100],
+        words=search_words(given["q"][:100]),
     )
     return flt, given
 

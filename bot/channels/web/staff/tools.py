@@ -20,7 +20,7 @@ from bot.domain.sectors import SECTORS, sector_name
 from bot.domain.textnorm import fold
 from bot.services import staff_roles
 from bot.services.export_tables import BOOTH_STATUS
-from bot.services.exports import ExportFilter, Format, What, make_export
+from bot.services.exports import PURPOSES, ExportFilter, Format, What, make_export
 from bot.services.permissions import Permission
 from bot.services.staff_terms import ACTION_NAMES, ROLE_DUTIES, ROLE_NAMES, changes
 from storage.faq import FaqEntry
@@ -45,6 +45,7 @@ async def exports(request: Request, staff: Staff) -> Response:
         request,
         staff,
         "staff/exports.html",
+        problem=request.query_params.get("loi"),
         statuses=[(s, term(STATUS_NAMES, s, _)) for s in STATUS_NAMES],
         booth_statuses=[(k, _(v)) for k, v in BOOTH_STATUS.items()],
         crafts=sorted(((k, sector_name(k, _)) for k in SECTORS), key=lambda kv: kv[1]),
@@ -53,6 +54,7 @@ async def exports(request: Request, staff: Staff) -> Response:
         ),
         fairs=[(f.id, f.title(staff.lang.code)) for f in [*upcoming, *past]],
         personal=staff.may(Permission.PERSONAL_DATA),
+        purposes=[(k, _(v)) for k, v in PURPOSES.items()],
     )
 
 
@@ -73,10 +75,13 @@ async def download(request: Request, staff: Staff) -> Response:
         fair=int(fair) if fair.isdigit() else None,
     )
     fmt: Format = "csv" if staff.field("format") == "csv" else "xlsx"
+    purpose = staff.field("purpose")
+    if purpose not in PURPOSES:
+        return back("/quan-tri/xuat", loi="purpose")
     personal = staff.may(Permission.PERSONAL_DATA)
     export = await make_export(svc, flt, staff.lang, fmt, personal=personal)
     after = {**flt.model_dump(mode="json", exclude_none=True), "format": fmt}
-    after |= {"rows": export.rows, "personal": personal, "on": "web"}
+    after |= {"rows": export.rows, "personal": personal, "purpose": purpose, "on": "web"}
     async with Acting(router, staff) as acting:
         await svc.audit.record(
             acting, f"export.{what.value}", None, after, target=export.document.filename

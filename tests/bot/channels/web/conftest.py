@@ -57,3 +57,11 @@ def live(tmp_path: Path) -> Iterator[LiveSite]:
     )
     with LiveSite(settings) as site:
         yield site
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests last: Playwright's synchronous API keeps an event loop running in the
+    main thread until the session ends, and an asyncio test after it could not start its own."""
+    browser = [i for i in items if "page" in getattr(i, "fixturenames", ())]
+    others = [i for i in items if "page" not in getattr(i, "fixturenames", ())]
+    items[:] = [*others, *browser]

@@ -48,7 +48,7 @@ class LiveSite:
         self._app = App(self.settings)
         await self._app.open()
         self._app.router.senders["telegram"] = self._send  # a platform that takes everything
-        self._app.start_loops()
+        self._app.start()
         self._web = WebChannel(self.settings, self._app.router, None)
         await self._web.start()
         self.url = f"http://127.0.0.1:{self._web.server.port}"
@@ -57,7 +57,7 @@ class LiveSite:
         if self._web is not None:
             await self._web.stop()
         if self._app is not None:
-            await self._app.stop_loops()
+            await self._app.stop()
             await self._app.close()
 
     def link(self, user: User) -> str:

@@ -42,7 +42,7 @@ async def _deliver(app: App) -> list[str]:
 
     app.router.senders["telegram"] = sender
     await app.outbox.drain_once()
-    await Broadcaster(app.router, app.router.services.broadcasts).tick()
+    await Broadcaster(app.router.services, app.router.services.broadcasts).tick()
     return got
 
 

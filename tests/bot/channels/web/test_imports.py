@@ -119,3 +119,24 @@ def test_a_file_that_is_not_a_list_says_so(site: Site) -> None:
 def test_only_admins_import(site: Site) -> None:
     site.login(site.staff(Role.MODERATOR))
     assert site.get("/quan-tri/nhap").status_code == 403
+
+
+def test_an_invitation_is_emptied_when_claimed_and_deleted_with_the_person(site: Site) -> None:
+    site.login(site.staff(Role.ADMIN))
+    text = _upload(site, _xlsx(GOOD[:1])).text  # type: ignore[attr-defined]
+    payload = re.search(r'name="rows" value="([^"]+)"', text)
+    assert payload is not None
+    rows = payload.group(1).replace("&#34;", '"').replace("&quot;", '"')
+    done = site.post("/quan-tri/nhap/nhap", {"csrf": csrf_of(text), "rows": rows})
+    (code,) = re.findall(r"/moi ([A-Z2-9]{8})", done.text)
+    producer = Chat(site.app.router, "tg-1", channel="telegram")
+    site.run(producer.say, f"/moi {code}")
+    site.run(producer.press, "Tôi đồng ý")
+    svc = site.app.router.services
+    kept = site.run(svc.invitations.get, code)
+    assert kept is not None and kept.fields.name is None  # the registration holds them now
+    user = site.run(svc.users.find, producer.user)
+    assert user is not None
+    site.run(svc.personal_data.erase, user.account_id, "subject-x", [], [])
+    assert site.run(svc.invitations.get, code) is None
+    assert site.run(svc.enterprises.for_account, user.account_id) is None

@@ -1,0 +1,370 @@
+"""A person's data as a whole: the consents they gave, their requests about their data, a
+copy of everything held about their account, stopping messages, and erasure.
+
+Erasure deletes or empties every row that holds the account's data, overwriting what it
+removes (PRAGMA secure_delete), and keeps only what identifies no one: the fact of staff actions
+(their snapshots emptied, the actor's name replaced by a pseudonym) and the request itself.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any, Final, TypeVar
+
+from pydantic import BaseModel
+
+from storage.db import Database, utcnow
+from storage.erasure import Erased, anonymise_rows, erase_rows
+
+__all__ = ["DataRequest", "Erased", "HeldBooth", "PersonalDataRepo", "SubjectData"]
+
+T = TypeVar("T")
+_JSON_COLUMNS: Final = frozenset({"roles", "sectors", "practices", "booth_numbers"})
+
+
+class DataRequest(BaseModel):
+    """A request a person made about their data, as staff see it."""
+
+    id: int
+    account_id: int | None = None
+    subject: str
+    kind: str  # copy | erase | restrict
+    channel: str
+    status: str  # done | waiting
+    requested_at: datetime
+    due_at: datetime | None = None
+    reminded_at: datetime | None = None
+    done_at: datetime | None = None
+    done_by: int | None = None
+    outcome: dict[str, Any] | None = None
+
+
+class HeldBooth(BaseModel):
+    """An approved booth at a fair that has not ended: staff withdraw it before erasure."""
+
+    application_id: int
+    fair_id: int
+    fair_title_vi: str
+    fair_title_en: str
+    booth_numbers: list[str]
+    ends_at: datetime
+
+
+class SubjectData(BaseModel):
+    """Everything held about one account, row by row, grouped by bot.domain.personal_data's
+    categories (apps, registration, booths, reminders, messages, records)."""
+
+    apps: list[dict[str, Any]]
+    registration: dict[str, Any] | None
+    consents: list[dict[str, Any]]
+    booths: list[dict[str, Any]]
+    feedback: list[dict[str, Any]]
+    sectors: list[str]
+    fairs: list[dict[str, Any]]
+    messages: list[dict[str, Any]]
+    conversations: list[dict[str, Any]]
+    questions: list[dict[str, Any]]
+    requests: list[DataRequest]
+
+
+def _dicts(rows: Iterable[sqlite3.Row]) -> list[dict[str, Any]]:
+    found = []
+    for row in rows:
+        values = dict(row)
+        for name in _JSON_COLUMNS & values.keys():
+            if isinstance(values[name], str):
+                values[name] = json.loads(values[name])
+        found.append(values)
+    return found
+
+
+def _request(row: sqlite3.Row) -> DataRequest:
+    values = dict(row)
+    values["outcome"] = json.loads(values["outcome"]) if values["outcome"] else None
+    return DataRequest.model_validate(values)
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" * len(values)) or "NULL"
+
+
+def _overwriting(fn: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
+    """`fn` with what it deletes overwritten in the file, not only unlinked
+    (https://sqlite.org/pragma.html#pragma_secure_delete)."""
+
+    def go(c: sqlite3.Connection) -> T:
+        c.execute("PRAGMA secure_delete = ON")
+        try:
+            return fn(c)
+        finally:
+            c.execute("PRAGMA secure_delete = OFF")
+
+    return go
+
+
+class PersonalDataRepo:
+    """Reads and writes `consents` and `data_requests`; reads and erases an account's data.
+
+    Every method that writes expects to run inside `Database.transaction()`.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- consent ------------------------------------------------------------------------------
+
+    async def give_consent(self, account_id: int, version: str, channel: str) -> None:
+        """Record consent to `version` of the text, given now on `channel`; the account's
+        registration, if any, is now held under that version."""
+        now = utcnow().isoformat()
+
+        def go(c: sqlite3.Connection) -> None:
+            c.execute(
+                "INSERT INTO consents (account_id, version, channel, given_at) VALUES (?, ?, ?, ?)",
+                (account_id, version, channel, now),
+            )
+            c.execute(
+                "UPDATE enterprises SET consent_version = ?, consent_at = ? WHERE account_id = ?",
+                (version, now, account_id),
+            )
+
+        await self.db.run(go, quick=True)
+
+    # -- requests -----------------------------------------------------------------------------
+
+    async def add_request(
+        self,
+        account_id: int | None,
+        subject: str,
+        kind: str,
+        channel: str,
+        *,
+        waiting_until: datetime | None = None,
+        outcome: dict[str, Any] | None = None,
+    ) -> DataRequest:
+        """Record a request: done now, or (`waiting_until`) waiting for staff until then;
+        `account_id` None for an account already erased."""
+        now = utcnow().isoformat()
+        status, done_at = ("waiting", None) if waiting_until else ("done", now)
+        row = await self.db.fetchone(
+            "INSERT INTO data_requests (account_id, subject, kind, channel, status,"
+            " requested_at, due_at, done_at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING *",
+            (
+                account_id,
+                subject,
+                kind,
+                channel,
+                status,
+                now,
+                waiting_until.isoformat() if waiting_until else None,
+                done_at,
+                json.dumps(outcome, sort_keys=True) if outcome is not None else None,
+            ),
+        )
+        assert row is not None
+        return _request(row)
+
+    async def finish_request(
+        self, request_id: int, *, by: int | None, outcome: dict[str, Any]
+    ) -> DataRequest | None:
+        """Mark a waiting request done; None if it was not waiting."""
+        row = await self.db.fetchone(
+            "UPDATE data_requests SET status = 'done', done_at = ?, done_by = ?, outcome = ?"
+            " WHERE id = ? AND status = 'waiting' RETURNING *",
+            (utcnow().isoformat(), by, json.dumps(outcome, sort_keys=True), request_id),
+        )
+        return _request(row) if row else None
+
+    async def get_request(self, request_id: int) -> DataRequest | None:
+        """The request with this id."""
+        row = await self.db.fetchone("SELECT * FROM data_requests WHERE id = ?", (request_id,))
+        return _request(row) if row else None
+
+    async def waiting_erasure(self, account_id: int) -> DataRequest | None:
+        """The account's erasure waiting for staff, if any."""
+        row = await self.db.fetchone(
+            "SELECT * FROM data_requests WHERE account_id = ? AND kind = 'erase'"
+            " AND status = 'waiting' ORDER BY id LIMIT 1",
+            (account_id,),
+        )
+        return _request(row) if row else None
+
+    async def requests(self, limit: int = 20) -> list[DataRequest]:
+        """The requests waiting for staff (the soonest due first), then the latest done."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM data_requests ORDER BY status != 'waiting', due_at,"
+            " requested_at DESC, id DESC LIMIT ?",
+            (limit,),
+        )
+        return [_request(r) for r in rows]
+
+    async def to_remind(self, before: datetime) -> list[DataRequest]:
+        """Waiting requests whose staff were last reminded (or asked) before `before`."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM data_requests WHERE status = 'waiting'"
+            " AND coalesce(reminded_at, requested_at) < ? ORDER BY id",
+            (before.isoformat(),),
+        )
+        return [_request(r) for r in rows]
+
+    async def mark_reminded(self, request_id: int) -> None:
+        """Record that staff were reminded of a waiting request now."""
+        await self.db.execute(
+            "UPDATE data_requests SET reminded_at = ? WHERE id = ?",
+            (utcnow().isoformat(), request_id),
+        )
+
+    # -- what is held -------------------------------------------------------------------------
+
+    async def held_booths(self, account_id: int) -> list[HeldBooth]:
+        """The account's approved booths at fairs that have not ended and are not cancelled."""
+        rows = await self.db.fetchall(
+            "SELECT a.id AS application_id, a.fair_id, f.title_vi AS fair_title_vi,"
+            " f.title_en AS fair_title_en, a.booth_numbers, f.ends_at"
+            " FROM booth_applications a JOIN fairs f ON f.id = a.fair_id"
+            " WHERE a.account_id = ? AND a.status = 'approved' AND f.status = 'scheduled'"
+            " AND f.ends_at > ? ORDER BY f.starts_at",
+            (account_id, utcnow().isoformat()),
+        )
+        return [HeldBooth.model_validate(d) for d in _dicts(rows)]
+
+    async def subject_data(self, account_id: int, user_hashes: Sequence[str]) -> SubjectData:
+        """Everything held about the account; `user_hashes` are its identities' pseudonyms
+        in the question log (bot.dialog.router.user_hash)."""
+        hashes = list(user_hashes)
+
+        def go(c: sqlite3.Connection) -> SubjectData:
+            def rows(sql: str, params: Sequence[object] = (account_id,)) -> list[dict[str, Any]]:
+                return _dicts(c.execute(sql, tuple(params)).fetchall())
+
+            users = "SELECT id FROM users WHERE account_id = ?"
+            registration = rows("SELECT * FROM enterprises WHERE account_id = ?")
+            return SubjectData(
+                apps=rows(
+                    "SELECT id, channel, external_id, display_name, locale, phone, created_at,"
+                    " last_seen_at, blocked_at, reminders_on, broadcasts_on FROM users"
+                    " WHERE account_id = ? ORDER BY id"
+                ),
+                registration=registration[0] if registration else None,
+                consents=rows(
+                    "SELECT version, channel, given_at, withdrawn_at FROM consents"
+                    " WHERE account_id = ? ORDER BY id"
+                ),
+                booths=rows(
+                    "SELECT a.id, f.key AS fair_key, f.title_vi AS fair_title_vi,"
+                    " f.title_en AS fair_title_en, f.starts_at AS fair_starts_at, a.booths,"
+                    " a.products, a.needs, a.status, a.booth_numbers, a.reason,"
+                    " a.offer_expires_at, a.checked_in_at, a.created_at, a.updated_at"
+                    " FROM booth_applications a JOIN fairs f ON f.id = a.fair_id"
+                    " WHERE a.account_id = ? ORDER BY a.id"
+                ),
+                feedback=rows(
+                    "SELECT f.key AS fair_key, b.visitors, b.come_again, b.answered_at"
+                    " FROM fair_feedback b JOIN fairs f ON f.id = b.fair_id"
+                    " WHERE b.account_id = ? ORDER BY b.answered_at"
+                ),
+                sectors=[
+                    r["sector"]
+                    for r in rows(
+                        "SELECT sector FROM sector_follows WHERE account_id = ? ORDER BY sector"
+                    )
+                ],
+                fairs=rows(
+                    "SELECT f.key, f.title_vi, f.title_en, w.created_at FROM fair_follows w"
+                    " JOIN fairs f ON f.id = w.fair_id WHERE w.account_id = ? ORDER BY w.created_at"
+                ),
+                messages=rows(
+                    "SELECT o.created_at, o.sent_at, o.status, o.lane, o.replies FROM outbox o"
+                    f" WHERE o.user_id IN ({users}) ORDER BY o.id"
+                ),
+                conversations=rows(
+                    "SELECT flow, step, data, updated_at FROM conversations"
+                    f" WHERE user_id IN ({users}) AND flow IS NOT NULL"
+                ),
+                questions=rows(
+                    f"SELECT text, created_at FROM questions WHERE user_hash IN ({_marks(hashes)})"
+                    " ORDER BY id",
+                    hashes,
+                ),
+                requests=[
+                    _request(r)
+                    for r in c.execute(
+                        "SELECT * FROM data_requests WHERE account_id = ? ORDER BY id",
+                        (account_id,),
+                    ).fetchall()
+                ],
+            )
+
+        return await self.db.run(go)
+
+    # -- stopping and erasing -----------------------------------------------------------------
+
+    async def stop_announcements(self, account_id: int) -> int:
+        """No more announcements to any identity of the account, including those queued;
+        returns how many queued messages were withdrawn."""
+
+        def go(c: sqlite3.Connection) -> int:
+            c.execute("UPDATE users SET broadcasts_on = 0 WHERE account_id = ?", (account_id,))
+            return c.execute(
+                "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending'"
+                " AND broadcast_id IS NOT NULL"
+                " AND user_id IN (SELECT id FROM users WHERE account_id = ?)",
+                (account_id,),
+            ).rowcount
+
+        return await self.db.run(go)
+
+    async def stop_all_messages(self, account_id: int) -> int:
+        """No more reminders or announcements, nothing followed, and every message queued in
+        bulk withdrawn (notices still go: they answer what the person did); how many."""
+
+        def go(c: sqlite3.Connection) -> int:
+            c.execute(
+                "UPDATE users SET reminders_on = 0, broadcasts_on = 0 WHERE account_id = ?",
+                (account_id,),
+            )
+            c.execute("DELETE FROM sector_follows WHERE account_id = ?", (account_id,))
+            c.execute("DELETE FROM fair_follows WHERE account_id = ?", (account_id,))
+            return c.execute(
+                "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending'"
+                " AND lane = 'bulk' AND user_id IN (SELECT id FROM users WHERE account_id = ?)",
+                (account_id,),
+            ).rowcount
+
+        return await self.db.run(go)
+
+    async def erase(
+        self,
+        account_id: int,
+        subject: str,
+        user_hashes: Sequence[str],
+        needles: Sequence[str],
+        *,
+        at_commit: bool = False,
+    ) -> Erased:
+        """Delete or empty every row of the account's data, in the current transaction.
+
+        `needles` are the account's phone numbers (as stored and as shown), tax code and
+        reference: any message or log entry about someone else that quotes one is emptied too
+        (the review requests sent to staff, for instance). The identities themselves keep their
+        rows (staff records may name them) but nothing of the person; `at_commit`: at the
+        COMMIT, after the turn's own last writes, so that nothing the turn writes to them (the
+        name the person was seen under) comes back.
+        """
+        hashes = list(user_hashes)
+        quoted = [n for n in dict.fromkeys(needles) if len(n) >= 6]
+        now = utcnow().isoformat()
+
+        erased = await self.db.run(
+            _overwriting(lambda c: erase_rows(c, account_id, subject, hashes, quoted))
+        )
+        anonymise = _overwriting(lambda c: anonymise_rows(c, account_id, now))
+        if at_commit:
+            self.db.defer(anonymise)
+        else:
+            await self.db.run(anonymise)
+        return erased
