@@ -19,7 +19,8 @@ from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.i18n import CatalogError
 from bot.dialog.router import Router
 from bot.engine.logs import configure_logging
-from storage.db import Database, StorageError
+from storage.engine import StorageError
+from storage.sqlite import SqliteDatabase
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[None, None, int]]
 
@@ -57,7 +58,7 @@ async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_db_migrate(args: argparse.Namespace, settings: Settings) -> int:
     """Apply pending migrations."""
-    db = await Database.open(settings.db_path, migrate=False)
+    db = await SqliteDatabase.open(settings.db_path, migrate=False)
     try:
         applied = await db.migrate()
         version = await db.user_version()
@@ -74,7 +75,7 @@ async def cmd_db_backup(args: argparse.Namespace, settings: Settings) -> int:
     if target.exists():
         print(f"{target} exists; choose a new file name", file=sys.stderr)
         return 2
-    db = await Database.open(settings.db_path)
+    db = await SqliteDatabase.open(settings.db_path)
     try:
         await db.backup(target)
     finally:

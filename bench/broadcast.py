@@ -31,8 +31,8 @@ from pathlib import Path
 
 from bot.core.types import UserRef
 from storage.broadcasts import BroadcastRepo, Progress
-from storage.db import Database
 from storage.outbox import OutboxRepo
+from storage.sqlite import SqliteDatabase
 from storage.users import UserRepo
 from tests.fakes.botproc import ROOT, BotProcess
 from tests.fakes.telegram_api import FakeTelegram
@@ -85,7 +85,7 @@ def machine() -> str:
 
 async def seed(db_path: Path, recipients: int) -> None:
     """The people the announcement goes to, as if each had written to the bot once."""
-    db = await Database.open(db_path)
+    db = await SqliteDatabase.open(db_path)
     users = UserRepo(db)
     async with db.transaction():
         await users.ensure(UserRef(channel="telegram", external_id=str(ADMIN)))
@@ -150,7 +150,7 @@ async def watch(
     db_path: Path, fake: FakeTelegram, run: Run, kill_at: float, restart: Callable[[], float]
 ) -> int:
     """Sample progress until the broadcast is over; kill -9 the bot once at `kill_at`."""
-    db = await Database.open(db_path)
+    db = await SqliteDatabase.open(db_path)
     repo = BroadcastRepo(db, OutboxRepo(db))
     try:
         while (broadcast := await repo.get(1)) is None:  # the CLI has not queued it yet
@@ -174,7 +174,7 @@ async def watch(
 
 async def outcome(db_path: Path, broadcast_id: int) -> tuple[Progress, dict[str, str]]:
     """The broadcast's final counts and each recipient's row status, by chat id."""
-    db = await Database.open(db_path)
+    db = await SqliteDatabase.open(db_path)
     try:
         repo = BroadcastRepo(db, OutboxRepo(db))
         b = await repo.get(broadcast_id)

@@ -84,8 +84,8 @@ def answers(i: int) -> list[str]:
         "1",  # I agree
         f"{kind} Minh Hải {i}",
         "1",  # household business
-        "2",  # producer
-        crafts,
+        "2 5",  # producer, Done (a number typed alone ticks it and waits for Done)
+        f"{crafts} 16",  # the craft, Done
         ward,
         "1",  # the first match
         f"Số {i % 200 + 1}, thôn {i % 9 + 1}",
@@ -94,7 +94,7 @@ def answers(i: int) -> list[str]:
         f"001085{i:06d}",  # the owner's personal ID number, as households use since 2025
         products,
         "4",  # 4 stars
-        "2" if i % 2 else "1 2",  # energy saving (and cleaner production)
+        "2 7" if i % 2 else "1 2",  # energy saving, Done (or with cleaner production)
         "1",  # Confirm and send
     ]
 

@@ -71,11 +71,13 @@ def message_update(
 
 
 def _numbers(text: str, last: int) -> list[int] | None:
-    """The option numbers typed ("1 3", "1,3"), if every one is an option."""
+    """The option numbers typed ("1 3", "1,3"), if every one is an option; the number after the
+    last (Done, as the bot reads it: "2 5") names none."""
     words = text.replace(",", " ").split()
-    if not words or not all(w.isdigit() and 1 <= int(w) <= last for w in words):
+    if not words or not all(w.isdigit() and 1 <= int(w) <= last + 1 for w in words):
         return None
-    return [int(w) for w in words]
+    picked = [int(w) for w in words if int(w) <= last]
+    return picked or None
 
 
 class PeerBot:

@@ -42,7 +42,7 @@ from bot.core.types import UserRef
 from bot.domain.places import wards
 from bot.domain.sectors import SECTORS
 from bot.services.web_login import login_link
-from storage.db import Database
+from storage.sqlite import SqliteDatabase
 
 T = TypeVar("T")
 
@@ -335,7 +335,7 @@ def main() -> int:
 
 
 async def _migrate(db: Path) -> None:
-    database = await Database.open(db)
+    database = await SqliteDatabase.open(db)
     await database.close()
 
 

@@ -21,6 +21,7 @@ from bot.core.i18n import I18n
 from bot.dialog.router import Router, Services
 from bot.dialog.traffic import EVERY as TRAFFIC_EVERY
 from bot.domain.search_terms import search_text
+from bot.domain.textnorm import fold
 from bot.engine.jobs import Jobs
 from bot.engine.outbox import STOP_GRACE, Outbox, Stopped
 from bot.services.audit import Audit
@@ -29,7 +30,6 @@ from storage.audit import AuditRepo
 from storage.booths import BoothRepo
 from storage.broadcasts import BroadcastRepo
 from storage.conversations import ConversationRepo
-from storage.db import Database
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
 from storage.faq import FaqRepo
@@ -44,6 +44,7 @@ from storage.reports import ReportRepo
 from storage.retention import RetentionRepo
 from storage.roles import RoleRepo
 from storage.signing_keys import SigningKeyRepo
+from storage.sqlite import SqliteDatabase
 from storage.users import UserRepo
 from storage.web_sessions import WebSessionRepo
 
@@ -85,7 +86,7 @@ class App:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._db: Database | None = None
+        self._db: SqliteDatabase | None = None
         self._router: Router | None = None
         self._outbox: Outbox | None = None
         self._outbox_task: asyncio.Task[None] | None = None
@@ -105,7 +106,7 @@ class App:
         await self.close()
 
     @property
-    def db(self) -> Database:
+    def db(self) -> SqliteDatabase:
         """The open database."""
         assert self._db is not None, "App.open() first"
         return self._db
@@ -125,7 +126,7 @@ class App:
     async def open(self) -> None:
         """Load the catalogs, open and migrate the database, wire the handlers and jobs."""
         i18n = I18n(self.settings.locale, self.settings.tz)
-        self._db = await Database.open(self.settings.db_path)
+        self._db = await SqliteDatabase.open(self.settings.db_path)
         roles = RoleRepo(self._db, self.settings.admins)
         services = Services(
             settings=self.settings,
@@ -143,7 +144,7 @@ class App:
             questions=QuestionRepo(self._db),
             roles=roles,
             audit=Audit(AuditRepo(self._db), roles),
-            reports=ReportRepo(self._db),
+            reports=ReportRepo(self._db, fold=fold),
             broadcasts=BroadcastRepo(self._db, OutboxRepo(self._db)),
             reminders=ReminderRepo(self._db),
             personal_data=PersonalDataRepo(self._db),

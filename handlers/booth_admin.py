@@ -3,10 +3,14 @@ reject them with a reason; the applicant is told, with a check-in QR code on app
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Annotated, Final, Literal
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_
+from bot.core.payloads import Id, Pattern, Payload, PayloadTooLong
 from bot.core.types import Button, Reply
 from bot.dialog.router import Router, Turn
 from bot.dialog.steps import TYPED, Answer, Flow, Outcome, Question, Stay
@@ -17,15 +21,22 @@ from bot.services.fair_view import STATUS_NAMES, short_title
 from handlers.guards import Permission, may
 from handlers.start import bad_button
 from storage.booths import BoothApplication, BoothNumbersTaken, BoothStatus
-from storage.db import utcnow
 from storage.enterprises import EnterpriseStatus
 from storage.fairs import Fair
 
-__all__ = ["FLOW", "Step", "parse_numbers", "register"]
+__all__ = [
+    "FLOW",
+    "ApproveAs",
+    "FairQueue",
+    "ReviewApplication",
+    "Step",
+    "WaitingFairs",
+    "parse_numbers",
+    "register",
+]
 
 FLOW: Final = "booth_admin"
 LISTED: Final = 15
-_PAYLOAD_MAX: Final = 64  # Telegram's callback_data limit
 
 
 _REGISTRATION: Final = {
@@ -42,6 +53,36 @@ class Step(StrEnum):
     REASON = "reason"
 
 
+@dataclass(frozen=True, slots=True)
+class WaitingFairs(Payload, prefix="boothadm:list"):
+    """The fairs with applications waiting: `boothadm:list`."""
+
+
+@dataclass(frozen=True, slots=True)
+class FairQueue(Payload, prefix="boothadm:fair"):
+    """A fair's applications waiting for booth numbers: `boothadm:fair:7`."""
+
+    fair: Id
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewApplication(Payload, prefix="boothadm"):
+    """One application as staff see it, or what to do with it: `boothadm:12:show`."""
+
+    app: Id
+    action: Literal["show", "numbers", "reject"]
+
+
+@dataclass(frozen=True, slots=True)
+class ApproveAs(Payload, prefix="boothadm"):
+    """Approve with the booth numbers suggested: `boothadm:12:ok:4,5` (checked again when
+    pressed, as typed ones are)."""
+
+    app: Id
+    action: Literal["ok"]
+    numbers: Annotated[str, Pattern(r"[A-Z0-9][A-Z0-9.,-]*")]
+
+
 async def waiting_fairs(turn: Turn) -> list[Reply]:
     """Lists the fairs with applications waiting for approval."""
     _ = turn._
@@ -53,7 +94,7 @@ async def waiting_fairs(turn: Turn) -> list[Reply]:
         if fair is None or fair.cancelled or fair.ends_at <= utcnow():
             continue
         label = f"{short_title(turn.lang, fair, 40)} ({count})"
-        buttons.append([Button(label=label, payload=f"boothadm:fair:{fair.id}")])
+        buttons.append([FairQueue(fair.id).button(label)])
     if not buttons:
         return [Reply(text=_("No booth application is waiting for approval."))]
     return [Reply(text=_("Fairs with booth applications waiting for approval:"), buttons=buttons)]
@@ -68,7 +109,7 @@ async def fair_queue(turn: Turn, fair: Fair, intro: str | None = None) -> list[R
     if not apps:
         none = _("No application of “{title}” is waiting for approval.")
         lines.append(none.format(title=fair.title(turn.lang.code)))
-        other = Button(label=_("Other fairs"), payload="boothadm:list")
+        other = WaitingFairs().button(_("Other fairs"))
         return [Reply(text="\n".join(lines), buttons=[[other]])]
     waiting = turn.ngettext(
         "“{title}”: {n} application waits for booth numbers.",
@@ -80,9 +121,7 @@ async def fair_queue(turn: Turn, fair: Fair, intro: str | None = None) -> list[R
     for app in apps[:LISTED]:
         name = await _name(turn, app)
         label = f"#{app.id} {name} — " + turn.ngettext("{n} booth", "{n} booths", app.booths)
-        buttons.append(
-            [Button(label=label.format(n=app.booths), payload=f"boothadm:{app.id}:show")]
-        )
+        buttons.append([ReviewApplication(app.id, "show").button(label.format(n=app.booths))])
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
 
@@ -112,15 +151,14 @@ async def show(turn: Turn, app: BoothApplication, fair: Fair) -> list[Reply]:
     buttons: list[list[Button]] = []
     if app.status is BoothStatus.ALLOCATED:
         numbers = await decisions.suggest(turn.services, fair, app.booths)
-        quick = f"boothadm:{app.id}:ok:{','.join(numbers)}"
-        if len(numbers) == app.booths and len(quick.encode()) <= _PAYLOAD_MAX:
+        if len(numbers) == app.booths:
             label = _("Approve: booths {numbers}").format(numbers=", ".join(numbers))
-            buttons.append([Button(label=label, payload=quick)])
-        buttons.append(
-            [Button(label=_("Approve with other numbers"), payload=f"boothadm:{app.id}:numbers")]
-        )
-        buttons.append([Button(label=_("Reject"), payload=f"boothadm:{app.id}:reject")])
-    buttons.append([Button(label=_("Back to the list"), payload=f"boothadm:fair:{fair.id}")])
+            with contextlib.suppress(PayloadTooLong):  # too many for a button: typed instead
+                buttons.append([ApproveAs(app.id, "ok", ",".join(numbers)).button(label)])
+        numbers_typed = ReviewApplication(app.id, "numbers")
+        buttons.append([numbers_typed.button(_("Approve with other numbers"))])
+        buttons.append([ReviewApplication(app.id, "reject").button(_("Reject"))])
+    buttons.append([FairQueue(fair.id).button(_("Back to the list"))])
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
 
@@ -199,28 +237,27 @@ async def reject(turn: Turn, app: BoothApplication, fair: Fair, reason: str) -> 
 
 async def on_button(turn: Turn) -> list[Reply]:
     """`boothadm:list`, `boothadm:fair:ID`, `boothadm:ID:show|ok:NUMBERS|numbers|reject`."""
-    parts = turn.payload_parts
     svc = turn.services
     if turn.conversation.flow == FLOW:
         turn.conversation.end()  # another button: the numbers or reason being asked are dropped
-    if parts[1:] == ["list"]:
-        return await waiting_fairs(turn)
-    if len(parts) == 3 and parts[1] == "fair" and parts[2].isdigit():
-        fair = await svc.fairs.get(int(parts[2]))
+    pressed = turn.payload
+    if isinstance(pressed, FairQueue):
+        fair = await svc.fairs.get(pressed.fair)
         return await fair_queue(turn, fair) if fair else await bad_button(turn)
-    app = await svc.booths.get(int(parts[1])) if len(parts) >= 3 and parts[1].isdigit() else None
+    if not isinstance(pressed, ReviewApplication | ApproveAs):
+        return await waiting_fairs(turn)
+    app = await svc.booths.get(pressed.app)
     fair = await svc.fairs.get(app.fair_id) if app else None
     if app is None or fair is None:
         return await bad_button(turn)
-    action = parts[2]
-    if action == "show":
-        return await show(turn, app, fair)
-    if action == "ok" and len(parts) == 4:
-        return await approve(turn, app, fair, parse_numbers(parts[3]) or [])
-    if action == "numbers" and app.status is BoothStatus.ALLOCATED:
-        return _ask_numbers(turn, app)
-    if action == "reject" and app.status is BoothStatus.ALLOCATED:
-        return _ask_reason(turn, app)
+    allocated = app.status is BoothStatus.ALLOCATED
+    match pressed:
+        case ApproveAs(numbers=numbers):
+            return await approve(turn, app, fair, parse_numbers(numbers) or [])
+        case ReviewApplication(action="numbers") if allocated:
+            return _ask_numbers(turn, app)
+        case ReviewApplication(action="reject") if allocated:
+            return _ask_reason(turn, app)
     return await show(turn, app, fair)
 
 
@@ -272,6 +309,7 @@ APPROVING: Flow[Turn, Step] = Flow(
         Step.NUMBERS: Question(ask_numbers, got_numbers, takes=TYPED),
         Step.REASON: Question(ask_reason, got_reason, takes=TYPED),
     },
+    asides=False,
 )
 
 
@@ -291,5 +329,5 @@ def register(router: Router) -> None:
         staff(waiting_fairs),
         description=None,  # staff only: kept out of everyone's command list
     )
-    router.button("boothadm", staff(on_button))
+    router.button((WaitingFairs, FairQueue, ReviewApplication, ApproveAs), staff(on_button))
     router.flow(FLOW, staff(on_text))

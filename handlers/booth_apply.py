@@ -3,23 +3,39 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Annotated, Final, Literal
 
 from bot.core.i18n import N_, Lang
-from bot.core.types import Button, Kind, Reply
+from bot.core.payloads import FairAction, OneOf, Payload, Range
+from bot.core.types import Kind, Reply
 from bot.dialog.router import Router, Turn
 from bot.dialog.steps import SKIP, Answer, Flow, Next, Outcome, Question, Stay
+from bot.dialog.typed import SAME_WORDS
 from bot.domain.textnorm import fold
 from bot.services.fair_view import applications_close_at, fair_dates, is_open
 from handlers import registration
+from handlers.booth_admin import ReviewApplication
 from handlers.booths import show_application
 from handlers.start import bad_button
 from storage.booths import BoothApplication, BoothStatus
 from storage.enterprises import Enterprise, EnterpriseStatus
 from storage.fairs import Fair
 
-__all__ = ["APPLYING", "FLOW", "Step", "existing", "register", "register_first", "start"]
+__all__ = [
+    "APPLYING",
+    "FLOW",
+    "ApplyAction",
+    "ApplyBooths",
+    "ApplyNeeds",
+    "ApplyProducts",
+    "Step",
+    "existing",
+    "register",
+    "register_first",
+    "start",
+]
 
 FLOW: Final = "booth_apply"
 QUICK_COUNTS: Final = 5  # booth counts offered as buttons; more can be typed
@@ -45,6 +61,34 @@ class Step(StrEnum):
     CONFIRM = "confirm"
 
 
+@dataclass(frozen=True, slots=True)
+class ApplyBooths(Payload, prefix="apply:booths"):
+    """How many booths: `apply:booths:2` (the fair's own limit is checked when answered)."""
+
+    count: Annotated[int, Range(1, 99)]
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyProducts(Payload, prefix="apply:products"):
+    """The products as in the registration: `apply:products:same`."""
+
+    choice: Literal["same"]
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyNeeds(Payload, prefix="apply:needs"):
+    """Electricity, water, both or none: `apply:needs:power`."""
+
+    need: Annotated[str, OneOf(NEEDS)]
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyAction(Payload, prefix="apply"):
+    """`apply:confirm` sends the application, `apply:restart` asks again from the start."""
+
+    action: Literal["confirm", "restart"]
+
+
 async def existing(turn: Turn, fair: Fair) -> BoothApplication | None:
     """The user's application for the fair that still counts, if any."""
     enterprise = await turn.services.enterprises.for_account(turn.user.account_id)
@@ -64,13 +108,13 @@ async def start(turn: Turn, fair: Fair) -> list[Reply]:
 
 async def register_first(turn: Turn, fair: Fair) -> list[Reply]:
     """Starts the registration; its last step offers to come back to this application."""
-    return await registration.begin(turn, resume=f"fair:{fair.key}:apply")
+    return await registration.begin(turn, resume=FairAction(fair.key, "apply").pack())
 
 
 async def _refusal(turn: Turn, fair: Fair) -> list[Reply] | None:
     """Why the user cannot apply now (with what to do instead), or None."""
     _ = turn._
-    back = [Button(label=_("Back to the fair"), payload=f"fair:{fair.key}:card")]
+    back = [FairAction(fair.key, "card").button(_("Back to the fair"))]
     if fair.cancelled:
         return [Reply(text=_("The Department has cancelled this fair."), buttons=[back])]
     if not is_open(turn.lang, fair):
@@ -84,7 +128,7 @@ async def _refusal(turn: Turn, fair: Fair) -> list[Reply] | None:
             " It takes a few minutes; when you confirm the registration you can come straight"
             " back to this application."
         )
-        register = Button(label=_("Register now"), payload=f"fair:{fair.key}:register")
+        register = FairAction(fair.key, "register").button(_("Register now"))
         return [Reply(text=text, buttons=[[register], back])]
     if enterprise.status is EnterpriseStatus.REJECTED:
         text = _(
@@ -130,7 +174,7 @@ async def ask_booths(turn: Turn, problem: str | None = None) -> list[Reply]:
     )
     counts = range(1, min(fair.max_booths, QUICK_COUNTS) + 1)
     # only numbers as options, so that typing "3" can never pick anything but 3 booths
-    buttons = [[Button(label=str(n), payload=f"apply:booths:{n}") for n in counts]]
+    buttons = [[ApplyBooths(n).button(str(n)) for n in counts]]
     return [Reply(text="\n".join([problem, *lines] if problem else lines), buttons=buttons)]
 
 
@@ -140,14 +184,14 @@ def _count(text: str) -> int | None:
     if match is None or _NOT_WHOLE.search(text):
         return None
     word = match[1]
-    return int(word) if word.isdigit() else _WORDS.get(word)
+    return int(word) if word.isdecimal() else _WORDS.get(word)
 
 
 async def got_booths(turn: Turn, answer: Answer) -> Outcome:
     """Checks the number of booths (a button's, or as people type it), then asks for the
     products."""
     _ = turn._
-    if answer.choice is not None and not answer.choice.isdigit():
+    if answer.choice is not None and not answer.choice.isdecimal():
         return await bad_button(turn)
     count = int(answer.choice) if answer.choice is not None else _count(answer.text)
     if count is None:
@@ -172,7 +216,7 @@ async def ask_products(turn: Turn, problem: str | None = None) -> list[Reply]:
     enterprise = await turn.services.enterprises.for_account(turn.user.account_id)
     buttons = []
     if enterprise is not None and enterprise.products:
-        same = Button(label=_("As in my registration"), payload="apply:products:same")
+        same = ApplyProducts("same").button(_("As in my registration"))
         buttons.append([same])
     return [Reply(text="\n".join(filter(None, [problem, text])), buttons=buttons)]
 
@@ -180,6 +224,8 @@ async def ask_products(turn: Turn, problem: str | None = None) -> list[Reply]:
 async def got_products(turn: Turn, answer: Answer) -> Outcome:
     """Keeps the products (or those of the registration), then asks about electricity and
     water."""
+    if answer.choice is None and answer.folded in SAME_WORDS:  # "nhu ho so"
+        answer.choice = "same"
     if answer.choice == "same":
         enterprise = await turn.services.enterprises.for_account(turn.user.account_id)
         products = enterprise.products or "" if enterprise else ""
@@ -204,9 +250,7 @@ async def ask_needs(turn: Turn, problem: str | None = None) -> list[Reply]:
         "Do you need electricity or water at the booth? Choose, or type what you need"
         " (for example: a 2 kW socket)."
     )
-    buttons = [
-        [Button(label=_(label), payload=f"apply:needs:{key}")] for key, label in NEEDS.items()
-    ]
+    buttons = [[ApplyNeeds(key).button(_(label))] for key, label in NEEDS.items()]
     return [Reply(text="\n".join(filter(None, [problem, text])), buttons=buttons)]
 
 
@@ -266,8 +310,8 @@ async def _summary(turn: Turn, fair: Fair, note: str | None = None) -> list[Repl
         )
         lines.append(only.format(free=max(free, 0)))
     buttons = [
-        [Button(label=_("Confirm"), payload="apply:confirm")],
-        [Button(label=_("Start again"), payload="apply:restart")],
+        [ApplyAction("confirm").button(_("Confirm"))],
+        [ApplyAction("restart").button(_("Start again"))],
     ]
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
@@ -332,7 +376,7 @@ def _tell_admins(turn: Turn, app: BoothApplication, fair: Fair, enterprise: Ente
             n=app.booths,
             title=fair.title(lang.code),
         )
-        review = Button(label=lang.gettext("Review"), payload=f"boothadm:{app.id}:show")
+        review = ReviewApplication(app.id, "show").button(lang.gettext("Review"))
         return [Reply(text=text, buttons=[[review]])]
 
     turn.notify_admins(build)
@@ -378,23 +422,25 @@ async def ask_again(turn: Turn, note: str) -> list[Reply]:
 
 async def on_button(turn: Turn) -> list[Reply]:
     """`apply:booths:N`, `apply:products:same`, `apply:needs:KEY`, `apply:confirm|restart`."""
-    parts = turn.payload_parts
     conv = turn.conversation
     fair = await _fair(turn) if conv.flow == FLOW else None
     if fair is None:
         return await bad_button(turn)
-    what = parts[1] if len(parts) > 1 else ""
-    arg = parts[2] if len(parts) > 2 else ""
-    if what == "restart":
-        return await start(turn, fair)
-    if what == "confirm":
-        return await APPLYING.pressed(turn, Step.CONFIRM, "confirm")
-    if what in (Step.BOOTHS, Step.PRODUCTS, Step.NEEDS):
-        return await APPLYING.pressed(turn, what, arg)
+    match turn.payload:
+        case ApplyAction(action="restart"):
+            return await start(turn, fair)
+        case ApplyAction(action="confirm"):
+            return await APPLYING.pressed(turn, Step.CONFIRM, "confirm")
+        case ApplyBooths(count=count):
+            return await APPLYING.pressed(turn, Step.BOOTHS, str(count))
+        case ApplyProducts(choice=choice):
+            return await APPLYING.pressed(turn, Step.PRODUCTS, choice)
+        case ApplyNeeds(need=need):
+            return await APPLYING.pressed(turn, Step.NEEDS, need)
     return await bad_button(turn)
 
 
 def register(router: Router) -> None:
     """Wires the application flow."""
-    router.button("apply", on_button)
+    router.button((ApplyBooths, ApplyProducts, ApplyNeeds, ApplyAction), on_button)
     router.flow(FLOW, on_text, ask_again=ask_again)

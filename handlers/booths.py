@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_
+from bot.core.payloads import BoothAction, FairAction, FairsPage, MenuEntry
 from bot.core.types import Button, Reply
 from bot.dialog.router import Router, Turn
 from bot.services import fair_media
@@ -10,9 +12,9 @@ from bot.services.checkin import checkin_key, sign
 from bot.services.fair_jobs import EVERY as OFFERS_EVERY
 from bot.services.fair_jobs import expire_offers, offer_freed
 from bot.services.fair_view import STATUS_NAMES, application_lines, short_title
+from handlers.guards import record_refusal
 from handlers.start import bad_button
 from storage.booths import LIVE, BoothApplication, BoothStatus
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = ["application_button", "my_booths", "register", "show_application"]
@@ -22,7 +24,7 @@ SHOWN = 10
 
 def application_button(turn: Turn, app: BoothApplication) -> Button:
     """A button that opens one of the user's applications."""
-    return Button(label=turn._("My application"), payload=f"booth:{app.id}:show")
+    return BoothAction(app.id, "show").button(turn._("My application"))
 
 
 async def my_booths(turn: Turn) -> list[Reply]:
@@ -30,7 +32,7 @@ async def my_booths(turn: Turn) -> list[Reply]:
     _ = turn._
     svc = turn.services
     apps = (await svc.booths.for_account(turn.user.account_id))[:SHOWN]
-    fairs_up = [Button(label=_("Upcoming fairs"), payload="fairs:up:0")]
+    fairs_up = [FairsPage("up", 0).button(_("Upcoming fairs"))]
     if not apps:
         text = _("You have not applied for a booth yet. Open a fair to apply.")
         return [Reply(text=text, buttons=[fairs_up])]
@@ -45,7 +47,7 @@ async def my_booths(turn: Turn) -> list[Reply]:
             f"{number}. {fair.title(turn.lang.code)} — {booths} · {_(STATUS_NAMES[app.status])}"
         )
         label = short_title(turn.lang, fair, 40)  # channels without buttons number it
-        buttons.append([Button(label=label, payload=f"booth:{app.id}:show")])
+        buttons.append([BoothAction(app.id, "show").button(label)])
     buttons.append(fairs_up)
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
@@ -61,18 +63,18 @@ async def show_application(
     if app.status is BoothStatus.OFFERED:
         buttons.append(
             [
-                Button(label=_("Accept"), payload=f"booth:{app.id}:accept"),
-                Button(label=_("Decline"), payload=f"booth:{app.id}:decline"),
+                BoothAction(app.id, "accept").button(_("Accept")),
+                BoothAction(app.id, "decline").button(_("Decline")),
             ]
         )
     if app.status is BoothStatus.APPROVED and not fair.cancelled:
-        buttons.append([Button(label=_("Check-in QR code"), payload=f"booth:{app.id}:qr")])
+        buttons.append([BoothAction(app.id, "qr").button(_("Check-in QR code"))])
     if app.status in LIVE and not fair.cancelled and fair.ends_at > utcnow():
-        buttons.append([Button(label=_("Withdraw"), payload=f"booth:{app.id}:withdraw")])
+        buttons.append([BoothAction(app.id, "withdraw").button(_("Withdraw"))])
     buttons.append(
         [
-            Button(label=_("The fair"), payload=f"fair:{fair.key}:card"),
-            Button(label=_("My booths"), payload="menu:booths"),
+            FairAction(fair.key, "card").button(_("The fair")),
+            MenuEntry("booths").button(_("My booths")),
         ]
     )
     text = "\n".join([intro, "", *lines] if intro else lines)
@@ -81,26 +83,29 @@ async def show_application(
 
 async def on_booth(turn: Turn) -> list[Reply]:
     """`booth:ID:show|withdraw|withdraw_yes|accept|decline|qr` on the user's own application."""
-    parts = turn.payload_parts
+    if not isinstance(turn.payload, BoothAction):
+        return await bad_button(turn)
     svc = turn.services
-    app = await svc.booths.get(int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
-    # a payload naming someone else's application is treated like a stale button
-    if app is None or app.account_id != turn.user.account_id:
+    app = await svc.booths.get(turn.payload.app)
+    if app is None:
+        return await bad_button(turn)
+    if app.account_id != turn.user.account_id:
+        # answered like a stale button, so it tells nothing of the application; logged
+        await record_refusal(turn, "someone else's booth application")
         return await bad_button(turn)
     fair = await svc.fairs.get(app.fair_id)
     assert fair is not None
-    action = parts[2]
-    if action == "show":
-        return await show_application(turn, app, fair)
-    if action == "withdraw":
-        return _confirm_withdrawal(turn, app, fair)
-    if action == "withdraw_yes":
-        return await _withdraw(turn, app, fair)
-    if action in ("accept", "decline"):
-        return await _answer_offer(turn, app, fair, action == "accept")
-    if action == "qr":
-        return await _qr(turn, app, fair)
-    return await bad_button(turn)
+    match turn.payload.action:
+        case "show":
+            return await show_application(turn, app, fair)
+        case "withdraw":
+            return _confirm_withdrawal(turn, app, fair)
+        case "withdraw_yes":
+            return await _withdraw(turn, app, fair)
+        case "accept" | "decline" as action:
+            return await _answer_offer(turn, app, fair, action == "accept")
+        case "qr":
+            return await _qr(turn, app, fair)
 
 
 def _confirm_withdrawal(turn: Turn, app: BoothApplication, fair: Fair) -> list[Reply]:
@@ -110,8 +115,8 @@ def _confirm_withdrawal(turn: Turn, app: BoothApplication, fair: Fair) -> list[R
         " go to the next on the waiting list."
     ).format(title=fair.title(turn.lang.code))
     buttons = [
-        [Button(label=_("Yes, withdraw"), payload=f"booth:{app.id}:withdraw_yes")],
-        [Button(label=_("No, keep it"), payload=f"booth:{app.id}:show")],
+        [BoothAction(app.id, "withdraw_yes").button(_("Yes, withdraw"))],
+        [BoothAction(app.id, "show").button(_("No, keep it"))],
     ]
     return [Reply(text=text, buttons=buttons)]
 
@@ -168,5 +173,5 @@ async def _qr(turn: Turn, app: BoothApplication, fair: Fair) -> list[Reply]:
 def register(router: Router) -> None:
     """Wires the user's booths, and the lapse of waiting-list offers left unanswered."""
     router.command(("gian_hang", "booths"), my_booths, description=N_("My booth applications"))
-    router.button("booth", on_booth)
+    router.button(BoothAction, on_booth)
     router.every("booth_offers_expire", OFFERS_EVERY, lambda: expire_offers(router.services))

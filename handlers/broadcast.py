@@ -3,35 +3,44 @@ with the exact number of recipients, confirm; its progress is then edited in pla
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Final
+from typing import Annotated, Any, Final, Literal
 
+from bot.core.clock import utcnow
 from bot.core.config import quiet_until
 from bot.core.i18n import N_
+from bot.core.payloads import BroadcastStop, Id, OneOf, Payload, Word
 from bot.core.types import Attachment, Button, Kind, Reply
 from bot.dialog.router import Router, Turn
 from bot.dialog.steps import Answer, Flow, Next, Outcome, Question, Stay
 from bot.domain.enterprise_terms import ROLE_NAMES, STATUS_NAMES, term, ward_label
-from bot.domain.places import match_ward
+from bot.domain.places import get_ward, match_ward
 from bot.domain.sectors import SECTORS, sector_name
 from bot.services.broadcasts import (
     MAX_ANNOUNCEMENT,
     PROGRESS_EVERY,
     Broadcaster,
     announcement,
-    describe_audience,
-    known_audience,
     progress_text,
     start_broadcast,
     stop_button,
 )
 from handlers.guards import admin_only
 from handlers.menu import main_menu
-from storage.broadcasts import Progress
-from storage.db import utcnow
+from storage.broadcasts import Progress, parse_audience
 
-__all__ = ["COMPOSING", "FLOW", "Step", "register"]
+__all__ = [
+    "COMPOSING",
+    "FLOW",
+    "AudienceFair",
+    "AudienceKind",
+    "AudienceOf",
+    "Composing",
+    "Step",
+    "register",
+]
 
 FLOW: Final = "broadcast"
 _KINDS: Final = {
@@ -51,6 +60,37 @@ class Step(StrEnum):
     AUDIENCE = "audience"
     WARD = "ward"
     PREVIEW = "preview"
+
+
+@dataclass(frozen=True, slots=True)
+class Composing(Payload, prefix="bcast"):
+    """A step of the composition: `bcast:send`, `bcast:text` (edit it), `bcast:detach` (drop
+    the photo), `bcast:audience` (change it), `bcast:cancel`."""
+
+    action: Literal["send", "text", "detach", "audience", "cancel"]
+
+
+@dataclass(frozen=True, slots=True)
+class AudienceKind(Payload, prefix="bcast:aud"):
+    """Which kind of audience: `bcast:aud:sector`."""
+
+    kind: Annotated[str, OneOf(_KINDS)]
+
+
+@dataclass(frozen=True, slots=True)
+class AudienceOf(Payload, prefix="bcast:set"):
+    """The audience: `bcast:set:sector:ceramics`, `bcast:set:ward:00577` (the value is checked
+    against the kind's when pressed)."""
+
+    kind: Literal["sector", "role", "status", "ward"]
+    value: Word
+
+
+@dataclass(frozen=True, slots=True)
+class AudienceFair(Payload, prefix="bcast:set:fair"):
+    """The applicants of a fair: `bcast:set:fair:7`."""
+
+    fair: Id
 
 
 async def ask_text(turn: Turn) -> list[Reply]:
@@ -130,9 +170,7 @@ async def _ask_audience(turn: Turn, note: str | None = None) -> list[Reply]:
 def ask_audience(turn: Turn) -> list[Reply]:
     """Offers the kinds of audience."""
     turn.conversation.goto(Step.AUDIENCE)
-    buttons = [
-        [Button(label=turn._(label), payload=f"bcast:aud:{k}")] for k, label in _KINDS.items()
-    ]
+    buttons = [[AudienceKind(k).button(turn._(label))] for k, label in _KINDS.items()]
     return [Reply(text=turn._("Who should get this announcement?"), buttons=buttons)]
 
 
@@ -143,22 +181,22 @@ async def choose(turn: Turn, kind: str) -> list[Reply]:
         return await set_audience(turn, "all")
     if kind == "ward":
         return await COMPOSING.ask(turn, Step.WARD)
-    options: list[tuple[str, str]]
     if kind == "sector":
-        options = [(sector_name(key, _), key) for key in SECTORS]
+        options = [AudienceOf("sector", key).button(sector_name(key, _)) for key in SECTORS]
     elif kind == "role":
-        options = [(term(ROLE_NAMES, key, _), key) for key in ROLE_NAMES]
+        options = [AudienceOf("role", key).button(term(ROLE_NAMES, key, _)) for key in ROLE_NAMES]
     elif kind == "status":
-        options = [(term(STATUS_NAMES, key, _), key) for key in STATUS_NAMES]
+        options = [
+            AudienceOf("status", key).button(term(STATUS_NAMES, key, _)) for key in STATUS_NAMES
+        ]
     elif kind == "fair":
         fairs, _total = await turn.services.fairs.upcoming(limit=10)
-        options = [(f.title(turn.lang.code), str(f.id)) for f in fairs]
+        options = [AudienceFair(f.id).button(f.title(turn.lang.code)) for f in fairs]
         if not options:
             return [Reply(text=_("There is no upcoming fair."), buttons=_audience_again(turn))]
     else:
         return ask_audience(turn)
-    buttons = [[Button(label=label, payload=f"bcast:set:{kind}:{arg}")] for label, arg in options]
-    return [Reply(text=_("Choose:"), buttons=buttons)]
+    return [Reply(text=_("Choose:"), buttons=[[option] for option in options])]
 
 
 async def _ask_ward(turn: Turn, note: str | None = None) -> list[Reply]:
@@ -175,8 +213,7 @@ async def got_ward(turn: Turn, answer: Answer) -> Outcome:
             )
         ]
     buttons = [
-        [Button(label=ward_label(m.ward.code, turn._), payload=f"bcast:set:ward:{m.ward.code}")]
-        for m in matches
+        [AudienceOf("ward", m.ward.code).button(ward_label(m.ward.code, turn._))] for m in matches
     ]
     return [Reply(text=turn._("Which one?"), buttons=buttons)]
 
@@ -185,11 +222,11 @@ async def set_audience(turn: Turn, audience: str) -> list[Reply]:
     """Keeps the audience and shows the preview."""
     kind, _sep, arg = audience.partition(":")
     if kind == "fair":
-        fair = await turn.services.fairs.get(int(arg)) if arg.isdigit() else None
+        fair = await turn.services.fairs.get(int(arg)) if arg.isdecimal() else None
         if fair is None:
             return ask_audience(turn)
         audience = f"fair:{fair.key}"
-    elif not known_audience(kind, arg):
+    elif not _known(kind, arg):
         return ask_audience(turn)
     turn.conversation.data["audience"] = audience
     return await preview(turn)
@@ -229,30 +266,53 @@ async def preview(turn: Turn) -> list[Reply]:
             )
         )
     buttons = _audience_again(turn)
-    buttons.insert(1, [Button(label=_("Edit the text"), payload="bcast:text")])
+    buttons.insert(1, [Composing("text").button(_("Edit the text"))])
     attachment = _attachment(data)
     if attachment is not None:
         drop = _("Remove the photo") if attachment.kind == "photo" else _("Remove the document")
-        buttons.insert(2, [Button(label=drop, payload="bcast:detach")])
+        buttons.insert(2, [Composing("detach").button(drop)])
     if n:
         send = turn.ngettext("Send to {n} person", "Send to {n} people", n)
-        buttons.insert(0, [Button(label=send.format(n=turn.lang.number(n)), payload="bcast:send")])
+        buttons.insert(0, [Composing("send").button(send.format(n=turn.lang.number(n)))])
     else:
         lines.append(_("No one is in this audience. Choose another one."))
     shown = announcement(turn.lang, data["text"], attachment)
     return [*shown, Reply(text="\n".join(lines), buttons=buttons)]
 
 
+def _known(kind: str, arg: str) -> bool:
+    if kind == "all":
+        return True
+    if kind == "ward":
+        return get_ward(arg) is not None
+    known = {"sector": SECTORS, "role": ROLE_NAMES, "status": STATUS_NAMES}.get(kind, {})
+    return arg in known
+
+
 def _audience_again(turn: Turn) -> list[list[Button]]:
     return [
-        [Button(label=turn._("Change the audience"), payload="bcast:audience")],
-        [Button(label=turn._("Cancel"), payload="bcast:cancel")],
+        [Composing("audience").button(turn._("Change the audience"))],
+        [Composing("cancel").button(turn._("Cancel"))],
     ]
 
 
 async def audience_label(turn: Turn, audience: str) -> str:
     """An audience in words: 'sector: Ceramics', 'applicants of the fair: …'."""
-    return await describe_audience(turn.services.fairs, turn.lang, audience)
+    _ = turn._
+    kind, arg = parse_audience(audience)
+    if kind == "all":
+        return _("everyone")
+    if kind == "sector":
+        return _("sector: {name}").format(name=sector_name(arg, _))
+    if kind == "role":
+        return _("role: {name}").format(name=term(ROLE_NAMES, arg, _))
+    if kind == "ward":
+        return _("ward or commune: {name}").format(name=ward_label(arg, _))
+    if kind == "status":
+        return _("registrations {status}").format(status=term(STATUS_NAMES, arg, _))
+    fair = await turn.services.fairs.by_key(arg)
+    title = fair.title(turn.lang.code) if fair else arg
+    return _("applicants of the fair: {title}").format(title=title)
 
 
 async def send(turn: Turn) -> list[Reply]:
@@ -322,6 +382,7 @@ COMPOSING: Flow[Turn, Step] = Flow(
     },
     lost=_lost,
     other_input=_refused,
+    asides=False,
 )
 on_input = COMPOSING.on_input
 
@@ -329,29 +390,32 @@ on_input = COMPOSING.on_input
 async def on_button(turn: Turn) -> list[Reply]:
     """`bcast:aud:KIND`, `bcast:set:KIND:ARG`, `bcast:send|text|detach|audience|cancel`,
     `bcast:stop:ID`."""
-    parts = turn.payload_parts
-    action = parts[1] if len(parts) > 1 else ""
-    if action == "stop" and len(parts) == 3 and parts[2].isdigit():
-        return await stop(turn, int(parts[2]))
+    pressed = turn.payload
+    if isinstance(pressed, BroadcastStop):
+        return await stop(turn, pressed.broadcast)
     conv = turn.conversation
     if conv.flow != FLOW or "text" not in conv.data:
         return [main_menu(turn.lang, turn._("That announcement is no longer being prepared."))]
-    if action == "cancel":
-        conv.end()
-        return [main_menu(turn.lang, turn._("The announcement was not sent."))]
-    if action == "text":
-        return await COMPOSING.ask(turn, Step.TEXT)
-    if action == "audience":
-        return ask_audience(turn)
-    if action == "detach" and conv.step == Step.PREVIEW and conv.data.get("audience"):
-        conv.data.pop("attachment", None)
-        return await preview(turn)
-    if action == "aud" and len(parts) == 3:
-        return await choose(turn, parts[2])
-    if action == "set" and len(parts) == 4:
-        return await set_audience(turn, f"{parts[2]}:{parts[3]}")
-    if action == "send" and conv.step == Step.PREVIEW and conv.data.get("audience"):
-        return await send(turn)
+    previewing = conv.step == Step.PREVIEW and bool(conv.data.get("audience"))
+    match pressed:
+        case Composing(action="cancel"):
+            conv.end()
+            return [main_menu(turn.lang, turn._("The announcement was not sent."))]
+        case Composing(action="text"):
+            return await COMPOSING.ask(turn, Step.TEXT)
+        case Composing(action="audience"):
+            return ask_audience(turn)
+        case Composing(action="detach") if previewing:
+            conv.data.pop("attachment", None)
+            return await preview(turn)
+        case AudienceKind(kind=kind):
+            return await choose(turn, kind)
+        case AudienceOf(kind=kind, value=value):
+            return await set_audience(turn, f"{kind}:{value}")
+        case AudienceFair(fair=fair_id):
+            return await set_audience(turn, f"fair:{fair_id}")
+        case Composing(action="send") if previewing:
+            return await send(turn)
     return ask_audience(turn)
 
 
@@ -368,7 +432,8 @@ def register(router: Router) -> None:
         admin_only(ask_text),
         description=None,  # not in the public command list
     )
-    router.button("bcast", admin_only(on_button))
+    payloads = (Composing, AudienceKind, AudienceOf, AudienceFair, BroadcastStop)
+    router.button(payloads, admin_only(on_button))
     router.flow(FLOW, admin_only(on_input), files=COMPOSING.takes_files)
     router.every(
         "broadcast_progress",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.core.clock import utcnow
 from bot.core.i18n import Lang
-from bot.core.types import Button, Reply
+from bot.core.payloads import FairAction
+from bot.core.types import Reply
 from bot.dialog.router import Turn
 from bot.domain.places import match_ward
 from bot.domain.sectors import sector_name
@@ -22,7 +24,6 @@ from bot.services.fair_view import (
     venue,
 )
 from handlers.fairs import upcoming_page
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = ["FAIR_INTENTS", "answer", "deadlines", "matching_fairs"]
@@ -155,9 +156,9 @@ async def answer(turn: Turn, intent: str, entities: Entities) -> list[Reply]:
         shown = found[:_DETAILED]
         taken = await svc.booths.taken(f.id for f in shown)
         blocks = [_block(turn, intent, f, taken[f.id]) for f in shown]
-    buttons = [[Button(label=short_title(lang, f), payload=f"fair:{f.key}:card")] for f in shown]
+    buttons = [[FairAction(f.key, "card").button(short_title(lang, f))] for f in shown]
     if len(shown) == 1 and is_open(lang, shown[0]):
-        buttons.append([Button(label=_("Apply for a booth"), payload=f"fair:{shown[0].key}:apply")])
+        buttons.append([FairAction(shown[0].key, "apply").button(_("Apply for a booth"))])
     if len(found) > len(shown):
         command = "fairs" if lang.code == "en" else "hoi_cho"
         more = _("…and {n} more: /{command}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_
+from bot.core.payloads import FairAction, FairsPage, Which
 from bot.core.types import Button, Document, Reply
 from bot.dialog.router import Router, Turn
 from bot.services import fair_media
@@ -20,7 +22,6 @@ from bot.services.fair_view import (
 from handlers import booth_apply
 from handlers.booths import application_button
 from handlers.start import bad_button
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = ["register", "show_card", "upcoming_page"]
@@ -33,7 +34,7 @@ async def list_fairs(turn: Turn) -> list[Reply]:
     return [await upcoming_page(turn, "up", 0)]
 
 
-async def upcoming_page(turn: Turn, which: str, page: int, intro: str | None = None) -> Reply:
+async def upcoming_page(turn: Turn, which: Which, page: int, intro: str | None = None) -> Reply:
     """A page of upcoming ("up") or past ("past") fairs, with a button per fair and paging."""
     _ = turn._
     svc = turn.services
@@ -42,9 +43,10 @@ async def upcoming_page(turn: Turn, which: str, page: int, intro: str | None = N
     if not fairs and page > 0:
         page = 0
         fairs, total = await fetch(0, PAGE)
-    other = Button(
-        label=_("Upcoming fairs") if which == "past" else _("Past fairs"),
-        payload="fairs:up:0" if which == "past" else "fairs:past:0",
+    other = (
+        FairsPage("up", 0).button(_("Upcoming fairs"))
+        if which == "past"
+        else FairsPage("past", 0).button(_("Past fairs"))
     )
     if not fairs:
         empty = (
@@ -63,14 +65,12 @@ async def upcoming_page(turn: Turn, which: str, page: int, intro: str | None = N
     blocks = [intro, heading] if intro else [heading]
     for number, fair in enumerate(fairs, start=first):
         blocks.append(f"{number}. " + fair_summary(turn.lang, fair, taken[fair.id]))
-    buttons = [
-        [Button(label=short_title(turn.lang, f), payload=f"fair:{f.key}:card")] for f in fairs
-    ]
+    buttons = [[FairAction(f.key, "card").button(short_title(turn.lang, f))] for f in fairs]
     paging = []
     if page > 0:
-        paging.append(Button(label=_("« Previous"), payload=f"fairs:{which}:{page - 1}"))
+        paging.append(FairsPage(which, page - 1).button(_("« Previous")))
     if first + len(fairs) - 1 < total:
-        paging.append(Button(label=_("Next »"), payload=f"fairs:{which}:{page + 1}"))
+        paging.append(FairsPage(which, page + 1).button(_("Next »")))
     buttons += [paging] if paging else []
     buttons.append([other])
     return Reply(text="\n\n".join(blocks), buttons=buttons)
@@ -78,10 +78,10 @@ async def upcoming_page(turn: Turn, which: str, page: int, intro: str | None = N
 
 async def on_page(turn: Turn) -> list[Reply]:
     """A paging button: `fairs:up:N` or `fairs:past:N`."""
-    parts = turn.payload_parts
-    which = parts[1] if len(parts) > 1 and parts[1] in ("up", "past") else "up"
-    page = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
-    return [await upcoming_page(turn, which, page)]
+    match turn.payload:
+        case FairsPage(which=which, page=page):
+            return [await upcoming_page(turn, which, page)]
+    return await bad_button(turn)
 
 
 async def show_card(turn: Turn, fair: Fair) -> list[Reply]:
@@ -119,17 +119,17 @@ async def show_card(turn: Turn, fair: Fair) -> list[Reply]:
         if mine is not None:
             buttons.append([application_button(turn, mine)])
         elif is_open(lang, fair):
-            buttons.append([Button(label=_("Apply for a booth"), payload=f"fair:{fair.key}:apply")])
+            buttons.append([FairAction(fair.key, "apply").button(_("Apply for a booth"))])
     if not over and not fair.cancelled:
         link = share_link(svc.settings, fair, turn.user.channel)
         lines.append(_("Share this fair: {link}").format(link=link))
-        calendar = Button(label=_("Add to calendar"), payload=f"fair:{fair.key}:ics")
+        calendar = FairAction(fair.key, "ics").button(_("Add to calendar"))
         if await svc.fairs.follows(fair.id, turn.user.account_id):
-            remind = Button(label=_("Stop reminding me"), payload=f"fair:{fair.key}:unfollow")
+            remind = FairAction(fair.key, "unfollow").button(_("Stop reminding me"))
         else:
-            remind = Button(label=_("Remind me"), payload=f"fair:{fair.key}:follow")
+            remind = FairAction(fair.key, "follow").button(_("Remind me"))
         buttons.append([calendar, remind])
-    buttons.append([Button(label=_("Upcoming fairs"), payload="fairs:up:0")])
+    buttons.append([FairsPage("up", 0).button(_("Upcoming fairs"))])
     return [Reply(text="\n".join(lines), venue=venue(fair), buttons=buttons)]
 
 
@@ -147,8 +147,8 @@ async def calendar_file(turn: Turn, fair: Fair) -> list[Reply]:
             ),
             # options again, so that a number typed next (Zalo, console) still means something
             buttons=[
-                [Button(label=turn._("The fair"), payload=f"fair:{fair.key}:card")],
-                [Button(label=turn._("Upcoming fairs"), payload="fairs:up:0")],
+                [FairAction(fair.key, "card").button(turn._("The fair"))],
+                [FairsPage("up", 0).button(turn._("Upcoming fairs"))],
             ],
         )
     ]
@@ -170,23 +170,23 @@ async def follow(turn: Turn, fair: Fair, on: bool) -> list[Reply]:
 
 async def on_fair(turn: Turn) -> list[Reply]:
     """A fair's button: `fair:KEY:card|ics|apply|register|follow|unfollow`."""
-    parts = turn.payload_parts
-    fair = await turn.services.fairs.by_key(parts[1]) if len(parts) == 3 else None
+    if not isinstance(turn.payload, FairAction):
+        return await bad_button(turn)
+    fair = await turn.services.fairs.by_key(turn.payload.key)
     if fair is None:
         intro = turn._("That fair is no longer in the calendar.")
         return [await upcoming_page(turn, "up", 0, intro)]
-    action = parts[2]
-    if action == "card":
-        return await show_card(turn, fair)
-    if action == "ics":
-        return await calendar_file(turn, fair)
-    if action in ("follow", "unfollow"):
-        return await follow(turn, fair, action == "follow")
-    if action == "apply":
-        return await booth_apply.start(turn, fair)
-    if action == "register":
-        return await booth_apply.register_first(turn, fair)
-    return await bad_button(turn)
+    match turn.payload.action:
+        case "card":
+            return await show_card(turn, fair)
+        case "ics":
+            return await calendar_file(turn, fair)
+        case "follow" | "unfollow" as action:
+            return await follow(turn, fair, action == "follow")
+        case "apply":
+            return await booth_apply.start(turn, fair)
+        case "register":
+            return await booth_apply.register_first(turn, fair)
 
 
 async def open_from_link(turn: Turn) -> list[Reply]:
@@ -207,6 +207,6 @@ def register(router: Router) -> None:
     router.command(
         ("hoi_cho", "fairs"), list_fairs, description=N_("Upcoming fairs and booth applications")
     )
-    router.button("fairs", on_page)
-    router.button("fair", on_fair)
+    router.button(FairsPage, on_page)
+    router.button(FairAction, on_fair)
     router.deep_link("fair", open_from_link)

@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.core.i18n import N_
-from bot.core.types import Button, Reply
+from bot.core.payloads import Page, Payload, Word
+from bot.core.types import Reply
 from bot.dialog.router import Router, Turn
 from handlers.menu import main_menu
 from storage.faq import FaqEntry
 
-__all__ = ["PAGE", "faq_answer", "register", "topics_page"]
+__all__ = ["PAGE", "FaqMenu", "FaqPage", "FaqTopic", "faq_answer", "register", "topics_page"]
 
 PAGE = 8
+
+
+@dataclass(frozen=True, slots=True)
+class FaqTopic(Payload, prefix="faq:k"):
+    """One topic's answer: `faq:k:booth-fee`."""
+
+    key: Word
+
+
+@dataclass(frozen=True, slots=True)
+class FaqPage(Payload, prefix="faq:p"):
+    """A page of topics: `faq:p:1`."""
+
+    page: Page
+
+
+@dataclass(frozen=True, slots=True)
+class FaqMenu(Payload, prefix="faq:menu"):
+    """Back to the main menu: `faq:menu`."""
 
 
 async def show_topics(turn: Turn) -> list[Reply]:
@@ -31,14 +53,14 @@ async def topics_page(turn: Turn, page: int) -> Reply:
         "Questions & answers (page {page} of {pages}). Choose a topic, or just type your"
         " question in your own words:"
     ).format(page=page + 1, pages=pages)
-    buttons = [[Button(label=e.title(turn.lang.code), payload=f"faq:k:{e.key}")] for e in shown]
+    buttons = [[FaqTopic(e.key).button(e.title(turn.lang.code))] for e in shown]
     paging = []
     if page > 0:
-        paging.append(Button(label=_("« Previous"), payload=f"faq:p:{page - 1}"))
+        paging.append(FaqPage(page - 1).button(_("« Previous")))
     if page < pages - 1:
-        paging.append(Button(label=_("Next »"), payload=f"faq:p:{page + 1}"))
+        paging.append(FaqPage(page + 1).button(_("Next »")))
     buttons += [paging] if paging else []
-    buttons.append([Button(label=_("Main menu"), payload="faq:menu")])
+    buttons.append([FaqMenu().button(_("Main menu"))])
     return Reply(text=text, buttons=buttons)
 
 
@@ -50,8 +72,8 @@ def faq_answer(turn: Turn, entry: FaqEntry, extra: str = "") -> Reply:
         text=f"{text}\n\n{extra}" if extra else text,
         buttons=[
             [
-                Button(label=_("Other questions"), payload="faq:p:0"),
-                Button(label=_("Main menu"), payload="faq:menu"),
+                FaqPage(0).button(_("Other questions")),
+                FaqMenu().button(_("Main menu")),
             ]
         ],
     )
@@ -59,19 +81,18 @@ def faq_answer(turn: Turn, entry: FaqEntry, extra: str = "") -> Reply:
 
 async def on_faq(turn: Turn) -> list[Reply]:
     """A button of the FAQ: `faq:k:KEY` (a topic), `faq:p:N` (a page), `faq:menu`."""
-    parts = turn.payload_parts
-    what = parts[1] if len(parts) > 1 else ""
-    if what == "k" and len(parts) > 2:
-        entry = await turn.services.faq.get(parts[2])
-        if entry is not None:
-            return [faq_answer(turn, entry)]
-        return [await topics_page(turn, 0)]
-    if what == "p" and len(parts) > 2 and parts[2].isdigit():
-        return [await topics_page(turn, int(parts[2]))]
+    match turn.payload:
+        case FaqTopic(key=key):
+            entry = await turn.services.faq.get(key)
+            if entry is not None:
+                return [faq_answer(turn, entry)]
+            return [await topics_page(turn, 0)]
+        case FaqPage(page=page):
+            return [await topics_page(turn, page)]
     return [main_menu(turn.lang)]
 
 
 def register(router: Router) -> None:
     """Wires /hoi_dap and its buttons."""
     router.command(("hoi_dap", "faq"), show_topics, description=N_("Questions and answers"))
-    router.button("faq", on_faq)
+    router.button((FaqTopic, FaqPage, FaqMenu), on_faq)

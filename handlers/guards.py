@@ -10,7 +10,16 @@ from bot.dialog.router import Handler, Turn, user_hash
 from bot.services.permissions import Permission, needed
 from storage.roles import Role
 
-__all__ = ["Permission", "Role", "admin_only", "is_admin", "may", "require", "role_of"]
+__all__ = [
+    "Permission",
+    "Role",
+    "admin_only",
+    "is_admin",
+    "may",
+    "record_refusal",
+    "require",
+    "role_of",
+]
 
 log = logging.getLogger("ketnoi.guards")
 
@@ -58,6 +67,19 @@ def may(permission: Permission) -> Callable[[Handler], Handler]:
     """`require` the role that the permission table (bot/services/permissions.py) gives
     `permission`: the web pages read the same table."""
     return require(needed(permission))
+
+
+async def record_refusal(turn: Turn, reason: str) -> None:
+    """Log an attempt that no role could allow, such as a button naming someone else's record
+    (a forged or passed-on one): to the audit log and the app log, as the role guards'
+    refusals are. The caller answers the user."""
+    log.warning(
+        "refused: user=%s reason=%s payload=%r",
+        user_hash(turn.user.ref),
+        reason,
+        turn.incoming.payload,
+    )
+    await turn.services.audit.refused_attempt(turn, reason)
 
 
 # Fairs and broadcasts; reviews of registrations and booths use may(Permission.REVIEW).

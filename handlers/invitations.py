@@ -4,21 +4,31 @@ them, and by agreeing joins the network with it as their own registration."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Final
+from typing import Annotated, Final, Literal
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_
-from bot.core.types import Button, Reply
+from bot.core.payloads import Pattern, Payload
+from bot.core.types import Reply
 from bot.dialog.router import Router, Turn
 from bot.domain.enterprise_terms import FIELD_LABELS, field_value
 from bot.services.main_menu import main_menu
-from storage.db import utcnow
 from storage.enterprises import EnterpriseStatus
 from storage.invitations import Invitation
 
-__all__ = ["KEPT", "register"]
+__all__ = ["KEPT", "InvitationAnswer", "register"]
 
 KEPT: Final = timedelta(days=90)  # an invitation not accepted by then is deleted
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationAnswer(Payload, prefix="inv"):
+    """Agree to an invitation, or say it is not you: `inv:K7M2QX9P:yes`."""
+
+    code: Annotated[str, Pattern(r"[A-Z2-9]{8}")]
+    answer: Literal["yes", "no"]
 
 
 def _code(text: str) -> str:
@@ -62,8 +72,8 @@ async def show(turn: Turn, code: str) -> list[Reply]:
         ),
     ]
     buttons = [
-        [Button(label=_("I agree, join the network"), payload=f"inv:{found.code}:yes")],
-        [Button(label=_("This is not me"), payload=f"inv:{found.code}:no")],
+        [InvitationAnswer(found.code, "yes").button(_("I agree, join the network"))],
+        [InvitationAnswer(found.code, "no").button(_("This is not me"))],
     ]
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
@@ -113,9 +123,9 @@ async def on_command(turn: Turn) -> list[Reply]:
 
 async def on_button(turn: Turn) -> list[Reply]:
     """`inv:CODE:yes|no`."""
-    parts = turn.payload_parts
-    if len(parts) == 3 and parts[2] == "yes":
-        return await accept(turn, parts[1])
+    pressed = turn.payload
+    if isinstance(pressed, InvitationAnswer) and pressed.answer == "yes":
+        return await accept(turn, pressed.code)
     text = turn._("Understood; nothing was registered. If this is a mistake, tell the Department.")
     return [main_menu(turn.lang, text)]
 
@@ -130,4 +140,4 @@ def register(router: Router) -> None:
     router.every("invitations_purge", 3600, lambda: purge_unclaimed(router))
     router.deep_link("moi", on_link)
     router.command(("moi", "invite"), on_command, description=N_("Join with an invitation code"))
-    router.button("inv", on_button)
+    router.button(InvitationAnswer, on_button)

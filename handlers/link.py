@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_, Lang
-from bot.core.types import Button, Kind, Reply
+from bot.core.payloads import Payload
+from bot.core.types import Kind, Reply
 from bot.dialog import steps
 from bot.dialog.router import Router, Turn
 from bot.dialog.steps import TYPED, Answer, Done, Flow, Question
 from handlers.menu import main_menu
-from storage.db import utcnow
 from storage.links import Outcome, Redeemed
 from storage.users import User
 
-__all__ = ["register"]
+__all__ = ["Unlink", "register"]
+
+
+@dataclass(frozen=True, slots=True)
+class Unlink(Payload, prefix="link"):
+    """`link:unlink` asks, `link:unlinkok` unlinks, `link:keep` leaves them linked."""
+
+    step: Literal["unlink", "unlinkok", "keep"]
+
 
 FLOW = "link"
 _APPS = {"telegram": "Telegram", "zalo": "Zalo"}
@@ -53,7 +64,7 @@ async def show_code(turn: Turn) -> list[Reply]:
         other = _linked_other(turn, identities)
         if other is not None:
             label = _("Unlink {other}").format(other=_app(other.channel, turn.lang))
-            reply.buttons.insert(0, [Button(label=label, payload="link:unlink")])
+            reply.buttons.insert(0, [Unlink("unlink").button(label)])
         return [reply]
     code = (await turn.services.links.issue(turn.user.id)).code
     text = _(
@@ -77,20 +88,23 @@ async def ask_code(turn: Turn, note: str | None = None) -> list[Reply]:
 async def got_code(turn: Turn, answer: Answer) -> steps.Outcome:
     """Takes the code typed in reply to the prompt; anything else ends the linking."""
     text = answer.text
-    if answer.kind is not Kind.TEXT or not text.replace(" ", "").isdigit():
+    if answer.kind is not Kind.TEXT or not text.replace(" ", "").isdecimal():
         stopped = turn._("Linking stopped. Send /{command} to start again.")
         return Done([main_menu(turn.lang, stopped.format(command=_command(turn.lang)))])
     return await _redeem(turn, text)
 
 
-LINKING: Flow[Turn, Step] = Flow(FLOW, {Step.CODE: Question(ask_code, got_code, takes=TYPED)})
+# Other text than a code leaves the linking (got_code): no question is answered at its step.
+LINKING: Flow[Turn, Step] = Flow(
+    FLOW, {Step.CODE: Question(ask_code, got_code, takes=TYPED)}, asides=False
+)
 
 
 async def _redeem(turn: Turn, typed: str) -> list[Reply]:
     """Joins this identity's account with the one that showed the code, if all is well."""
     _ = turn._
     code = typed.replace(" ", "").strip()
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not code.isdecimal():
         return [
             Reply(
                 text=_(
@@ -168,18 +182,19 @@ async def on_button(turn: Turn) -> list[Reply]:
     if other is None:
         return [main_menu(turn.lang, _("Nothing is linked with this app."))]
     this, there = _app(turn.user.channel, turn.lang), _app(other.channel, turn.lang)
-    if turn.payload_parts[1:] == ["keep"]:
+    step = turn.payload.step if isinstance(turn.payload, Unlink) else "unlink"
+    if step == "keep":
         text = _("Nothing changed: your {this} and {other} stay linked.")
         return [main_menu(turn.lang, text.format(this=this, other=there))]
-    if turn.payload_parts[1:] != ["unlinkok"]:
+    if step == "unlink":
         text = _(
             "Unlink {other}? It will start again on its own, with no registration and no booth"
             " applications; everything stays here on {this}. You can link them again later with"
             " /{command}."
         ).format(other=there, this=this, command=_command(turn.lang))
         buttons = [
-            [Button(label=_("Yes, unlink {other}").format(other=there), payload="link:unlinkok")],
-            [Button(label=_("No, keep them linked"), payload="link:keep")],
+            [Unlink("unlinkok").button(_("Yes, unlink {other}").format(other=there))],
+            [Unlink("keep").button(_("No, keep them linked"))],
         ]
         return [Reply(text=text, buttons=buttons)]
     account = await turn.services.links.unlink(turn.user.id, other.id)
@@ -227,4 +242,4 @@ def register(router: Router) -> None:
         ("lien_ket", "link"), show_code, description=N_("Use Zalo and Telegram as one account")
     )
     router.flow(FLOW, LINKING.on_input)
-    router.button("link", on_button)
+    router.button(Unlink, on_button)

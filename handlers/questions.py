@@ -3,19 +3,33 @@ logged as unanswered for staff (`ketnoi questions unanswered`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_
-from bot.core.types import Button, Reply
+from bot.core.payloads import Id, Payload, Word
+from bot.core.types import Reply
 from bot.dialog.router import Router, Turn, user_hash
+from bot.dialog.typed import Aside
 from bot.domain.understand import Entities, Matcher, Understanding
 from handlers import fair_answers
 from handlers.faq import faq_answer
+from handlers.guards import record_refusal
 from handlers.menu import main_menu
-from storage.db import utcnow
 from storage.faq import FaqEntry
 
-__all__ = ["INTENT_LABELS", "matcher_for", "register"]
+__all__ = ["INTENT_LABELS", "MeantThis", "matcher_for", "register"]
+
+
+@dataclass(frozen=True, slots=True)
+class MeantThis(Payload, prefix="ask"):
+    """One of the meanings offered for an unclear question: `ask:QUESTION_ID:INTENT`, or
+    `ask:QUESTION_ID:none`."""
+
+    question: Id
+    intent: Word
+
 
 # How an intent is offered when the bot is unsure (FAQ entries show their first question).
 INTENT_LABELS = {
@@ -121,10 +135,10 @@ async def on_text(turn: Turn) -> list[Reply]:
         return await _answer(turn, answered, reading.entities, faq)
     if reading.status == "unsure":
         buttons = [
-            [Button(label=_label(turn, c.intent, faq), payload=f"ask:{qid}:{c.intent}")]
+            [MeantThis(qid, c.intent).button(_label(turn, c.intent, faq))]
             for c in reading.candidates
         ]
-        buttons.append([Button(label=_("None of these"), payload=f"ask:{qid}:none")])
+        buttons.append([MeantThis(qid, "none").button(_("None of these"))])
         return [Reply(text=_("I am not sure I understood. Did you mean:"), buttons=buttons)]
     return [
         main_menu(
@@ -137,16 +151,52 @@ async def on_text(turn: Turn) -> list[Reply]:
     ]
 
 
+async def mid_flow(turn: Turn, text: str, sure: bool) -> Aside | None:
+    """A question typed at a step of a conversation: answered when it asks about fairs or the
+    FAQ (then the step is asked again), `Aside()` when it may be a question or the answer,
+    None when it reads as an answer. With `sure` (she said it was a question) it is answered
+    as free text is, or noted for staff."""
+    reading, faq = await _read(turn, text)
+    if not sure and reading.greets and not reading.asks:  # "chao em, hom qua chi dang ky do dang"
+        name = turn.user.display_name or turn._("there")
+        hello = turn._("Hello {name}! Let us go on where you left off.").format(name=name)
+        return Aside([Reply(text=hello)])
+    if not sure and not reading.asks:
+        return None
+    intent = reading.intent
+    answerable = intent is not None and (intent in fair_answers.FAIR_INTENTS or intent in faq)
+    if not sure and not answerable:
+        return Aside()
+    await turn.services.questions.log(
+        text,
+        reading.folded,
+        intent=intent if answerable else None,
+        guess=reading.candidates[0].intent if reading.candidates else None,
+        score=reading.score,
+        user_hash=user_hash(turn.user.ref),
+    )
+    if intent is not None and answerable:
+        return Aside(await _answer(turn, intent, reading.entities, faq))
+    note = turn._(
+        "I have noted your question for the Department's staff; they will answer it. Now,"
+        " let us go on."
+    )
+    return Aside([Reply(text=note)])
+
+
 async def on_pick(turn: Turn) -> list[Reply]:
     """One of the options offered for an unclear question: `ask:QUESTION_ID:INTENT`."""
     _ = turn._
-    parts = turn.payload_parts
-    question = None
-    if len(parts) == 3 and parts[1].isdigit():
-        question = await turn.services.questions.get(int(parts[1]))
-    if question is None or question.user_hash != user_hash(turn.user.ref):
+    picked = turn.payload
+    if not isinstance(picked, MeantThis):
         return [main_menu(turn.lang, _("That option is no longer available. Here is the menu:"))]
-    intent = parts[2]
+    question = await turn.services.questions.get(picked.question)
+    if question is not None and question.user_hash != user_hash(turn.user.ref):
+        await record_refusal(turn, "someone else's question")
+        question = None
+    if question is None:
+        return [main_menu(turn.lang, _("That option is no longer available. Here is the menu:"))]
+    intent = picked.intent
     reading, faq = await _read(turn, question.text)
     if intent == "none" or not (intent in faq or intent in INTENT_LABELS):
         text = _(
@@ -161,4 +211,5 @@ async def on_pick(turn: Turn) -> list[Reply]:
 def register(router: Router) -> None:
     """Takes over free text (after handlers.start, whose fallback it replaces)."""
     router.text(on_text)
-    router.button("ask", on_pick)
+    router.asides(mid_flow)
+    router.button(MeantThis, on_pick)

@@ -3,19 +3,37 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated
+
 from bot.core.i18n import N_
-from bot.core.types import Button, Reply
+from bot.core.payloads import Feedback, Id, OneOf, Payload, Reminders
+from bot.core.types import Reply
 from bot.dialog.router import Router, Turn
 from bot.domain.sectors import SECTORS, sector_name
-from bot.services.reminder_messages import VISITORS
 from bot.services.scheduler import EVERY as REMINDERS_EVERY
 from bot.services.scheduler import Scheduler
+from handlers.guards import record_refusal
 from handlers.menu import main_menu
 
-__all__ = ["register"]
+__all__ = ["FollowFair", "FollowSector", "register"]
 
 _CHECK = "✓ "
 _FAIRS_SHOWN = 10
+
+
+@dataclass(frozen=True, slots=True)
+class FollowSector(Payload, prefix="remind:sector"):
+    """Follow or unfollow a sector: `remind:sector:ceramics`."""
+
+    sector: Annotated[str, OneOf(SECTORS)]
+
+
+@dataclass(frozen=True, slots=True)
+class FollowFair(Payload, prefix="remind:fair"):
+    """Follow or unfollow a fair: `remind:fair:7`."""
+
+    fair: Id
 
 
 async def overview(turn: Turn, note: str | None = None) -> list[Reply]:
@@ -46,19 +64,19 @@ async def overview(turn: Turn, note: str | None = None) -> list[Reply]:
             )
         )
     remind = (
-        Button(label=_("Turn reminders off"), payload="remind:off")
+        Reminders("off").button(_("Turn reminders off"))
         if turn.user.reminders_on
-        else Button(label=_("Turn reminders on"), payload="remind:on")
+        else Reminders("on").button(_("Turn reminders on"))
     )
     news = (
-        Button(label=_("Turn announcements off"), payload="remind:news_off")
+        Reminders("news_off").button(_("Turn announcements off"))
         if turn.user.broadcasts_on
-        else Button(label=_("Turn announcements on"), payload="remind:news_on")
+        else Reminders("news_on").button(_("Turn announcements on"))
     )
     buttons = [
         [
-            Button(label=_("Follow a sector"), payload="remind:sectors"),
-            Button(label=_("Follow a fair"), payload="remind:fairs"),
+            Reminders("sectors").button(_("Follow a sector")),
+            Reminders("fairs").button(_("Follow a fair")),
         ],
         [remind],
         [news],
@@ -76,15 +94,10 @@ async def sectors_menu(turn: Turn, note: str | None = None) -> list[Reply]:
     _ = turn._
     followed = set(await turn.services.reminders.sectors(turn.user.account_id))
     buttons = [
-        [
-            Button(
-                label=(_CHECK if key in followed else "") + sector_name(key, _),
-                payload=f"remind:sector:{key}",
-            )
-        ]
+        [FollowSector(key).button((_CHECK if key in followed else "") + sector_name(key, _))]
         for key in SECTORS
     ]
-    buttons.append([Button(label=_("Done"), payload="remind:show")])
+    buttons.append([Reminders("show").button(_("Done"))])
     text = _("Choose the sectors whose fairs you want to hear about (ticked: followed).")
     return [Reply(text=f"{note}\n{text}" if note else text, buttons=buttons)]
 
@@ -96,16 +109,11 @@ async def fairs_menu(turn: Turn, note: str | None = None) -> list[Reply]:
     fairs, _total = await svc.fairs.upcoming(limit=_FAIRS_SHOWN)
     followed = set(await svc.reminders.fairs_followed(turn.user.account_id))
     buttons = [
-        [
-            Button(
-                label=(_CHECK if f.id in followed else "") + f.title(turn.lang.code),
-                payload=f"remind:fair:{f.id}",
-            )
-        ]
+        [FollowFair(f.id).button((_CHECK if f.id in followed else "") + f.title(turn.lang.code))]
         for f in fairs
         if not f.cancelled
     ]
-    buttons.append([Button(label=_("Done"), payload="remind:show")])
+    buttons.append([Reminders("show").button(_("Done"))])
     text = _("Choose the fairs you want to be reminded of (ticked: followed).")
     if len(buttons) == 1:
         text = _("There is no upcoming fair to follow yet.")
@@ -181,47 +189,50 @@ async def stop(turn: Turn) -> list[Reply]:
 async def on_remind(turn: Turn) -> list[Reply]:
     """`remind:show|sectors|fairs|on|off|news_on|news_off`, `remind:sector:KEY`,
     `remind:fair:ID`."""
-    parts = turn.payload_parts
-    action = parts[1] if len(parts) > 1 else "show"
-    arg = parts[2] if len(parts) > 2 else ""
-    if action == "sectors":
-        return await sectors_menu(turn)
-    if action == "fairs":
-        return await fairs_menu(turn)
-    if action == "sector" and arg in SECTORS:
-        return await toggle_sector(turn, arg)
-    if action == "fair" and arg.isdigit():
-        return await toggle_fair(turn, int(arg))
-    if action in ("on", "off"):
-        return await switch(turn, "reminders", action == "on")
-    if action in ("news_on", "news_off"):
-        return await switch(turn, "broadcasts", action == "news_on")
+    match turn.payload:
+        case Reminders(action="sectors"):
+            return await sectors_menu(turn)
+        case Reminders(action="fairs"):
+            return await fairs_menu(turn)
+        case FollowSector(sector=sector):
+            return await toggle_sector(turn, sector)
+        case FollowFair(fair=fair_id):
+            return await toggle_fair(turn, fair_id)
+        case Reminders(action="on" | "off" as action):
+            return await switch(turn, "reminders", action == "on")
+        case Reminders(action="news_on" | "news_off" as action):
+            return await switch(turn, "broadcasts", action == "news_on")
     return await overview(turn)
 
 
 async def on_feedback(turn: Turn) -> list[Reply]:
-    """`fb:FAIR:v:RANGE` then `fb:FAIR:again:1|0`: an exhibitor's answers after a fair."""
+    """`fb:FAIR:v:RANGE` then `fb:FAIR:again:1|0`: an exhibitor's answers after a fair; only
+    those who held booths at the fair are asked, and only their answers are kept."""
     _ = turn._
-    parts = turn.payload_parts
-    fair = (
-        await turn.services.fairs.get(int(parts[1])) if parts[1:2] and parts[1].isdigit() else None
-    )
-    if fair is None or len(parts) != 4:
+    svc = turn.services
+    asked = turn.payload
+    fair = await svc.fairs.get(asked.fair) if isinstance(asked, Feedback) else None
+    if fair is None or not isinstance(asked, Feedback):
         return [main_menu(turn.lang, _("That question is no longer open."))]
-    repo = turn.services.reminders
     account = turn.user.account_id
-    if parts[2] == "v" and parts[3] in VISITORS:
-        await repo.answer(fair.id, account, visitors=parts[3])
-        buttons = [
-            [
-                Button(label=_("Yes"), payload=f"fb:{fair.id}:again:1"),
-                Button(label=_("No"), payload=f"fb:{fair.id}:again:0"),
+    if not await svc.reminders.is_exhibitor(fair.id, account):
+        await record_refusal(turn, "an answer about a fair where they held no booth")
+        text = _("Sorry, this question is for the establishments that held a booth at that fair.")
+        return [main_menu(turn.lang, text)]
+    match asked:
+        case Feedback(question="v", answer="lt50" | "50_200" | "200_500" | "gt500" as visitors):
+            await svc.reminders.answer(fair.id, account, visitors=visitors)
+            buttons = [
+                [
+                    Feedback(fair.id, "again", "1").button(_("Yes")),
+                    Feedback(fair.id, "again", "0").button(_("No")),
+                ]
             ]
-        ]
-        return [Reply(text=_("Would you take part in a fair like this again?"), buttons=buttons)]
-    if parts[2] == "again" and parts[3] in ("0", "1"):
-        await repo.answer(fair.id, account, come_again=parts[3] == "1")
-        return [main_menu(turn.lang, _("Thank you! Your answers help the Department."))]
+            text = _("Would you take part in a fair like this again?")
+            return [Reply(text=text, buttons=buttons)]
+        case Feedback(question="again", answer="0" | "1" as again):
+            await svc.reminders.answer(fair.id, account, come_again=again == "1")
+            return [main_menu(turn.lang, _("Thank you! Your answers help the Department."))]
     return [main_menu(turn.lang, _("That question is no longer open."))]
 
 
@@ -232,6 +243,6 @@ def register(router: Router) -> None:
         ("nhac_lich", "reminders"), show, description=N_("Reminders: follow sectors and fairs")
     )
     router.command(("dung", "stop"), stop, description=N_("Stop all reminders and announcements"))
-    router.button("remind", on_remind)
-    router.button("fb", on_feedback)
+    router.button((Reminders, FollowSector, FollowFair), on_remind)
+    router.button(Feedback, on_feedback)
     router.every("reminders_due", REMINDERS_EVERY, Scheduler(router.services).tick)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from bot.core.i18n import N_
+from bot.core.payloads import MenuEntry
 from bot.core.types import Button, Reply
-from bot.dialog.router import MAX_TEXT, Router, Turn
+from bot.dialog.router import MAX_TEXT, PAUSED, Router, Turn
 from handlers.menu import MENU_COMMANDS, main_menu
+from handlers.registration.core import FLOW as REGISTRATION
+from handlers.registration.core import Step as RegistrationStep
 
 __all__ = ["register"]
 
@@ -25,7 +28,17 @@ async def start(turn: Turn) -> list[Reply]:
         " upcoming fairs, apply for a booth and get reminders. Choose below, or just type a"
         " question."
     ).format(name=name)
+    if turn.conversation.flow == REGISTRATION:
+        text += "\n\n" + _unfinished(turn)
     return [main_menu(turn.lang, text)]
+
+
+def _unfinished(turn: Turn) -> str:
+    """The offer to go on with a registration left half-way."""
+    return turn._(
+        "You have an unfinished registration; your answers are kept. Choose “Register” or send"
+        " /{command} to go on where you stopped."
+    ).format(command="register" if turn.lang.code == "en" else "dang_ky")
 
 
 async def menu(turn: Turn) -> list[Reply]:
@@ -53,10 +66,15 @@ async def help_(turn: Turn) -> list[Reply]:
 
 
 async def cancel(turn: Turn) -> list[Reply]:
-    """Leaves the current flow, whatever it was."""
+    """Leaves the current flow, whatever it was; a registration begun is paused and kept."""
     _ = turn._
-    if turn.conversation.flow is None:
+    conv = turn.conversation
+    if conv.flow is None:
         return [main_menu(turn.lang, _("There is nothing to cancel."))]
+    answered = conv.step not in (None, RegistrationStep.CONSENT)
+    if conv.flow == REGISTRATION and conv.data.get("mode", "new") == "new" and answered:
+        conv.data[PAUSED] = True
+        return [main_menu(turn.lang, _("Paused.") + " " + _unfinished(turn))]
     turn.conversation.end()
     return [main_menu(turn.lang, _("Cancelled. Nothing more will be asked."))]
 
@@ -72,11 +90,9 @@ async def my_id(turn: Turn) -> list[Reply]:
 
 async def menu_choice(turn: Turn) -> list[Reply]:
     """A main-menu button: runs the command it stands for."""
-    entry = turn.payload_parts[1] if len(turn.payload_parts) > 1 else ""
-    command = MENU_COMMANDS.get(entry)
-    if command is None:
+    if not isinstance(turn.payload, MenuEntry):
         return await bad_button(turn)
-    return await turn.run_command(command)
+    return await turn.run_command(MENU_COMMANDS[turn.payload.entry])
 
 
 async def not_built(turn: Turn) -> list[Reply]:
@@ -156,7 +172,7 @@ def register(router: Router) -> None:
     router.command(("huong_dan", "help"), help_, description=N_("How to use the bot"))
     router.command(("huy", "cancel"), cancel, description=N_("Stop what you are doing"))
     router.command(("ma_cua_toi", "my_id"), my_id)
-    router.button("menu", menu_choice)
+    router.button(MenuEntry, menu_choice)
     router.text(free_text)
     router.fallback("not_built", not_built)
     router.fallback("unknown_command", unknown_command)

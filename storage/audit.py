@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
-from storage.db import Database, utcnow
+from bot.core.clock import utcnow
+from storage.engine import Database, Row
 
 __all__ = ["AuditEntry", "AuditRepo"]
 
@@ -30,7 +30,7 @@ class AuditEntry(BaseModel):
     after: Any = None
 
 
-def _entry(row: sqlite3.Row) -> AuditEntry:
+def _entry(row: Row) -> AuditEntry:
     values = dict(row)
     for name in ("before", "after"):
         values[name] = json.loads(values[name]) if values[name] is not None else None

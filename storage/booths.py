@@ -6,7 +6,6 @@ Every method that writes expects to run inside `Database.transaction()`.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -14,7 +13,8 @@ from typing import Final
 
 from pydantic import BaseModel, Field, field_validator
 
-from storage.db import Database, utcnow
+from bot.core.clock import utcnow
+from storage.engine import Database, Row
 
 __all__ = [
     "HOLDING",
@@ -85,11 +85,11 @@ class BoothApplication(BaseModel):
         return self.status in LIVE
 
 
-def _app(row: sqlite3.Row) -> BoothApplication:
+def _app(row: Row) -> BoothApplication:
     return BoothApplication.model_validate(dict(row))
 
 
-def _first(rows: list[sqlite3.Row]) -> BoothApplication | None:
+def _first(rows: list[Row]) -> BoothApplication | None:
     return _app(rows[0]) if rows else None
 
 
@@ -240,25 +240,23 @@ class BoothRepo:
         to someone else at the same fair."""
         now = utcnow().isoformat()
 
-        def go(c: sqlite3.Connection) -> sqlite3.Row | None:
-            rows = c.execute(
+        async with self.db.transaction():
+            rows = await self.db.fetchall(
                 "SELECT j.value FROM booth_applications a, json_each(a.booth_numbers) j"
                 " WHERE a.fair_id = (SELECT fair_id FROM booth_applications WHERE id = ?)"
                 " AND a.id != ? AND a.status = 'approved'",
                 (app_id, app_id),
-            ).fetchall()
+            )
             clash = sorted({str(r[0]) for r in rows} & set(numbers))
             if clash:
                 raise BoothNumbersTaken(clash)
-            row: sqlite3.Row | None = c.execute(
+            row = await self.db.fetchone(
                 "UPDATE booth_applications SET status = 'approved', booth_numbers = ?,"
                 " decided_by = ?, updated_at = ? WHERE id = ? AND status = 'allocated'"
                 " RETURNING *",
                 (json.dumps(numbers, ensure_ascii=False), admin_id, now, app_id),
-            ).fetchone()
-            return row
-
-        row = await self.db.run(go)
+                quick=False,
+            )
         return _app(row) if row else None
 
     async def reject(self, app_id: int, reason: str, admin_id: int) -> BoothApplication | None:
@@ -287,34 +285,36 @@ class BoothRepo:
         now = utcnow()
         until = now + timedelta(hours=hours)
 
-        def go(c: sqlite3.Connection) -> list[sqlite3.Row]:
-            fair = c.execute(
+        offered: list[BoothApplication] = []
+        async with self.db.transaction():
+            fair = await self.db.fetchone(
                 "SELECT booths, starts_at FROM fairs WHERE id = ? AND status = 'scheduled'"
                 " AND starts_at > ?",
                 (fair_id, now.isoformat()),
-            ).fetchone()
+                quick=False,
+            )
             if fair is None:
                 return []
             expires = min(until, datetime.fromisoformat(fair["starts_at"])).isoformat()
-            offered: list[sqlite3.Row] = []
             while True:
-                held = c.execute(
+                held = await self.db.fetchone(
                     "SELECT coalesce(sum(booths), 0) FROM booth_applications"
                     f" WHERE fair_id = ? AND status IN {_HOLDING_SQL}",
                     (fair_id,),
-                ).fetchone()[0]
-                row = c.execute(
+                    quick=False,
+                )
+                assert held is not None  # an aggregate always has its row
+                row = await self.db.fetchone(
                     "UPDATE booth_applications SET status = 'offered', offer_expires_at = ?,"
                     " updated_at = ? WHERE id = (SELECT id FROM booth_applications"
                     " WHERE fair_id = ? AND status = 'waitlisted' AND booths <= ?"
                     " ORDER BY id LIMIT 1) RETURNING *",
-                    (expires, now.isoformat(), fair_id, fair["booths"] - held),
-                ).fetchone()
+                    (expires, now.isoformat(), fair_id, fair["booths"] - held[0]),
+                    quick=False,
+                )
                 if row is None:
                     return offered
-                offered.append(row)
-
-        return [_app(r) for r in await self.db.run(go)]
+                offered.append(_app(row))
 
     async def expire_offers(self) -> list[BoothApplication]:
         """Offers not answered in time become expired; returns them."""

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from typing import Final
 
 from pydantic import BaseModel
 
+from bot.core.clock import utcnow
 from bot.core.types import Reply
-from storage.db import Database, utcnow
+from storage.engine import Database, Row
 from storage.outbox import FINAL, OutboxRepo
 
 __all__ = [
@@ -86,7 +86,7 @@ class Broadcast(BaseModel):
     send_at: datetime | None = None  # its messages wait until then; None: sent at once
 
 
-def _broadcast(row: sqlite3.Row) -> Broadcast:
+def _broadcast(row: Row) -> Broadcast:
     values = dict(row)
     if values["progress"]:
         values["progress"] = Progress.model_validate_json(values["progress"])
@@ -210,17 +210,10 @@ class BroadcastRepo:
 
     async def finish(self, broadcast_id: int, status: str = "done") -> bool:
         """Mark a broadcast done (or cancelled); False if it was already over."""
-        params = (status, utcnow().isoformat(), broadcast_id)
-        async with self.db.transaction():
-            changed: int = await self.db.run(
-                lambda c: (
-                    c.execute(
-                        "UPDATE broadcasts SET status = ?, finished_at = ?"
-                        " WHERE id = ? AND status = 'sending'",
-                        params,
-                    ).rowcount
-                )
-            )
+        changed = await self.db.execute(
+            "UPDATE broadcasts SET status = ?, finished_at = ? WHERE id = ? AND status = 'sending'",
+            (status, utcnow().isoformat(), broadcast_id),
+        )
         return changed > 0
 
     async def stop(self, broadcast_id: int) -> int:

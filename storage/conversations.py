@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, Field
 from pydantic_core import from_json, to_json
 
+from bot.core.clock import utcnow
 from bot.core.types import UserRef
-from storage.db import Database, utcnow
-from storage.turn_cache import TurnCache
-from storage.users import User, touch_row, user_from_row
+from storage.engine import Database, Row, TurnMemory
+from storage.users import User, touch_user
 
 __all__ = ["Conversation", "ConversationRepo"]
 
@@ -72,7 +72,7 @@ def _save_params(conv: Conversation) -> tuple[object, ...]:
     )
 
 
-def _conversation(row: sqlite3.Row | dict[str, Any]) -> Conversation:
+def _conversation(row: Row | dict[str, Any]) -> Conversation:
     values = dict(row)
     values["data"] = from_json(values["data"])
     values["last_menu"] = from_json(values["last_menu"])
@@ -92,13 +92,14 @@ _LOAD_TURN = (
 
 class ConversationRepo:
     """Reads and writes `conversations`; keeps each person's state in memory between their
-    turns (storage/turn_cache.py), so a turn reads nothing its person's last turn wrote."""
+    turns where the engine can (`Database.turn_memory`), so a turn reads nothing its person's
+    last turn wrote."""
 
-    def __init__(self, db: Database, *, cache: TurnCache | None = None) -> None:
+    def __init__(
+        self, db: Database, *, cache: TurnMemory[User, Conversation] | None = None
+    ) -> None:
         self.db = db
-        self.cache = cache if cache is not None else TurnCache()
-        self._installed = False  # the cache's triggers, created with the first turn's read
-        db.on_commit_failed(self.cache.clear)
+        self.cache = db.turn_memory(cache)
 
     async def get(self, user_id: int) -> Conversation:
         """The user's conversation; an idle one if none was saved."""
@@ -113,15 +114,9 @@ class ConversationRepo:
     def save_at_commit(self, conv: Conversation) -> None:
         """Store the conversation with the COMMIT of the current transaction (no extra hop)."""
         conv.updated_at = utcnow()
-        params = _save_params(conv)
-        cache = self.cache if self._installed else None
-
-        def write(c: sqlite3.Connection) -> None:
-            c.execute(_SAVE, params)
-            if cache is not None:
-                cache.keep_state(conv)
-
-        self.db.defer(write)
+        cache = self.cache
+        keep = None if cache is None else partial(cache.keep_state, conv.user_id, conv)
+        self.db.at_commit(_SAVE, _save_params(conv), then=keep)
 
     async def load_turn(self, ref: UserRef) -> tuple[User, Conversation] | None:
         """The user behind `ref` and their state, kept from their last turn or read in one
@@ -132,45 +127,37 @@ class ConversationRepo:
         """
         key = (ref.channel, ref.external_id)
         cache = self.cache
+        if cache is not None and (kept := await cache.take(key)) is not None:
+            return kept
+        return await self.db.fetchone(_LOAD_TURN, key, then=partial(self._loaded, key))
 
-        def go(c: sqlite3.Connection) -> tuple[User, Conversation] | None:
-            if not self._installed:
-                cache.install(c)
-                self._installed = True
-            kept = cache.take(c, key)
-            if kept is not None:
-                return kept
-            found = c.execute(_LOAD_TURN, key).fetchone()
-            if found is None:
-                return None
-            split = len(_USER_COLUMNS)
-            user = User.model_validate(dict(zip(_USER_COLUMNS, found[:split], strict=True)))
-            cache.keep_user(key, user)
-            if found[split] is None:
-                return user, Conversation(user_id=user.id)
-            values = dict(zip(_CONVERSATION_COLUMNS, found[split:], strict=True))
-            return user, _conversation(values)
-
-        return await self.db.run(go, quick=True)
+    def _loaded(self, key: tuple[str, str], found: Row | None) -> tuple[User, Conversation] | None:
+        """The user and state read by _LOAD_TURN, kept (right after the statement)."""
+        if found is None:
+            return None
+        values = [found[i] for i in range(len(found))]
+        split = len(_USER_COLUMNS)
+        user = User.model_validate(dict(zip(_USER_COLUMNS, values[:split], strict=True)))
+        if self.cache is not None:
+            self.cache.keep_user(key, user.id, user)
+        if values[split] is None:
+            return user, Conversation(user_id=user.id)
+        return user, _conversation(dict(zip(_CONVERSATION_COLUMNS, values[split:], strict=True)))
 
     def forget(self, ref: UserRef) -> None:
         """Keep nothing of this person in memory (their turn failed midway)."""
-        self.cache.forget((ref.channel, ref.external_id))
+        if self.cache is not None:
+            self.cache.forget((ref.channel, ref.external_id))
 
     async def first_contact(self, ref: UserRef, display_name: str | None) -> User:
         """Create the user behind `ref` (inside the turn's transaction), and keep them for
         their next turn (if the turn fails, the router forgets them)."""
-        now = utcnow().isoformat()
         key = (ref.channel, ref.external_id)
-
-        def go(c: sqlite3.Connection) -> User:
-            row, _ = touch_row(c, ref, display_name, now)
-            user = user_from_row(row)
-            if self._installed:  # after the statements, so after their triggers
-                self.cache.keep_user(key, user)
-            return user
-
-        return await self.db.run(go, quick=True)
+        cache = self.cache
+        # kept after the statements that write the user, so after their triggers
+        keep = None if cache is None else (lambda user: cache.keep_user(key, user.id, user))
+        user, _ = await touch_user(self.db, ref, display_name, utcnow().isoformat(), then=keep)
+        return user
 
     def touch_at_commit(self, user: User, display_name: str | None) -> None:
         """Mark the user seen (and no longer blocking the bot) with the turn's COMMIT; to the
@@ -182,13 +169,10 @@ class ConversationRepo:
             and now - user.last_seen_at < SEEN_TO_THE
         ):
             return
-        params = (now.isoformat(), display_name, user.id)
-        self.db.defer(
-            lambda c: c.execute(
-                "UPDATE users SET last_seen_at = ?, blocked_at = NULL,"
-                " display_name = coalesce(?, display_name) WHERE id = ?",
-                params,
-            )
+        self.db.at_commit(
+            "UPDATE users SET last_seen_at = ?, blocked_at = NULL,"
+            " display_name = coalesce(?, display_name) WHERE id = ?",
+            (now.isoformat(), display_name, user.id),
         )
 
     async def mark_nudged(self, user_id: int) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -11,7 +10,8 @@ from typing import Any, Final
 
 from pydantic import BaseModel, Field
 
-from storage.db import Database, utcnow
+from bot.core.clock import utcnow
+from storage.engine import Database, Row
 
 __all__ = [
     "KEY_FIELDS",
@@ -103,7 +103,7 @@ class Enterprise(EnterpriseFields):
     updated_at: datetime
 
 
-def _enterprise(row: sqlite3.Row) -> Enterprise:
+def _enterprise(row: Row) -> Enterprise:
     values = dict(row)
     for name in _JSON:
         values[name] = json.loads(values[name])
@@ -162,8 +162,8 @@ class EnterpriseRepo:
         columns = ", ".join(_FIELDS)
         marks = ", ".join("?" * len(_FIELDS))
 
-        def go(c: sqlite3.Connection) -> sqlite3.Row:
-            cur = c.execute(
+        async with self.db.transaction():
+            new_id = await self.db.execute(
                 f"INSERT INTO enterprises (account_id, {columns}, consent_at, consent_version,"
                 f" status, submitted_at, created_at, updated_at)"
                 f" VALUES (?, {marks}, ?, ?, 'pending', ?, ?, ?)",
@@ -177,15 +177,13 @@ class EnterpriseRepo:
                     now,
                 ),
             )
-            row: sqlite3.Row = c.execute(
+            row = await self.db.fetchone(
                 "UPDATE enterprises SET reference ="
                 " printf('HN-%s-%06d', substr(created_at, 1, 4), id) WHERE id = ? RETURNING *",
-                (cur.lastrowid,),
-            ).fetchone()
-            return row
-
-        async with self.db.transaction():
-            return _enterprise(await self.db.run(go, quick=True))
+                (new_id,),
+            )
+        assert row is not None  # inserted just before, in the same transaction
+        return _enterprise(row)
 
     async def update(
         self, enterprise_id: int, fields: EnterpriseFields, *, resubmit: bool = False
@@ -261,24 +259,24 @@ class EnterpriseRepo:
     async def conflicts(
         self, account_id: int, phone: str | None, tax_code: str | None
     ) -> tuple[bool, bool, bool]:
-        """In one read, before a registration is stored: whether another account's registration
-        (not rejected) has this phone, this tax code, and whether the account has one already."""
+        """Before a registration is stored (in its transaction, so the three reads agree):
+        whether another account's registration (not rejected) has this phone, this tax code,
+        and whether the account has one already."""
 
-        def go(c: sqlite3.Connection) -> tuple[bool, bool, bool]:
-            def taken(column: str, value: str | None) -> bool:
-                if not value:
-                    return False
-                row = c.execute(
-                    f"SELECT 1 FROM enterprises WHERE {column} = ? AND account_id != ?"
-                    " AND status != 'rejected' LIMIT 1",
-                    (value, account_id),
-                ).fetchone()
-                return row is not None
+        async def taken(column: str, value: str | None) -> bool:
+            if not value:
+                return False
+            row = await self.db.fetchone(
+                f"SELECT 1 FROM enterprises WHERE {column} = ? AND account_id != ?"
+                " AND status != 'rejected' LIMIT 1",
+                (value, account_id),
+            )
+            return row is not None
 
-            mine = c.execute("SELECT 1 FROM enterprises WHERE account_id = ?", (account_id,))
-            return taken("phone", phone), taken("tax_code", tax_code), mine.fetchone() is not None
-
-        return await self.db.run(go, quick=True)
+        mine = await self.db.fetchone(
+            "SELECT 1 FROM enterprises WHERE account_id = ?", (account_id,)
+        )
+        return await taken("phone", phone), await taken("tax_code", tax_code), mine is not None
 
     async def find(
         self,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Final
 
 from pydantic import BaseModel, Field
 
-from storage.db import Database, utcnow
+from bot.core.clock import utcnow
+from storage.engine import Database, Row
 
 __all__ = ["COLUMNS", "Fair", "FairFields", "FairRepo", "FairStatus"]
 
@@ -86,7 +86,7 @@ COLUMNS: Final = (  # also the fields of a fair file (bot/services/fair_files.py
 )
 
 
-def _fair(row: sqlite3.Row) -> Fair:
+def _fair(row: Row) -> Fair:
     values = dict(row)
     values["sectors"] = json.loads(values["sectors"])
     return Fair.model_validate(values)
@@ -171,7 +171,7 @@ class FairRepo:
         )
         return [_fair(r) for r in rows], await self._count("ends_at <= ?", now, rows)
 
-    async def _count(self, where: str, now: str, rows: list[sqlite3.Row]) -> int:
+    async def _count(self, where: str, now: str, rows: list[Row]) -> int:
         if rows:
             return int(rows[0]["total"])
         row = await self.db.fetchone(f"SELECT count(*) FROM fairs WHERE {where}", (now,))

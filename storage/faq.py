@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -13,7 +12,8 @@ from typing import Final
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from storage.db import Database, utcnow
+from bot.core.clock import utcnow
+from storage.engine import Database, Row
 
 __all__ = ["DATA_PATH", "FaqEntry", "FaqError", "FaqRepo", "load_faq_file"]
 
@@ -111,7 +111,7 @@ def load_faq_file(path: Path | str = DATA_PATH) -> tuple[FaqEntry, ...]:
     return _parse(path.resolve(), mtime)
 
 
-def _entry(row: sqlite3.Row) -> FaqEntry:
+def _entry(row: Row) -> FaqEntry:
     return FaqEntry(
         key=row["key"],
         questions=Questions.model_validate(json.loads(row["questions"])),
@@ -147,31 +147,33 @@ class FaqRepo:
         with `replace`, deletes the others. Returns (added, updated, deleted)."""
         now = utcnow().isoformat()
 
-        def go(c: sqlite3.Connection) -> tuple[int, int, int]:
-            known = {r[0] for r in c.execute("SELECT key FROM faq")}
-            for position, e in enumerate(entries):
-                c.execute(
-                    "INSERT INTO faq (key, position, questions, answer_vi, answer_en, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
-                    " position = excluded.position, questions = excluded.questions,"
-                    " answer_vi = excluded.answer_vi, answer_en = excluded.answer_en,"
-                    " updated_at = excluded.updated_at",
-                    (
-                        e.key,
-                        position,
-                        json.dumps(e.questions.model_dump(), ensure_ascii=False),
-                        e.answer.vi,
-                        e.answer.en,
-                        now,
-                    ),
-                )
-            keys = {e.key for e in entries}
-            stale = known - keys if replace else set()
-            c.executemany("DELETE FROM faq WHERE key = ?", [(k,) for k in sorted(stale)])
-            return len(keys - known), len(keys & known), len(stale)
-
+        rows = [
+            (
+                e.key,
+                position,
+                json.dumps(e.questions.model_dump(), ensure_ascii=False),
+                e.answer.vi,
+                e.answer.en,
+                now,
+            )
+            for position, e in enumerate(entries)
+        ]
+        keys = {e.key for e in entries}
         async with self.db.transaction():
-            return await self.db.run(go)
+            known = {r[0] for r in await self.db.fetchall("SELECT key FROM faq")}
+            await self.db.executemany(
+                "INSERT INTO faq (key, position, questions, answer_vi, answer_en, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+                " position = excluded.position, questions = excluded.questions,"
+                " answer_vi = excluded.answer_vi, answer_en = excluded.answer_en,"
+                " updated_at = excluded.updated_at",
+                rows,
+            )
+            stale = known - keys if replace else set()
+            await self.db.executemany(
+                "DELETE FROM faq WHERE key = ?", [(k,) for k in sorted(stale)]
+            )
+        return len(keys - known), len(keys & known), len(stale)
 
     async def add(self, entry: FaqEntry) -> bool:
         """Add one entry after the others; False if its key is taken. In a transaction."""

@@ -4,13 +4,13 @@ registration by opening the link in the chat."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
-from storage.db import Database, utcnow
+from bot.core.clock import utcnow
+from storage.engine import Database, Row
 from storage.enterprises import EnterpriseFields
 
 __all__ = ["Invitation", "InvitationRepo"]
@@ -28,7 +28,7 @@ class Invitation(BaseModel):
     enterprise_id: int | None = None
 
 
-def _invitation(row: sqlite3.Row) -> Invitation:
+def _invitation(row: Row) -> Invitation:
     values = dict(row)
     values["fields"] = EnterpriseFields.model_validate_json(values["fields"])
     return Invitation.model_validate(values)
@@ -44,14 +44,10 @@ class InvitationRepo:
         """Keep an invitation (code, answers) per producer. Call inside a transaction."""
         now = utcnow().isoformat()
 
-        def go(c: sqlite3.Connection) -> None:
-            c.executemany(
-                "INSERT INTO invitations (code, fields, created_by, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                [(code, f.model_dump_json(), by, now) for code, f in rows],
-            )
-
-        await self.db.run(go)
+        await self.db.executemany(
+            "INSERT INTO invitations (code, fields, created_by, created_at) VALUES (?, ?, ?, ?)",
+            [(code, f.model_dump_json(), by, now) for code, f in rows],
+        )
 
     async def get(self, code: str) -> Invitation | None:
         """The invitation with this code."""

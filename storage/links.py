@@ -11,13 +11,13 @@ is the Department's call). Otherwise the older account survives.
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel
 
-from storage.db import Database, utcnow
+from bot.core.clock import utcnow
+from storage.engine import Database, Row
 from storage.users import User
 
 __all__ = ["CODE_TTL", "LOCK_FOR", "MAX_TRIES", "LinkCode", "LinkRepo", "Outcome", "Redeemed"]
@@ -66,25 +66,22 @@ class LinkRepo:
         """A fresh code for this identity, replacing any earlier one. Call inside a transaction."""
         now = utcnow()
         expires = now + CODE_TTL
-
-        def go(c: sqlite3.Connection) -> str:
-            c.execute(
+        db = self.db
+        async with db.transaction():
+            await db.execute(
                 "DELETE FROM link_codes WHERE user_id = ? OR expires_at <= ?",
                 (user_id, now.isoformat()),
             )
             while True:
                 code = f"{secrets.randbelow(1_000_000):06d}"
-                taken = c.execute("SELECT 1 FROM link_codes WHERE code = ?", (code,)).fetchone()
-                if taken is None:
+                if await db.fetchone("SELECT 1 FROM link_codes WHERE code = ?", (code,)) is None:
                     break
-            c.execute(
+            await db.execute(
                 "INSERT INTO link_codes (code, user_id, created_at, expires_at)"
                 " VALUES (?, ?, ?, ?)",
                 (code, user_id, now.isoformat(), expires.isoformat()),
             )
-            return code
-
-        return LinkCode(code=await self.db.run(go), expires_at=expires)
+        return LinkCode(code=code, expires_at=expires)
 
     async def redeem(self, user_id: int, code: str) -> Redeemed:
         """Type `code` as identity `user_id`: join the two accounts if all is well.
@@ -92,9 +89,9 @@ class LinkRepo:
         Call inside a transaction (the router's turn is one).
         """
         now = utcnow()
-
-        def go(c: sqlite3.Connection) -> Redeemed:
-            tries = c.execute("SELECT * FROM link_tries WHERE user_id = ?", (user_id,)).fetchone()
+        db = self.db
+        async with db.transaction():
+            tries = await db.fetchone("SELECT * FROM link_tries WHERE user_id = ?", (user_id,))
             if (
                 tries is not None
                 and tries["locked_until"]
@@ -102,25 +99,23 @@ class LinkRepo:
             ):
                 locked = datetime.fromisoformat(tries["locked_until"])
                 return Redeemed(outcome=Outcome.LOCKED, tries_left=0, locked_until=locked)
-            found = c.execute(
+            found = await db.fetchone(
                 "SELECT user_id FROM link_codes WHERE code = ? AND expires_at > ?",
                 (code, now.isoformat()),
-            ).fetchone()
+            )
             if found is None:
-                return _wrong(c, user_id, tries, now)
-            me, other = _user(c, user_id), _user(c, found["user_id"])
+                return await _wrong(db, user_id, tries, now)
+            me, other = await _user(db, user_id), await _user(db, found["user_id"])
             if other.id == me.id:
                 return Redeemed(outcome=Outcome.OWN_CODE, other=other)
             if other.channel == me.channel:
                 return Redeemed(outcome=Outcome.SAME_APP, other=other)
-            c.execute("DELETE FROM link_codes WHERE code = ?", (code,))
-            c.execute("DELETE FROM link_tries WHERE user_id = ?", (user_id,))
+            await db.execute("DELETE FROM link_codes WHERE code = ?", (code,))
+            await db.execute("DELETE FROM link_tries WHERE user_id = ?", (user_id,))
             if other.account_id == me.account_id:
                 return Redeemed(outcome=Outcome.ALREADY, other=other)
-            outcome = _join(c, me.account_id, other.account_id)
-            return Redeemed(outcome=outcome, other=_user(c, other.id))
-
-        return await self.db.run(go)
+            outcome = await _join(db, me.account_id, other.account_id)
+            return Redeemed(outcome=outcome, other=await _user(db, other.id))
 
     async def unlink(self, keep_user_id: int, leave_user_id: int) -> int | None:
         """Take identity `leave_user_id` out of the account it shares with `keep_user_id`: it
@@ -128,28 +123,26 @@ class LinkRepo:
         account holds stays with `keep_user_id`. Returns the kept account's id (new if the
         account was keyed by the one leaving), or None if they share no account. Call inside a
         transaction."""
-
-        def go(c: sqlite3.Connection) -> int | None:
-            keep, leave = _user(c, keep_user_id), _user(c, leave_user_id)
+        db = self.db
+        async with db.transaction():
+            keep, leave = await _user(db, keep_user_id), await _user(db, leave_user_id)
             if keep.id == leave.id or keep.account_id != leave.account_id:
                 return None
             account = keep.account_id
             if account != leave.id:
-                c.execute("UPDATE users SET account_id = id WHERE id = ?", (leave.id,))
+                await db.execute("UPDATE users SET account_id = id WHERE id = ?", (leave.id,))
                 return account
             # The account bears the leaving identity's id: it moves to the one that stays.
-            owned, _ = _owned_tables(c)
+            owned, _ = await _owned_tables(db)
             for table in owned:
-                c.execute(
+                await db.execute(
                     f"UPDATE {table} SET account_id = ? WHERE account_id = ?", (keep.id, account)
                 )
-            c.execute(
+            await db.execute(
                 "UPDATE users SET account_id = ? WHERE account_id = ? AND id != ?",
                 (keep.id, account, leave.id),
             )
             return keep.id
-
-        return await self.db.run(go)
 
     async def reachable(self, user_id: int) -> User | None:
         """The identity of this user's account to write to: the one seen last that has not
@@ -163,20 +156,19 @@ class LinkRepo:
         return User.model_validate(dict(row)) if row else None
 
 
-def _user(c: sqlite3.Connection, user_id: int) -> User:
-    row = c.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+async def _user(db: Database, user_id: int) -> User:
+    row = await db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
+    assert row is not None, f"no user {user_id}"
     return User.model_validate(dict(row))
 
 
-def _wrong(
-    c: sqlite3.Connection, user_id: int, tries: sqlite3.Row | None, now: datetime
-) -> Redeemed:
+async def _wrong(db: Database, user_id: int, tries: Row | None, now: datetime) -> Redeemed:
     """Count a wrong code; the MAX_TRIES-th within TRIES_WINDOW locks for LOCK_FOR."""
     fresh = tries is None or tries["first_at"] <= (now - TRIES_WINDOW).isoformat()
     failures = 1 if fresh or tries is None else int(tries["failures"]) + 1
     first_at = now.isoformat() if fresh or tries is None else tries["first_at"]
     locked = now + LOCK_FOR if failures >= MAX_TRIES else None
-    c.execute(
+    await db.execute(
         "INSERT INTO link_tries (user_id, failures, first_at, locked_until) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (user_id) DO UPDATE SET failures = excluded.failures,"
         " first_at = excluded.first_at, locked_until = excluded.locked_until",
@@ -187,45 +179,52 @@ def _wrong(
     return Redeemed(outcome=Outcome.WRONG, tries_left=MAX_TRIES - failures)
 
 
-def _owned_tables(c: sqlite3.Connection) -> tuple[list[str], list[str]]:
-    """Every table but users with an account_id column, and those where it is unique."""
+async def _owned_tables(db: Database) -> tuple[list[str], list[str]]:
+    """Every table but users with an account_id column, and those where it is unique (read from
+    SQLite's own catalogue: a second engine answers this from its own)."""
     names = [
         r[0]
-        for r in c.execute(
+        for r in await db.fetchall(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'users'"
             " AND name NOT LIKE 'sqlite_%'"
         )
     ]
     owned, single = [], []
     for name in names:
-        if not any(col[1] == "account_id" for col in c.execute(f"PRAGMA table_info({name})")):
+        columns = await db.fetchall(f"PRAGMA table_info({name})", quick=True)
+        if not any(col[1] == "account_id" for col in columns):
             continue
         owned.append(name)
-        for index in c.execute(f"PRAGMA index_list({name})").fetchall():
-            columns = [i[2] for i in c.execute(f"PRAGMA index_info({index[1]})")]
-            if index[2] and columns == ["account_id"]:  # unique, on account_id alone
+        for index in await db.fetchall(f"PRAGMA index_list({name})", quick=True):
+            indexed = [
+                i[2] for i in await db.fetchall(f"PRAGMA index_info({index[1]})", quick=True)
+            ]
+            if index[2] and indexed == ["account_id"]:  # unique, on account_id alone
                 single.append(name)
                 break
     return owned, single
 
 
-def _holds(c: sqlite3.Connection, tables: list[str], account: int) -> bool:
-    return any(
-        c.execute(f"SELECT 1 FROM {t} WHERE account_id = ?", (account,)).fetchone() for t in tables
-    )
+async def _holds(db: Database, tables: list[str], account: int) -> bool:
+    for t in tables:
+        if await db.fetchone(f"SELECT 1 FROM {t} WHERE account_id = ?", (account,)):
+            return True
+    return False
 
 
-def _join(c: sqlite3.Connection, mine: int, theirs: int) -> Outcome:
+async def _join(db: Database, mine: int, theirs: int) -> Outcome:
     """Merge two accounts into the one holding a registration (else the older)."""
-    owned, single = _owned_tables(c)
-    holders = [a for a in (mine, theirs) if _holds(c, single, a)]
+    owned, single = await _owned_tables(db)
+    holders = [a for a in (mine, theirs) if await _holds(db, single, a)]
     if len(holders) == 2:
         return Outcome.BOTH_REGISTERED
     keep = holders[0] if holders else min(mine, theirs)
     drop = theirs if keep == mine else mine
     for table in owned:
         # A row the kept account already has (both followed the same fair) stays once.
-        c.execute(f"UPDATE OR IGNORE {table} SET account_id = ? WHERE account_id = ?", (keep, drop))
-        c.execute(f"DELETE FROM {table} WHERE account_id = ?", (drop,))
-    c.execute("UPDATE users SET account_id = ? WHERE account_id = ?", (keep, drop))
+        await db.execute(
+            f"UPDATE OR IGNORE {table} SET account_id = ? WHERE account_id = ?", (keep, drop)
+        )
+        await db.execute(f"DELETE FROM {table} WHERE account_id = ?", (drop,))
+    await db.execute("UPDATE users SET account_id = ? WHERE account_id = ?", (keep, drop))
     return Outcome.LINKED

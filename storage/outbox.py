@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, TypeAdapter
 
+from bot.core.clock import utcnow
 from bot.core.types import Reply
-from storage.db import Database, utcnow
+from storage.engine import Database, Row
 
 __all__ = ["FINAL", "LANES", "OutboxRepo", "OutboxRow"]
 
@@ -37,7 +37,7 @@ class OutboxRow(BaseModel):
     topic: str | None = None
 
 
-def _row(row: sqlite3.Row) -> OutboxRow:
+def _row(row: Row) -> OutboxRow:
     values = dict(row)
     values["replies"] = _REPLIES.validate_json(values["replies"])
     return OutboxRow.model_validate(values)
@@ -107,14 +107,7 @@ class OutboxRepo:
     ) -> int:
         """Queue the same replies for many (user id, dedupe key); returns how many were new."""
         params = _insert_params(recipients, replies, lane, not_before, broadcast_id, topic)
-
-        def go(c: sqlite3.Connection) -> int:
-            before = c.total_changes
-            c.executemany(_INSERT, params)
-            return c.total_changes - before
-
-        async with self.db.transaction():
-            return await self.db.run(go)
+        return await self.db.executemany(_INSERT, params)
 
     def enqueue_at_commit(
         self,
@@ -127,8 +120,8 @@ class OutboxRepo:
     ) -> None:
         """Queue replies for a user with the COMMIT of the current transaction (no hop): for a
         row whose dedupe key is new, such as a notice of this turn."""
-        params = _insert_params([(user_id, dedupe_key)], replies, lane, not_before, None, None)
-        self.db.defer(lambda c: c.executemany(_INSERT, params))
+        (params,) = _insert_params([(user_id, dedupe_key)], replies, lane, not_before, None, None)
+        self.db.at_commit(_INSERT, params)
 
     async def claim(
         self, limit: int, *, channel: str | None = None, lanes: Sequence[str] = LANES
@@ -139,25 +132,21 @@ class OutboxRepo:
         if channel is not None:
             where += " AND channel = ?"
 
-        def go(c: sqlite3.Connection) -> list[sqlite3.Row]:
-            claimed: list[sqlite3.Row] = []
+        claimed: list[Row] = []
+        async with self.db.transaction():
             for lane in lanes:
                 want = limit - len(claimed)
                 if want <= 0:
                     break
                 params = (lane, now, channel, want) if channel is not None else (lane, now, want)
-                rows = c.execute(
+                rows = await self.db.fetchall(
                     f"UPDATE outbox SET status = 'sending', attempts = attempts + 1"
                     f" WHERE id IN (SELECT id FROM outbox WHERE {where}"
                     f" ORDER BY not_before, id LIMIT ?) RETURNING *",
                     params,
-                ).fetchall()
+                )
                 claimed += sorted(rows, key=lambda r: (r["not_before"], r["id"]))
-            return claimed
-
-        async with self.db.transaction():
-            rows = await self.db.run(go)
-        return [_row(r) for r in rows]
+        return [_row(r) for r in claimed]
 
     async def next_due(
         self, *, channel: str | None = None, lanes: Sequence[str] = LANES
@@ -230,9 +219,7 @@ class OutboxRepo:
 
     async def _changes(self, sql: str, params: tuple[object, ...]) -> int:
         """Run one UPDATE and return how many rows it changed."""
-        async with self.db.transaction():
-            changed: int = await self.db.run(lambda c: c.execute(sql, params).rowcount)
-        return changed
+        return await self.db.execute(sql, params)
 
     async def counts(self, broadcast_id: int | None = None) -> dict[str, int]:
         """How many rows are in each status (of one broadcast, or of all)."""

@@ -16,8 +16,10 @@ from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel
 
-from storage.db import Database, utcnow
+from bot.core.clock import utcnow
+from storage.engine import Row
 from storage.erasure import Erased, anonymise_rows, erase_rows
+from storage.sqlite import SqliteDatabase
 
 __all__ = ["DataRequest", "Erased", "HeldBooth", "PersonalDataRepo", "SubjectData"]
 
@@ -70,7 +72,7 @@ class SubjectData(BaseModel):
     requests: list[DataRequest]
 
 
-def _dicts(rows: Iterable[sqlite3.Row]) -> list[dict[str, Any]]:
+def _dicts(rows: Iterable[Row]) -> list[dict[str, Any]]:
     found = []
     for row in rows:
         values = dict(row)
@@ -81,7 +83,7 @@ def _dicts(rows: Iterable[sqlite3.Row]) -> list[dict[str, Any]]:
     return found
 
 
-def _request(row: sqlite3.Row) -> DataRequest:
+def _request(row: Row) -> DataRequest:
     values = dict(row)
     values["outcome"] = json.loads(values["outcome"]) if values["outcome"] else None
     return DataRequest.model_validate(values)
@@ -111,7 +113,7 @@ class PersonalDataRepo:
     Every method that writes expects to run inside `Database.transaction()`.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqliteDatabase) -> None:
         self.db = db
 
     # -- consent ------------------------------------------------------------------------------

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from pydantic import BaseModel
 
-from storage.db import Database, utcnow
+from bot.core.clock import utcnow
+from storage.engine import Database, Row
 
 __all__ = ["LoggedQuestion", "QuestionRepo", "Unanswered"]
 
@@ -86,5 +86,5 @@ class QuestionRepo:
         return [Unanswered.model_validate(dict(r)) for r in rows]
 
 
-def _question(row: sqlite3.Row) -> LoggedQuestion:
+def _question(row: Row) -> LoggedQuestion:
     return LoggedQuestion.model_validate(dict(row))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, Field
 
-from storage.db import Database, utcnow
+from bot.core.clock import utcnow
+from storage.engine import Database, Row
 from storage.enterprises import Enterprise, EnterpriseStatus
 
 __all__ = [
@@ -85,7 +85,7 @@ _SORT_FETCHED: Final = 2000
 class RegistrationRepo:
     """Reads `enterprises` for the staff's lists; reads and writes `enterprise_tags`."""
 
-    def __init__(self, db: Database, search_text: Callable[[Mapping[str, Any]], str]) -> None:
+    def __init__(self, db: Database, search_text: Callable[[Row], str]) -> None:
         self.db = db
         # bot.domain.search_terms.search_text, given by the App: folding is a domain rule
         self.search_text = search_text
@@ -101,28 +101,6 @@ class RegistrationRepo:
         are folded in one transaction and the index rebuilt, which is far faster than adding
         them one by one (migration 0014)."""
 
-        def go(c: sqlite3.Connection) -> int:
-            waiting = c.execute(
-                "SELECT count(*) FROM enterprises INDEXED BY enterprises_unindexed"
-                " WHERE search_text IS NULL"
-            ).fetchone()[0]
-            if not waiting:
-                return 0
-            rows = c.execute(
-                "SELECT id, name, contact_name, reference, phone, tax_code FROM enterprises"
-                " INDEXED BY enterprises_unindexed WHERE search_text IS NULL"
-            ).fetchall()
-            texts = [(self.search_text(r), int(r["id"])) for r in rows]
-            c.executemany("UPDATE enterprises SET search_text = ? WHERE id = ?", texts)
-            if len(texts) > _REBUILD_OVER:
-                c.execute("INSERT INTO enterprise_search (enterprise_search) VALUES ('rebuild')")
-            else:
-                c.executemany(
-                    "INSERT INTO enterprise_search (rowid, search_text) VALUES (?, ?)",
-                    [(i, text) for text, i in texts],
-                )
-            return len(texts)
-
         # INDEXED BY: the planner would scan the whole table rather than take the partial index
         if not await self.db.fetchone(
             "SELECT 1 FROM enterprises INDEXED BY enterprises_unindexed"
@@ -130,7 +108,22 @@ class RegistrationRepo:
         ):
             return 0
         async with self.db.transaction():
-            return await self.db.run(go)
+            rows = await self.db.fetchall(
+                "SELECT id, name, contact_name, reference, phone, tax_code FROM enterprises"
+                " INDEXED BY enterprises_unindexed WHERE search_text IS NULL"
+            )
+            texts = [(self.search_text(r), int(r["id"])) for r in rows]
+            await self.db.executemany("UPDATE enterprises SET search_text = ? WHERE id = ?", texts)
+            if len(texts) > _REBUILD_OVER:
+                await self.db.execute(
+                    "INSERT INTO enterprise_search (enterprise_search) VALUES ('rebuild')"
+                )
+            elif texts:
+                await self.db.executemany(
+                    "INSERT INTO enterprise_search (rowid, search_text) VALUES (?, ?)",
+                    [(i, text) for text, i in texts],
+                )
+        return len(texts)
 
     async def page(
         self, flt: RegistrationFilter, offset: int = 0, limit: int = 50
@@ -146,22 +139,20 @@ class RegistrationRepo:
         direction = "DESC" if newest else "ASC"
         along = "enterprises_status" if flt.status is not None else "enterprises_submitted"
 
-        def go(c: sqlite3.Connection) -> tuple[list[sqlite3.Row], int]:
-            if len(clauses) == 1 and sets:  # one set alone: count it, not the registrations
-                sql, values = sets[0]
-                total = int(c.execute(f"SELECT count(*) FROM ({sql})", values).fetchone()[0])
-            else:
-                count = f"SELECT count(*) FROM enterprises e WHERE {where}"
-                total = int(c.execute(count, params).fetchone()[0])
-            indexed = f" INDEXED BY {along}" if sets and total > _SORT_FETCHED else ""
-            rows = c.execute(
-                f"SELECT e.* FROM enterprises e{indexed} WHERE {where}"
-                f" ORDER BY e.submitted_at {direction}, e.id {direction} LIMIT ? OFFSET ?",
-                (*params, limit, offset),
-            ).fetchall()
-            return rows, total
-
-        rows, total = await self.db.run(go)
+        if len(clauses) == 1 and sets:  # one set alone: count it, not the registrations
+            sql, values = sets[0]
+            counted = await self.db.fetchone(f"SELECT count(*) FROM ({sql})", values, quick=False)
+        else:
+            counted = await self.db.fetchone(
+                f"SELECT count(*) FROM enterprises e WHERE {where}", params, quick=False
+            )
+        total = int(counted[0]) if counted else 0
+        indexed = f" INDEXED BY {along}" if sets and total > _SORT_FETCHED else ""
+        rows = await self.db.fetchall(
+            f"SELECT e.* FROM enterprises e{indexed} WHERE {where}"
+            f" ORDER BY e.submitted_at {direction}, e.id {direction} LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
         return [Enterprise.model_validate(_loaded(r)) for r in rows], total
 
     async def ids(self, flt: RegistrationFilter, limit: int = 5000) -> list[int]:
@@ -204,32 +195,22 @@ class RegistrationRepo:
         """Put `tag` on the registrations (inside a transaction); how many got it anew."""
         now = utcnow().isoformat()
 
-        def go(c: sqlite3.Connection) -> int:
-            before = c.total_changes
-            c.executemany(
-                "INSERT OR IGNORE INTO enterprise_tags (enterprise_id, tag, created_by, created_at)"
-                " SELECT id, ?, ?, ? FROM enterprises WHERE id = ?",
-                [(tag, by, now, i) for i in enterprise_ids],
-            )
-            return c.total_changes - before
-
-        return await self.db.run(go)
+        return await self.db.executemany(
+            "INSERT OR IGNORE INTO enterprise_tags (enterprise_id, tag, created_by, created_at)"
+            " SELECT id, ?, ?, ? FROM enterprises WHERE id = ?",
+            [(tag, by, now, i) for i in enterprise_ids],
+        )
 
     async def untag(self, enterprise_ids: Sequence[int], tag: str) -> int:
         """Take `tag` off the registrations (inside a transaction); how many had it."""
 
-        def go(c: sqlite3.Connection) -> int:
-            before = c.total_changes
-            c.executemany(
-                "DELETE FROM enterprise_tags WHERE enterprise_id = ? AND tag = ?",
-                [(i, tag) for i in enterprise_ids],
-            )
-            return c.total_changes - before
-
-        return await self.db.run(go)
+        return await self.db.executemany(
+            "DELETE FROM enterprise_tags WHERE enterprise_id = ? AND tag = ?",
+            [(i, tag) for i in enterprise_ids],
+        )
 
 
-def _loaded(row: sqlite3.Row) -> dict[str, Any]:
+def _loaded(row: Row) -> dict[str, Any]:
     values = dict(row)
     for name in ("roles", "sectors", "practices"):
         values[name] = json.loads(values[name])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, time
 from typing import Final
 
 from pydantic import BaseModel
 
-from storage.db import Database, utcnow
+from bot.core.clock import utcnow
+from storage.engine import Database, Row
 
 __all__ = ["Feedback", "Recipient", "ReminderRepo", "Rule", "RuleKind"]
 
@@ -55,7 +55,7 @@ class Feedback(BaseModel):
     answered_at: datetime
 
 
-def _recipients(rows: list[sqlite3.Row]) -> list[Recipient]:
+def _recipients(rows: list[Row]) -> list[Recipient]:
     return [
         Recipient(user_id=r["id"], account_id=r["account_id"], locale=r["locale"]) for r in rows
     ]
@@ -162,6 +162,15 @@ class ReminderRepo:
             (fair_id,),
         )
         return _recipients(rows)
+
+    async def is_exhibitor(self, fair_id: int, account_id: int) -> bool:
+        """Whether the account held booths at the fair (those asked about it afterwards)."""
+        row = await self.db.fetchone(
+            "SELECT 1 FROM booth_applications WHERE fair_id = ? AND account_id = ?"
+            f" AND status IN {_EXHIBITORS} LIMIT 1",
+            (fair_id, account_id),
+        )
+        return row is not None
 
     async def open_offers(self) -> list[tuple[int, int, datetime, Recipient]]:
         """(application id, fair id, offer expiry, recipient) of every offer not yet answered."""

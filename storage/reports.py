@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from bot.domain.textnorm import fold
-from storage.db import Database
+from storage.engine import Database
 
 __all__ = ["BoothRow", "Breakdown", "ReportRepo", "SentCounts"]
 
@@ -82,10 +81,15 @@ def _in(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
 
 
 class ReportRepo:
-    """Counts and lists across registrations, applications and the outbox."""
+    """Counts and lists across registrations, applications and the outbox.
 
-    def __init__(self, db: Database) -> None:
+    `fold`: how text is folded for comparing (the domain's `bot.domain.textnorm.fold`, passed in by
+    the composition root: storage does not import the domain rules).
+    """
+
+    def __init__(self, db: Database, *, fold: Callable[[str], str]) -> None:
         self.db = db
+        self.fold = fold
 
     async def breakdown(self, by: Breakdown) -> dict[str, int]:
         """Registrations not rejected, per sector, role or ward code ('' for outside Hanoi);
@@ -145,27 +149,26 @@ class ReportRepo:
         diacritics), whose phone or tax code holds `digits`, or that are in one of
         `ward_codes`; waiting ones first, then the latest."""
         wards = list(ward_codes)
+        fold = self.fold
         folded = fold(words)
-
-        def go(c: sqlite3.Connection) -> list[int]:
-            rows = c.execute(
-                "SELECT id, name, contact_name, phone, tax_code, ward_code FROM enterprises"
-                " ORDER BY status != 'pending', submitted_at DESC, id DESC"
-            ).fetchall()
-            found: list[int] = []
-            for r in rows:
-                hit = (
-                    (folded and (folded in fold(r[1]) or folded in fold(r[2])))
-                    or (digits and (digits in r[3].replace("+84", "0") or digits in (r[4] or "")))
-                    or (r[5] is not None and r[5] in wards)
-                )
-                if hit:
-                    found.append(int(r[0]))
-                    if len(found) >= limit:
-                        break
-            return found
-
-        return await self.db.run(go)
+        rows = await self.db.fetchall(
+            "SELECT id, name, contact_name, phone, tax_code, ward_code FROM enterprises"
+            " ORDER BY status != 'pending', submitted_at DESC, id DESC"
+        )
+        found: list[int] = []
+        for i, r in enumerate(rows):
+            if i and not i % 1000:  # tens of thousands of names: let other updates through
+                await asyncio.sleep(0)
+            hit = (
+                (folded and (folded in fold(r[1]) or folded in fold(r[2])))
+                or (digits and (digits in r[3].replace("+84", "0") or digits in (r[4] or "")))
+                or (r[5] is not None and r[5] in wards)
+            )
+            if hit:
+                found.append(int(r[0]))
+                if len(found) >= limit:
+                    break
+        return found
 
     async def enterprises_at(self, fair_ids: Iterable[int]) -> set[int]:
         """The establishments that applied (in any way) to any of these fairs."""

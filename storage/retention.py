@@ -16,8 +16,9 @@ from typing import Final
 
 from pydantic import BaseModel
 
+from bot.core.clock import utcnow
 from bot.core.types import UserRef
-from storage.db import Database, utcnow
+from storage.sqlite import SqliteDatabase
 
 __all__ = ["KINDS", "RetentionRepo", "RetentionRule", "RetentionRun"]
 
@@ -149,7 +150,7 @@ def _owners_sql(owners: Sequence[UserRef]) -> tuple[str, dict[str, str]]:
 class RetentionRepo:
     """Reads `retention_rules`, counts and removes what they say has been kept long enough."""
 
-    def __init__(self, db: Database, owners: Sequence[UserRef] = ()) -> None:
+    def __init__(self, db: SqliteDatabase, owners: Sequence[UserRef] = ()) -> None:
         self.db = db
         self.owners = list(owners)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -10,8 +9,9 @@ from typing import Final
 
 from pydantic import BaseModel
 
+from bot.core.clock import utcnow
 from bot.core.types import UserRef
-from storage.db import Database, utcnow
+from storage.engine import Database
 from storage.users import User
 
 __all__ = ["GRANTABLE", "Role", "RoleRepo", "StaffGrant"]
@@ -62,16 +62,12 @@ class RoleRepo:
             return Role.OWNER
         account = user.account_id
 
-        def go(c: sqlite3.Connection) -> tuple[list[sqlite3.Row], list[sqlite3.Row]]:
-            refs = c.execute(
-                "SELECT channel, external_id FROM users WHERE account_id = ?", (account,)
-            ).fetchall()
-            roles = c.execute(
-                "SELECT role FROM staff_roles WHERE account_id = ?", (account,)
-            ).fetchall()
-            return refs, roles
-
-        refs, roles = await self.db.run(go, quick=True)
+        refs = await self.db.fetchall(
+            "SELECT channel, external_id FROM users WHERE account_id = ?", (account,), quick=True
+        )
+        roles = await self.db.fetchall(
+            "SELECT role FROM staff_roles WHERE account_id = ?", (account,), quick=True
+        )
         if any(UserRef(channel=r[0], external_id=r[1]) in self.owners for r in refs):
             return Role.OWNER
         granted = [Role(r[0]) for r in roles]
@@ -97,24 +93,20 @@ class RoleRepo:
         if role not in GRANTABLE:
             raise ValueError(f"{role} is not granted in the bot")
 
-        def go(c: sqlite3.Connection) -> None:
-            c.execute("DELETE FROM staff_roles WHERE account_id = ?", (account_id,))
-            c.execute(
+        async with self.db.transaction():
+            await self.db.execute("DELETE FROM staff_roles WHERE account_id = ?", (account_id,))
+            await self.db.execute(
                 "INSERT INTO staff_roles (account_id, role, granted_by, granted_at)"
                 " VALUES (?, ?, ?, ?)",
                 (account_id, role.value, by, utcnow().isoformat()),
             )
 
-        await self.db.run(go)
-
     async def revoke(self, account_id: int) -> bool:
         """Take every granted role from the account; False if it had none."""
-
-        def go(c: sqlite3.Connection) -> int:
-            return c.execute("DELETE FROM staff_roles WHERE account_id = ?", (account_id,)).rowcount
-
-        async with self.db.transaction():
-            return await self.db.run(go) > 0
+        changed = await self.db.execute(
+            "DELETE FROM staff_roles WHERE account_id = ?", (account_id,)
+        )
+        return changed > 0
 
     async def grants(self) -> list[StaffGrant]:
         """Every account with a granted role (its highest), the highest roles first."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from storage.db import Database, utcnow
+from bot.core.clock import utcnow
+from storage.engine import Database
 
 __all__ = ["SigningKeyRepo"]
 

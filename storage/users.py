@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 
 from pydantic import BaseModel
 
+from bot.core.clock import utcnow
 from bot.core.types import UserRef
-from storage.db import Database, utcnow
+from storage.engine import Database, Row
 
-__all__ = ["User", "UserRepo", "touch_row", "user_from_row"]
+__all__ = ["User", "UserRepo", "touch_user", "user_from_row"]
 
 
 class User(BaseModel):
@@ -35,7 +36,7 @@ class User(BaseModel):
         return UserRef(channel=self.channel, external_id=self.external_id)
 
 
-def user_from_row(row: sqlite3.Row) -> User:
+def user_from_row(row: Row) -> User:
     """A User from its row."""
     return User.model_validate(dict(row))
 
@@ -43,26 +44,42 @@ def user_from_row(row: sqlite3.Row) -> User:
 _user = user_from_row
 
 
-def touch_row(
-    c: sqlite3.Connection, ref: UserRef, display_name: str | None, now: str
-) -> tuple[sqlite3.Row, bool]:
-    """Mark the user behind `ref` seen (creating them on first contact); the row and if new."""
-    row: sqlite3.Row | None = c.execute(
+async def touch_user(
+    db: Database,
+    ref: UserRef,
+    display_name: str | None,
+    now: str,
+    *,
+    then: Callable[[User], None] | None = None,
+) -> tuple[User, bool]:
+    """Mark the user behind `ref` seen (creating them on first contact); the user and if new.
+    `then` gets the user right after the statement that last wrote them. Inside a transaction.
+    """
+
+    def written(row: Row | None) -> User | None:
+        user = None if row is None else user_from_row(row)
+        if user is not None and then is not None:
+            then(user)
+        return user
+
+    seen = await db.fetchone(
         "UPDATE users SET last_seen_at = ?, blocked_at = NULL,"
         " display_name = coalesce(?, display_name)"
         " WHERE channel = ? AND external_id = ? RETURNING *",
         (now, display_name, ref.channel, ref.external_id),
-    ).fetchone()
-    if row is not None:
-        return row, False
-    cur = c.execute(
+        then=written,
+    )
+    if seen is not None:
+        return seen, False
+    new_id = await db.execute(
         "INSERT INTO users (channel, external_id, display_name, created_at, last_seen_at)"
         " VALUES (?, ?, ?, ?, ?)",
         (ref.channel, ref.external_id, display_name, now, now),
     )
-    created: sqlite3.Row = c.execute(
-        "UPDATE users SET account_id = id WHERE id = ? RETURNING *", (cur.lastrowid,)
-    ).fetchone()
+    created = await db.fetchone(
+        "UPDATE users SET account_id = id WHERE id = ? RETURNING *", (new_id,), then=written
+    )
+    assert created is not None  # the row inserted just before, in the same transaction
     return created, True
 
 
@@ -77,9 +94,7 @@ class UserRepo:
 
         Returns the user and whether they are new. Call inside a transaction.
         """
-        now = utcnow().isoformat()
-        row, created = await self.db.run(lambda c: touch_row(c, ref, display_name, now))
-        return _user(row), created
+        return await touch_user(self.db, ref, display_name, utcnow().isoformat())
 
     async def ensure(self, ref: UserRef) -> User:
         """The user behind `ref`, created if they never wrote (an admin listed in advance)."""
@@ -87,20 +102,17 @@ class UserRepo:
         if found is not None:
             return found
         now = utcnow().isoformat()
-
-        def go(c: sqlite3.Connection) -> sqlite3.Row:
-            cur = c.execute(
+        async with self.db.transaction():
+            new_id = await self.db.execute(
                 "INSERT INTO users (channel, external_id, created_at, last_seen_at)"
                 " VALUES (?, ?, ?, ?)",
                 (ref.channel, ref.external_id, now, now),
             )
-            row: sqlite3.Row = c.execute(
-                "UPDATE users SET account_id = id WHERE id = ? RETURNING *", (cur.lastrowid,)
-            ).fetchone()
-            return row
-
-        async with self.db.transaction():
-            return _user(await self.db.run(go))
+            row = await self.db.fetchone(
+                "UPDATE users SET account_id = id WHERE id = ? RETURNING *", (new_id,)
+            )
+        assert row is not None  # inserted just before, in the same transaction
+        return _user(row)
 
     async def get(self, user_id: int) -> User | None:
         """The user with this id."""
@@ -121,8 +133,7 @@ class UserRepo:
 
     def set_locale_at_commit(self, user_id: int, locale: str) -> None:
         """Remember the user's language with the COMMIT of the current transaction (no hop)."""
-        params = (locale, user_id)
-        self.db.defer(lambda c: c.execute("UPDATE users SET locale = ? WHERE id = ?", params))
+        self.db.at_commit("UPDATE users SET locale = ? WHERE id = ?", (locale, user_id))
 
     async def set_phone(self, user_id: int, phone: str) -> None:
         """Remember the phone number the user shared."""

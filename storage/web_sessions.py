@@ -6,13 +6,13 @@ Tokens are kept only as SHA-256 hashes: whoever reads the database cannot log in
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel
 
-from storage.db import Database, utcnow
+from bot.core.clock import utcnow
+from storage.engine import Database
 
 __all__ = ["LinkState", "WebSession", "WebSessionRepo", "token_hash"]
 
@@ -86,18 +86,17 @@ class WebSessionRepo:
         """Start a session for the user, known by `token` (the cookie's)."""
         now = utcnow()
 
-        def go(c: sqlite3.Connection) -> None:
-            c.execute(
+        async with self.db.transaction():
+            await self.db.execute(
                 "INSERT INTO web_sessions (token_hash, user_id, csrf, created_at, expires_at)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (token_hash(token), user_id, csrf, now.isoformat(), (now + valid_for).isoformat()),
             )
             # what has lapsed goes, so the tables stay the size of the staff
-            c.execute("DELETE FROM web_sessions WHERE expires_at < ?", (now.isoformat(),))
-            c.execute("DELETE FROM web_logins WHERE expires_at < ?", (now.isoformat(),))
-
-        async with self.db.transaction():
-            await self.db.run(go)
+            await self.db.execute(
+                "DELETE FROM web_sessions WHERE expires_at < ?", (now.isoformat(),)
+            )
+            await self.db.execute("DELETE FROM web_logins WHERE expires_at < ?", (now.isoformat(),))
 
     async def get(self, token: str) -> WebSession | None:
         """The session known by `token` if it is open and not expired."""

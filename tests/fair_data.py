@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.app import App
+from bot.core.clock import utcnow
 from bot.core.types import Incoming, Kind, Reply
 from bot.services.fair_import import SAMPLE_FAIRS, import_fairs, import_file
-from storage.db import utcnow
 from storage.enterprises import Enterprise, EnterpriseFields, EnterpriseStatus
 from storage.fairs import Fair, FairFields, FairStatus
 from storage.outbox import OutboxRow

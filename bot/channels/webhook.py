@@ -46,7 +46,7 @@ def _is_json(content_type: str | None) -> bool:
 async def _read(request: Request, limit: int) -> bytes | None:
     """The body, or None once it is longer than `limit` (the rest is never read)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isdecimal() and int(declared) > limit:
         return None
     body = bytearray()
     async for chunk in request.stream():  # a body sent in chunks, or longer than it said

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
+from bot.core.clock import utcnow
 from bot.core.config import Settings, quiet_until
 from bot.dialog.router import Router
 from bot.domain.enterprise_terms import ROLE_NAMES, STATUS_NAMES
@@ -17,7 +18,6 @@ from bot.domain.places import get_ward, match_ward
 from bot.domain.sectors import SECTORS
 from bot.services.broadcasts import MAX_ANNOUNCEMENT, start_broadcast
 from storage.broadcasts import Progress
-from storage.db import utcnow
 
 __all__ = [
     "AUDIENCE_HELP",

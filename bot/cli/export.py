@@ -34,7 +34,7 @@ class _Bad(ValueError):
 
 def _ward(text: str) -> str:
     """A ward code from a code or a name ('Bát Tràng', 'bat trang')."""
-    if text.isdigit() and get_ward(text.zfill(5)) is not None:
+    if text.isdecimal() and get_ward(text.zfill(5)) is not None:
         return text.zfill(5)
     found = match_ward(text)
     if found and found[0].score >= 90 and (len(found) == 1 or found[1].score < found[0].score):

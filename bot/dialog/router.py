@@ -10,15 +10,16 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from bot.core.i18n import I18n, Lang
+from bot.core.payloads import Payload, PayloadError, PayloadTable
 from bot.core.types import Incoming, Kind, Reply, UserRef
 from bot.dialog.traffic import Traffic
-from bot.dialog.typed import menu_choice
+from bot.dialog.typed import Aside, menu_choice
 from bot.engine.ratelimit import Limiter
 from bot.services.base import Build, Services
 from storage.conversations import Conversation
@@ -42,6 +43,9 @@ log = logging.getLogger("ketnoi.router")
 
 Handler = Callable[["Turn"], Awaitable[list[Reply]]]
 AskAgain = Callable[["Turn", str], Awaitable[list[Reply]]]  # the pending question, a note above
+PAUSED = "paused"  # in a conversation's data: kept (after /huy) but not answered until resumed
+# Typed text at a step read as a question (see `Router.asides`); `sure`: she said it is one.
+Asides = Callable[["Turn", str, bool], Awaitable[Aside | None]]
 Sender = Callable[[UserRef, list[Reply]], Awaitable[None]]
 MAX_TEXT = 2000
 # Control and format characters nobody types on purpose, dropped from every text and name:
@@ -98,6 +102,7 @@ class Turn:
     services: Services
     router: Router
     is_new_user: bool = False
+    payload: Payload | None = None  # the button pressed, read and checked by the router
     notifications: list[tuple[int | UserRef, Build]] = field(default_factory=list)
     staff_notices: list[Build] = field(default_factory=list)  # for notify_admins
 
@@ -109,11 +114,6 @@ class Turn:
         """Translate with a plural form."""
         return self.lang.ngettext(singular, plural, n)
 
-    @property
-    def payload_parts(self) -> list[str]:
-        """The button payload split on ':' (`fair:42:apply` -> ['fair', '42', 'apply'])."""
-        return (self.incoming.payload or "").split(":")
-
     def notify(self, user: int | UserRef, build: Build) -> None:
         """Send another user (by id or platform address) a message in their language,
         once this turn is committed."""
@@ -123,6 +123,12 @@ class Turn:
         """Send the staff who review (the owners in KETNOI_ADMINS, admins and moderators) a
         message, once this turn is committed."""
         self.staff_notices.append(build)
+
+    async def aside(self, text: str, *, sure: bool = False) -> Aside | None:
+        """`text`, typed at a step, read as a question: answered, perhaps one, or (None) not
+        one; with `sure` (she said it is a question) always answered or noted for staff."""
+        read = self.router.aside_reader
+        return await read(self, text, sure) if read is not None else None
 
     async def run_command(self, name: str) -> list[Reply]:
         """Answer as if the user had typed `/name`."""
@@ -162,7 +168,8 @@ class Router:
         self.services = services
         self.commands: dict[str, Handler] = {}
         self.command_list: list[CommandInfo] = []
-        self.buttons: dict[str, Handler] = {}
+        self.buttons: dict[type[Payload], Handler] = {}
+        self.payloads = PayloadTable()  # every payload class a handler takes
         self.flows: dict[str, Handler] = {}
         self.file_flows: set[str] = set()  # flows that take photos and documents
         self._ask_again: dict[str, AskAgain] = {}
@@ -170,6 +177,7 @@ class Router:
         self.limiters: dict[str, Limiter] = {}  # each channel's sending budget
         self.deep_links: dict[str, Handler] = {}
         self._text: Handler | None = None
+        self.aside_reader: Asides | None = None  # handlers.questions.mid_flow
         self._not_built: Handler | None = None
         self._fallbacks: dict[str, Handler] = {}
         self._locks = _UserLocks()
@@ -189,11 +197,14 @@ class Router:
         vi, en = names[0], names[-1]
         self.command_list.append(CommandInfo(tuple(names), description, vi, en))
 
-    def button(self, prefix: str, handler: Handler) -> None:
-        """Handle button payloads starting with `prefix:`."""
-        if prefix in self.buttons:
-            raise ValueError(f"button prefix {prefix!r} registered twice")
-        self.buttons[prefix] = handler
+    def button(self, payloads: type[Payload] | Iterable[type[Payload]], handler: Handler) -> None:
+        """Handle the buttons of these payload classes: the handler finds the pressed one,
+        read and checked, in `turn.payload`."""
+        for cls in [payloads] if isinstance(payloads, type) else payloads:
+            if cls in self.buttons:
+                raise ValueError(f"button payload {cls.__name__} registered twice")
+            self.payloads.add(cls)
+            self.buttons[cls] = handler
 
     def deep_link(self, prefix: str, handler: Handler) -> None:
         """Handle `/start PREFIX_rest` (Telegram deep links like `?start=fair_KEY`)."""
@@ -229,6 +240,11 @@ class Router:
     def text(self, handler: Handler) -> None:
         """Handle free text outside any flow."""
         self._text = handler
+
+    def asides(self, reader: Asides) -> None:
+        """Read typed text at a step of a flow as a question, before the step's reader does
+        (`Turn.aside`): a question typed mid-flow is answered, never stored as the answer."""
+        self.aside_reader = reader
 
     def fallback(self, what: str, handler: Handler) -> None:
         """Answer what no one else handles: 'unknown_command', 'bad_button', 'unsupported',
@@ -345,19 +361,34 @@ class Router:
             elif len(inc.text) > MAX_TEXT:
                 return "too_long", self._fallbacks["too_long"]
         if inc.kind is Kind.BUTTON:
-            prefix = (inc.payload or "").split(":", 1)[0]
-            if prefix in self.buttons:
-                return f"button:{prefix}", self.buttons[prefix]
-            return "bad_button", self._fallbacks["bad_button"]
+            try:
+                turn.payload = self.payloads.parse(inc.payload or "")
+            except PayloadError as exc:
+                return "bad_payload", functools.partial(self._refuse_payload, reason=str(exc))
+            cls = type(turn.payload)
+            return f"button:{cls.prefix.split(':', 1)[0]}", self.buttons[cls]
         if inc.kind is Kind.UNSUPPORTED or (
             inc.kind is Kind.FILE and conv.flow not in self.file_flows
         ):
             return "unsupported", self._fallbacks["unsupported"]
-        if conv.flow and conv.flow in self.flows:
+        if conv.flow and conv.flow in self.flows and not conv.data.get(PAUSED):
             return f"flow:{conv.flow}:{conv.step}", self.flows[conv.flow]
         if inc.kind is Kind.TEXT and self._text is not None:
             return "text", self._text
         return "unsupported", self._fallbacks["unsupported"]
+
+    async def _refuse_payload(self, turn: Turn, reason: str) -> list[Reply]:
+        """The one answer to a payload that cannot be read (malformed, out of range, not
+        ours, or from an older version of the bot): the polite 'no longer available', and a
+        row in the audit log, as for every refused attempt."""
+        log.warning(
+            "refused payload: user=%s reason=%s payload=%r",
+            user_hash(turn.user.ref),
+            reason,
+            (turn.incoming.payload or "")[:80],
+        )
+        await self.services.audit.refused_attempt(turn, reason)
+        return await self._fallbacks["bad_button"](turn)
 
     async def enqueue(
         self,

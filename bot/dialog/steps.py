@@ -8,8 +8,9 @@ entered before is lost). The router hands a flow's text, contacts and locations 
 `Flow.pressed`. What people type is read once, in `bot/dialog/typed.py` (an option's number or
 label, several options at once, yes/no, back and skip words, re-exported here): the machine
 takes the words a step declares (`Question(back=, skip=, yes=, no=)`) for its choices, and
-hands other typed text to the flow's `heard` hook first (a question typed mid-flow, not the
-answer).
+hands other typed text to the flow's `heard` hook first, then to the question reader
+(`Talk.aside`): a question typed mid-flow is answered and the step asked again, never stored;
+text that may be either gets "is «…» your answer?" (kept in `data["maybe"]` until she says).
 
 The state is the conversation's: its step as the step's value, and in `data` the steps
 answered before this one (`trail`, for Back) and, while an answer is changed from the summary,
@@ -33,6 +34,7 @@ from bot.dialog.typed import (
     SKIP,
     SKIP_WORDS,
     YES_WORDS,
+    Aside,
     NoSuchOption,
     Unclear,
     folded,
@@ -43,37 +45,19 @@ from bot.dialog.typed import (
 from storage.conversations import Conversation
 
 __all__ = [
-    "BACK",
-    "BACK_WORDS",
-    "NO_WORDS",
-    "SKIP",
-    "SKIP_WORDS",
-    "TEXT_ONLY",
-    "TYPED",
-    "YES_WORDS",
-    "Answer",
-    "Ask",
-    "Back",
-    "Done",
-    "Edit",
-    "Flow",
-    "Goto",
-    "Hook",
-    "Next",
-    "NoSuchOption",
-    "Outcome",
-    "Question",
-    "Read",
-    "Stay",
-    "Talk",
-    "Unclear",
-    "folded",
-    "menu_choice",
+    "BACK", "BACK_WORDS", "NO_WORDS", "SKIP", "SKIP_WORDS", "TEXT_ONLY", "TYPED", "YES_WORDS",
+    "Answer", "Ask", "Back", "Done", "Edit", "Flow", "Goto", "Hook", "Next", "NoSuchOption",
+    "Outcome", "Question", "Read", "Stay", "Talk", "Unclear", "folded", "menu_choice",
     "read_several",
-]
+]  # fmt: skip
 
 _ANSWER_ABOVE: Final = N_("Please answer the question above.")
 _EARLIER: Final = N_("That button belongs to an earlier question. Here is where we are:")
+_WHICH: Final = N_(
+    "Is «{text}» your answer to the question below? Type “có” if it is, or “không” if it was"
+    " a question."
+)
+_MAYBE: Final = "maybe"  # in data: typed text that may be a question, until she says
 
 
 class Talk(Protocol):
@@ -87,6 +71,8 @@ class Talk(Protocol):
 
     @property
     def lang(self) -> Lang: ...
+
+    async def aside(self, text: str, *, sure: bool = False) -> Aside | None: ...
 
 
 T = TypeVar("T", bound=Talk)
@@ -197,6 +183,7 @@ class Flow(Generic[T, S]):
         heard: Callable[[T, S, Answer], Awaitable[Outcome | None]] | None = None,
         other_input: str | Hook[T] = _ANSWER_ABOVE,
         old_button: str | Hook[T] = _EARLIER,
+        asides: bool = True,
     ) -> None:
         """`steps` in the order a new conversation asks them. `summary`: the step an Edit comes
         back to; `returned`: what follows an answer changed from it (default: the summary
@@ -205,7 +192,9 @@ class Flow(Generic[T, S]):
         `heard`: typed text that may not be an answer, read before the step's reader (an
         outcome, or None to read it as the answer); `other_input` and `old_button`: a note to
         put above the question again, or what to do instead, when a step gets what it does not
-        take or a button of another step."""
+        take or a button of another step; `asides`: a question typed at a step is answered
+        (`Talk.aside`) and the step asked again (staff's flows, whose answers are free text
+        such as an announcement, say False)."""
         self.name = name
         self.steps = steps
         self.summary = summary
@@ -215,6 +204,7 @@ class Flow(Generic[T, S]):
         self.heard = heard
         self.other_input = other_input
         self.old_button = old_button
+        self.asides = asides
         order = list(steps)
         self.first = order[0]
         self._by_value: dict[str, S] = {s.value: s for s in order}  # a dict: S(value) is slower
@@ -281,13 +271,31 @@ class Flow(Generic[T, S]):
         if incoming.kind not in question.takes:
             return await self._refuse(turn, step, self.other_input)
         answer = Answer(incoming.kind, incoming.text.strip())
+        maybe = turn.conversation.data.pop(_MAYBE, None) if self.asides else None
         if incoming.kind is Kind.TEXT:
             q = question
+            if isinstance(maybe, str):  # "is it your answer?" was asked
+                said = stands_for(answer.text, yes="yes", no="no")
+                if said == "yes":
+                    answer = Answer(Kind.TEXT, maybe)
+                    return await self.act(turn, step, await question.read(turn, answer))
+                if said == "no":
+                    aside = await turn.aside(maybe, sure=True)
+                    before = aside.replies if aside is not None and aside.replies else []
+                    return await self.act(turn, step, Stay(before=before))
             answer.choice = stands_for(answer.text, back=q.back, yes=q.yes, no=q.no, skip=q.skip)
             if answer.choice is None and self.heard is not None:
-                aside = await self.heard(turn, step, answer)
+                heard = await self.heard(turn, step, answer)
+                if heard is not None:
+                    return await self.act(turn, step, heard)
+            if answer.choice is None and self.asides and answer.text:
+                aside = await turn.aside(answer.text)
+                if aside is not None and aside.replies is not None:
+                    return await self.act(turn, step, Stay(before=aside.replies))
                 if aside is not None:
-                    return await self.act(turn, step, aside)
+                    turn.conversation.data[_MAYBE] = answer.text
+                    note = turn.lang.gettext(_WHICH).format(text=answer.text)
+                    return await self.ask(turn, step, note)
         if answer.choice == BACK:
             return await self.back(turn)
         return await self.act(turn, step, await question.read(turn, answer))
@@ -300,6 +308,7 @@ class Flow(Generic[T, S]):
             return await self._lost(turn)
         if step != at:
             return await self._refuse(turn, at, self.old_button)
+        turn.conversation.data.pop(_MAYBE, None)
         if value == BACK:
             return await self.back(turn)
         answer = Answer(Kind.BUTTON, turn.incoming.text.strip(), value)

@@ -43,6 +43,15 @@ class Traffic:
         if failed:
             self._failed += 1
 
+    @property
+    def failed(self) -> int:
+        """The updates that failed (their handler raised) since the last summary."""
+        return self._failed
+
+    def handled(self, route: str) -> int:
+        """The updates handled through `route` since the last summary."""
+        return self._routes[route]
+
     def summary(self) -> str | None:
         """The line for the updates since the last summary (None if there were none), and a
         fresh count from now."""

@@ -15,8 +15,10 @@ from bot.domain.taxcode import mask_tax_code
 __all__ = [
     "FIELD_LABELS",
     "KIND_NAMES",
+    "KIND_WORDS",
     "PRACTICE_NAMES",
     "ROLE_NAMES",
+    "ROLE_WORDS",
     "STATUS_NAMES",
     "Fields",
     "field_value",
@@ -73,6 +75,22 @@ PRACTICE_NAMES: dict[str, str] = {
     "less_plastic": N_("Less plastic packaging"),
     "none_yet": N_("None yet"),
 }
+
+# What people type for a kind or a role, folded, besides the names shown.
+KIND_WORDS: dict[str, str] = {
+    "ho kinh doanh": "household", "ho kinh doanh ca the": "household", "ho ca the": "household",
+    "ho gia dinh": "household", "kinh doanh ca the": "household",
+    "htx": "cooperative", "hop tac xa": "cooperative", "to hop tac": "cooperative",
+    "cong ty": "company", "doanh nghiep": "company", "cong ty tnhh": "company",
+    "nghe nhan": "individual", "ca nhan": "individual",
+}  # fmt: skip
+ROLE_WORDS: dict[str, str] = {
+    "san xuat": "producer", "nha san xuat": "producer", "lam hang": "producer",
+    "cung cap nguyen lieu": "supplier", "nguyen lieu": "supplier", "cung cap": "supplier",
+    "ban le": "distributor", "ban buon": "distributor", "phan phoi": "distributor",
+    "ban hang": "distributor", "thuong mai": "distributor",
+    "mua": "consumer", "nguoi mua": "consumer", "tieu dung": "consumer", "mua hang": "consumer",
+}  # fmt: skip
 
 STATUS_NAMES: dict[str, str] = {
     "pending": N_("waiting for review"),

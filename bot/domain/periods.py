@@ -190,7 +190,7 @@ def _at(words: list[str], i: int, typed: str, today: date) -> tuple[Period, int]
         month, size = int(m.group(1)), 1
     elif word == "thang" and i + 1 < len(words):
         nxt = words[i + 1]
-        if nxt.isdigit():
+        if nxt.isdecimal():
             month, size = int(nxt), 2
         else:
             two = " ".join(words[i + 1 : i + 3])

@@ -4,7 +4,6 @@ reference, phone and tax code folded into one text, and the words a query is mad
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any, Final
 
 from bot.domain.textnorm import fold
@@ -18,8 +17,9 @@ def _national(phone: str) -> str:
     return "0" + phone[3:] if phone.startswith("+84") else phone.lstrip("+")
 
 
-def search_text(row: Mapping[str, Any]) -> str:
-    """What a registration is found by, folded: name, contact, reference, phone, tax code."""
+def search_text(row: Any) -> str:
+    """What a registration is found by, folded: name, contact, reference, phone, tax code
+    (`row`: anything read by column name, a database row or a dict)."""
     parts = [
         fold(row["name"] or ""),
         fold(row["contact_name"] or ""),

@@ -76,7 +76,7 @@ def parse_tax_code(text: str) -> TaxCodeResult:
     digits = "".join(ch for ch in text.strip() if ch not in _SEPARATORS)
     if not digits:
         return TaxCodeError("empty")
-    if not (digits.isascii() and digits.isdigit()):
+    if not (digits.isascii() and digits.isdecimal()):
         return TaxCodeError("not_digits")
     if len(digits) == _MST_LENGTH:
         return _parse_mst(digits)
@@ -122,7 +122,7 @@ _PERSONAL_ID_IN_TEXT: Final = re.compile(r"(?<!\d)(\d{4})\d{6}(\d{2})(?!\d)")
 
 def is_personal_id(value: str | None) -> bool:
     """Whether a stored tax code is a 12-digit personal identification number."""
-    return value is not None and len(value) == _PERSONAL_ID_LENGTH and value.isdigit()
+    return value is not None and len(value) == _PERSONAL_ID_LENGTH and value.isdecimal()
 
 
 def mask_personal_id(value: str) -> str:

@@ -56,6 +56,22 @@ _PAIR_WEIGHT: Final = 0.6
 SURE: Final = 0.55  # best score at which the bot answers without asking
 MARGIN: Final = 0.06  # ... if the runner-up is at least this far behind
 UNSURE: Final = 0.3  # below this, nothing matched
+# What makes a text a question, whatever it asks (folded): a question typed in the middle of a
+# conversation is answered, not taken as the answer.
+_QUESTION_TOKENS: Final = frozenset({"_when", "_where", "_left", "_howlong"})
+_QUESTION_WORDS: Final = frozenset({"gi", "nao", "how", "what", "when", "where", "why"})
+_QUESTION_PHRASES: Final = (
+    "bao nhieu",
+    "the nao",
+    "o dau",
+    "cho hoi",
+    "co phai",
+    "tai sao",
+    "vi sao",
+)
+_GREETINGS: Final = frozenset({"chao", "xin chao", "alo", "hello", "hi", "good morning"})
+_CLOSING: Final = frozenset({"khong", "ko", "k", "chua", "a", "nhi", "vay"})
+_OPENING: Final = frozenset({"hoi", "sao", "is", "are", "do", "does", "can"})
 
 
 class PlaceRef(BaseModel):
@@ -110,6 +126,25 @@ class Understanding(BaseModel):
     def score(self) -> float:
         """The best score."""
         return self.candidates[0].score if self.candidates else 0.0
+
+    @property
+    def greets(self) -> bool:
+        """Whether the text opens with a greeting ("chào em, …", "hello")."""
+        words = self.folded.split()
+        return bool(words) and (words[0] in _GREETINGS or " ".join(words[:2]) in _GREETINGS)
+
+    @property
+    def asks(self) -> bool:
+        """Whether the text is worded as a question (a question mark, a question word, or the
+        closing "không"/"chưa" of a yes/no question), whatever it asks."""
+        words = self.folded.split()
+        if "?" in self.text or any(t in _QUESTION_TOKENS for t in self.tokens):
+            return True
+        if words and (words[-1] in _CLOSING or words[0] in _OPENING):
+            return len(words) > 1
+        return any(w in _QUESTION_WORDS for w in words) or any(
+            p in self.folded for p in _QUESTION_PHRASES
+        )
 
 
 def _iy(word: str) -> str:

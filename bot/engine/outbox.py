@@ -10,12 +10,12 @@ from collections.abc import Awaitable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from bot.core.clock import utcnow
 from bot.core.config import quiet_until
 from bot.core.i18n import Lang
 from bot.core.types import Blocked, ChatMoved, Reply, RetryLater, SendError, UnknownOutcome
 from bot.dialog.router import Build, Router, user_hash
 from bot.engine.ratelimit import ATTEMPT, Attempt, Limiter
-from storage.db import utcnow
 from storage.outbox import LANES, OutboxRow
 
 __all__ = ["MAX_ATTEMPTS", "STOP_GRACE", "Outbox", "Stopped"]

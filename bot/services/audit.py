@@ -19,6 +19,7 @@ __all__ = ["REFUSED", "Actor", "Audit", "actor_label"]
 log = logging.getLogger("ketnoi.audit")
 
 REFUSED = "refused"
+_PAYLOAD_LOGGED = 80  # characters of a payload kept in the log
 
 
 class Actor(Protocol):
@@ -55,6 +56,13 @@ def _target(*values: Any) -> str | None:
     return None
 
 
+def _clipped(payload: str | None) -> str | None:
+    """A payload as logged: a forged one can be of any length (Telegram's are 64 bytes)."""
+    if payload is None or len(payload) <= _PAYLOAD_LOGGED:
+        return payload
+    return payload[: _PAYLOAD_LOGGED - 1] + "…"
+
+
 class Audit:
     """Records admin actions and refused attempts, inside the turn's transaction."""
 
@@ -87,20 +95,29 @@ class Audit:
     async def refused(self, turn: Turn, needed: Role, have: Role | None) -> None:
         """Log an attempt at something the user's role does not allow (a forged button
         included): what was tried and what it needed."""
+        await self._refusal(turn, have, {"needed": needed.value})
+
+    async def refused_attempt(self, turn: Turn, reason: str) -> None:
+        """Log an attempt no role could make good: a button that cannot be read (malformed,
+        out of range, forged) or that names someone else's record."""
+        await self._refusal(turn, await self.roles.role_of(turn.user), {"reason": reason})
+
+    async def _refusal(self, turn: Turn, role: Role | None, why: dict[str, str]) -> None:
         inc = turn.incoming
+        payload = _clipped(inc.payload)
         tried = {
             "kind": inc.kind.value,
             "command": inc.command,
-            "payload": inc.payload,
+            "payload": payload,
             "flow": turn.conversation.flow,
-            "needed": needed.value,
+            **why,
         }
         await self.repo.add(
             actor_id=turn.user.id,
             actor=actor_label(turn.user),
-            role=have.value if have else None,
+            role=role.value if role else None,
             action=REFUSED,
-            target=inc.payload or (f"/{inc.command}" if inc.command else turn.conversation.flow),
+            target=payload or (f"/{inc.command}" if inc.command else turn.conversation.flow),
             outcome=REFUSED,
             after={k: v for k, v in tried.items() if v is not None},
         )

@@ -34,7 +34,7 @@ from storage.web_sessions import WebSessionRepo
 
 if TYPE_CHECKING:
     from bot.core.config import Settings
-    from storage.db import Database
+    from storage.engine import Database
 
 __all__ = ["Build", "Services"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.core.i18n import Lang
+from bot.core.payloads import BoothAction, MenuEntry
 from bot.core.types import Button, Reply
 from bot.services.base import Build
 from bot.services.fair_view import fair_dates, fair_times, is_open
@@ -31,7 +32,7 @@ async def recipient(users: UserRepo, account_id: int) -> int | None:
 
 
 def _my_booths(lang: Lang) -> list[Button]:
-    return [Button(label=lang.gettext("My booths"), payload="menu:booths")]
+    return [MenuEntry("booths").button(lang.gettext("My booths"))]
 
 
 def _with_my_booths(text: Callable[[Lang], str]) -> Build:
@@ -90,8 +91,8 @@ def offer_made(app: BoothApplication, fair: Fair) -> Build:
         )
         buttons = [
             [
-                Button(label=lang.gettext("Accept"), payload=f"booth:{app.id}:accept"),
-                Button(label=lang.gettext("Decline"), payload=f"booth:{app.id}:decline"),
+                BoothAction(app.id, "accept").button(lang.gettext("Accept")),
+                BoothAction(app.id, "decline").button(lang.gettext("Decline")),
             ]
         ]
         return [Reply(text=text, buttons=buttons)]

@@ -7,15 +7,16 @@ import time
 from collections import deque
 from datetime import datetime
 
+from bot.core.clock import utcnow
 from bot.core.config import quiet_until
 from bot.core.i18n import I18n, Lang
+from bot.core.payloads import BroadcastStop
 from bot.core.types import Attachment, Button, Reply
 from bot.domain.enterprise_terms import ROLE_NAMES, STATUS_NAMES, term, ward_label
 from bot.domain.places import get_ward
 from bot.domain.sectors import SECTORS, sector_name
 from bot.services.base import Services
 from storage.broadcasts import Broadcast, BroadcastRepo, Progress, parse_audience
-from storage.db import utcnow
 from storage.fairs import FairRepo
 
 __all__ = [
@@ -186,7 +187,7 @@ def final_report(lang: Lang, broadcast_id: int, p: Progress) -> str:
 
 def stop_button(lang: Lang, broadcast_id: int) -> list[list[Button]]:
     """The button that withdraws what has not gone yet."""
-    return [[Button(label=lang.gettext("Stop sending"), payload=f"bcast:stop:{broadcast_id}")]]
+    return [[BroadcastStop(broadcast_id).button(lang.gettext("Stop sending"))]]
 
 
 class Broadcaster:

@@ -16,9 +16,9 @@ from typing import Final
 
 from pydantic import BaseModel
 
+from bot.core.clock import utcnow
 from bot.core.config import Settings
 from storage.booths import BoothApplication, BoothRepo, BoothStatus
-from storage.db import utcnow
 from storage.enterprises import Enterprise, EnterpriseRepo
 from storage.fairs import Fair, FairRepo
 from storage.signing_keys import SigningKeyRepo
@@ -50,7 +50,7 @@ def sign(key: bytes, app_id: int) -> str:
 def verify(key: bytes, token: str) -> int | None:
     """The application id of a genuine token; None for anything forged or malformed."""
     parts = token.strip().split(".")
-    if len(parts) != 3 or parts[0] != PREFIX or not parts[1].isdigit():
+    if len(parts) != 3 or parts[0] != PREFIX or not parts[1].isdecimal():
         return None
     body = f"{parts[0]}.{parts[1]}"
     if not hmac.compare_digest(_mac(key, body), parts[2]):

@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from pydantic_core import to_jsonable_python
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_, Lang
 from bot.core.types import Document
 from bot.domain.consent import CONSENT_VERSION, CONTROLLER
@@ -27,7 +28,6 @@ from bot.domain.phones import format_phone
 from bot.domain.sectors import sector_name
 from bot.services.fair_view import STATUS_NAMES as BOOTH_STATUS
 from storage.booths import BoothStatus
-from storage.db import utcnow
 from storage.personal_data import SubjectData
 
 __all__ = ["copy_documents", "copy_json", "copy_text", "message_text"]

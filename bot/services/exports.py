@@ -8,12 +8,12 @@ from typing import Final, Literal
 
 from pydantic import BaseModel
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_, Lang
 from bot.core.types import Document
 from bot.services.base import Services
 from bot.services.export_tables import Table, booth_table, enterprise_table, to_csv, to_xlsx
 from storage.booths import BoothStatus
-from storage.db import utcnow
 from storage.enterprises import EnterpriseStatus
 
 __all__ = [

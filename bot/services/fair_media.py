@@ -6,9 +6,9 @@ import io
 import textwrap
 from collections.abc import Iterable
 
+from bot.core.clock import utcnow
 from bot.core.i18n import Lang
 from bot.services.fair_view import fair_dates
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = ["ics", "ics_feed", "poster_png", "qr_png"]

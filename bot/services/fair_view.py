@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+from bot.core.clock import utcnow
 from bot.core.config import Settings
 from bot.core.i18n import N_, Lang
 from bot.core.types import Venue
 from bot.domain.sectors import sector_name
 from storage.booths import BoothApplication, BoothStatus
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = [

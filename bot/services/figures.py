@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
+from bot.core.clock import utcnow
 from bot.core.i18n import Lang
 from bot.domain.enterprise_terms import ROLE_NAMES as CHAIN_ROLES
 from bot.domain.enterprise_terms import STATUS_NAMES, term, ward_label
@@ -16,7 +17,6 @@ from bot.services.base import Services
 from bot.services.fair_view import short_title
 from bot.services.stats_chart import Panel
 from storage.booths import BoothStatus
-from storage.db import utcnow
 from storage.fairs import Fair
 from storage.reports import SentCounts
 

@@ -3,26 +3,32 @@
 
 from __future__ import annotations
 
+from typing import Final, get_args
+
 from bot.core.i18n import Lang
+from bot.core.payloads import MenuChoice, MenuEntry
 from bot.core.types import Button, Reply
 
 __all__ = ["main_menu", "menu_buttons"]
+
+# Made once: the menu ends most answers.
+_ENTRIES: Final[dict[str, str]] = {e: MenuEntry(e).pack() for e in get_args(MenuChoice)}
 
 
 def menu_buttons(lang: Lang) -> list[list[Button]]:
     """The six entries of the main menu, two a row."""
     _ = lang.gettext
     return [
-        [Button(label=_("Register into the network"), payload="menu:register")],
+        [Button(_("Register into the network"), _ENTRIES["register"])],
         [
-            Button(label=_("Upcoming fairs"), payload="menu:fairs"),
-            Button(label=_("My booths"), payload="menu:booths"),
+            Button(_("Upcoming fairs"), _ENTRIES["fairs"]),
+            Button(_("My booths"), _ENTRIES["booths"]),
         ],
         [
-            Button(label=_("Reminders"), payload="menu:reminders"),
-            Button(label=_("Questions & answers"), payload="menu:faq"),
+            Button(_("Reminders"), _ENTRIES["reminders"]),
+            Button(_("Questions & answers"), _ENTRIES["faq"]),
         ],
-        [Button(label=_("Language"), payload="menu:language")],
+        [Button(_("Language"), _ENTRIES["language"])],
     ]
 
 

@@ -4,11 +4,11 @@ the consent text's version. `ketnoi data register` writes it for staff to file."
 
 from __future__ import annotations
 
+from bot.core.clock import utcnow
 from bot.core.i18n import Lang
 from bot.domain.consent import CONSENT_DATE, CONSENT_VERSION, CONTROLLER
 from bot.domain.personal_data import CATEGORIES, SECURITY_MEASURES
 from bot.services.retention import RULE_NAMES
-from storage.db import utcnow
 from storage.retention import RetentionRule
 
 __all__ = ["register_markdown"]

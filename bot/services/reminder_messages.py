@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Final
 
 from bot.core.i18n import N_, Lang
+from bot.core.payloads import BoothAction, FairAction, Feedback, Reminders, Visitors
 from bot.core.types import Button, Reply
 from bot.services.fair_view import applications_close_at, fair_dates
 from storage.fairs import Fair
@@ -22,7 +23,7 @@ __all__ = [
 ]
 
 # Answers to "about how many visitors came to your booth?", as stored in fair_feedback.
-VISITORS: Final = {
+VISITORS: Final[dict[Visitors, str]] = {
     "lt50": N_("Fewer than 50"),
     "50_200": N_("50 to 200"),
     "200_500": N_("200 to 500"),
@@ -37,7 +38,7 @@ def map_link(fair: Fair) -> str:
 
 def stop_button(lang: Lang) -> Button:
     """Turns all reminders off."""
-    return Button(label=lang.gettext("Stop reminders"), payload="remind:off")
+    return Reminders("off").button(lang.gettext("Stop reminders"))
 
 
 def _where(lang: Lang, fair: Fair) -> list[str]:
@@ -67,7 +68,7 @@ def fair_reminder(lang: Lang, fair: Fair, rule: Rule) -> list[Reply]:
     else:
         head = _("“{title}” opens today at {time}.").format(title=title, time=lang.time(start))
     buttons = [
-        [Button(label=_("See the fair"), payload=f"fair:{fair.key}:card")],
+        [FairAction(fair.key, "card").button(_("See the fair"))],
         [stop_button(lang)],
     ]
     return [Reply(text="\n".join([head, "", *_where(lang, fair)]), buttons=buttons)]
@@ -81,7 +82,7 @@ def apply_by_reminder(lang: Lang, fair: Fair) -> list[Reply]:
         " Applications close at {moment}."
     ).format(title=fair.title(lang.code), moment=lang.date_time(applications_close_at(lang, fair)))
     buttons = [
-        [Button(label=_("Continue the application"), payload=f"fair:{fair.key}:apply")],
+        [FairAction(fair.key, "apply").button(_("Continue the application"))],
         [stop_button(lang)],
     ]
     return [Reply(text="\n".join([text, "", *_where(lang, fair)]), buttons=buttons)]
@@ -96,8 +97,8 @@ def offer_reminder(lang: Lang, fair: Fair, app_id: int, expires: datetime) -> li
     ).format(title=fair.title(lang.code), moment=lang.date_time(expires))
     buttons = [
         [
-            Button(label=_("Accept"), payload=f"booth:{app_id}:accept"),
-            Button(label=_("Decline"), payload=f"booth:{app_id}:decline"),
+            BoothAction(app_id, "accept").button(_("Accept")),
+            BoothAction(app_id, "decline").button(_("Decline")),
         ]
     ]
     return [Reply(text=text, buttons=buttons)]
@@ -110,7 +111,5 @@ def feedback_question(lang: Lang, fair: Fair) -> list[Reply]:
         "Thank you for taking part in “{title}”! Two short questions help the Department"
         " plan the next fair.\n\nAbout how many visitors came to your booth?"
     ).format(title=fair.title(lang.code))
-    buttons = [
-        [Button(label=_(label), payload=f"fb:{fair.id}:v:{key}")] for key, label in VISITORS.items()
-    ]
+    buttons = [[Feedback(fair.id, "v", key).button(_(label))] for key, label in VISITORS.items()]
     return [Reply(text=text, buttons=buttons)]

@@ -6,8 +6,8 @@ import logging
 from datetime import timedelta
 from typing import Final
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_
-from storage.db import utcnow
 from storage.retention import KINDS, RetentionRepo, RetentionRun
 
 __all__ = ["CHECK_EVERY", "RULE_NAMES", "RUN_EVERY", "run_if_due"]

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Final, Protocol
 
 from bot.core.i18n import Lang
-from bot.core.types import Button, Reply, UserRef
+from bot.core.payloads import OpenProfile
+from bot.core.types import Reply, UserRef
 from bot.services.base import Build, Services
 from bot.services.main_menu import main_menu
 from storage.enterprises import Enterprise, EnterpriseStatus
@@ -104,7 +105,7 @@ def _correction(e: Enterprise, note: str) -> Build:
             " {reference} ({name}):\n\n{note}\n\nPress the button below to open your"
             " registration and change it."
         ).format(reference=e.reference, name=e.name, note=note)
-        edit = Button(label=_("✏️ Edit my registration"), payload="reg:profile:open")
+        edit = OpenProfile().button(_("✏️ Edit my registration"))
         return [Reply(text=text, buttons=[[edit]])]
 
     return build

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.clock import utcnow
 from bot.core.types import Reply
 from bot.services import reminder_messages as messages
 from bot.services.base import Services
-from storage.db import utcnow
 from storage.fairs import Fair
 from storage.reminders import Recipient, Rule
 

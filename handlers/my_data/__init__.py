@@ -22,8 +22,9 @@ async def show(turn: Turn) -> list[Reply]:
 
 async def on_button(turn: Turn) -> list[Reply]:
     """`mydata:show|copy|stop|stop_yes|erase|erase_yes`."""
-    parts = turn.payload_parts
-    match parts[1] if len(parts) > 1 else "show":
+    if not isinstance(turn.payload, overview.MyData):
+        return await bad_button(turn)
+    match turn.payload.action:
         case "show":
             return await overview.overview(turn)
         case "copy":
@@ -36,7 +37,6 @@ async def on_button(turn: Turn) -> list[Reply]:
             return await erasure.ask_erase(turn)
         case "erase_yes":
             return await erasure.erase(turn)
-    return await bad_button(turn)
 
 
 def register(router: Router) -> None:
@@ -47,7 +47,7 @@ def register(router: Router) -> None:
         show,
         description=N_("See your data, get a copy, or have it deleted"),
     )
-    router.button("mydata", on_button)
+    router.button(overview.MyData, on_button)
     router.every("retention", CHECK_EVERY, lambda: run_if_due(router.services.retention))
     router.every(
         "data_request_reminders",

@@ -7,14 +7,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_, Lang
-from bot.core.types import Button, Reply
+from bot.core.payloads import DataRequestAction
+from bot.core.types import Reply
 from bot.dialog.router import Build, Turn, user_hash
 from bot.services.data_rights import needles, subject_of
 from bot.services.fair_jobs import offer_freed
 from handlers.menu import main_menu
+from handlers.my_data.overview import MyData
 from storage.booths import LIVE, BoothStatus
-from storage.db import utcnow
 from storage.personal_data import DataRequest, Erased, HeldBooth
 
 __all__ = ["REMOVED_NAMES", "ask_erase", "erase", "erase_account", "held_lines", "summary"]
@@ -94,8 +96,8 @@ async def ask_erase(turn: Turn) -> list[Reply]:
         ]
     lines += ["", _("This cannot be undone: to join the network again you would register anew.")]
     buttons = [
-        [Button(label=_("Yes, withdraw and delete"), payload="mydata:erase_yes")],
-        [Button(label=_("No, keep my data"), payload="mydata:show")],
+        [MyData("erase_yes").button(_("Yes, withdraw and delete"))],
+        [MyData("show").button(_("No, keep my data"))],
     ]
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
@@ -211,7 +213,7 @@ def _staff_notice(request: DataRequest, held: list[HeldBooth]) -> Build:
                 *held_lines(lang, held),
             ]
         )
-        button = Button(label=_("Open the request"), payload=f"datareq:show:{request.id}")
+        button = DataRequestAction("show", request.id).button(_("Open the request"))
         return [Reply(text=text, buttons=[[button]])]
 
     return build

@@ -3,10 +3,12 @@ it, why and for how long; a copy; stopping announcements while keeping the regis
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, Literal
 
-from bot.core.types import Button, Reply
+from bot.core.payloads import Payload
+from bot.core.types import Reply
 from bot.dialog.router import Turn, user_hash
 from bot.domain.consent import CONTROLLER, is_current
 from bot.domain.enterprise_terms import STATUS_NAMES, term
@@ -17,10 +19,20 @@ from bot.domain.taxcode import mask_tax_code
 from bot.services.data_copy import copy_documents
 from bot.services.data_rights import subject_of
 from bot.services.fair_view import STATUS_NAMES as BOOTH_STATUS
+from handlers.registration.core import OpenProfile
 from storage.booths import BoothStatus
 from storage.personal_data import SubjectData
 
-__all__ = ["copy", "overview", "restrict"]
+__all__ = ["MyData", "copy", "overview", "restrict"]
+
+
+@dataclass(frozen=True, slots=True)
+class MyData(Payload, prefix="mydata"):
+    """What the person asks about their data: `mydata:show`, `mydata:copy`, `mydata:stop` (asks
+    first, then `stop_yes`), `mydata:erase` (then `erase_yes`)."""
+
+    action: Literal["show", "copy", "stop", "stop_yes", "erase", "erase_yes"]
+
 
 _CATEGORY: Final = {c.key: c for c in CATEGORIES}
 _ICONS: Final = {
@@ -137,16 +149,12 @@ async def overview(turn: Turn, note: str | None = None) -> list[Reply]:
         _group(turn, "messages", messages),
         _group(turn, "records", records),
     ]
-    buttons = [[Button(label=_("📄 Get a copy"), payload="mydata:copy")]]
+    buttons = [[MyData("copy").button(_("📄 Get a copy"))]]
     if data.registration is not None:
-        buttons.append([Button(label=_("✏️ Correct my registration"), payload="reg:profile:open")])
+        buttons.append([OpenProfile().button(_("✏️ Correct my registration"))])
     if any(u["broadcasts_on"] for u in data.apps):
-        buttons.append(
-            [Button(label=_("🔕 Stop announcements, keep my registration"), payload="mydata:stop")]
-        )
-    buttons.append(
-        [Button(label=_("🗑 Withdraw consent and delete my data"), payload="mydata:erase")]
-    )
+        buttons.append([MyData("stop").button(_("🔕 Stop announcements, keep my registration"))])
+    buttons.append([MyData("erase").button(_("🗑 Withdraw consent and delete my data"))])
     return [Reply(text="\n\n".join(["\n".join(head), *groups]), buttons=buttons)]
 
 
@@ -176,8 +184,8 @@ async def ask_restrict(turn: Turn) -> list[Reply]:
         " off in {reminders}). You can turn announcements on again in {reminders}."
     ).format(reminders="/reminders" if turn.lang.code == "en" else "/nhac_lich")
     buttons = [
-        [Button(label=_("Yes, stop announcements"), payload="mydata:stop_yes")],
-        [Button(label=_("No"), payload="mydata:show")],
+        [MyData("stop_yes").button(_("Yes, stop announcements"))],
+        [MyData("show").button(_("No"))],
     ]
     return [Reply(text=text, buttons=buttons)]
 

@@ -7,7 +7,15 @@ from bot.core.i18n import N_
 from bot.core.types import Reply
 from bot.dialog.router import Router, Turn
 from handlers.registration import admin, profile
-from handlers.registration.core import FLOW, Step
+from handlers.registration.core import (
+    FLOW,
+    EditField,
+    EditSentField,
+    OpenProfile,
+    RegOption,
+    StartRegistration,
+    Step,
+)
 from handlers.registration.flow import ask_again, begin, on_button, on_input
 from handlers.registration.nudge import EVERY as NUDGE_EVERY
 from handlers.registration.nudge import nudge_and_drop
@@ -36,7 +44,7 @@ def register(router: Router) -> None:
     router.command(
         ("ho_so", "profile"), on_profile, description=N_("See or change your registration")
     )
-    router.button("reg", on_button)
+    router.button((StartRegistration, OpenProfile, EditField, EditSentField, RegOption), on_button)
     router.flow(FLOW, on_input, ask_again=ask_again)
     router.every("registration_nudges", NUDGE_EVERY, lambda: nudge_and_drop(router))
     admin.register(router)

@@ -3,10 +3,13 @@ Reject (which asks for a reason); the applicant is told the outcome in their lan
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 from bot.core.i18n import Lang
-from bot.core.types import Button, Kind, Reply
+from bot.core.payloads import Id, Payload
+from bot.core.types import Kind, Reply
 from bot.dialog.router import Router, Turn
 from bot.dialog.steps import TYPED, Answer, Flow, Outcome, Question
 from bot.services import reviews
@@ -15,7 +18,15 @@ from handlers.guards import Permission, may
 from handlers.registration.render import status_text, summary_lines
 from storage.enterprises import Enterprise, EnterpriseStatus
 
-__all__ = ["REJECT_FLOW", "approve", "register", "reject", "request_review"]
+__all__ = [
+    "REJECT_FLOW",
+    "CancelRejection",
+    "Decide",
+    "approve",
+    "register",
+    "reject",
+    "request_review",
+]
 
 REJECT_FLOW = "registration_reject"
 
@@ -24,6 +35,19 @@ class Step(StrEnum):
     """The one step of a rejection: its reason."""
 
     REASON = "reason"
+
+
+@dataclass(frozen=True, slots=True)
+class Decide(Payload, prefix="regadm"):
+    """Approve or reject (asking why) a registration: `regadm:ok:12`, `regadm:no:12`."""
+
+    action: Literal["ok", "no"]
+    enterprise: Id
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRejection(Payload, prefix="regadm:cancel"):
+    """Leave the registration waiting instead of typing why it is rejected."""
 
 
 def request_review(turn: Turn, e: Enterprise, *, changed: bool) -> None:
@@ -46,8 +70,8 @@ def request_review(turn: Turn, e: Enterprise, *, changed: bool) -> None:
         )
         buttons = [
             [
-                Button(label=_("✅ Approve"), payload=f"regadm:ok:{e.id}"),
-                Button(label=_("❌ Reject"), payload=f"regadm:no:{e.id}"),
+                Decide("ok", e.id).button(_("✅ Approve")),
+                Decide("no", e.id).button(_("❌ Reject")),
             ]
         ]
         return [Reply(text=text, buttons=buttons)]
@@ -55,10 +79,10 @@ def request_review(turn: Turn, e: Enterprise, *, changed: bool) -> None:
     turn.notify_admins(build)
 
 
-async def _pending(turn: Turn, raw_id: str) -> Enterprise | list[Reply]:
+async def _pending(turn: Turn, enterprise_id: int) -> Enterprise | list[Reply]:
     """The registration a button names if it still awaits review; else what to say."""
     _ = turn._
-    e = await turn.services.enterprises.get(int(raw_id)) if raw_id.isdigit() else None
+    e = await turn.services.enterprises.get(enterprise_id)
     if e is None:
         return [Reply(text=_("That registration no longer exists."))]
     if e.status is not EnterpriseStatus.PENDING:
@@ -84,29 +108,26 @@ async def reject(turn: Turn, e: Enterprise, reason: str) -> Enterprise | None:
 async def on_review_button(turn: Turn) -> list[Reply]:
     """Approve, Reject (then ask for the reason) or cancel a rejection."""
     _ = turn._
-    parts = turn.payload_parts
-    action = parts[1] if len(parts) > 1 else ""
-    if action == "cancel":
+    decided = turn.payload
+    if not isinstance(decided, Decide):
         if turn.conversation.flow == REJECT_FLOW:
             turn.conversation.end()
         return [Reply(text=_("Cancelled. The registration is still waiting for review."))]
-    found = await _pending(turn, parts[2] if len(parts) > 2 else "")
+    found = await _pending(turn, decided.enterprise)
     if isinstance(found, list):
         return found
-    if action == "ok":
+    if decided.action == "ok":
         if await approve(turn, found) is None:
             return [Reply(text=_("That registration no longer exists."))]
         text = _("Approved {reference} ({name}). The applicant has been told.")
         return [Reply(text=text.format(reference=found.reference, name=found.name))]
-    if action == "no":
-        return await REJECTING.start(turn, Step.REASON, {"enterprise_id": found.id})
-    return [Reply(text=_("That option is no longer available."))]
+    return await REJECTING.start(turn, Step.REASON, {"enterprise_id": found.id})
 
 
 async def ask_reason(turn: Turn, note: str | None = None) -> list[Reply]:
     """Asks why the registration is not approved."""
     _ = turn._
-    found = await _pending(turn, str(turn.conversation.data.get("enterprise_id", "")))
+    found = await _pending(turn, int(turn.conversation.data.get("enterprise_id", 0)))
     if isinstance(found, list):
         turn.conversation.end()
         return found
@@ -114,20 +135,20 @@ async def ask_reason(turn: Turn, note: str | None = None) -> list[Reply]:
         "Why is {reference} ({name}) not approved? Type the reason in one message; the"
         " applicant will read it as you write it."
     ).format(reference=found.reference, name=found.name)
-    return [Reply(text=text, buttons=[[Button(label=_("Cancel"), payload="regadm:cancel")]])]
+    return [Reply(text=text, buttons=[[CancelRejection().button(_("Cancel"))]])]
 
 
 async def got_reason(turn: Turn, answer: Answer) -> Outcome:
     """Rejects the registration with the reason typed, and tells the applicant."""
     _ = turn._
     reason = answer.text if answer.kind is Kind.TEXT else ""
-    cancel = [[Button(label=_("Cancel"), payload="regadm:cancel")]]
+    cancel = [[CancelRejection().button(_("Cancel"))]]
     if not reason or len(reason) > REASON_MAX:
         text = _("Please type the reason in one message of at most {limit} characters.")
         return [Reply(text=text.format(limit=REASON_MAX), buttons=cancel)]
-    raw_id = str(turn.conversation.data.get("enterprise_id", ""))
+    enterprise_id = int(turn.conversation.data.get("enterprise_id", 0))
     turn.conversation.end()
-    found = await _pending(turn, raw_id)
+    found = await _pending(turn, enterprise_id)
     if isinstance(found, list):
         return found
     if await reject(turn, found, reason) is None:
@@ -137,11 +158,11 @@ async def got_reason(turn: Turn, answer: Answer) -> Outcome:
 
 
 REJECTING: Flow[Turn, Step] = Flow(
-    REJECT_FLOW, {Step.REASON: Question(ask_reason, got_reason, takes=TYPED)}
+    REJECT_FLOW, {Step.REASON: Question(ask_reason, got_reason, takes=TYPED)}, asides=False
 )
 
 
 def register(router: Router) -> None:
     """Wires the review buttons and the reason question, for moderators and above."""
-    router.button("regadm", may(Permission.REVIEW)(on_review_button))
+    router.button((Decide, CancelRejection), may(Permission.REVIEW)(on_review_button))
     router.flow(REJECT_FLOW, may(Permission.REVIEW)(REJECTING.on_input))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.core.types import Button, Reply
+from bot.core.clock import utcnow
+from bot.core.types import Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import SKIP
 from bot.domain.consent import CONSENT_DATE, CONSENT_TEXT, CONSENT_VERSION
-from bot.domain.enterprise_terms import KIND_NAMES
+from bot.domain.enterprise_terms import KIND_NAMES, KIND_WORDS
 from handlers.menu import main_menu
 from handlers.registration.core import (
     Answer,
@@ -21,10 +22,10 @@ from handlers.registration.core import (
     Step,
     back_button,
     command,
+    option,
     question,
     store,
 )
-from storage.db import utcnow
 from storage.enterprises import KINDS
 
 Check = Callable[[Turn, str], str | None]  # what is wrong with a typed answer, or None
@@ -93,8 +94,8 @@ async def ask_consent(turn: Turn, note: str | None = None) -> list[Reply]:
     if turn.conversation.data.get("mode") == "profile":
         text = _("The text you agreed to has changed; please read it again.") + "\n\n" + text
     buttons = [
-        [Button(label=_("I agree"), payload="reg:consent:yes")],
-        [Button(label=_("No, thanks"), payload="reg:consent:no")],
+        [option(Step.CONSENT, "yes", _("I agree"))],
+        [option(Step.CONSENT, "no", _("No, thanks"))],
     ]
     return [question(turn, Step.CONSENT, text, buttons, note=note, back=False)]
 
@@ -151,12 +152,14 @@ async def got_name(turn: Turn, answer: Answer) -> Outcome:
 async def ask_kind(turn: Turn, note: str | None = None) -> list[Reply]:
     """Asks what kind of establishment it is."""
     _ = turn._
-    buttons = [[Button(label=_(KIND_NAMES[k]), payload=f"reg:kind:{k}")] for k in KINDS]
+    buttons = [[option(Step.KIND, k, _(KIND_NAMES[k]))] for k in KINDS]
     return [question(turn, Step.KIND, _("What kind of establishment is it?"), buttons, note=note)]
 
 
 async def got_kind(turn: Turn, answer: Answer) -> Outcome:
-    """Stores the kind chosen."""
+    """Stores the kind chosen, or typed in the usual words ("ho gia dinh")."""
+    if answer.choice is None and answer.text:
+        answer.choice = KIND_WORDS.get(answer.folded)
     if answer.choice not in KINDS:
         return Stay(turn._("Please choose one of the options (or type its number)."))
     store(turn, kind=answer.choice)
@@ -170,7 +173,7 @@ async def ask_address(turn: Turn, note: str | None = None) -> list[Reply]:
         "What is the street address (house number, street, village)? For example: 12 Giang Cao,"
         " thôn 2. You can skip this."
     )
-    buttons = [[Button(label=_("Skip"), payload="reg:address:skip")]]
+    buttons = [[option(Step.ADDRESS, "skip", _("Skip"))]]
     return [question(turn, Step.ADDRESS, text, buttons, note=note)]
 
 
@@ -186,7 +189,7 @@ async def ask_contact(turn: Turn, note: str | None = None) -> list[Reply]:
     me = (turn.user.display_name or "").strip()
     buttons = []
     if me and _text_problem(turn, me, PERSON_MAX) is None:
-        buttons = [[Button(label=me, payload="reg:contact:me")]]
+        buttons = [[option(Step.CONTACT, "me", me)]]
     return [question(turn, Step.CONTACT, text, buttons, note=note)]
 
 
@@ -207,7 +210,7 @@ async def ask_products(turn: Turn, note: str | None = None) -> list[Reply]:
         "What are your main products (or, for buyers, what you look for)? For example: bát đĩa"
         " men lam, lọ hoa, ấm chén."
     )
-    buttons = [[Button(label=_("Skip"), payload="reg:products:skip")]]
+    buttons = [[option(Step.PRODUCTS, "skip", _("Skip"))]]
     return [question(turn, Step.PRODUCTS, text, buttons, note=note)]
 
 
@@ -240,14 +243,11 @@ async def ask_ocop(turn: Turn, note: str | None = None) -> list[Reply]:
     """Asks for the OCOP rating, if the products have one."""
     _ = turn._
     text = _("Do your products have an OCOP rating? Choose the stars, or “No OCOP rating”.")
-    stars = [
-        Button(label=_("{stars} stars ⭐").format(stars=n), payload=f"reg:ocop:{n}")
-        for n in (3, 4, 5)
-    ]
+    stars = [option(Step.OCOP, str(n), _("{stars} stars ⭐").format(stars=n)) for n in (3, 4, 5)]
     # Options are numbered in reading order, so 3, 4 and 5 stand third to fifth: a number
     # typed on Zalo or the console picks the same rating whether read as an option or a star.
     first = [
-        Button(label=_("No OCOP rating"), payload="reg:ocop:none"),
+        option(Step.OCOP, "none", _("No OCOP rating")),
         back_button(turn, Step.OCOP),
     ]
     return [question(turn, Step.OCOP, text, [first, stars], note=note, back=False)]

@@ -1,15 +1,18 @@
 """The questions with several answers: roles, sectors, practices. Options are ticked (✓) one by
-one with a Done button, or answered at once by typing their numbers ("1 3", "1,3") or names."""
+one with a Done button. Typed, one at a time ("2", then "3") they add up until Done (its number,
+or "xong"), so a number is never taken by the next question; several at once ("1 3", "gom, son
+mai") or with Done ("2 3 5") answer the question whole."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from bot.core.i18n import N_
-from bot.core.types import Button, Reply
+from bot.core.types import Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import NoSuchOption, Unclear, read_several
-from bot.domain.enterprise_terms import PRACTICE_NAMES, ROLE_NAMES
+from bot.dialog.typed import says_done
+from bot.domain.enterprise_terms import PRACTICE_NAMES, ROLE_NAMES, ROLE_WORDS
 from bot.domain.sectors import SECTORS
 from handlers.registration.core import (
     Answer,
@@ -18,6 +21,7 @@ from handlers.registration.core import (
     Stay,
     Step,
     answer,
+    option,
     question,
     store,
 )
@@ -37,6 +41,7 @@ class MultiSelect:
     per_row: int
     then: Step
     exclusive: str | None = None  # an option that cannot go with the others ("none yet")
+    words: dict[str, str] | None = None  # what people type for an option, folded -> key
 
     def chosen(self, turn: Turn) -> list[str]:
         """The keys ticked so far, in the order of the options."""
@@ -53,17 +58,18 @@ class MultiSelect:
         _ = turn._
         ticked = set(self.chosen(turn))
         buttons = [
-            Button(label=("✓ " if k in ticked else "") + _(name), payload=f"reg:{self.step}:{k}")
+            option(self.step, k, ("✓ " if k in ticked else "") + _(name))
             for k, name in self.options.items()
         ]
         rows = [buttons[i : i + self.per_row] for i in range(0, len(buttons), self.per_row)]
-        rows.append([Button(label=_("Done ✔"), payload=f"reg:{self.step}:done")])
+        rows.append([option(self.step, "done", _("Done ✔"))])
         hint = _("Tap each one that applies, then “Done”. Or type their numbers at once, e.g. 1 3.")
         text = f"{_(self.prompt)}\n{hint}"
         return [question(turn, self.step, text, rows, note=note, toggles=True, redraw=redraw)]
 
     async def got(self, turn: Turn, answer: Answer) -> Outcome:
-        """Ticks or unticks a pressed option, finishes on Done, or takes a typed answer whole."""
+        """Ticks or unticks a pressed or typed option; several typed at once (or with Done) are
+        the whole answer; Done finishes."""
         _ = turn._
         value = answer.choice
         if value == "done":
@@ -76,12 +82,25 @@ class MultiSelect:
         keys, problem = self._read(turn, answer.text)
         if problem:
             return Stay(problem)
-        if not keys:
-            return Stay(_(self.at_least_one))
-        if self.exclusive in keys and len(keys) > 1:
-            keys.discard(self.exclusive)
-        self._keep(turn, keys)
-        return Next(self.then)
+        ticked = set(self.chosen(turn))
+        done = says_done(answer.text, len(self.options))
+        if len(keys) == 1 and not done and keys != {self.exclusive}:  # one at a time: until Done
+            self._keep(turn, self._toggle(ticked, keys.pop()))
+            return Stay(self._so_far(turn))
+        for key in keys:  # several at once ("1 3"), or with Done: the answer is complete
+            ticked = ticked if key in ticked else self._toggle(ticked, key)
+        self._keep(turn, ticked)
+        return Next(self.then) if ticked else Stay(_(self.at_least_one))
+
+    def _so_far(self, turn: Turn) -> str:
+        """What is ticked so far, and how to add more or finish."""
+        _ = turn._
+        names = ", ".join(_(self.options[k]) for k in self.chosen(turn)) or "—"
+        note = _(
+            "Chosen so far: {names}. Add more the same way, or answer {done} (“Done”) when"
+            " that is all."
+        )
+        return note.format(names=names, done=len(self.options) + 1)
 
     def _toggle(self, ticked: set[str], key: str) -> set[str]:
         if key in ticked:
@@ -93,7 +112,9 @@ class MultiSelect:
     def _read(self, turn: Turn, text: str) -> tuple[set[str], str | None]:
         """The options a typed answer names, by number or by name; or what is wrong with it."""
         _ = turn._
-        found = read_several(text, list(self.options), lambda key: _(self.options[key]))
+        found = read_several(
+            text, list(self.options), lambda key: _(self.options[key]), synonyms=self.words
+        )
         if isinstance(found, NoSuchOption):
             note = _("There is no option {number} here. Type numbers from 1 to {last}, e.g. 1 3.")
             return set(), note.format(number=found.number, last=found.last)
@@ -114,6 +135,7 @@ ROLES_STEP = MultiSelect(
     at_least_one=N_("Please choose at least one role, then “Done”."),
     per_row=1,
     then=Step.SECTORS,
+    words=ROLE_WORDS,
 )
 
 SECTORS_STEP = MultiSelect(

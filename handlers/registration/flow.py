@@ -6,12 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.types import Kind, Reply
-from bot.dialog.router import Turn
+from bot.dialog.router import PAUSED, Turn
 from bot.dialog.steps import BACK, Answer, Flow, Outcome, Question
 from bot.domain.consent import is_current
 from handlers.menu import main_menu
 from handlers.registration import basics, choices, numbers, place, profile, summary
-from handlers.registration.core import FIELD_STEPS, FLOW, Step, answers, now_note
+from handlers.registration.core import (
+    FIELD_STEPS,
+    FLOW,
+    EditField,
+    EditSentField,
+    OpenProfile,
+    RegOption,
+    Step,
+    answers,
+    now_note,
+)
 from storage.enterprises import EnterpriseFields
 
 __all__ = ["REGISTRATION", "STEPS", "ask_again", "begin", "on_button", "on_input"]
@@ -115,6 +125,7 @@ async def begin(turn: Turn, resume: str | None = None) -> list[Reply]:
         return await profile.show(turn, resume=resume)
     step = REGISTRATION.step_of(turn)
     if step is not None and conv.data.get("mode") != "profile":
+        conv.data.pop(PAUSED, None)
         if resume:
             conv.data["resume"] = resume
         note = turn._("Welcome back! Your answers are saved; let us go on where you left off.")
@@ -125,13 +136,18 @@ async def begin(turn: Turn, resume: str | None = None) -> list[Reply]:
 
 async def on_button(turn: Turn) -> list[Reply]:
     """A `reg:` button: start, edit from the profile, or a step's answer (Back among them)."""
-    parts = (turn.incoming.payload or "").split(":")
-    what = parts[1] if len(parts) > 1 else ""
-    if what == "start":
-        return await begin(turn)
-    if what == "profile":
-        return await _edit_profile(turn, parts[3] if len(parts) > 3 else "")
-    return await REGISTRATION.pressed(turn, what, ":".join(parts[2:]))
+    match turn.payload:
+        case RegOption(step=step, value=value):
+            turn.conversation.data.pop(PAUSED, None)  # a step's button answered: going on
+            return await REGISTRATION.pressed(turn, step, value)
+        case EditField(field=field):  # read by the summary's reader as its choice
+            turn.conversation.data.pop(PAUSED, None)
+            return await REGISTRATION.pressed(turn, Step.SUMMARY, f"edit:{field}")
+        case OpenProfile():
+            return await _edit_profile(turn, "")
+        case EditSentField(field=field):
+            return await _edit_profile(turn, field)
+    return await begin(turn)
 
 
 async def _edit_profile(turn: Turn, field: str) -> list[Reply]:

@@ -3,7 +3,7 @@ each with its own polite message per mistake, and refused when another account h
 
 from __future__ import annotations
 
-from bot.core.types import Button, Kind, Reply
+from bot.core.types import Kind, Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import SKIP
 from bot.domain.phones import OldMobile, PhoneError, PhoneErrorCode, format_phone, parse_phone
@@ -18,6 +18,7 @@ from handlers.registration.core import (
     Step,
     answer,
     answers,
+    option,
     question,
     store,
 )
@@ -156,13 +157,8 @@ async def ask_phone_old(turn: Turn, note: str | None = None) -> list[Reply]:
         "{old} is an old 11-digit mobile number: since 2018 it has been {new}. Shall I save {new}?"
     ).format(old=old, new=format_phone(new))
     buttons = [
-        [
-            Button(
-                label=_("Yes, save {new}").format(new=format_phone(new)),
-                payload="reg:phone_old:yes",
-            )
-        ],
-        [Button(label=_("No, I will type another number"), payload="reg:phone_old:back")],
+        [option(Step.PHONE_OLD, "yes", _("Yes, save {new}").format(new=format_phone(new)))],
+        [option(Step.PHONE_OLD, "back", _("No, I will type another number"))],
     ]
     return [question(turn, Step.PHONE_OLD, text, buttons, note=note, back=False)]
 
@@ -230,7 +226,7 @@ async def ask_tax_code(turn: Turn, note: str | None = None) -> list[Reply]:
         " (e.g. 001085012345) since July 2025; a 10-digit tax code (e.g. 0100109106) works too."
         " You can skip this."
     )
-    buttons = [[Button(label=_("Skip"), payload="reg:tax_code:skip")]]
+    buttons = [[option(Step.TAX_CODE, "skip", _("Skip"))]]
     return [question(turn, Step.TAX_CODE, text, buttons, note=note)]
 
 

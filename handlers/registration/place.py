@@ -14,6 +14,7 @@ from handlers.registration.core import (
     Outcome,
     Stay,
     Step,
+    option,
     question,
     store,
 )
@@ -32,8 +33,8 @@ __all__ = [
 _HANOI = "Hà Nội"
 
 
-def _outside(turn: Turn) -> Button:
-    return Button(label=turn._("Outside Hanoi"), payload=f"reg:{turn.conversation.step}:outside")
+def _outside(turn: Turn, step: Step) -> Button:
+    return option(step, "outside", turn._("Outside Hanoi"))
 
 
 async def ask_ward(turn: Turn, note: str | None = None) -> list[Reply]:
@@ -42,7 +43,7 @@ async def ask_ward(turn: Turn, note: str | None = None) -> list[Reply]:
         "In which ward or commune of Hanoi is your establishment? Type its name, with or without"
         " accents, e.g. Bát Tràng or Vạn Phúc; old district names such as Gia Lâm work too."
     )
-    return [question(turn, Step.WARD, text, [[_outside(turn)]], note=note)]
+    return [question(turn, Step.WARD, text, [[_outside(turn, Step.WARD)]], note=note)]
 
 
 async def got_ward(turn: Turn, answer: Answer) -> Outcome:
@@ -81,9 +82,9 @@ async def ask_ward_pick(turn: Turn, note: str | None = None) -> list[Reply]:
         label = ward_label(code, _)
         if matched != ward.name:
             label = f"{label} ({matched})"
-        buttons.append([Button(label=label, payload=f"reg:ward_pick:{code}")])
-    buttons.append([Button(label=_("None of these, type again"), payload="reg:ward_pick:back")])
-    buttons.append([_outside(turn)])
+        buttons.append([option(Step.WARD_PICK, code, label)])
+    buttons.append([option(Step.WARD_PICK, "back", _("None of these, type again"))])
+    buttons.append([_outside(turn, Step.WARD_PICK)])
     text = _("Which one is it? (The old name you typed is in brackets.)")
     return [question(turn, Step.WARD_PICK, text, buttons, note=note, back=False)]
 
@@ -137,7 +138,7 @@ def _search_province(turn: Turn, text: str) -> Outcome:
 async def ask_province_pick(turn: Turn, note: str | None = None) -> list[Reply]:
     """Shows the matching provinces to choose from."""
     buttons = [
-        [Button(label=name, payload=f"reg:province_pick:{name}")]
+        [option(Step.PROVINCE_PICK, name, name)]
         for name in turn.conversation.data.get("province_matches", [])
     ]
     text = turn._("Which one is it?")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from handlers.registration import admin
-from handlers.registration.core import FLOW, answers
+from handlers.registration.core import FLOW, EditSentField, StartRegistration, answers
 from handlers.registration.render import edit_buttons, status_text, summary_lines
 from storage.enterprises import KEY_FIELDS, EnterpriseFields, EnterpriseStatus
 
@@ -26,7 +26,7 @@ async def show(turn: Turn, note: str | None = None, resume: str | None = None) -
         else:
             text = _("You have not registered your establishment into the network yet.")
             label = _("Register now")
-        buttons = [[Button(label=label, payload="reg:start")]]
+        buttons = [[StartRegistration().button(label)]]
         return [Reply(text="\n\n".join([*head, text]), buttons=buttons)]
     text = "\n\n".join(
         [
@@ -38,7 +38,7 @@ async def show(turn: Turn, note: str | None = None, resume: str | None = None) -
             _("To change an answer, press its ✏️ button."),
         ]
     )
-    buttons = edit_buttons("reg:profile:edit:", _)
+    buttons = edit_buttons(EditSentField, _)
     if resume:
         buttons.insert(0, [Button(label=_("Continue where I was ▶"), payload=resume)])
     return [Reply(text=text, buttons=buttons)]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from bot.core.i18n import Lang
+from bot.core.payloads import Payload
 from bot.core.types import Button
 from bot.domain.enterprise_terms import FIELD_LABELS, STATUS_NAMES, field_value, term
 from storage.enterprises import Enterprise, EnterpriseFields, EnterpriseStatus
@@ -22,13 +24,19 @@ def summary_lines(f: EnterpriseFields, _: Gettext, *, reveal: bool = True) -> st
     )
 
 
-def edit_buttons(prefix: str, _: Gettext) -> list[list[Button]]:
-    """One Edit button per field, two a row; payloads are `prefix` + the field."""
+def edit_buttons(edit: Callable[[str], Payload], _: Gettext) -> list[list[Button]]:
+    """One Edit button per field, two a row; `edit(field)` is the payload of each."""
+    payloads = _edit_payloads(edit)
     buttons = [
-        Button(label=_("✏️ {field}").format(field=_(label)), payload=f"{prefix}{field}")
+        Button(_("✏️ {field}").format(field=_(label)), payloads[field])
         for field, label in FIELD_LABELS.items()
     ]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+@functools.cache  # made once: the same twelve on every summary and profile shown
+def _edit_payloads(edit: Callable[[str], Payload]) -> dict[str, str]:
+    return {field: edit(field).pack() for field in FIELD_LABELS}
 
 
 def status_text(e: Enterprise, lang: Lang) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.clock import utcnow
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from handlers.menu import main_menu
@@ -14,12 +15,14 @@ from handlers.registration.core import (
     Answer,
     Done,
     Edit,
+    EditField,
     Outcome,
     Stay,
     Step,
     answers,
     command,
     now_note,
+    option,
     question,
 )
 from handlers.registration.numbers import (
@@ -28,7 +31,6 @@ from handlers.registration.numbers import (
     tax_code_required,
 )
 from handlers.registration.render import edit_buttons, summary_lines
-from storage.db import utcnow
 from storage.enterprises import EnterpriseFields
 
 __all__ = ["ask_summary", "first_missing", "got_summary", "resume_button"]
@@ -75,8 +77,8 @@ async def ask_summary(turn: Turn, note: str | None = None) -> list[Reply]:
         ]
     )
     buttons = [
-        [Button(label=_("✅ Confirm and send"), payload="reg:summary:confirm")],
-        *edit_buttons("reg:summary:edit:", _),
+        [option(Step.SUMMARY, "confirm", _("✅ Confirm and send"))],
+        *edit_buttons(EditField, _),
     ]
     return [question(turn, Step.SUMMARY, text, buttons, note=note)]
 

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
-from bot.core.types import Button, Reply
+from bot.core.payloads import Page, Payload
+from bot.core.types import Reply
 from bot.dialog.router import Turn
 from bot.services.staff_terms import ACTION_NAMES, ROLE_NAMES, changes
 from storage.audit import AuditEntry
 from storage.roles import Role
 
-__all__ = ["audit_page", "changes", "on_button", "show_latest"]
+__all__ = ["AuditPage", "audit_page", "changes", "on_button", "show_latest"]
 
 PAGE: Final = 6
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage(Payload, prefix="auditlog"):
+    """A page of the audit log, the latest first: `auditlog:0`."""
+
+    page: Page
 
 
 def _entry(turn: Turn, entry: AuditEntry) -> str:
@@ -40,9 +49,9 @@ async def audit_page(turn: Turn, page: int) -> list[Reply]:
     )
     paging = []
     if page > 0:
-        paging.append(Button(label=_("« Newer"), payload=f"auditlog:{page - 1}"))
+        paging.append(AuditPage(page - 1).button(_("« Newer")))
     if first + len(entries) - 1 < total:
-        paging.append(Button(label=_("Older »"), payload=f"auditlog:{page + 1}"))
+        paging.append(AuditPage(page + 1).button(_("Older »")))
     text = "\n\n".join([head, *(_entry(turn, e) for e in entries)])
     return [Reply(text=text, buttons=[paging] if paging else [])]
 
@@ -54,6 +63,4 @@ async def show_latest(turn: Turn) -> list[Reply]:
 
 async def on_button(turn: Turn) -> list[Reply]:
     """`auditlog:PAGE`."""
-    parts = turn.payload_parts
-    page = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-    return await audit_page(turn, page)
+    return await audit_page(turn, turn.payload.page if isinstance(turn.payload, AuditPage) else 0)

@@ -6,25 +6,43 @@ an erasure they owe."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
 
+from bot.core.clock import utcnow
 from bot.core.i18n import Lang
+from bot.core.payloads import DataRequestAction, Payload
 from bot.core.types import Button, Reply
 from bot.dialog.router import Build, Router, Turn
 from bot.services.data_copy import REQUEST_KINDS
 from bot.services.fair_jobs import offer_freed
 from handlers.my_data.erasure import erase_account, held_lines, summary
-from storage.db import utcnow
 from storage.personal_data import DataRequest, Erased, HeldBooth
 
-__all__ = ["REMIND_CHECK_EVERY", "REMIND_EVERY", "on_button", "remind_staff", "request_list"]
+__all__ = [
+    "PAYLOADS",
+    "REMIND_CHECK_EVERY",
+    "REMIND_EVERY",
+    "RequestList",
+    "on_button",
+    "remind_staff",
+    "request_list",
+]
 
 log = logging.getLogger("ketnoi.data_requests")
 
 SHOWN: Final = 15
 REMIND_EVERY: Final = timedelta(hours=24)
 REMIND_CHECK_EVERY: Final = 3600.0  # seconds between looks for erasures staff owe
+
+
+@dataclass(frozen=True, slots=True)
+class RequestList(Payload, prefix="datareq:list"):
+    """The requests, those waiting for staff first: `datareq:list`."""
+
+
+PAYLOADS: Final = (RequestList, DataRequestAction)
 
 
 def _line(lang: Lang, r: DataRequest) -> str:
@@ -52,7 +70,7 @@ async def request_list(turn: Turn) -> list[Reply]:
     lines = [_("Requests about personal data, those waiting for staff first:")]
     lines += [_line(turn.lang, r) for r in found]
     buttons = [
-        [Button(label=_("Open request #{id}").format(id=r.id), payload=f"datareq:show:{r.id}")]
+        [DataRequestAction("show", r.id).button(_("Open request #{id}").format(id=r.id))]
         for r in found
         if r.status == "waiting"
     ]
@@ -88,9 +106,9 @@ async def show(turn: Turn, r: DataRequest) -> list[Reply]:
             ),
         ]
         buttons.append(
-            [Button(label=_("Withdraw the booths and delete"), payload=f"datareq:done:{r.id}")]
+            [DataRequestAction("done", r.id).button(_("Withdraw the booths and delete"))]
         )
-    buttons.append([Button(label=_("All requests"), payload="datareq:list")])
+    buttons.append([RequestList().button(_("All requests"))])
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
 
@@ -144,13 +162,13 @@ def _told(erased: Erased) -> Build:
 
 async def on_button(turn: Turn) -> list[Reply]:
     """`datareq:list`, `datareq:show:ID`, `datareq:done:ID`."""
-    parts = turn.payload_parts
-    action = parts[1] if len(parts) > 1 else "list"
-    raw = parts[2] if len(parts) > 2 else ""
-    r = await turn.services.personal_data.get_request(int(raw)) if raw.isdigit() else None
+    pressed = turn.payload
+    if not isinstance(pressed, DataRequestAction):
+        return await request_list(turn)
+    r = await turn.services.personal_data.get_request(pressed.request)
     if r is None:
         return await request_list(turn)
-    if action == "done":
+    if pressed.action == "done":
         return await finish(turn, r)
     return await show(turn, r)
 
@@ -169,7 +187,7 @@ async def remind_staff(router: Router) -> int:
                 "Reminder: request #{id} ({subject}) to delete a person's data waits for staff"
                 " to withdraw their approved booths. It is due by {due}."
             ).format(id=r.id, subject=r.subject, due=due)
-            button = Button(label=_("Open the request"), payload=f"datareq:show:{r.id}")
+            button = DataRequestAction("show", r.id).button(_("Open the request"))
             return [Reply(text="\n".join([text, *held_lines(lang, held)]), buttons=[[button]])]
 
         day = utcnow().strftime("%Y%m%d")

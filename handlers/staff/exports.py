@@ -4,9 +4,11 @@ working and nothing is half-stored."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Annotated, Final, Literal, Self
 
+from bot.core.payloads import Id, OneOf, Pattern, Payload, WardCode
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import TYPED, Answer, Done, Flow, Outcome, Question, Stay
@@ -26,10 +28,24 @@ from bot.services.fair_view import short_title
 from bot.services.permissions import Permission, allowed
 from handlers.guards import role_of
 
-__all__ = ["EXPORTING", "FLOW", "Step", "choose_what", "on_button", "on_input"]
+__all__ = [
+    "EXPORTING",
+    "FLOW",
+    "PAYLOADS",
+    "ExportMenu",
+    "Filtered",
+    "Step",
+    "choose_what",
+    "on_button",
+    "on_input",
+]
 
 FLOW: Final = "staff_export"
 FAIRS_LISTED: Final = 10
+_STATUSES: Final = {*statuses_of(What.ENTERPRISES), *statuses_of(What.BOOTHS)}
+# show the filters; choose a status, craft, ward or fair; download with a purpose (one not in
+# PURPOSES is asked again)
+Op = Annotated[str, Pattern(r"show|st|se|wa|fa|(?:xlsx|csv)(?:\.[a-z_]{1,20})?")]
 
 
 class Step(StrEnum):
@@ -38,31 +54,48 @@ class Step(StrEnum):
     WARD = "ward"
 
 
-def _payload(flt: ExportFilter, op: str) -> str:
-    """`export:e:pending:ceramics:00577:12:show` — at most about 60 bytes (`xlsx.contact`)."""
-    what = "e" if flt.what is What.ENTERPRISES else "b"
-    fair = str(flt.fair) if flt.fair else "-"
-    return ":".join(
-        ["export", what, flt.status or "-", flt.sector or "-", flt.ward or "-", fair, op]
-    )
+@dataclass(frozen=True, slots=True)
+class ExportMenu(Payload, prefix="export:menu"):
+    """What to export: `export:menu`."""
 
 
-def _parse(parts: list[str]) -> tuple[ExportFilter, str] | None:
-    """The filter and operation of a payload; None if any part is not one we make."""
-    if len(parts) != 7 or parts[1] not in ("e", "b"):
-        return None
-    what = What.ENTERPRISES if parts[1] == "e" else What.BOOTHS
-    status, sector, ward, fair = (None if p == "-" else p for p in parts[2:6])
-    if status is not None and status not in statuses_of(what):
-        return None
-    if (sector is not None and sector not in SECTORS) or (ward and get_ward(ward) is None):
-        return None
-    if fair is not None and not fair.isdigit():
-        return None
-    flt = ExportFilter(
-        what=what, status=status, sector=sector, ward=ward, fair=int(fair) if fair else None
-    )
-    return flt, parts[6]
+@dataclass(frozen=True, slots=True)
+class Filtered(Payload, prefix="export"):
+    """An export with its filters ('-': any) and what to do: show the filters, choose a
+    status, craft, ward or fair, or download: `export:e:pending:ceramics:00577:12:show`,
+    `export:b:-:-:-:7:xlsx.fair` (at most about 60 bytes)."""
+
+    what: Literal["e", "b"]  # registrations, booth applications
+    status: Annotated[str, OneOf(_STATUSES)] | None
+    sector: Annotated[str, OneOf(SECTORS)] | None
+    ward: WardCode | None
+    fair: Id | None
+    op: Op
+
+    @classmethod
+    def of(cls, flt: ExportFilter, op: str) -> Self:
+        """The payload of `op` on the export `flt`."""
+        what: Literal["e", "b"] = "e" if flt.what is What.ENTERPRISES else "b"
+        return cls(what, flt.status, flt.sector, flt.ward, flt.fair, op)
+
+    def export_filter(self) -> ExportFilter | None:
+        """The filter, if its status fits what is exported and its ward exists."""
+        what = What.ENTERPRISES if self.what == "e" else What.BOOTHS
+        if self.status is not None and self.status not in statuses_of(what):
+            return None
+        if self.ward is not None and get_ward(self.ward) is None:
+            return None
+        return ExportFilter(
+            what=what, status=self.status, sector=self.sector, ward=self.ward, fair=self.fair
+        )
+
+
+PAYLOADS: Final = (ExportMenu, Filtered)
+
+
+def _button(label: str, flt: ExportFilter, op: str) -> Button:
+    """A button that shows, changes or downloads the export of `flt`."""
+    return Filtered.of(flt, op).button(label)
 
 
 def _status_name(turn: Turn, what: What, status: str) -> str:
@@ -74,18 +107,8 @@ async def choose_what(turn: Turn) -> list[Reply]:
     """Asks what to export."""
     _ = turn._
     buttons = [
-        [
-            Button(
-                label=_("Registrations"),
-                payload=_payload(ExportFilter(what=What.ENTERPRISES), "show"),
-            )
-        ],
-        [
-            Button(
-                label=_("Booth applications"),
-                payload=_payload(ExportFilter(what=What.BOOTHS), "show"),
-            )
-        ],
+        [_button(_("Registrations"), ExportFilter(what=What.ENTERPRISES), "show")],
+        [_button(_("Booth applications"), ExportFilter(what=What.BOOTHS), "show")],
     ]
     return [Reply(text=_("What would you like to export?"), buttons=buttons)]
 
@@ -114,18 +137,18 @@ async def filters(turn: Turn, flt: ExportFilter, note: str | None = None) -> lis
     cleared = ExportFilter(what=flt.what)
     buttons = [
         [
-            Button(label=_("Status"), payload=_payload(flt, "st")),
-            Button(label=_("Craft"), payload=_payload(flt, "se")),
+            _button(_("Status"), flt, "st"),
+            _button(_("Craft"), flt, "se"),
         ],
         [
-            Button(label=_("Ward or commune"), payload=_payload(flt, "wa")),
-            Button(label=_("Fair"), payload=_payload(flt, "fa")),
+            _button(_("Ward or commune"), flt, "wa"),
+            _button(_("Fair"), flt, "fa"),
         ],
         [
-            Button(label=_("⬇ Excel (.xlsx)"), payload=_payload(flt, "xlsx")),
-            Button(label=_("⬇ CSV"), payload=_payload(flt, "csv")),
+            _button(_("⬇ Excel (.xlsx)"), flt, "xlsx"),
+            _button(_("⬇ CSV"), flt, "csv"),
         ],
-        [Button(label=_("Clear the filters"), payload=_payload(cleared, "show"))],
+        [_button(_("Clear the filters"), cleared, "show")],
     ]
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
@@ -140,11 +163,8 @@ def _choices(turn: Turn, flt: ExportFilter, op: str) -> list[Reply]:
         options = [(k, sector_name(k, _)) for k in SECTORS]
         field, question = "sector", _("Which craft?")
     every = flt.model_copy(update={field: None})
-    buttons = [[Button(label=_("All"), payload=_payload(every, "show"))]]
-    picks = [
-        Button(label=label, payload=_payload(flt.model_copy(update={field: key}), "show"))
-        for key, label in options
-    ]
+    buttons = [[_button(_("All"), every, "show")]]
+    picks = [_button(label, flt.model_copy(update={field: key}), "show") for key, label in options]
     buttons += [picks[i : i + 2] for i in range(0, len(picks), 2)]
     return [Reply(text=question, buttons=buttons)]
 
@@ -153,18 +173,10 @@ async def _fairs(turn: Turn, flt: ExportFilter) -> list[Reply]:
     """The latest fairs as buttons."""
     _ = turn._
     fairs = sorted(await turn.services.fairs.all(), key=lambda f: f.starts_at, reverse=True)
-    buttons = [
-        [Button(label=_("All"), payload=_payload(flt.model_copy(update={"fair": None}), "show"))]
-    ]
+    buttons = [[_button(_("All"), flt.model_copy(update={"fair": None}), "show")]]
     for fair in fairs[:FAIRS_LISTED]:
         label = f"{short_title(turn.lang, fair, 40)} ({turn.lang.date(fair.starts_at, 'MM/yyyy')})"
-        buttons.append(
-            [
-                Button(
-                    label=label, payload=_payload(flt.model_copy(update={"fair": fair.id}), "show")
-                )
-            ]
-        )
+        buttons.append([_button(label, flt.model_copy(update={"fair": fair.id}), "show")])
     return [Reply(text=_("Which fair?"), buttons=buttons)]
 
 
@@ -189,7 +201,7 @@ async def ask_ward(turn: Turn, note: str | None = None) -> list[Reply]:
 def _ward_prompt(turn: Turn, flt: ExportFilter, note: str | None = None) -> list[Reply]:
     _ = turn._
     text = _("Type the name of the ward or commune, for example: Bát Tràng.")
-    back = [[Button(label=_("Back"), payload=_payload(flt, "show"))]]
+    back = [[_button(_("Back"), flt, "show")]]
     return [Reply(text="\n".join(filter(None, [note, text])), buttons=back)]
 
 
@@ -201,30 +213,24 @@ async def got_ward(turn: Turn, answer: Answer) -> Outcome:
     if not found:
         return Stay(_("I found no ward or commune of Hanoi by that name."))
     buttons = [
-        [
-            Button(
-                label=ward_label(m.ward.code, _),
-                payload=_payload(flt.model_copy(update={"ward": m.ward.code}), "show"),
-            )
-        ]
+        [_button(ward_label(m.ward.code, _), flt.model_copy(update={"ward": m.ward.code}), "show")]
         for m in found
     ]
-    buttons.append([Button(label=_("Back"), payload=_payload(flt, "show"))])
+    buttons.append([_button(_("Back"), flt, "show")])
     return Done([Reply(text=_("Which one?"), buttons=buttons)])
 
 
-EXPORTING: Flow[Turn, Step] = Flow(FLOW, {Step.WARD: Question(ask_ward, got_ward, takes=TYPED)})
+EXPORTING: Flow[Turn, Step] = Flow(
+    FLOW, {Step.WARD: Question(ask_ward, got_ward, takes=TYPED)}, asides=False
+)
 on_input = EXPORTING.on_input
 
 
 def ask_purpose(turn: Turn, flt: ExportFilter, fmt: Format) -> list[Reply]:
     """Asks what the file is for; the answer goes to the audit log with the export."""
     _ = turn._
-    buttons = [
-        [Button(label=_(label), payload=_payload(flt, f"{fmt}.{key}"))]
-        for key, label in PURPOSES.items()
-    ]
-    buttons.append([Button(label=_("Back"), payload=_payload(flt, "show"))])
+    buttons = [[_button(_(label), flt, f"{fmt}.{key}")] for key, label in PURPOSES.items()]
+    buttons.append([_button(_("Back"), flt, "show")])
     text = _("What is this export for? It is recorded with the export in the audit log.")
     return [Reply(text=text, buttons=buttons)]
 
@@ -242,16 +248,17 @@ async def download(turn: Turn, flt: ExportFilter, fmt: Format, purpose: str) -> 
         turn, f"export.{flt.what.value}", None, after, target=export.document.filename
     )
     text = turn.ngettext("{n} row.", "{n} rows.", export.rows).format(n=export.rows)
-    again = [[Button(label=_("Other filters"), payload=_payload(flt, "show"))]]
+    again = [[_button(_("Other filters"), flt, "show")]]
     return [Reply(text=text, document=export.document, buttons=again)]
 
 
 async def on_button(turn: Turn) -> list[Reply]:
     """`export:menu` or `export:W:STATUS:SECTOR:WARD:FAIR:OP`."""
-    parsed = _parse(turn.payload_parts)
-    if parsed is None:
+    pressed = turn.payload
+    flt = pressed.export_filter() if isinstance(pressed, Filtered) else None
+    if flt is None or not isinstance(pressed, Filtered):
         return await choose_what(turn)
-    flt, op = parsed
+    op = pressed.op
     if turn.conversation.flow == FLOW:
         turn.conversation.end()
     if op in ("st", "se"):

@@ -3,13 +3,15 @@ reinstate a cancelled fair that has not ended."""
 
 from __future__ import annotations
 
-from bot.core.types import Button, Reply
+from typing import Literal
+
+from bot.core.clock import utcnow
+from bot.core.types import Reply
 from bot.dialog.router import Turn
 from bot.services.fair_import import ImportReport, import_fairs
 from handlers.staff import fair_flow
-from handlers.staff.fair_card import fair_card, fair_list
+from handlers.staff.fair_card import ManageFair, NewFair, fair_card, fair_list
 from storage.booths import LIVE
-from storage.db import utcnow
 from storage.fairs import Fair, FairFields, FairStatus
 
 __all__ = ["cancel_fair", "on_button", "reinstate_fair"]
@@ -51,11 +53,13 @@ async def confirm_reinstate(turn: Turn, fair: Fair) -> list[Reply]:
     return _asking(fair, text, yes, "reinstateok", no)
 
 
-def _asking(fair: Fair, text: str, yes: str, action: str, no: str) -> list[Reply]:
+def _asking(
+    fair: Fair, text: str, yes: str, action: Literal["cancelok", "reinstateok"], no: str
+) -> list[Reply]:
     """A question about the fair: Yes does `action`, No goes back to the fair's card."""
     buttons = [
-        [Button(label=yes, payload=f"fairadm:{fair.id}:{action}")],
-        [Button(label=no, payload=f"fairadm:{fair.id}:card")],
+        [ManageFair(fair.id, action).button(yes)],
+        [ManageFair(fair.id, "card").button(no)],
     ]
     return [Reply(text=text, buttons=buttons)]
 
@@ -107,15 +111,15 @@ async def cancel_fair(turn: Turn, fair: Fair) -> list[Reply]:
 async def on_button(turn: Turn) -> list[Reply]:
     """`fairadm:list`, `fairadm:new`,
     `fairadm:ID:card|edit|dates|cancel|cancelok|reinstate|reinstateok`."""
-    parts = turn.payload_parts
-    if parts[1:] == ["new"]:
+    pressed = turn.payload
+    if isinstance(pressed, NewFair):
         return await fair_flow.start_new(turn)
-    fair = await turn.services.fairs.get(int(parts[1])) if parts[1].isdigit() else None
-    if fair is None or len(parts) != 3:
+    fair = await turn.services.fairs.get(pressed.fair) if isinstance(pressed, ManageFair) else None
+    if fair is None or not isinstance(pressed, ManageFair):
         return await fair_list(turn)
     if turn.conversation.flow == fair_flow.FLOW:
         turn.conversation.end()
-    action = parts[2]
+    action = pressed.action
     open_ = not fair.cancelled
     if action == "edit" and open_:
         return await fair_flow.start_edit(turn, fair)

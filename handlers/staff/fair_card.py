@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Final
+from dataclasses import dataclass
+from typing import Final, Literal
 
+from bot.core.clock import utcnow
+from bot.core.payloads import Id, Payload
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from bot.services.fair_view import fair_summary, short_title
+from handlers.booth_admin import FairQueue
 from storage.booths import BoothStatus
-from storage.db import utcnow
 from storage.fairs import Fair
 
-__all__ = ["fair_card", "fair_list"]
+__all__ = ["PAYLOADS", "FairsToManage", "ManageFair", "NewFair", "fair_card", "fair_list"]
 
 LISTED: Final = 12
+
+
+@dataclass(frozen=True, slots=True)
+class FairsToManage(Payload, prefix="fairadm:list"):
+    """The fairs not yet over: `fairadm:list`."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewFair(Payload, prefix="fairadm:new"):
+    """Create a fair in the chat: `fairadm:new`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ManageFair(Payload, prefix="fairadm"):
+    """A fair's card, or what to do with it (the -ok ones after asking): `fairadm:7:cancel`."""
+
+    fair: Id
+    action: Literal["card", "edit", "dates", "cancel", "cancelok", "reinstate", "reinstateok"]
+
+
+PAYLOADS: Final = (FairsToManage, NewFair, ManageFair)
 
 
 async def fair_list(turn: Turn, intro: str | None = None) -> list[Reply]:
@@ -24,12 +48,12 @@ async def fair_list(turn: Turn, intro: str | None = None) -> list[Reply]:
     lines.append(
         _("Fairs not yet over ({n}):").format(n=total) if upcoming else _("No fair is coming up.")
     )
-    buttons = [[Button(label=_("➕ New fair"), payload="fairadm:new")]]
+    buttons = [[NewFair().button(_("➕ New fair"))]]
     for fair in upcoming:
         when = turn.lang.date(fair.starts_at, "dd/MM/yyyy")
         mark = "🚫 " if fair.cancelled else ""
         label = f"{mark}{short_title(turn.lang, fair, 40)} · {when}"
-        buttons.append([Button(label=label, payload=f"fairadm:{fair.id}:card")])
+        buttons.append([ManageFair(fair.id, "card").button(label)])
     lines.append(
         _(
             "Many fairs at once: the server staff import a .yaml or .csv file with"
@@ -65,16 +89,16 @@ async def fair_card(turn: Turn, fair: Fair, intro: str | None = None) -> list[Re
     if not fair.cancelled and fair.ends_at > utcnow():
         buttons += [
             [
-                Button(label=_("✏️ Edit"), payload=f"fairadm:{fair.id}:edit"),
-                Button(label=_("📅 Change the dates"), payload=f"fairadm:{fair.id}:dates"),
+                ManageFair(fair.id, "edit").button(_("✏️ Edit")),
+                ManageFair(fair.id, "dates").button(_("📅 Change the dates")),
             ],
-            [Button(label=_("🚫 Cancel the fair"), payload=f"fairadm:{fair.id}:cancel")],
+            [ManageFair(fair.id, "cancel").button(_("🚫 Cancel the fair"))],
         ]
         if counts[BoothStatus.ALLOCATED]:
             label = _("Booth applications to approve")
-            buttons.append([Button(label=label, payload=f"boothadm:fair:{fair.id}")])
+            buttons.append([FairQueue(fair.id).button(label)])
     if fair.cancelled and fair.ends_at > utcnow():
         label = _("↩️ Reinstate the fair")
-        buttons.append([Button(label=label, payload=f"fairadm:{fair.id}:reinstate")])
-    buttons.append([Button(label=_("All fairs"), payload="fairadm:list")])
+        buttons.append([ManageFair(fair.id, "reinstate").button(label)])
+    buttons.append([FairsToManage().button(_("All fairs"))])
     return [Reply(text="\n".join(lines), buttons=buttons)]

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any, Final
 
 from bot.core.i18n import N_
-from bot.core.types import Button, Kind, Reply
+from bot.core.types import Kind, Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import Answer, Flow, Outcome, Question, Stay
 from bot.domain.fair_input import make_key
@@ -18,6 +18,9 @@ from handlers.staff.fair_card import fair_card, fair_list
 from handlers.staff.fair_steps import (
     FIELD_NAMES,
     ORDER,
+    FormAnswer,
+    FormEdit,
+    FormSummary,
     Step,
     count_reader,
     draft,
@@ -59,7 +62,7 @@ async def _ask(turn: Turn, note: str | None = None) -> list[Reply]:
     step = FAIR_FORM.step_of(turn) or Step.SUMMARY
     text, buttons = question(turn, step)
     if step not in _NUMBERS:
-        buttons = [*buttons, [Button(label=turn._("Cancel"), payload="fairflow:summary:quit")]]
+        buttons = [*buttons, [FormSummary("quit").button(turn._("Cancel"))]]
     return [
         Reply(
             text="\n\n".join(filter(None, [note, text])),
@@ -114,6 +117,7 @@ FAIR_FORM: Flow[Turn, Step] = Flow(
     lost=_lost,
     other_input=_USE_BUTTONS,
     old_button=N_("That button belongs to an earlier question."),
+    asides=False,
 )
 on_input = FAIR_FORM.on_input
 
@@ -182,16 +186,10 @@ def summary(turn: Turn, note: str | None = None) -> list[Reply]:
         "edit": _("✅ Save the changes"),
         "dates": _("✅ Save and tell the applicants"),
     }[mode]
-    edits = [
-        Button(
-            label=_("✏️ {field}").format(field=_(FIELD_NAMES[s])),
-            payload=f"fairflow:summary:edit:{s}",
-        )
-        for s in ORDER
-    ]
-    buttons = [[Button(label=save, payload="fairflow:summary:save")]]
+    edits = [FormEdit(s).button(_("✏️ {field}").format(field=_(FIELD_NAMES[s]))) for s in ORDER]
+    buttons = [[FormSummary("save").button(save)]]
     buttons += [edits[i : i + 2] for i in range(0, len(edits), 2)]
-    buttons.append([Button(label=_("Cancel"), payload="fairflow:summary:quit")])
+    buttons.append([FormSummary("quit").button(_("Cancel"))])
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
 
@@ -254,19 +252,17 @@ async def save(turn: Turn) -> list[Reply]:
 
 async def on_button(turn: Turn) -> list[Reply]:
     """`fairflow:STEP:VALUE` answers; `fairflow:summary:save|quit|edit:STEP`."""
-    parts = turn.payload_parts
     step = FAIR_FORM.step_of(turn) or Step.SUMMARY
     if turn.conversation.flow != FLOW:
         return await fair_list(turn, turn._("That form is closed. Here are the fairs:"))
-    if parts[1:2] == ["summary"]:
-        what = parts[2] if len(parts) > 2 else ""
-        if what == "quit":
+    match turn.payload:
+        case FormSummary(action="quit"):
             turn.conversation.end()
             return await fair_list(turn, turn._("Stopped; nothing was saved."))
-        if what == "save" and step is Step.SUMMARY:
+        case FormSummary(action="save") if step is Step.SUMMARY:
             return await save(turn)
-        if what == "edit" and len(parts) > 3 and parts[3] in {s.value for s in ORDER}:
-            return await FAIR_FORM.ask(turn, Step(parts[3]))
-        return await FAIR_FORM.ask(turn, step)
-    # the step's own buttons; `fairflow:STEP` alone is a button of no question
-    return await FAIR_FORM.pressed(turn, parts[1] if len(parts) > 2 else "", parts[-1])
+        case FormEdit(step=edited) if edited in ORDER:
+            return await FAIR_FORM.ask(turn, edited)
+        case FormAnswer(step=asked, value=value):  # the step's own buttons
+            return await FAIR_FORM.pressed(turn, asked, value)
+    return await FAIR_FORM.ask(turn, step)

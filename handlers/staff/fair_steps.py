@@ -3,21 +3,27 @@ which question follows."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, Literal
 
+from bot.core.clock import utcnow
 from bot.core.i18n import N_
+from bot.core.payloads import Payload, Word
 from bot.core.types import Button, Kind
 from bot.dialog.router import Turn
 from bot.dialog.steps import SKIP, Answer, Next, Outcome, Read, Stay
 from bot.domain.fair_input import parse_coordinates, parse_day, parse_moment
 from bot.domain.sectors import SECTORS, sector_name
-from storage.db import utcnow
 
 __all__ = [
     "FIELD_NAMES",
     "ORDER",
+    "PAYLOADS",
+    "FormAnswer",
+    "FormEdit",
+    "FormSummary",
     "Step",
     "count_reader",
     "draft",
@@ -78,6 +84,33 @@ _TEXTS: Final = {
     Step.DESCRIPTION_EN: (10, 3000, True),
 }
 _DAYS_BEFORE: Final = (1, 3, 7, 14)
+_BEFORE: Final = {f"before{n}": n for n in _DAYS_BEFORE}  # the apply-by buttons' values
+
+
+@dataclass(frozen=True, slots=True)
+class FormAnswer(Payload, prefix="fairflow"):
+    """An option of a question of the form: `fairflow:sectors:ceramics`,
+    `fairflow:title_en:skip`, `fairflow:apply_by:before7`; the step's reader checks the value."""
+
+    step: Step
+    value: Word
+
+
+@dataclass(frozen=True, slots=True)
+class FormSummary(Payload, prefix="fairflow:summary"):
+    """Save the fair, or stop without saving: `fairflow:summary:save`, `fairflow:summary:quit`."""
+
+    action: Literal["save", "quit"]
+
+
+@dataclass(frozen=True, slots=True)
+class FormEdit(Payload, prefix="fairflow:summary:edit"):
+    """Change one answer from the summary: `fairflow:summary:edit:venue_name`."""
+
+    step: Step
+
+
+PAYLOADS: Final = (FormAnswer, FormSummary, FormEdit)
 
 
 def draft(turn: Turn) -> dict[str, Any]:
@@ -91,7 +124,7 @@ def _moment(d: dict[str, Any], name: str) -> datetime | None:
 
 
 def _button(turn: Turn, step: Step, label: str, value: str) -> Button:
-    return Button(label=label, payload=f"fairflow:{step}:{value}")
+    return FormAnswer(step, value).button(label)
 
 
 def question(turn: Turn, step: Step) -> tuple[str, list[list[Button]]]:
@@ -282,7 +315,7 @@ def count_reader(step: Step) -> Read[Turn]:
         d = draft(turn)
         value = (answer.choice or _typed(answer)).strip()
         high = 10_000 if step is Step.BOOTHS else int(d.get("booths", 10_000))
-        if not value.isdigit() or not 1 <= int(value) <= high:
+        if not value.isdecimal() or not 1 <= int(value) <= high:
             note = turn._("Please type a whole number from 1 to {high}.").format(high=high)
             return Stay(note)
         d["booths" if step is Step.BOOTHS else "max_booths"] = int(value)
@@ -299,8 +332,9 @@ async def read_apply_by(turn: Turn, answer: Answer) -> Outcome:
     starts = _moment(d, "starts_at")
     closes: date | None = parse_day(_typed(answer))
     button = answer.choice
-    if button and button.startswith("before") and button[6:].isdigit() and starts:
-        closes = starts.astimezone(tz).date() - timedelta(days=int(button[6:]))
+    days_before = _BEFORE.get(button or "")
+    if days_before is not None and starts:
+        closes = starts.astimezone(tz).date() - timedelta(days=days_before)
     if closes is None:
         return Stay(_("I could not read that date."))
     if starts and closes > starts.astimezone(tz).date():

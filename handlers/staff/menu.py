@@ -2,21 +2,51 @@
 
 from __future__ import annotations
 
-from typing import Final
+from dataclasses import dataclass
+from typing import Annotated, Final
 
+from bot.core.payloads import OneOf, Payload
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
+from handlers.booth_admin import WaitingFairs
 from handlers.guards import role_of
 from handlers.staff import web_login
+from handlers.staff.audit_log import AuditPage
+from handlers.staff.data_requests import RequestList
+from handlers.staff.exports import ExportMenu
+from handlers.staff.fair_card import FairsToManage
+from handlers.staff.review import ReviewList, ReviewSearch
+from handlers.staff.roles import StaffList
+from handlers.staff.stats import ShowStats
 from handlers.staff.terms import ROLE_DUTIES, ROLE_NAMES
 from storage.booths import BoothStatus
 from storage.enterprises import EnterpriseStatus
 from storage.roles import Role
 
-__all__ = ["BROADCAST_COMMANDS", "admin_menu"]
+__all__ = ["BROADCAST_COMMANDS", "PAYLOADS", "RunTool", "StaffMenu", "WebLink", "admin_menu"]
 
 # The reminders and broadcasts module registers one of these when it lands.
 BROADCAST_COMMANDS: Final = ("thong_bao", "broadcast")
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMenu(Payload, prefix="admin:menu"):
+    """The staff's tools: `admin:menu`."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunTool(Payload, prefix="admin:run"):
+    """A tool another module provides, by its command: `admin:run:thong_bao`."""
+
+    command: Annotated[str, OneOf(BROADCAST_COMMANDS)]
+
+
+@dataclass(frozen=True, slots=True)
+class WebLink(Payload, prefix="admin:web"):
+    """A one-time link to the staff web pages: `admin:web`."""
+
+
+PAYLOADS: Final = (StaffMenu, RunTool, WebLink)
 
 
 async def admin_menu(turn: Turn) -> list[Reply]:
@@ -33,49 +63,36 @@ async def admin_menu(turn: Turn) -> list[Reply]:
     if role.allows(Role.MODERATOR):
         pending = (await svc.enterprises.count_by_status()).get(EnterpriseStatus.PENDING, 0)
         booths = sum((await svc.booths.counts(BoothStatus.ALLOCATED)).values())
+        rows.append([ReviewList(0).button(_("Registrations to review ({n})").format(n=pending))])
         rows.append(
-            [
-                Button(
-                    label=_("Registrations to review ({n})").format(n=pending),
-                    payload="review:list:0",
-                )
-            ]
+            [WaitingFairs().button(_("Booth applications to approve ({n})").format(n=booths))]
         )
-        rows.append(
-            [
-                Button(
-                    label=_("Booth applications to approve ({n})").format(n=booths),
-                    payload="boothadm:list",
-                )
-            ]
-        )
-        rows.append([Button(label=_("Search registrations"), payload="review:search")])
-        rows.append([Button(label=_("Requests about personal data"), payload="datareq:list")])
+        rows.append([ReviewSearch().button(_("Search registrations"))])
+        rows.append([RequestList().button(_("Requests about personal data"))])
     if role.allows(Role.ADMIN):
-        rows.append([Button(label=_("Fairs: create, edit, cancel"), payload="fairadm:list")])
+        rows.append([FairsToManage().button(_("Fairs: create, edit, cancel"))])
         broadcast = next((c for c in BROADCAST_COMMANDS if c in turn.router.commands), None)
         if broadcast is not None:
-            rows.append([Button(label=_("Broadcast a message"), payload=f"admin:run:{broadcast}")])
+            rows.append([RunTool(broadcast).button(_("Broadcast a message"))])
     rows.append(
         [
-            Button(label=_("Figures"), payload="stats:show"),
-            Button(label=_("Exports"), payload="export:menu"),
+            ShowStats().button(_("Figures")),
+            ExportMenu().button(_("Exports")),
         ]
     )
     if role.allows(Role.ADMIN):
-        rows.append([Button(label=_("Audit log"), payload="auditlog:0")])
+        rows.append([AuditPage(0).button(_("Audit log"))])
     if role.allows(Role.OWNER):
-        rows.append([Button(label=_("Staff and roles"), payload="roles:list")])
+        rows.append([StaffList().button(_("Staff and roles"))])
     if svc.settings.web_on:
-        rows.append([Button(label=_("Sign in to the web pages"), payload="admin:web")])
+        rows.append([WebLink().button(_("Sign in to the web pages"))])
     return [Reply(text="\n".join(lines), buttons=rows)]
 
 
 async def on_button(turn: Turn) -> list[Reply]:
     """`admin:menu`, `admin:web`, or `admin:run:COMMAND` for a tool another module provides."""
-    parts = turn.payload_parts
-    if parts[1:] == ["web"]:
+    if isinstance(turn.payload, WebLink):
         return await web_login.send_link(turn)
-    if len(parts) == 3 and parts[1] == "run" and parts[2] in BROADCAST_COMMANDS:
-        return await turn.run_command(parts[2])  # guarded by its own module
+    if isinstance(turn.payload, RunTool):
+        return await turn.run_command(turn.payload.command)  # guarded by its own module
     return await admin_menu(turn)

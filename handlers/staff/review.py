@@ -5,9 +5,11 @@ Ask for a correction, and search. Approving and rejecting are the registration m
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from bot.core.payloads import Id, Page, Payload
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import Answer, Done, Outcome, Stay
@@ -15,12 +17,23 @@ from bot.domain.enterprise_terms import KIND_NAMES, place_label, term
 from bot.domain.places import match_ward
 from bot.services import reviews
 from bot.services.reviews import NOTE_MAX, NOTE_MIN
+from handlers.registration.admin import Decide
 from handlers.registration.render import status_text, summary_lines
 from storage.enterprises import Enterprise, EnterpriseStatus
 
 __all__ = [
     "FLOW",
     "PAGE",
+    "PAYLOADS",
+    "AskCorrection",
+    "ChooseAll",
+    "ChooseApprove",
+    "ChooseDone",
+    "ChoosePage",
+    "ChooseToggle",
+    "ReviewList",
+    "ReviewSearch",
+    "ReviewShow",
     "Step",
     "ask_correction",
     "ask_search",
@@ -46,6 +59,77 @@ class Step(StrEnum):
     PICK = "pick"
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewList(Payload, prefix="review:list"):
+    """A page of the registrations waiting: `review:list:0`."""
+
+    page: Page
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewShow(Payload, prefix="review:show"):
+    """One registration in full: `review:show:12`."""
+
+    enterprise: Id
+
+
+@dataclass(frozen=True, slots=True)
+class AskCorrection(Payload, prefix="review:fix"):
+    """Ask the applicant to correct a registration: `review:fix:12`."""
+
+    enterprise: Id
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSearch(Payload, prefix="review:search"):
+    """Search the registrations: `review:search`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChoosePage(Payload, prefix="review:pick"):
+    """A page of waiting registrations to tick for approval: `review:pick:0`."""
+
+    page: Page
+
+
+@dataclass(frozen=True, slots=True)
+class ChooseToggle(Payload, prefix="review:tog"):
+    """Tick or untick one, on that page: `review:tog:12:0`."""
+
+    enterprise: Id
+    page: Page
+
+
+@dataclass(frozen=True, slots=True)
+class ChooseAll(Payload, prefix="review:all"):
+    """Tick the whole page: `review:all:0`."""
+
+    page: Page
+
+
+@dataclass(frozen=True, slots=True)
+class ChooseDone(Payload, prefix="review:bulk"):
+    """Approve the ticked ones (asks first): `review:bulk`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChooseApprove(Payload, prefix="review:bulkok"):
+    """Yes, approve them: `review:bulkok`."""
+
+
+PAYLOADS: Final = (
+    ReviewList,
+    ReviewShow,
+    AskCorrection,
+    ReviewSearch,
+    ChoosePage,
+    ChooseToggle,
+    ChooseAll,
+    ChooseDone,
+    ChooseApprove,
+)
+
+
 def entry_line(turn: Turn, e: Enterprise) -> str:
     """One registration in a list: reference, name, kind, place, when it was sent."""
     _ = turn._
@@ -61,7 +145,7 @@ async def pending_page(turn: Turn, page: int, intro: str | None = None) -> list[
     if page * PAGE >= len(waiting):
         page = 0
     lines = [intro, ""] if intro else []
-    search = Button(label=_("🔍 Search"), payload="review:search")
+    search = ReviewSearch().button(_("🔍 Search"))
     if not waiting:
         lines.append(_("No registration is waiting for review."))
         return [Reply(text="\n".join(lines), buttons=[[search]])]
@@ -73,16 +157,14 @@ async def pending_page(turn: Turn, page: int, intro: str | None = None) -> list[
         )
     )
     lines += [f"{n}. {entry_line(turn, e)}" for n, e in enumerate(shown, start=first)]
-    buttons = [
-        [Button(label=f"{e.reference} {e.name}"[:60], payload=f"review:show:{e.id}")] for e in shown
-    ]
+    buttons = [[ReviewShow(e.id).button(f"{e.reference} {e.name}"[:60])] for e in shown]
     paging = []
     if page > 0:
-        paging.append(Button(label=_("« Previous"), payload=f"review:list:{page - 1}"))
+        paging.append(ReviewList(page - 1).button(_("« Previous")))
     if first + len(shown) - 1 < len(waiting):
-        paging.append(Button(label=_("Next »"), payload=f"review:list:{page + 1}"))
+        paging.append(ReviewList(page + 1).button(_("Next »")))
     buttons += [paging] if paging else []
-    buttons.append([search, Button(label=_("Approve several…"), payload=f"review:pick:{page}")])
+    buttons.append([search, ChoosePage(page).button(_("Approve several…"))])
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
 
@@ -104,12 +186,12 @@ async def show(turn: Turn, e: Enterprise) -> list[Reply]:
     if e.status is EnterpriseStatus.PENDING:
         buttons.append(
             [
-                Button(label=_("✅ Approve"), payload=f"regadm:ok:{e.id}"),
-                Button(label=_("❌ Reject"), payload=f"regadm:no:{e.id}"),
+                Decide("ok", e.id).button(_("✅ Approve")),
+                Decide("no", e.id).button(_("❌ Reject")),
             ]
         )
-    buttons.append([Button(label=_("✏️ Ask for a correction"), payload=f"review:fix:{e.id}")])
-    buttons.append([Button(label=_("Back to the list"), payload="review:list:0")])
+    buttons.append([AskCorrection(e.id).button(_("✏️ Ask for a correction"))])
+    buttons.append([ReviewList(0).button(_("Back to the list"))])
     return [Reply(text=text, buttons=buttons)]
 
 
@@ -130,7 +212,7 @@ def _search_prompt(turn: Turn, note: str | None = None) -> list[Reply]:
         "Type what to look for: part of a name, a phone number, a tax code, a reference like"
         " HN-2026-000123, or a ward or commune."
     )
-    back = [[Button(label=_("Back to the list"), payload="review:list:0")]]
+    back = [[ReviewList(0).button(_("Back to the list"))]]
     return [Reply(text="\n".join(filter(None, [note, text])), buttons=back)]
 
 
@@ -154,16 +236,13 @@ async def search(turn: Turn, answer: Answer) -> Outcome:
             words="" if numeric else query, digits=digits if numeric else "", ward_codes=wards
         )
         results = [e for e in [await svc.enterprises.get(i) for i in ids] if e is not None]
-    again = [Button(label=_("🔍 New search"), payload="review:search")]
+    again = [ReviewSearch().button(_("🔍 New search"))]
     if not results:
         text = _("Nothing found for “{query}”.").format(query=query)
         return Done([Reply(text=text, buttons=[again])])
     lines = [_("Found for “{query}”:").format(query=query)]
     lines += [f"• {entry_line(turn, e)} — {status_text(e, turn.lang)}" for e in results]
-    buttons = [
-        [Button(label=f"{e.reference} {e.name}"[:60], payload=f"review:show:{e.id}")]
-        for e in results
-    ]
+    buttons = [[ReviewShow(e.id).button(f"{e.reference} {e.name}"[:60])] for e in results]
     return Done([Reply(text="\n".join(lines), buttons=[*buttons, again])])
 
 
@@ -197,7 +276,7 @@ def _correction_prompt(turn: Turn, e: Enterprise, note: str | None) -> list[Repl
         "What should {reference} ({name}) correct? Type it in one message; the applicant will"
         " read it as you write it, with a button to edit the registration."
     ).format(reference=e.reference, name=e.name)
-    back = [[Button(label=_("Cancel"), payload=f"review:show:{e.id}")]]
+    back = [[ReviewShow(e.id).button(_("Cancel"))]]
     return [Reply(text="\n".join(filter(None, [note, text])), buttons=back)]
 
 

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from bot.core.types import Button, Reply
+from bot.core.types import Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import Answer, Flow, Outcome, Question, Stay
 from handlers.registration import admin as registration
 from handlers.staff import review
-from handlers.staff.review import FLOW, PAGE, Step
+from handlers.staff.review import (
+    FLOW,
+    PAGE,
+    AskCorrection,
+    ChooseAll,
+    ChooseApprove,
+    ChooseDone,
+    ChoosePage,
+    ChooseToggle,
+    ReviewList,
+    ReviewSearch,
+    ReviewShow,
+    Step,
+)
 from storage.enterprises import Enterprise, EnterpriseStatus
 
 __all__ = ["REVIEWING", "on_button", "on_input"]
@@ -34,26 +47,25 @@ async def pick_page(turn: Turn, page: int) -> list[Reply]:
     )
     buttons = [
         [
-            Button(
-                label=f"{'☑' if e.id in picked else '☐'} {e.reference} {e.name}"[:60],
-                payload=f"review:tog:{e.id}:{page}",
+            ChooseToggle(e.id, page).button(
+                f"{'☑' if e.id in picked else '☐'} {e.reference} {e.name}"[:60]
             )
         ]
         for e in shown
     ]
     paging = []
     if page > 0:
-        paging.append(Button(label=_("« Previous"), payload=f"review:pick:{page - 1}"))
+        paging.append(ChoosePage(page - 1).button(_("« Previous")))
     if (page + 1) * PAGE < len(waiting):
-        paging.append(Button(label=_("Next »"), payload=f"review:pick:{page + 1}"))
+        paging.append(ChoosePage(page + 1).button(_("Next »")))
     buttons += [paging] if paging else []
     page_ids = [e.id for e in shown]
     if any(i not in picked for i in page_ids):
-        buttons.append([Button(label=_("Choose this whole page"), payload=f"review:all:{page}")])
+        buttons.append([ChooseAll(page).button(_("Choose this whole page"))])
     if picked:
         label = _("✅ Approve the {n} chosen").format(n=len(picked))
-        buttons.append([Button(label=label, payload="review:bulk")])
-    buttons.append([Button(label=_("Back to the list"), payload="review:list:0")])
+        buttons.append([ChooseDone().button(label)])
+    buttons.append([ReviewList(0).button(_("Back to the list"))])
     return [Reply(text=text, buttons=buttons, edit_key="review:pick")]
 
 
@@ -78,8 +90,8 @@ async def confirm(turn: Turn) -> list[Reply]:
     ]
     lines += [f"• {review.entry_line(turn, e)}" for e in chosen]
     buttons = [
-        [Button(label=_("Yes, approve {n}").format(n=len(chosen)), payload="review:bulkok")],
-        [Button(label=_("Back"), payload="review:pick:0")],
+        [ChooseApprove().button(_("Yes, approve {n}").format(n=len(chosen)))],
+        [ChoosePage(0).button(_("Back"))],
     ]
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
@@ -123,34 +135,34 @@ def _toggle(turn: Turn, ids: list[int], on: bool | None = None) -> None:
 async def on_button(turn: Turn) -> list[Reply]:
     """`review:list|pick|all:PAGE`, `review:show|fix:ID`, `review:tog:ID:PAGE`, `review:search`,
     `review:bulk`, `review:bulkok`."""
-    parts = turn.payload_parts
-    what = parts[1] if len(parts) > 1 else ""
-    number = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
+    pressed = turn.payload
     picking = turn.conversation.flow == FLOW and turn.conversation.step == Step.PICK
-    if what == "search":
-        return review.ask_search(turn)
-    if what == "pick":
-        return await pick_page(turn, number)
-    if what in ("tog", "all") and picking:
-        page = int(parts[3]) if what == "tog" and len(parts) > 3 and parts[3].isdigit() else number
-        if what == "tog":
-            _toggle(turn, [number])
-        else:
+    match pressed:
+        case ReviewSearch():
+            return review.ask_search(turn)
+        case ChoosePage(page=page):
+            return await pick_page(turn, page)
+        case ChooseToggle(enterprise=enterprise_id, page=page) if picking:
+            _toggle(turn, [enterprise_id])
+            return await pick_page(turn, page)
+        case ChooseAll(page=page) if picking:
             waiting = await turn.services.enterprises.find(statuses=[EnterpriseStatus.PENDING])
             _toggle(turn, [e.id for e in waiting[page * PAGE : (page + 1) * PAGE]], on=True)
-        return await pick_page(turn, page)
-    if what == "bulk" and picking:
-        return await confirm(turn)
-    if what == "bulkok":
-        return await approve_chosen(turn)
+            return await pick_page(turn, page)
+        case ChooseDone() if picking:
+            return await confirm(turn)
+        case ChooseApprove():
+            return await approve_chosen(turn)
     if turn.conversation.flow == FLOW:
         turn.conversation.end()
-    if what in ("show", "fix"):
-        e = await turn.services.enterprises.get(number)
+    if isinstance(pressed, ReviewShow | AskCorrection):
+        e = await turn.services.enterprises.get(pressed.enterprise)
         if e is None:
             return await review.pending_page(turn, 0, _gone(turn))
-        return await review.show(turn, e) if what == "show" else review.ask_correction(turn, e)
-    return await review.pending_page(turn, number if what == "list" else 0)
+        if isinstance(pressed, ReviewShow):
+            return await review.show(turn, e)
+        return review.ask_correction(turn, e)
+    return await review.pending_page(turn, pressed.page if isinstance(pressed, ReviewList) else 0)
 
 
 def _gone(turn: Turn) -> str:
@@ -189,5 +201,6 @@ REVIEWING: Flow[Turn, Step] = Flow(
     },
     lost=_lost,
     other_input=_as_text,
+    asides=False,
 )
 on_input = REVIEWING.on_input

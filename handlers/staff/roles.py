@@ -4,10 +4,12 @@ who wrote last or by their address (`telegram:123456`)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Final, Literal
 
-from bot.core.types import Button, Reply, UserRef
+from bot.core.payloads import Id, Payload
+from bot.core.types import Reply, UserRef
 from bot.dialog.router import Turn
 from bot.dialog.steps import TYPED, Answer, Done, Flow, Outcome, Question, Stay
 from bot.services import staff_roles
@@ -15,7 +17,19 @@ from handlers.staff.terms import ROLE_DUTIES, ROLE_NAMES
 from storage.roles import GRANTABLE, Role
 from storage.users import User
 
-__all__ = ["FLOW", "STAFFING", "Step", "on_button", "on_input", "staff_list"]
+__all__ = [
+    "FLOW",
+    "PAYLOADS",
+    "STAFFING",
+    "AddStaff",
+    "Person",
+    "SetRole",
+    "StaffList",
+    "Step",
+    "on_button",
+    "on_input",
+    "staff_list",
+]
 
 FLOW: Final = "staff_roles"
 _ADDRESS: Final = re.compile(r"^(telegram|zalo|console):([A-Za-z0-9_-]{1,64})$")
@@ -26,6 +40,36 @@ class Step(StrEnum):
     """The one step: who should become staff."""
 
     ADDRESS = "address"
+
+
+@dataclass(frozen=True, slots=True)
+class StaffList(Payload, prefix="roles:list"):
+    """The owners and the staff: `roles:list`."""
+
+
+@dataclass(frozen=True, slots=True)
+class AddStaff(Payload, prefix="roles:add"):
+    """Pick a person to make staff: `roles:add`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Person(Payload, prefix="roles"):
+    """One person's role, or take it away: `roles:12:show`, `roles:12:revoke`."""
+
+    account: Id
+    action: Literal["show", "revoke"]
+
+
+@dataclass(frozen=True, slots=True)
+class SetRole(Payload, prefix="roles"):
+    """Give a role: `roles:12:set:moderator` (owners are set on the server, not here)."""
+
+    account: Id
+    action: Literal["set"]
+    role: Role
+
+
+PAYLOADS: Final = (StaffList, AddStaff, Person, SetRole)
 
 
 async def _person(turn: Turn, account_id: int) -> tuple[list[User], str]:
@@ -53,8 +97,8 @@ async def staff_list(turn: Turn, intro: str | None = None) -> list[Reply]:
     for grant in grants:
         _people, label = await _person(turn, grant.account_id)
         lines.append(f"• {label}: {_(ROLE_NAMES[grant.role])}")
-        buttons.append([Button(label=label[:60], payload=f"roles:{grant.account_id}:show")])
-    buttons.append([Button(label=_("➕ Add a member of staff"), payload="roles:add")])
+        buttons.append([Person(grant.account_id, "show").button(label[:60])])
+    buttons.append([AddStaff().button(_("➕ Add a member of staff"))])
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
 
@@ -78,8 +122,8 @@ async def _people(turn: Turn, note: str | None = None) -> list[Reply]:
     for number, user in enumerate(people, start=1):
         label = f"{user.display_name or '—'} — {user.ref}"
         lines.append(f"{number}. {label} · {turn.lang.short_datetime(user.last_seen_at)}")
-        buttons.append([Button(label=label[:60], payload=f"roles:{user.account_id}:show")])
-    buttons.append([Button(label=_("Back"), payload="roles:list")])
+        buttons.append([Person(user.account_id, "show").button(label[:60])])
+    buttons.append([StaffList().button(_("Back"))])
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
 
@@ -93,7 +137,9 @@ async def got_address(turn: Turn, answer: Answer) -> Outcome:
     return Done(await show(turn, user.account_id))
 
 
-STAFFING: Flow[Turn, Step] = Flow(FLOW, {Step.ADDRESS: Question(_people, got_address, takes=TYPED)})
+STAFFING: Flow[Turn, Step] = Flow(
+    FLOW, {Step.ADDRESS: Question(_people, got_address, takes=TYPED)}, asides=False
+)
 on_input = STAFFING.on_input
 
 
@@ -106,24 +152,19 @@ async def show(turn: Turn, account_id: int) -> list[Reply]:
         return await staff_list(turn, _("That person is not known to the bot."))
     if await svc.roles.is_owner_account(account_id):
         text = _("{person} is an owner. Owners are set on the server (KETNOI_ADMINS).")
-        back = [[Button(label=_("Back"), payload="roles:list")]]
+        back = [[StaffList().button(_("Back"))]]
         return [Reply(text=text.format(person=label), buttons=back)]
     role = await svc.roles.granted(account_id)
     now = _(ROLE_NAMES[role]) if role else _("not staff")
     lines = [label, _("Role now: {role}").format(role=now), ""]
     lines += [f"• {_(ROLE_NAMES[r])}: {_(ROLE_DUTIES[r])}" for r in GRANTABLE]
     buttons = [
-        [
-            Button(
-                label=("✅ " if r is role else "") + _(ROLE_NAMES[r]),
-                payload=f"roles:{account_id}:set:{r}",
-            )
-        ]
+        [SetRole(account_id, "set", r).button(("✅ " if r is role else "") + _(ROLE_NAMES[r]))]
         for r in GRANTABLE
     ]
     if role is not None:
-        buttons.append([Button(label=_("Remove from staff"), payload=f"roles:{account_id}:revoke")])
-    buttons.append([Button(label=_("Back"), payload="roles:list")])
+        buttons.append([Person(account_id, "revoke").button(_("Remove from staff"))])
+    buttons.append([StaffList().button(_("Back"))])
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
 
@@ -140,14 +181,13 @@ async def change(turn: Turn, account_id: int, role: Role | None) -> list[Reply]:
 
 async def on_button(turn: Turn) -> list[Reply]:
     """`roles:list`, `roles:add`, `roles:ACCOUNT:show|revoke`, `roles:ACCOUNT:set:ROLE`."""
-    parts = turn.payload_parts
-    if parts[1:] == ["add"]:
-        return await ask_person(turn)
-    if len(parts) >= 3 and parts[1].isdigit():
-        account_id = int(parts[1])
-        if parts[2] == "revoke":
+    match turn.payload:
+        case AddStaff():
+            return await ask_person(turn)
+        case Person(account=account_id, action="revoke"):
             return await change(turn, account_id, None)
-        if parts[2] == "set" and len(parts) == 4 and parts[3] in {r.value for r in GRANTABLE}:
-            return await change(turn, account_id, Role(parts[3]))
-        return await show(turn, account_id)
+        case SetRole(account=account_id, role=role) if role in GRANTABLE:
+            return await change(turn, account_id, role)
+        case Person(account=account_id) | SetRole(account=account_id):
+            return await show(turn, account_id)
     return await staff_list(turn)

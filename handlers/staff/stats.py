@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Final
 
+from bot.core.payloads import Payload
 from bot.core.types import Document, Reply
 from bot.dialog.router import Turn
 from bot.domain.enterprise_terms import STATUS_NAMES, term
@@ -12,7 +14,7 @@ from bot.services.fair_view import short_title
 from bot.services.figures import STATUSES, Figures, gather, named, panels
 from bot.services.stats_chart import chart_png
 
-__all__ = ["show_stats", "stats_text"]
+__all__ = ["ShowStats", "show_stats", "stats_text"]
 
 WEEKS_IN_TEXT: Final = 6
 
@@ -81,6 +83,11 @@ def stats_text(turn: Turn, f: Figures) -> str:
         ),
     ]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class ShowStats(Payload, prefix="stats:show"):
+    """The figures: `stats:show`."""
 
 
 async def show_stats(turn: Turn) -> list[Reply]:

@@ -158,3 +158,28 @@ async def test_someone_elses_application_is_not_reachable(app: App) -> None:
         await tap(intruder, f"booth:{first.id}:{action}")
         assert "Lựa chọn này không còn" in intruder.text
     assert await _status(app, first) is BoothStatus.ALLOCATED
+
+
+async def test_buttons_naming_someone_elses_application_are_refused_and_audited(
+    app: App,
+) -> None:
+    await make_fair(app, booths=1)
+    lan, first = await _applicant(app, "lan", 1)
+    mai, second = await _applicant(app, "mai", 1)
+    await lan.press(f"booth:{first.id}:withdraw")
+    await lan.press(f"booth:{first.id}:withdraw_yes")
+    assert await _status(app, second) is BoothStatus.OFFERED
+    intruder, _ = await _applicant(app, "hoa", 1)
+    actions = ("show", "qr", "withdraw", "withdraw_yes", "accept", "decline")
+    for action in actions:
+        await tap(intruder, f"booth:{second.id}:{action}")
+        assert "Lựa chọn này không còn hiệu lực" in intruder.text
+        assert intruder.last.photo is None
+    assert await _status(app, second) is BoothStatus.OFFERED
+    entries, _total = await app.router.services.audit.repo.page(0, 100)
+    refused = [e for e in reversed(entries) if e.outcome == "refused"]
+    assert [e.target for e in refused] == [f"booth:{second.id}:{a}" for a in actions]
+    assert all(e.actor.startswith("console:hoa") for e in refused)
+    assert {e.after["reason"] for e in refused} == {"someone else's booth application"}
+    await tap(mai, f"booth:{second.id}:accept")  # the offer is still hers to take
+    assert "Gian hàng là của bạn." in mai.text

@@ -175,6 +175,11 @@ async def test_someone_elses_option_is_refused(app: App, chat: Chat) -> None:
 
     assert other.text.startswith("Lựa chọn này không còn hiệu lực.")
     assert await unanswered(app) == [("gian hang", 1)]
+    entries, _total = await app.router.services.audit.repo.page(0, 10)
+    assert [(e.outcome, e.target, e.after["reason"]) for e in entries] == [
+        ("refused", chat.options[0].payload, "someone else's question")
+    ]
+    assert entries[0].actor.startswith("console:u2")
 
 
 async def test_the_deadline_question_carries_each_fairs_deadline(app: App, chat: Chat) -> None:

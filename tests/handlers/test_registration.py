@@ -160,8 +160,8 @@ async def test_back_goes_to_the_previous_question_and_keeps_the_answers(app: App
     await chat.press("reg:consent:yes")
     await chat.say("Cơ sở sơn mài Hạ Thái")
     await chat.press("reg:kind:company")
-    await chat.say("2")
-    await chat.say("2")
+    await chat.say("2 5")  # producer, Done
+    await chat.say("2 16")  # lacquer, Done
     await chat.say("van phuc")
     await chat.press("None of these")
     assert "ward or commune" in chat.text
@@ -213,7 +213,7 @@ async def test_a_restart_loses_nothing(settings: Settings) -> None:
     await chat.press("reg:consent:yes")
     await chat.say("Cơ sở gốm Minh Hải")
     await chat.press("reg:kind:household")
-    await chat.say("2")
+    await chat.say("2 5")  # producer, Done
     await first.close()
 
     second = App(settings)
@@ -223,7 +223,7 @@ async def test_a_restart_loses_nothing(settings: Settings) -> None:
         await chat.say("/dang_ky")
         assert "Welcome back" in chat.text
         assert "Which crafts" in chat.text
-        await chat.say("1")
+        await chat.say("1 16")  # ceramics, Done
         assert "ward or commune" in chat.text
         await second.close()
         third = App(settings)
@@ -274,7 +274,7 @@ async def test_a_booth_application_continues_after_registering(app: App) -> None
     assert chat.find("fair:gom-su-2026:apply")
 
 
-async def test_declining_or_cancelling_keeps_nothing(app: App) -> None:
+async def test_declining_keeps_nothing_and_cancelling_pauses(app: App) -> None:
     chat = await en(app)
     await chat.say("/dang_ky")
     await chat.press("No, thanks")
@@ -283,10 +283,10 @@ async def test_declining_or_cancelling_keeps_nothing(app: App) -> None:
     await chat.press("reg:consent:yes")
     await chat.say("Cơ sở gốm Minh Hải")
     await chat.say("/huy")
-    assert "Cancelled" in chat.text
+    assert chat.text.startswith("Paused.")  # as the consent text and the FAQ say: kept
     await chat.say("/dang_ky")
-    assert "Do you agree?" in chat.text
-    assert "Welcome back" not in chat.text
+    assert "Welcome back" in chat.text
+    assert "What kind of establishment" in chat.text
     assert await stored(app, chat) is None
 
 

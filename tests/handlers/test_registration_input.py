@@ -26,8 +26,8 @@ async def at(app: App, question: str) -> Chat:
         ("name", lambda: chat.press("reg:consent:yes")),
         ("kind", lambda: chat.say("Cơ sở gốm Minh Hải")),
         ("roles", lambda: chat.press("reg:kind:household")),
-        ("sectors", lambda: chat.say("2")),
-        ("ward", lambda: chat.say("1")),
+        ("sectors", lambda: chat.say("2 5")),  # producer, Done
+        ("ward", lambda: chat.say("1 16")),  # ceramics, Done
         ("address", lambda: _ward(chat)),
         ("contact", lambda: chat.press("Skip")),
         ("phone", lambda: chat.say("Nguyễn Thị Lan")),
@@ -112,6 +112,7 @@ async def test_bad_numbers_in_a_several_answer_question(app: App, answer: str, s
     chat = await at(app, "roles")
     if answer.startswith("c"):
         await chat.say("2")
+        await chat.say("5")  # Done
     await chat.say(answer)
     assert says in chat.text
     assert chat.find("done")
@@ -119,7 +120,7 @@ async def test_bad_numbers_in_a_several_answer_question(app: App, answer: str, s
 
 async def test_crafts_can_be_typed_by_name(app: App) -> None:
     chat = await at(app, "roles")
-    await chat.say("2")
+    await chat.say("2 5")  # producer, Done
     await chat.say("ceramics; lacq")
     assert "ward or commune" in chat.text
     await _ward(chat)
@@ -208,11 +209,11 @@ async def test_an_invisible_answer_gets_the_question_again(app: App) -> None:
     await chat.say("\u2067Cơ sở gốm\u2069 \u2066Minh Hải\u2069\u2060")
     assert "What kind of establishment" in chat.text
     await chat.press("reg:kind:household")
-    await chat.say("2")
+    await chat.say("2 5")  # producer, Done
     await chat.say("\u2060")
     assert "I could not read that message" in chat.text
     assert "Which crafts" in chat.text
-    await chat.say("1")
+    await chat.say("1 16")  # ceramics, Done
     await _ward(chat)
     await chat.press("Skip")
     await chat.say("Nguyễn Thị Lan")
@@ -266,8 +267,8 @@ async def test_a_company_must_give_its_tax_code(app: App) -> None:
     await chat.press("reg:consent:yes")
     await chat.say("Công ty TNHH Gốm Bát Tràng")
     await chat.press("reg:kind:company")
-    await chat.say("2")
-    await chat.say("1")
+    await chat.say("2 5")  # producer, Done
+    await chat.say("1 16")  # ceramics, Done
     await _ward(chat)
     await chat.press("Skip")
     await chat.say("Nguyễn Thị Lan")

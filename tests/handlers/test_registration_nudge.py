@@ -1,4 +1,5 @@
-"""An unfinished registration is nudged once after a day away and dropped after a week."""
+"""An unfinished registration is nudged once after a day away, told the day before it is
+dropped, and dropped after a week."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ async def begun(app: App, external_id: str = "u1") -> Chat:
     return chat
 
 
-async def test_one_nudge_after_a_day_then_dropped_after_a_week(app: App) -> None:
+async def test_one_nudge_after_a_day_a_word_the_day_before_then_dropped(app: App) -> None:
     with time_machine.travel(START, tick=False) as clock:
         chat = await begun(app)
         clock.shift(timedelta(hours=23))
@@ -37,8 +38,16 @@ async def test_one_nudge_after_a_day_then_dropped_after_a_week(app: App) -> None
         clock.shift(timedelta(hours=30))
         assert await nudge_and_drop(app.router) == (0, 0)  # once only
         clock.shift(timedelta(days=6))
+        assert await nudge_and_drop(app.router) == (1, 0)  # told first: removed tomorrow
+        _, told = await outbox_for(app, chat)
+        assert told.dedupe_key.startswith(f"nudge-drop:registration:{row.user_id}:")
+        assert "sẽ bị xóa vào ngày mai" in told.replies[0].text
+        assert told.replies[0].options[0].payload == "reg:start"
+        clock.shift(timedelta(hours=23))
+        assert await nudge_and_drop(app.router) == (0, 0)  # her day is not over
+        clock.shift(timedelta(hours=2))
         assert await nudge_and_drop(app.router) == (0, 1)
-        assert len(await outbox_for(app, chat)) == 1  # dropped quietly
+        assert len(await outbox_for(app, chat)) == 2
         await chat.say("/dang_ky")
         assert "Welcome back" not in chat.text
         assert chat.options[0].payload == "reg:consent:yes"
@@ -68,12 +77,28 @@ async def test_a_user_who_comes_back_is_not_nudged_again_nor_dropped(app: App) -
         clock.shift(timedelta(days=2))
         assert await nudge_and_drop(app.router) == (1, 0)  # u2 now; u1 had theirs
         clock.shift(timedelta(days=6))
+        assert await nudge_and_drop(app.router) == (2, 0)  # both told, a day before
+        clock.shift(timedelta(days=1))
         assert await nudge_and_drop(app.router) == (0, 2)
 
 
-async def test_a_finished_registration_is_never_nudged(app: App) -> None:
+async def test_a_registration_cancelled_before_any_answer_is_never_nudged(app: App) -> None:
+    with time_machine.travel(START, tick=False) as clock:
+        chat = Chat(app.router)
+        await chat.say("/dang_ky")
+        await chat.say("/huy")  # at the consent: nothing to keep
+        clock.shift(timedelta(days=2))
+        assert await nudge_and_drop(app.router) == (0, 0)
+
+
+async def test_a_paused_registration_is_told_a_day_before_it_goes(app: App) -> None:
     with time_machine.travel(START, tick=False) as clock:
         chat = await begun(app)
         await chat.say("/huy")
-        clock.shift(timedelta(days=2))
-        assert await nudge_and_drop(app.router) == (0, 0)
+        clock.shift(timedelta(days=6, hours=1))
+        assert await nudge_and_drop(app.router) == (1, 0)  # never nudged: told at once
+        [told] = await outbox_for(app, chat)
+        assert "sẽ bị xóa vào ngày mai" in told.replies[0].text
+        chat.replies.extend(told.replies)
+        await chat.press("reg:start")
+        assert chat.find("reg:kind:household")

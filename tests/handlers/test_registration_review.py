@@ -204,8 +204,8 @@ async def test_a_phone_or_tax_code_of_someone_else_is_refused(app: App) -> None:
     await other.press("reg:consent:yes")
     await other.say("Cơ sở gốm Hải Anh")
     await other.press("reg:kind:household")
-    await other.say("2")
-    await other.say("1")
+    await other.say("2 5")  # producer, Done
+    await other.say("1 16")  # ceramics, Done
     await other.say("bat trang")
     await other.press(1)
     await other.press("Skip")

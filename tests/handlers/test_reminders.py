@@ -6,8 +6,9 @@ import time_machine
 
 from bot.app import App
 from bot.services.scheduler import Scheduler
-from tests.bot.services.test_scheduler import fair, local
+from tests.bot.services.test_scheduler import applicant, fair, local
 from tests.chat import Chat
+from tests.fair_data import tap
 
 
 async def kim_lan(app: App) -> int:
@@ -93,3 +94,37 @@ async def test_following_turns_reminders_back_on(app: App) -> None:
     await chat.press("remind:sector:ceramics")
     assert (await app.router.services.users.get(1)).reminders_on  # type: ignore[union-attr]
     assert await reminded(app) == 1
+
+
+async def test_survey_answers_from_those_who_held_no_booth_are_refused_and_not_kept(
+    app: App,
+) -> None:
+    kim_lan = await fair(app)  # one booth
+    await applicant(app, 101, kim_lan)  # holds it
+    await applicant(app, 102, kim_lan)  # on the waiting list: never exhibited
+    waiting = Chat(app.router, channel="telegram", external_id="102")
+    stranger = Chat(app.router, channel="telegram", external_id="103")
+    forged = [f"fb:{kim_lan.id}:v:gt500", f"fb:{kim_lan.id}:again:0"]
+    for chat in (waiting, stranger):
+        for payload in forged:
+            await tap(chat, payload)
+            assert chat.text.startswith(
+                "Xin lỗi, câu hỏi này dành cho các cơ sở đã có gian hàng tại hội chợ đó."
+            )
+            assert not any(b.payload.startswith("fb:") for b in chat.options)
+    reminders = app.router.services.reminders
+    assert await reminders.feedback(kim_lan.id) == []
+    entries, _total = await app.router.services.audit.repo.page(0, 10)
+    refused = [e for e in reversed(entries) if e.outcome == "refused"]
+    assert [(e.actor.split(" ")[0], e.target) for e in refused] == [
+        (f"telegram:{who}", payload) for who in (102, 103) for payload in forged
+    ]
+    assert {e.after["reason"] for e in refused} == {
+        "an answer about a fair where they held no booth"
+    }
+
+    exhibitor = Chat(app.router, channel="telegram", external_id="101")
+    await tap(exhibitor, f"fb:{kim_lan.id}:v:50_200")
+    await tap(exhibitor, f"fb:{kim_lan.id}:again:1")
+    [answer] = await reminders.feedback(kim_lan.id)
+    assert (answer.visitors, answer.come_again) == ("50_200", True)

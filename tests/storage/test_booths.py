@@ -11,10 +11,11 @@ import pytest
 import time_machine
 
 from bot.app import App
+from bot.core.clock import utcnow
 from bot.core.types import UserRef
 from storage.booths import BoothApplication, BoothNumbersTaken, BoothRepo, BoothStatus
-from storage.db import Database, utcnow
 from storage.enterprises import EnterpriseFields, EnterpriseRepo
+from storage.sqlite import SqliteDatabase as Database
 from storage.users import UserRepo
 from tests.fair_data import TODAY, make_fair
 

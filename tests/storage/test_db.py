@@ -10,7 +10,9 @@ import pytest
 
 from bot.core.types import UserRef
 from storage.conversations import ConversationRepo
-from storage.db import Database, StorageError, _migrations
+from storage.engine import StorageError
+from storage.sqlite import SqliteDatabase as Database
+from storage.sqlite.statements import migration_files as _migrations
 from storage.users import UserRepo
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.db import Database
+from storage.sqlite import SqliteDatabase as Database
 
 NOW = "2026-11-23T00:00:00+00:00"
 INSERT = "INSERT INTO users (channel, external_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)"

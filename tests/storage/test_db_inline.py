@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from storage import db as db_module
-from storage.db import Database
+from storage.sqlite import SqliteDatabase as Database
+from storage.sqlite import statements as db_module
 
 NOW = "2026-11-23T00:00:00+00:00"
 INSERT = "INSERT INTO users (channel, external_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)"

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.clock import utcnow
 from bot.core.types import UserRef
-from storage.db import Database, utcnow
 from storage.enterprises import EnterpriseFields, EnterpriseRepo, EnterpriseStatus
+from storage.sqlite import SqliteDatabase as Database
 from storage.users import UserRepo
 
 

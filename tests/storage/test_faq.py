@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.db import Database
 from storage.faq import DATA_PATH, FaqError, FaqRepo, load_faq_file
+from storage.sqlite import SqliteDatabase as Database
 
 ENTRY = """
   - key: {key}

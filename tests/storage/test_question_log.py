@@ -7,8 +7,8 @@ from pathlib import Path
 import time_machine
 
 from bot.domain.textnorm import fold
-from storage.db import Database
 from storage.questions import QuestionRepo
+from storage.sqlite import SqliteDatabase as Database
 
 
 async def test_unanswered_grouped_and_ordered_by_frequency(tmp_path: Path) -> None:

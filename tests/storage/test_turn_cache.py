@@ -11,7 +11,7 @@ import pytest
 from bot.app import App
 from handlers.registration import basics
 from storage.conversations import ConversationRepo
-from storage.turn_cache import TurnCache
+from storage.sqlite import TurnCache
 from tests.chat import Chat
 
 NAME_QUESTION = "What is the name of your establishment?"

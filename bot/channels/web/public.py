@@ -15,6 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.channels.web.pages import remember, web_of
+from bot.core.clock import utcnow
 from bot.core.i18n import Lang
 from bot.services import fair_media
 from bot.services.fair_view import (
@@ -26,7 +27,6 @@ from bot.services.fair_view import (
     is_open,
     sectors_text,
 )
-from storage.db import utcnow
 from storage.fairs import Fair
 
 __all__ = ["fair_url", "map_link", "routes"]

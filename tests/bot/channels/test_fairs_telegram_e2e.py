@@ -16,9 +16,10 @@ import pytest
 from icalendar import Calendar
 
 import main
+from bot.core.clock import utcnow
 from bot.core.types import UserRef
-from storage.db import Database, utcnow
 from storage.enterprises import EnterpriseFields, EnterpriseRepo
+from storage.sqlite import SqliteDatabase as Database
 from storage.users import UserRepo
 from tests.fakes.botproc import BotProcess
 from tests.fakes.telegram_api import FakeTelegram

@@ -19,10 +19,10 @@ import pytest
 import main
 from bot.app import App
 from bot.channels.telegram import TelegramChannel
+from bot.core.clock import utcnow
 from bot.core.types import UserRef
 from bot.engine.ratelimit import Limiter
 from bot.services.fair_import import import_fairs
-from storage.db import utcnow
 from storage.enterprises import EnterpriseFields, EnterpriseStatus
 from tests.conftest import make_settings
 from tests.fair_data import fair_fields

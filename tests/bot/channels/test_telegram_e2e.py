@@ -100,6 +100,29 @@ def test_stickers_photos_and_bad_buttons_get_polite_answers(
     assert "Traceback" not in bot.logs()
 
 
+def test_forged_out_of_range_buttons_get_a_polite_answer_and_no_traceback(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    owner = 1  # KETNOI_ADMINS: staff payloads reach the staff handlers' checks
+    with BotProcess(_env(fake, tmp_path), cwd=tmp_path) as bot:
+        for chat, forged in (
+            (CHAT, "booth:99999999999999999999:show"),
+            (CHAT, "booth:" + "9" * 58),
+            (CHAT, "fb:-1:v:50_200"),
+            (owner, "auditlog:99999999999999999999"),
+            (owner, "regadm:ok:99999999999999999999"),
+            (owner, "roles:12:set:emperor"),
+        ):
+            fake.send_text(chat, "/start")
+            menu = fake.wait_for_message(chat, timeout=30)
+            fake.press_button(chat, forged, message_id=menu["message_id"])
+            assert "không còn hiệu lực" in fake.wait_for_message(chat)["text"]
+        assert bot.stop() == 0
+    logs = bot.logs()
+    assert "Traceback" not in logs and "update failed" not in logs
+    assert logs.count("refused payload") == 6
+
+
 def test_an_invalid_token_stops_with_one_clear_line(tmp_path: Path) -> None:
     with FakeTelegram(token="999:other") as other:
         bot = BotProcess(_env(other, tmp_path), cwd=tmp_path).start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -15,9 +16,9 @@ from bot.app import App
 from bot.channels.zalo import ZaloChannel
 from bot.channels.zalo_api import ZaloApi
 from bot.core.config import ConfigError, Settings
+from bot.core.payloads import Payload
 from bot.core.types import (
     Blocked,
-    Button,
     Document,
     Reply,
     RetryLater,
@@ -278,16 +279,20 @@ async def test_photos_by_url_and_venues_as_map_links(fake: FakeZalo, channel: Za
 async def test_options_of_a_pushed_message_are_answered_by_number(
     app: App, fake: FakeZalo, channel: ZaloChannel
 ) -> None:
+    @dataclass(frozen=True, slots=True)
+    class Probe(Payload, prefix="probe"):
+        answer: Literal["approve", "reject"]
+
     async def decide(turn: Turn) -> list[Reply]:
         return [Reply(text=f"Đã chọn {turn.incoming.payload}")]
 
-    app.router.button("probe", decide)
+    app.router.button(Probe, decide)
     await say(fake, "/start")
     notice = Reply(
         text="Đăng ký mới HN-2026-000001 cần duyệt",
         buttons=[
-            [Button(label="✅ Duyệt", payload="probe:approve")],
-            [Button(label="❌ Từ chối", payload="probe:reject")],
+            [Probe("approve").button("✅ Duyệt")],
+            [Probe("reject").button("❌ Từ chối")],
         ],
     )
 

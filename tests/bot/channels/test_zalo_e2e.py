@@ -101,8 +101,9 @@ def register_on_zalo(lan: User) -> str:
     lan.say("1", expect="Tên cơ sở của bạn là gì?")
     lan.say("Gốm Minh Hải", expect="thuộc loại hình nào?")
     lan.say("1", expect="Vai trò của bạn trong chuỗi")
-    lan.say("2", expect="Bạn làm ngành nghề nào?")
-    lan.say("1", expect="phường, xã nào")
+    lan.say("2", expect="Đã chọn: Nhà sản xuất.")  # typed one by one, they add up until Done
+    lan.say("5", expect="Bạn làm ngành nghề nào?")
+    lan.say("1 16", expect="phường, xã nào")  # ceramics and Done at once
     lan.say("bat trang", expect="Là nơi nào trong số này?")
     lan.say("1", expect="Địa chỉ cụ thể")
     lan.say("Thôn 3, đường Giang Cao", expect="Người liên hệ là ai?")
@@ -111,7 +112,7 @@ def register_on_zalo(lan: User) -> str:
     lan.say("001085012345", expect="Sản phẩm chính")
     lan.say("Bát đĩa men lam, lọ hoa", expect="OCOP")
     lan.say("4", expect="thực hành bền vững")
-    summary = lan.say("2", expect="kiểm tra lại thông tin đăng ký")
+    summary = lan.say("2 7", expect="kiểm tra lại thông tin đăng ký")
     assert "• Tên cơ sở: Gốm Minh Hải" in summary
     assert "• Địa bàn: Xã Bát Tràng, Hà Nội" in summary
     assert "• Số điện thoại: 0912 345 678" in summary
@@ -142,6 +143,41 @@ def test_a_full_registration_on_zalo_approved_by_an_admin_on_zalo(
     assert approved.startswith(f"Đã duyệt {reference} (Gốm Minh Hải).")
     assert reference in news
     assert "Gốm Minh Hải" in profile
+    assert status == 0 and "Traceback" not in bot.logs()
+
+
+def test_a_producer_registers_on_zalo_typing_words_only(tmp_path: Path, fake: FakeZalo) -> None:
+    lan = User(fake)
+    with zalo_only(fake, tmp_path) as bot:
+        fake.wait_for_call("getUpdates", timeout=30)
+        lan.say("/dang_ky", expect="Bạn có đồng ý không?")
+        lan.say("dong y", expect="Tên cơ sở của bạn là gì?")
+        aside = lan.say("hoi cho gom khi nao", expect="hội chợ")  # a question, not the name
+        again = lan.read(expect="Tên cơ sở của bạn là gì?")
+        lan.say("Gốm Minh Hải", expect="thuộc loại hình nào?")
+        lan.say("ho kinh doanh", expect="Vai trò của bạn trong chuỗi")
+        lan.say("nha san xuat", expect="Đã chọn: Nhà sản xuất.")
+        lan.say("xong", expect="Bạn làm ngành nghề nào?")
+        lan.say("gom su", expect="Đã chọn: Gốm sứ.")
+        lan.say("xong", expect="phường, xã nào")
+        lan.say("bat trang", expect="Là nơi nào trong số này?")
+        lan.say("xa bat trang", expect="Địa chỉ cụ thể")
+        lan.say("Thôn 3, đường Giang Cao", expect="Người liên hệ là ai?")
+        lan.say("Nguyễn Thị Lan", expect="số điện thoại nào")
+        lan.say("0912.345.678", expect="Mã số thuế")
+        lan.say("bo qua", expect="Sản phẩm chính")
+        lan.say("Bát đĩa men lam, lọ hoa", expect="OCOP")
+        lan.say("chua co ocop", expect="thực hành bền vững")
+        lan.say("tiet kiem nang luong", expect="Đã chọn: Tiết kiệm năng lượng.")
+        summary = lan.say("xong", expect="kiểm tra lại thông tin đăng ký")
+        done = lan.say("xác nhận", expect="Mã hồ sơ:")
+        status = bot.stop()
+
+    assert aside != again and "Tên cơ sở" not in aside
+    assert "• Tên cơ sở: Gốm Minh Hải" in summary
+    assert "Nhà sản xuất" in summary and "Gốm sứ" in summary
+    assert "• Thực hành bền vững: Tiết kiệm năng lượng" in summary
+    assert done.split("Mã hồ sơ:", 1)[1].split()[0].startswith("HN-")
     assert status == 0 and "Traceback" not in bot.logs()
 
 

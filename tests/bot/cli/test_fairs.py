@@ -11,8 +11,8 @@ from matplotlib import image
 import main
 from bot.services.checkin import checkin_key, sign, verify
 from bot.services.fair_import import SAMPLE_FAIRS
-from storage.db import Database
 from storage.signing_keys import SigningKeyRepo
+from storage.sqlite import SqliteDatabase as Database
 from tests.conftest import make_settings
 
 

@@ -10,8 +10,8 @@ import pytest
 import main
 from bot.app import App
 from bot.core.config import Settings
-from storage.db import Database
 from storage.faq import FaqRepo
+from storage.sqlite import SqliteDatabase as Database
 from tests.chat import Chat
 from tests.conftest import make_settings
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 
 from bot.app import App
-from bot.core.types import Button, Incoming, Kind, Reply
+from bot.core.payloads import Pattern, Payload
+from bot.core.types import Incoming, Kind, Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import (
     BACK,
@@ -42,6 +44,12 @@ class Step(StrEnum):
     SUMMARY = "summary"
 
 
+@dataclass(frozen=True, slots=True)
+class DemoOption(Payload, prefix="demo"):
+    step: Step
+    value: Annotated[str, Pattern(r"[a-z0-9_]{1,20}")]
+
+
 def _answers(turn: Turn) -> dict[str, Any]:
     found: dict[str, Any] = turn.conversation.data.setdefault("answers", {})
     return found
@@ -49,9 +57,9 @@ def _answers(turn: Turn) -> dict[str, Any]:
 
 def _asker(step: Step, *buttons: tuple[str, str]) -> Any:
     async def ask(turn: Turn, note: str | None = None) -> list[Reply]:
-        rows = [[Button(label=label, payload=f"demo:{step}:{value}")] for label, value in buttons]
+        rows = [[DemoOption(step, value).button(label)] for label, value in buttons]
         if step is not Step.NAME:
-            rows.append([Button(label="◀ Back", payload=f"demo:{step}:{BACK}")])
+            rows.append([DemoOption(step, BACK).button("◀ Back")])
         return [Reply(text="\n\n".join(filter(None, [note, f"ask {step}"])), buttons=rows)]
 
     return ask
@@ -59,8 +67,7 @@ def _asker(step: Step, *buttons: tuple[str, str]) -> Any:
 
 async def ask_pick(turn: Turn, note: str | None = None) -> list[Reply]:
     rows = [
-        [Button(label=CITIES[k], payload=f"demo:city_pick:{k}")]
-        for k in turn.conversation.data["matches"]
+        [DemoOption(Step.CITY_PICK, k).button(CITIES[k])] for k in turn.conversation.data["matches"]
     ]
     return [Reply(text="\n\n".join(filter(None, [note, "ask city_pick"])), buttons=rows)]
 
@@ -143,14 +150,14 @@ async def start_demo(turn: Turn) -> list[Reply]:
 
 
 async def on_button(turn: Turn) -> list[Reply]:
-    parts = (turn.incoming.payload or "").split(":")
-    return await DEMO.pressed(turn, parts[1], ":".join(parts[2:]))
+    assert isinstance(turn.payload, DemoOption)
+    return await DEMO.pressed(turn, turn.payload.step, turn.payload.value)
 
 
 @pytest.fixture
 async def demo(app: App) -> Chat:
     app.router.command(("demo",), start_demo)
-    app.router.button("demo", on_button)
+    app.router.button(DemoOption, on_button)
     app.router.flow("demo", DEMO.on_input)
     return Chat(app.router, external_id="demo")
 
@@ -381,3 +388,17 @@ def test_words_stand_for_a_choice_where_a_step_reads_them(typed: str, stands: st
 def test_no_comes_before_skip_where_a_step_reads_both() -> None:
     assert stands_for("khong", no="no", skip=True) == "no"
     assert stands_for("khong", skip=True) == SKIP
+
+
+@pytest.mark.parametrize("typed", ["1 ²", "²", "2 ³ 5", "¹"])
+async def test_superscript_digits_never_fail_an_update(app: App, typed: str) -> None:
+    """`'²'.isdigit()` is true but `int('²')` fails: typed numbers are read as decimals only."""
+    chat = Chat(app.router, external_id="sup")
+    await chat.say("/dang_ky")
+    await chat.say("co")
+    await chat.say("Gốm Minh Anh")
+    await chat.say("1")
+    failed = app.router.traffic.failed
+    await chat.say(typed)
+    assert app.router.traffic.failed == failed
+    assert "Xin lỗi, có lỗi" not in chat.text

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.app import App
+from bot.core.clock import utcnow
 from storage.audit import AuditEntry
-from storage.db import utcnow
 from storage.enterprises import Enterprise, EnterpriseFields, EnterpriseStatus
 from storage.roles import Role
 from tests.chat import Chat

@@ -164,7 +164,13 @@ async def test_booth_applications_of_one_fair(app: App) -> None:
 
 async def test_a_forged_filter_is_not_trusted(app: App) -> None:
     moderator = await member(app, Role.MODERATOR)
-    await tap(moderator, "export:e:'; DROP TABLE enterprises;--:-:-:-:xlsx.fair")
+    forged = "export:e:'; DROP TABLE enterprises;--:-:-:-:xlsx.fair"
+    await tap(moderator, forged)
+    assert moderator.last.document is None
+    assert "không còn hiệu lực" in moderator.text  # refused where every payload is read
+    [refused] = await audit_entries(app)
+    assert (refused.outcome, refused.target) == ("refused", forged)
+    await tap(moderator, "export:b:pending:-:-:-:xlsx.fair")  # well formed, not a booth status
     assert moderator.last.document is None
     assert "xuất" in moderator.text.lower()
 

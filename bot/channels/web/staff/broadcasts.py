@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from bot.channels.web.auth import Staff, staff_page
 from bot.channels.web.pages import web_of
 from bot.channels.web.staff import Acting, back, render
+from bot.core.clock import utcnow
 from bot.core.config import quiet_until
 from bot.core.i18n import Lang
 from bot.domain.enterprise_terms import ROLE_NAMES, STATUS_NAMES, term, ward_label
@@ -31,7 +32,6 @@ from bot.services.broadcasts import (
 )
 from bot.services.permissions import Permission
 from storage.broadcasts import Broadcast, Progress, parse_audience
-from storage.db import utcnow
 
 __all__ = ["routes"]
 

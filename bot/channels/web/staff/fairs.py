@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 from bot.channels.web.auth import Staff, staff_page
 from bot.channels.web.pages import web_of
 from bot.channels.web.staff import Acting, back, render
+from bot.core.clock import utcnow
 from bot.core.i18n import Lang
 from bot.domain.fair_input import parse_coordinates, parse_numbers
 from bot.domain.phones import format_phone
@@ -24,7 +25,6 @@ from bot.services import fair_admin
 from bot.services.fair_view import STATUS_NAMES, fair_dates, sectors_text
 from bot.services.permissions import Permission
 from storage.booths import LIVE, BoothApplication, BoothNumbersTaken, BoothStatus
-from storage.db import utcnow
 from storage.fairs import Fair, FairFields, FairStatus
 
 __all__ = ["routes"]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import time_machine
 
 from bot.app import App
+from bot.core.clock import utcnow
 from bot.core.types import Reply, UserRef
 from bot.services.broadcasts import Broadcaster
-from storage.db import utcnow
 from storage.enterprises import EnterpriseFields
 from storage.roles import Role
 from tests.bot.channels.web.site import Site

@@ -14,8 +14,8 @@ import pytest
 from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
+from bot.core.clock import utcnow
 from bot.core.types import UserRef
-from storage.db import utcnow
 from storage.enterprises import EnterpriseFields, EnterpriseStatus
 from storage.roles import Role
 from storage.users import User
