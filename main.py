@@ -15,6 +15,7 @@ from bot.cli import data as data_cli
 from bot.cli import export as export_cli
 from bot.cli import fairs as fairs_cli
 from bot.cli import faq as faq_cli
+from bot.cli import web as web_cli
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.i18n import CatalogError
 from bot.dialog.router import Router
@@ -100,6 +101,7 @@ def parser() -> argparse.ArgumentParser:
     faq_cli.add_parsers(sub)
     broadcast_cli.add_parser(sub, _with_router)
     zalo_oa_admin.add_parsers(sub)
+    web_cli.add_parser(sub, _with_router)
     data_cli.add_parsers(sub, _with_router)
     return p
 

@@ -13,13 +13,14 @@ import signal
 import sys
 from collections.abc import Coroutine
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import handlers
 from bot.core.config import Settings
 from bot.core.i18n import I18n
 from bot.dialog.router import Router, Services
 from bot.dialog.traffic import EVERY as TRAFFIC_EVERY
+from bot.domain.search_terms import search_text
 from bot.domain.textnorm import fold
 from bot.engine.dispatch import Dispatcher
 from bot.engine.jobs import Jobs
@@ -33,10 +34,12 @@ from storage.conversations import ConversationRepo
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
 from storage.faq import FaqRepo
+from storage.invitations import InvitationRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
 from storage.personal_data import PersonalDataRepo
 from storage.questions import QuestionRepo
+from storage.registrations import RegistrationRepo
 from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
 from storage.retention import RetentionRepo
@@ -44,6 +47,10 @@ from storage.roles import RoleRepo
 from storage.signing_keys import SigningKeyRepo
 from storage.sqlite import SqliteDatabase
 from storage.users import UserRepo
+from storage.web_sessions import WebSessionRepo
+
+if TYPE_CHECKING:
+    from bot.channels.webhook import WebhookServer
 
 __all__ = ["App", "Channel"]
 
@@ -86,6 +93,7 @@ class App:
         self._outbox: Outbox | None = None
         self._outbox_task: asyncio.Task[None] | None = None
         self._jobs: Jobs | None = None
+        self._webhook: WebhookServer | None = None  # the one server when webhooks are on
 
     async def __aenter__(self) -> App:
         await self.open()
@@ -149,6 +157,9 @@ class App:
             reminders=ReminderRepo(self._db),
             personal_data=PersonalDataRepo(self._db),
             retention=RetentionRepo(self._db, self.settings.admins),
+            invitations=InvitationRepo(self._db),
+            registrations=RegistrationRepo(self._db, search_text),
+            web_sessions=WebSessionRepo(self._db),
         )
         await services.faq.seed()  # data/faq.yaml, the first time
         router = self._router = Router(services)
@@ -213,6 +224,7 @@ class App:
         # Zalo OA has no other way to receive.
         served = self.settings.webhook_url or self.settings.zalo_oa
         webhook = WebhookServer(self.settings.listen) if served else None
+        self._webhook = webhook
         if self.settings.telegram_token is not None:
             from bot.channels.telegram import TelegramChannel
 
@@ -267,11 +279,22 @@ class App:
         finally:
             await self.stop()
 
+    def web_channel(self) -> Channel | None:
+        """The web pages, unless KETNOI_WEB_LISTEN=off; on the webhook server when there is
+        one (call platform_channels() first)."""
+        if not self.settings.web_on:
+            return None
+        from bot.channels.web import WebChannel
+
+        return WebChannel(self.settings, self.router, self._webhook)
+
     async def run(self) -> None:
-        """Serve every configured channel; with none, the console chat with sample fairs."""
+        """Serve every configured channel and the web pages; with no channel, the console chat
+        with sample fairs (and the web pages beside it)."""
         channels = self.platform_channels()
+        web = self.web_channel()
         if channels:
-            await self.serve(channels)
+            await self.serve([*channels, *([web] if web else [])])
             return
         print(
             "No KETNOI_TELEGRAM_TOKEN, KETNOI_ZALO_TOKEN or KETNOI_ZALO_OA_* set: starting the"
@@ -282,7 +305,35 @@ class App:
         samples = await load_samples_if_empty(self.router.services)
         if samples:
             print(samples, file=sys.stderr)
-        await self.chat()
+        if web is None:
+            await self.chat()
+            return
+        await web.start()
+        try:
+            if getattr(web, "serving", True):
+                await self._announce_web()
+            await self.chat()
+        finally:
+            await web.stop()
+
+    async def _announce_web(self) -> None:
+        """Print where the pages are and, if the console's user is staff, a login link."""
+        from bot.core.types import UserRef
+        from bot.services.web_login import login_link, may_log_in
+
+        root = self.settings.web_root
+        if root is None:
+            return
+        print(f"Web pages: {root}/ (staff pages: {root}/quan-tri)", file=sys.stderr)
+        svc = self.router.services
+        ref = UserRef(channel="console", external_id="local")
+        user = await svc.users.find(ref)
+        if user is None and self.settings.is_owner(ref):
+            user = await svc.users.ensure(ref)
+        if user is not None and await may_log_in(svc.roles, user):
+            link, _expires = await login_link(self.settings, svc.web_sessions, user)
+            await svc.audit.record_cli("web.link", f"user:{user.id}")
+            print(f"Staff login for {ref} (once, within 10 minutes): {link}", file=sys.stderr)
 
 
 async def _quietly(name: str, stopping: Coroutine[object, object, None], grace: float) -> None:

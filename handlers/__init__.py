@@ -10,6 +10,7 @@ from handlers import (
     broadcast,
     fairs,
     faq,
+    invitations,
     language,
     link,
     my_data,
@@ -40,4 +41,5 @@ def register_all(router: Router) -> None:
     broadcast.register(router)
     reminders.register(router)
     shared_phone.register(router)
+    invitations.register(router)
     my_data.register(router)

@@ -4,7 +4,6 @@ reject them with a reason; the applicant is told, with a check-in QR code on app
 from __future__ import annotations
 
 import contextlib
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Final, Literal
@@ -15,12 +14,11 @@ from bot.core.payloads import Id, Pattern, Payload, PayloadTooLong
 from bot.core.types import Button, Reply
 from bot.dialog.router import Router, Turn
 from bot.dialog.steps import TYPED, Answer, Flow, Outcome, Question, Stay
-from bot.services import booth_notices as notices
-from bot.services import fair_media
-from bot.services.checkin import checkin_key, sign
-from bot.services.fair_jobs import offer_freed
+from bot.domain.fair_input import parse_numbers
+from bot.services import booth_decisions as decisions
+from bot.services.booth_decisions import REASON_MAX, REASON_MIN
 from bot.services.fair_view import STATUS_NAMES, short_title
-from handlers.guards import Role, require
+from handlers.guards import Permission, may
 from handlers.start import bad_button
 from storage.booths import BoothApplication, BoothNumbersTaken, BoothStatus
 from storage.enterprises import EnterpriseStatus
@@ -39,8 +37,6 @@ __all__ = [
 
 FLOW: Final = "booth_admin"
 LISTED: Final = 15
-REASON_MIN, REASON_MAX = 5, 500
-_NUMBER: Final = re.compile(r"^[A-Z0-9][A-Z0-9.-]{0,9}$")
 
 
 _REGISTRATION: Final = {
@@ -85,14 +81,6 @@ class ApproveAs(Payload, prefix="boothadm"):
     app: Id
     action: Literal["ok"]
     numbers: Annotated[str, Pattern(r"[A-Z0-9][A-Z0-9.,-]*")]
-
-
-def parse_numbers(text: str) -> list[str] | None:
-    """`12, 13` or `A12 A13` -> ['12', '13'] / ['A12', 'A13']; None if a part is not a number."""
-    parts = [p for p in re.split(r"[,;\s]+", text.strip().upper()) if p]
-    if not parts or not all(_NUMBER.match(p) for p in parts):
-        return None
-    return parts
 
 
 async def waiting_fairs(turn: Turn) -> list[Reply]:
@@ -142,13 +130,6 @@ async def _name(turn: Turn, app: BoothApplication) -> str:
     return enterprise.name if enterprise else "?"
 
 
-async def _suggest(turn: Turn, fair: Fair, count: int) -> list[str]:
-    """The lowest free numbered booths."""
-    taken = await turn.services.booths.numbers_taken(fair.id)
-    free = (str(n) for n in range(1, fair.booths + 1) if str(n) not in taken)
-    return [n for _, n in zip(range(count), free, strict=False)]
-
-
 async def show(turn: Turn, app: BoothApplication, fair: Fair) -> list[Reply]:
     """One application as staff see it, with Approve and Reject."""
     _ = turn._
@@ -169,7 +150,7 @@ async def show(turn: Turn, app: BoothApplication, fair: Fair) -> list[Reply]:
     ]
     buttons: list[list[Button]] = []
     if app.status is BoothStatus.ALLOCATED:
-        numbers = await _suggest(turn, fair, app.booths)
+        numbers = await decisions.suggest(turn.services, fair, app.booths)
         if len(numbers) == app.booths:
             label = _("Approve: booths {numbers}").format(numbers=", ".join(numbers))
             with contextlib.suppress(PayloadTooLong):  # too many for a button: typed instead
@@ -192,7 +173,7 @@ async def approve(turn: Turn, app: BoothApplication, fair: Fair, numbers: list[s
             _("Please give {n} different booth numbers.").format(n=app.booths),
         )
     try:
-        done = await svc.booths.approve(app.id, numbers, turn.user.id)
+        done = await decisions.approve(svc, turn, app, fair, numbers)
     except BoothNumbersTaken as exc:
         problem = _("Booth {numbers} is already given to another establishment.").format(
             numbers=", ".join(exc.numbers)
@@ -201,12 +182,6 @@ async def approve(turn: Turn, app: BoothApplication, fair: Fair, numbers: list[s
     turn.conversation.end()
     if done is None:
         return await fair_queue(turn, fair, _("This application no longer waits for approval."))
-    await svc.audit.record(turn, "booth.approve", app, done, target=f"booth:{app.id}")
-    token = sign(await checkin_key(svc.settings, svc.signing_keys), done.id)
-    user_id = await notices.recipient(svc.users, done.account_id)
-    if user_id is not None:
-        build = notices.application_approved(done, fair, token, fair_media.qr_png(token))
-        turn.notify(user_id, build)
     intro = _("Approved #{id} with booths {numbers}; the applicant has been told.").format(
         id=done.id, numbers=", ".join(numbers)
     )
@@ -252,16 +227,10 @@ async def reject(turn: Turn, app: BoothApplication, fair: Fair, reason: str) -> 
             low=REASON_MIN, high=REASON_MAX
         )
         return _ask_reason(turn, app, problem)
-    done = await svc.booths.reject(app.id, reason, turn.user.id)
+    done = await decisions.reject(svc, turn, app, fair, reason)
     turn.conversation.end()
     if done is None:
         return await fair_queue(turn, fair, _("This application can no longer be rejected."))
-    await svc.audit.record(turn, "booth.reject", app, done, target=f"booth:{app.id}")
-    user_id = await notices.recipient(svc.users, done.account_id)
-    if user_id is not None:
-        turn.notify(user_id, notices.application_rejected(done, fair))
-    for other, build, _key in await offer_freed(svc, fair):
-        turn.notify(other, build)
     intro = _("Rejected #{id}; the applicant has been told.").format(id=done.id)
     return await fair_queue(turn, fair, intro)
 
@@ -354,7 +323,7 @@ async def on_text(turn: Turn) -> list[Reply]:
 
 def register(router: Router) -> None:
     """Wires the staff's booth approval; every entry is for moderators and above."""
-    staff = require(Role.MODERATOR)
+    staff = may(Permission.BOOTHS)
     router.command(
         ("duyet_gian_hang", "approve_booths"),
         staff(waiting_fairs),

@@ -11,11 +11,11 @@ from bot.services import fair_media
 from bot.services.fair_view import (
     applications_close_at,
     availability,
-    deep_link,
     fair_summary,
     fair_times,
     is_open,
     sectors_text,
+    share_link,
     short_title,
     venue,
 )
@@ -121,7 +121,7 @@ async def show_card(turn: Turn, fair: Fair) -> list[Reply]:
         elif is_open(lang, fair):
             buttons.append([FairAction(fair.key, "apply").button(_("Apply for a booth"))])
     if not over and not fair.cancelled:
-        link = deep_link(svc.settings.telegram_username, fair)
+        link = share_link(svc.settings, fair, turn.user.channel)
         lines.append(_("Share this fair: {link}").format(link=link))
         calendar = FairAction(fair.key, "ics").button(_("Add to calendar"))
         if await svc.fairs.follows(fair.id, turn.user.account_id):
@@ -135,7 +135,7 @@ async def show_card(turn: Turn, fair: Fair) -> list[Reply]:
 
 async def calendar_file(turn: Turn, fair: Fair) -> list[Reply]:
     """The fair as an .ics file for the phone's calendar."""
-    link = deep_link(turn.services.settings.telegram_username, fair)
+    link = share_link(turn.services.settings, fair, turn.user.channel)
     content = fair_media.ics(fair, turn.lang, link)
     return [
         Reply(

@@ -7,9 +7,19 @@ from collections.abc import Callable
 
 from bot.core.types import Kind, Reply
 from bot.dialog.router import Handler, Turn, user_hash
+from bot.services.permissions import Permission, needed
 from storage.roles import Role
 
-__all__ = ["Role", "admin_only", "is_admin", "record_refusal", "require", "role_of"]
+__all__ = [
+    "Permission",
+    "Role",
+    "admin_only",
+    "is_admin",
+    "may",
+    "record_refusal",
+    "require",
+    "role_of",
+]
 
 log = logging.getLogger("ketnoi.guards")
 
@@ -53,6 +63,12 @@ def require(needed: Role) -> Callable[[Handler], Handler]:
     return wrap
 
 
+def may(permission: Permission) -> Callable[[Handler], Handler]:
+    """`require` the role that the permission table (bot/services/permissions.py) gives
+    `permission`: the web pages read the same table."""
+    return require(needed(permission))
+
+
 async def record_refusal(turn: Turn, reason: str) -> None:
     """Log an attempt that no role could allow, such as a button naming someone else's record
     (a forged or passed-on one): to the audit log and the app log, as the role guards'
@@ -66,5 +82,5 @@ async def record_refusal(turn: Turn, reason: str) -> None:
     await turn.services.audit.refused_attempt(turn, reason)
 
 
-# Fairs and broadcasts; reviews of registrations and booths use require(Role.MODERATOR).
-admin_only = require(Role.ADMIN)
+# Fairs and broadcasts; reviews of registrations and booths use may(Permission.REVIEW).
+admin_only = may(Permission.FAIRS)

@@ -1,12 +1,12 @@
-"""The main menu, shared by /start, /menu and every "back to the menu" answer."""
+"""The main menu, shared by /start, /menu and every "back to the menu" answer (built in
+bot/services/main_menu.py, where the notices that end on it find it too)."""
 
 from __future__ import annotations
 
 from typing import Final
 
-from bot.core.i18n import Lang
-from bot.core.payloads import MenuChoice, MenuEntry
-from bot.core.types import Button, Reply
+from bot.core.payloads import MenuChoice
+from bot.services.main_menu import main_menu, menu_buttons
 
 __all__ = ["MENU_COMMANDS", "main_menu", "menu_buttons"]
 
@@ -19,32 +19,3 @@ MENU_COMMANDS: Final[dict[MenuChoice, str]] = {
     "faq": "hoi_dap",
     "language": "ngon_ngu",
 }
-
-
-# Made once: the menu ends most answers.
-_ENTRIES: Final = {entry: MenuEntry(entry).pack() for entry in MENU_COMMANDS}
-
-
-def menu_buttons(lang: Lang) -> list[list[Button]]:
-    """The six entries of the main menu, two a row."""
-    _ = lang.gettext
-    return [
-        [Button(_("Register into the network"), _ENTRIES["register"])],
-        [
-            Button(_("Upcoming fairs"), _ENTRIES["fairs"]),
-            Button(_("My booths"), _ENTRIES["booths"]),
-        ],
-        [
-            Button(_("Reminders"), _ENTRIES["reminders"]),
-            Button(_("Questions & answers"), _ENTRIES["faq"]),
-        ],
-        [Button(_("Language"), _ENTRIES["language"])],
-    ]
-
-
-def main_menu(lang: Lang, text: str | None = None) -> Reply:
-    """The main menu, under `text` or a short prompt."""
-    return Reply(
-        text=text or lang.gettext("What would you like to do? Choose below or type a question."),
-        buttons=menu_buttons(lang),
-    )

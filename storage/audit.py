@@ -85,3 +85,12 @@ class AuditRepo:
         )
         total = await self.db.fetchone("SELECT count(*) FROM audit_log", quick=False)
         return [_entry(r) for r in rows], int(total[0]) if total else 0
+
+    async def for_target(self, target: str, limit: int = 200) -> list[AuditEntry]:
+        """The entries about one record (`enterprise:12`), the oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM audit_log WHERE target = ? ORDER BY id DESC LIMIT ?",
+            (target, limit),
+            quick=True,
+        )
+        return [_entry(r) for r in reversed(rows)]

@@ -168,6 +168,22 @@ class BoothRepo:
         )
         return {int(r[0]): int(r[1]) for r in rows}
 
+    async def tally(self, fair_ids: Iterable[int]) -> dict[int, dict[BoothStatus, int]]:
+        """fair id -> how many applications it has in each status (for the listed fairs)."""
+        ids = list(fair_ids)
+        found: dict[int, dict[BoothStatus, int]] = {i: {} for i in ids}
+        if not ids:
+            return found
+        marks = ", ".join("?" * len(ids))
+        rows = await self.db.fetchall(
+            f"SELECT fair_id, status, count(*) FROM booth_applications WHERE fair_id IN ({marks})"
+            " GROUP BY fair_id, status",
+            ids,
+        )
+        for r in rows:
+            found[int(r[0])][BoothStatus(r[1])] = int(r[2])
+        return found
+
     async def taken(self, fair_ids: Iterable[int]) -> dict[int, int]:
         """fair id -> booths held (allocated, offered or approved)."""
         ids = list(fair_ids)

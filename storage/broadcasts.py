@@ -85,6 +85,7 @@ class Broadcast(BaseModel):
     progress: Progress | None = None
     created_at: datetime
     finished_at: datetime | None = None
+    send_at: datetime | None = None  # its messages wait until then; None: sent at once
 
 
 def _broadcast(row: Row) -> Broadcast:
@@ -145,16 +146,19 @@ class BroadcastRepo:
         text: str,
         created_by: int | None,
         build: Callable[[str | None], list[Reply]],
+        not_before: datetime | None = None,
     ) -> Broadcast:
-        """Record a broadcast and queue one message per recipient, built in their language.
+        """Record a broadcast and queue one message per recipient, built in their language;
+        with `not_before`, the messages wait until then (the audience is counted now).
 
         Call inside a transaction: the broadcast and all its messages exist, or none.
         """
         recipients = await self.recipients(audience)
+        send_at = not_before.astimezone(utcnow().tzinfo).isoformat() if not_before else None
         row = await self.db.fetchone(
-            "INSERT INTO broadcasts (audience, text, created_by, total, created_at)"
-            " VALUES (?, ?, ?, ?, ?) RETURNING *",
-            (audience, text, created_by, len(recipients), utcnow().isoformat()),
+            "INSERT INTO broadcasts (audience, text, created_by, total, created_at, send_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
+            (audience, text, created_by, len(recipients), utcnow().isoformat(), send_at),
         )
         assert row is not None
         broadcast = _broadcast(row)
@@ -166,6 +170,7 @@ class BroadcastRepo:
                 [(uid, f"broadcast:{broadcast.id}:user:{uid}") for uid in user_ids],
                 build(locale),
                 broadcast_id=broadcast.id,
+                not_before=not_before,
             )
         return broadcast
 
@@ -173,6 +178,17 @@ class BroadcastRepo:
         """The broadcast with this id."""
         row = await self.db.fetchone("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
         return _broadcast(row) if row else None
+
+    async def page(self, offset: int = 0, limit: int = 20) -> tuple[list[Broadcast], int]:
+        """The latest broadcasts first (a page of them), and how many there are."""
+        rows = await self.db.fetchall(
+            "SELECT *, count(*) OVER () AS n FROM broadcasts ORDER BY id DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+        if rows:
+            return [_broadcast(r) for r in rows], int(rows[0]["n"])
+        row = await self.db.fetchone("SELECT count(*) FROM broadcasts")
+        return [], int(row[0]) if row else 0
 
     async def sending(self) -> list[Broadcast]:
         """Broadcasts still being sent, oldest first."""

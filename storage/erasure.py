@@ -56,6 +56,12 @@ def erase_rows(
 
     u, e, a = _marks(users), _marks(enterprises), _marks(apps)
     run("booth_applications", f"DELETE FROM booth_applications WHERE id IN ({a})", apps)
+    # an invitation they accepted holds what the Department's list said of them
+    run(
+        "registration",
+        f"DELETE FROM invitations WHERE used_by IN ({u}) OR enterprise_id IN ({e})",
+        [*users, *enterprises],
+    )
     run("registration", f"DELETE FROM enterprises WHERE id IN ({e})", enterprises)
     for table, key in (
         ("consents", "consents"),

@@ -175,6 +175,23 @@ class FaqRepo:
             )
         return len(keys - known), len(keys & known), len(stale)
 
+    async def add(self, entry: FaqEntry) -> bool:
+        """Add one entry after the others; False if its key is taken. In a transaction."""
+        row = await self.db.fetchone(
+            "INSERT INTO faq (key, position, questions, answer_vi, answer_en, updated_at)"
+            " SELECT ?, coalesce(max(position), -1) + 1, ?, ?, ?, ? FROM faq"
+            " WHERE NOT EXISTS (SELECT 1 FROM faq WHERE key = ?) RETURNING key",
+            (
+                entry.key,
+                json.dumps(entry.questions.model_dump(), ensure_ascii=False),
+                entry.answer.vi,
+                entry.answer.en,
+                utcnow().isoformat(),
+                entry.key,
+            ),
+        )
+        return row is not None
+
     async def seed(self, path: Path | str = DATA_PATH) -> int:
         """Loads the FAQ file when the table is empty; returns how many entries were added."""
         if await self.count():

@@ -66,6 +66,13 @@ class QuestionRepo:
         """The user picked `intent` among the options offered for this question."""
         await self.db.execute("UPDATE questions SET intent = ? WHERE id = ?", (intent, question_id))
 
+    async def resolve(self, folded: str, intent: str) -> int:
+        """Count the unanswered questions worded `folded` as answered by `intent` (a FAQ entry
+        made for them); how many there were."""
+        return await self.db.execute(
+            "UPDATE questions SET intent = ? WHERE folded = ? AND intent IS NULL", (intent, folded)
+        )
+
     async def unanswered(self, limit: int = 100) -> list[Unanswered]:
         """Unanswered questions grouped by folded text, the most frequent first."""
         rows = await self.db.fetchall(

@@ -1,4 +1,5 @@
-"""One HTTP server for every platform's webhook (starlette + uvicorn), each path with its secret."""
+"""One HTTP server for every platform's webhook (starlette + uvicorn), each path with its secret;
+the web pages (bot/channels/web) are mounted on it for every other request."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.core.config import ConfigError
 
@@ -64,14 +66,26 @@ def secret_matches(given: str | None, expected: str) -> bool:
 class WebhookServer:
     """Serves POST {path} for each registered platform on KETNOI_LISTEN."""
 
-    def __init__(self, listen: str) -> None:
+    def __init__(self, listen: str, *, setting: str = "KETNOI_LISTEN") -> None:
         host, _, port = listen.rpartition(":")
+        self.setting = setting  # named when the address cannot be used
         self.host = host or "0.0.0.0"
         self.port = int(port)
         self._endpoints: dict[str, Callable[[Request], Awaitable[Response]]] = {}
         self._users = 0  # channels that started it; the last to stop shuts it down
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
+        self._web: ASGIApp | None = None
+        self._webhooks = Starlette(routes=[Route("/{path:path}", self._dispatch, methods=["POST"])])
+
+    def mount(self, app: ASGIApp) -> None:
+        """Serve every request that is not a POST to a webhook path with `app` (the pages)."""
+        self._web = app
+
+    @property
+    def mounted(self) -> ASGIApp | None:
+        """What serves the requests that are not webhooks, if anything."""
+        return self._web
 
     def add(self, path: str, header: str, secret: str, on_update: OnUpdate) -> None:
         """Accept JSON updates on `path` whose `header` equals `secret`; others get 403. A body
@@ -154,14 +168,25 @@ class WebhookServer:
             return JSONResponse({"ok": False, "description": "Not Found"}, status_code=404)
         return await endpoint(request)
 
+    async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        webhook = scope["type"] == "http" and scope["method"] == "POST"
+        if self._web is None or (webhook and scope["path"] in self._endpoints):
+            await self._webhooks(scope, receive, send)
+        else:
+            await self._web(scope, receive, send)
+
     async def start(self) -> None:
         """Start serving in the background (once, however many channels share the server)."""
         self._users += 1
         if self._server is not None:
             return
-        app = Starlette(routes=[Route("/{path:path}", self._dispatch, methods=["POST"])])
         config = uvicorn.Config(
-            app, host=self.host, port=self.port, log_level="warning", lifespan="off"
+            self._asgi,
+            host=self.host,
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            interface="asgi3",  # a bound method: uvicorn's guess would take it for ASGI 2
         )
         # Bound here rather than by uvicorn, which exits the process when the port is taken.
         # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say so
@@ -175,7 +200,7 @@ class WebhookServer:
             sock.close()
             self._users -= 1
             raise ConfigError(
-                f"KETNOI_LISTEN: cannot listen on {self.host}:{self.port} ({exc.strerror})"
+                f"{self.setting}: cannot listen on {self.host}:{self.port} ({exc.strerror})"
             ) from None
         self.port = sock.getsockname()[1]  # the port given, or the one picked for :0 (tests)
         server = uvicorn.Server(config)
@@ -184,7 +209,7 @@ class WebhookServer:
             while not server.started:
                 if task.done():
                     task.result()  # raises why it could not start
-                    raise RuntimeError("the webhook server stopped while starting")
+                    raise RuntimeError("the HTTP server stopped while starting")
                 await asyncio.sleep(0.02)
         except BaseException:
             self._users -= 1

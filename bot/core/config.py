@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
     telegram_username: str = "ketnoi_hanoi_bot"  # the bot's @name, for t.me links and QR posters
+    zalo_url: str | None = None  # the address that opens the bot in Zalo, for the web pages
     zalo_token: SecretStr | None = None
     zalo_api_url: str = "https://bot-api.zaloplatforms.com"
     # The Department's Zalo Official Account (bot/channels/zalo_oa.py): the app's id and secret
@@ -103,6 +104,11 @@ class Settings(BaseSettings):
     # Zalo publishes no per-chat limit; Telegram's one message a second is the careful guess.
     zalo_chat_rate: float = 1.0
     checkin_secret: SecretStr | None = None
+    # The web pages (public calendar, staff pages): host:port, or None when KETNOI_WEB_LISTEN=off.
+    # With webhooks on they are served by the webhook server on KETNOI_LISTEN instead.
+    web_listen: Annotated[str | None, NoDecode] = "127.0.0.1:8080"
+    web_url: str | None = None  # the pages' public root, for links sent in the chat
+    web_secret: SecretStr | None = None  # signs staff sessions; unset: a key kept in the database
     # Hours the Department gives itself to finish an erasure staff must act on (an approved
     # booth at a fair not yet over); staff are reminded daily until it is done.
     erasure_hours: int = Field(default=72, ge=1)
@@ -141,6 +147,28 @@ class Settings(BaseSettings):
         if not sep or not m1 or not m2:
             raise ValueError("expected HH:MM-HH:MM, e.g. 21:00-07:00, or 'off'")
         return QuietHours(start=time(int(m1[1]), int(m1[2])), end=time(int(m2[1]), int(m2[2])))
+
+    @field_validator("web_listen", mode="before")
+    @classmethod
+    def _parse_web_listen(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        if value.lower() in ("", "off", "none"):
+            return None
+        _host, sep, port = value.rpartition(":")
+        if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError("expected host:port, e.g. 127.0.0.1:8080, or 'off'")
+        return value
+
+    @field_validator("web_url")
+    @classmethod
+    def _check_web_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected the pages' address, e.g. https://ketnoi.example.vn")
+        return value.strip().rstrip("/")
 
     @field_validator("webhook_secret")
     @classmethod
@@ -208,6 +236,30 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         """The configured time zone."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def web_on(self) -> bool:
+        """Whether the web pages are served (KETNOI_WEB_LISTEN is not off)."""
+        return self.web_listen is not None
+
+    @property
+    def web_root(self) -> str | None:
+        """Where people open the web pages: KETNOI_WEB_URL; else, with webhooks on (which then
+        serve the pages too), KETNOI_WEBHOOK_URL; else the local address; None when off."""
+        if self.web_listen is None:
+            return None
+        if self.web_url:
+            return self.web_url
+        if self.webhook_url:
+            return self.webhook_url.rstrip("/")
+        host, _, port = self.web_listen.rpartition(":")
+        host = "127.0.0.1" if host in ("", "0.0.0.0") else host
+        return f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"
+
+    @property
+    def web_public(self) -> bool:
+        """Whether the pages have a public address (one worth sharing with producers)."""
+        return self.web_on and bool(self.web_url or self.webhook_url)
 
     def is_owner(self, user: UserRef) -> bool:
         """Whether this platform user is listed in KETNOI_ADMINS."""

@@ -8,6 +8,7 @@ from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -35,6 +36,8 @@ class Lang:
         self.code = code
         self.tz = tz
         self._t = translations
+        # parsed once: given as a string, Babel parses the locale again on every date formatted
+        self._locale = Locale.parse(code)
 
     def gettext(self, message: str) -> str:
         """Translate `message` (the English source text)."""
@@ -54,11 +57,11 @@ class Lang:
         """A date as people read it: `Thứ Năm, 10 tháng 12, 2026`."""
         if isinstance(value, datetime):
             value = self.local(value).date()
-        return format_date(value, fmt, locale=self.code)
+        return format_date(value, fmt, locale=self._locale)
 
     def time(self, moment: datetime) -> str:
         """A local time of day: `08:00` (vi), `8:00 AM` (en)."""
-        return format_time(self.local(moment), "short", locale=self.code)
+        return format_time(self.local(moment), "short", locale=self._locale)
 
     def date_time(self, moment: datetime) -> str:
         """A local date with its time: `08:00, Thứ Năm, 10 tháng 12, 2026`."""
@@ -66,11 +69,11 @@ class Lang:
 
     def short_datetime(self, moment: datetime) -> str:
         """A compact local date and time, for lists."""
-        return format_datetime(self.local(moment), "short", locale=self.code)
+        return format_datetime(self.local(moment), "short", locale=self._locale)
 
     def number(self, value: float) -> str:
         """A number with the locale's grouping: `1.234` (vi), `1,234` (en)."""
-        return format_decimal(value, locale=self.code)
+        return format_decimal(value, locale=self._locale)
 
 
 class I18n:

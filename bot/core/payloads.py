@@ -64,6 +64,7 @@ __all__ = [
     "MenuChoice",
     "MenuEntry",
     "OneOf",
+    "OpenProfile",
     "Page",
     "Pattern",
     "Payload",
@@ -269,3 +270,9 @@ class BroadcastStop(Payload, prefix="bcast:stop"):
     """Withdraw what a broadcast has not sent yet: `bcast:stop:3` (handlers/broadcast.py)."""
 
     broadcast: Id
+
+
+@dataclass(frozen=True, slots=True)
+class OpenProfile(Payload, prefix="reg:profile:open"):
+    """The registration sent, to see and change: `reg:profile:open` (handlers/registration;
+    the request for a correction that staff send, chat or web, carries it)."""

@@ -4,23 +4,54 @@ place, translated where shown: for the registration flow, admin messages and exp
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from bot.core.i18n import N_
+from bot.domain.phones import format_phone
 from bot.domain.places import get_ward
+from bot.domain.sectors import sector_name
+from bot.domain.taxcode import mask_tax_code
 
 __all__ = [
+    "FIELD_LABELS",
     "KIND_NAMES",
     "KIND_WORDS",
     "PRACTICE_NAMES",
     "ROLE_NAMES",
     "ROLE_WORDS",
     "STATUS_NAMES",
+    "Fields",
+    "field_value",
     "place_label",
     "term",
     "ward_label",
 ]
 
 Gettext = Callable[[str], str]
+
+
+class Fields(Protocol):
+    """The answers of a registration that read as names (storage.enterprises.EnterpriseFields)."""
+
+    @property
+    def kind(self) -> str | None: ...
+    @property
+    def roles(self) -> list[str]: ...
+    @property
+    def sectors(self) -> list[str]: ...
+    @property
+    def ward_code(self) -> str | None: ...
+    @property
+    def province(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def ocop_stars(self) -> int | None: ...
+    @property
+    def practices(self) -> list[str]: ...
+    @property
+    def tax_code(self) -> str | None: ...
+
 
 KIND_NAMES: dict[str, str] = {
     "household": N_("Household business"),
@@ -90,3 +121,44 @@ def place_label(ward_code: str | None, province: str | None, gettext: Gettext) -
     if province:
         return province
     return ""
+
+
+FIELD_LABELS: dict[str, str] = {
+    "name": N_("Establishment name"),
+    "kind": N_("Kind"),
+    "roles": N_("Role in the chain"),
+    "sectors": N_("Crafts"),
+    "place": N_("Place"),
+    "address": N_("Address"),
+    "contact_name": N_("Contact person"),
+    "phone": N_("Phone"),
+    "tax_code": N_("Tax code"),
+    "products": N_("Main products"),
+    "ocop_stars": N_("OCOP rating"),
+    "practices": N_("Sustainable practices"),
+}
+
+
+def field_value(field: str, f: Fields, _: Gettext, *, reveal: bool = True) -> str:
+    """One answer in words; 'not given' when it is empty. Without `reveal`, a personal ID
+    number used as tax code is masked (`0011******89`)."""
+    match field:
+        case "tax_code" if not reveal:
+            value = mask_tax_code(f.tax_code)
+        case "kind":
+            value = term(KIND_NAMES, f.kind, _) if f.kind else ""
+        case "roles":
+            value = ", ".join(term(ROLE_NAMES, k, _) for k in f.roles)
+        case "sectors":
+            value = ", ".join(sector_name(k, _) for k in f.sectors)
+        case "place":
+            value = place_label(f.ward_code, f.province, _)
+        case "phone":
+            value = format_phone(f.phone) if f.phone else ""
+        case "ocop_stars":
+            value = _("{stars} stars").format(stars=f.ocop_stars) if f.ocop_stars else _("none")
+        case "practices":
+            value = ", ".join(term(PRACTICE_NAMES, k, _) for k in f.practices)
+        case _:
+            value = str(getattr(f, field) or "")
+    return value or _("not given")

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.textnorm import fold
 
-__all__ = ["make_key", "parse_coordinates", "parse_day", "parse_moment"]
+__all__ = ["make_key", "parse_coordinates", "parse_day", "parse_moment", "parse_numbers"]
 
 _DMY: Final = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?!\d)")
 _YMD: Final = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
@@ -85,3 +85,14 @@ def make_key(title: str, year: int, taken: Collection[str]) -> str:
     while key in taken:
         key, n = f"{base}-{n}", n + 1
     return key
+
+
+_BOOTH_NUMBER: Final = re.compile(r"^[A-Z0-9][A-Z0-9.-]{0,9}$")
+
+
+def parse_numbers(text: str) -> list[str] | None:
+    """`12, 13` or `A12 A13` -> ['12', '13'] / ['A12', 'A13']; None if a part is not a number."""
+    parts = [p for p in re.split(r"[,;\s]+", text.strip().upper()) if p]
+    if not parts or not all(_BOOTH_NUMBER.match(p) for p in parts):
+        return None
+    return parts

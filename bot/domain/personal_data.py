@@ -129,6 +129,75 @@ CATEGORIES: Final = (
             "consents.channel",
             "consents.given_at",
             "consents.withdrawn_at",
+            # what the staff's search reads: the fields above folded, their index, crafts as
+            # rows, staff's own labels (migration 0014; removed with the registration)
+            "enterprises.search_text",
+            "enterprise_search.search_text",
+            "enterprise_search_config.k",
+            "enterprise_search_config.v",
+            "enterprise_search_data.block",
+            "enterprise_search_data.id",
+            "enterprise_search_docsize.id",
+            "enterprise_search_docsize.sz",
+            "enterprise_search_idx.pgno",
+            "enterprise_search_idx.segid",
+            "enterprise_search_idx.term",
+            "enterprise_sectors.enterprise_id",
+            "enterprise_sectors.sector",
+            "enterprise_tags.enterprise_id",
+            "enterprise_tags.tag",
+            "enterprise_tags.created_by",
+            "enterprise_tags.created_at",
+        ),
+    ),
+    Category(
+        key="invitation",
+        title=N_("Your invitation"),
+        holds=N_(
+            "what the Department's own list said of your establishment (name, kind, crafts,"
+            " place, contact person, phone, tax code, products), until you accept it"
+        ),
+        purpose=N_("to invite the establishments the Department already works with"),
+        recipients=_STAFF,
+        basis=N_("the Department's public task of developing the craft villages"),
+        retention=(),
+        kept_while=N_(
+            "until you accept it (your registration then holds the details) or for 90 days"
+        ),
+        columns=(
+            "invitations.code",
+            "invitations.fields",
+            "invitations.created_by",
+            "invitations.created_at",
+            "invitations.used_by",
+            "invitations.used_at",
+            "invitations.enterprise_id",
+        ),
+    ),
+    Category(
+        key="staff_sessions",
+        title=N_("Your sign-ins to the staff pages (staff only)"),
+        holds=N_(
+            "the one-time links and sessions that opened the staff web pages for you: when"
+            " made, used and ended (the secrets themselves are kept only as hashes)"
+        ),
+        purpose=N_("to let staff sign in without a password, and end their sessions"),
+        recipients=_STAFF,
+        basis=N_("the Department's work, done by its staff"),
+        retention=(),
+        kept_while=N_("until they lapse (10 minutes for a link, 8 hours for a session)"),
+        columns=(
+            "web_logins.token_hash",
+            "web_logins.user_id",
+            "web_logins.created_at",
+            "web_logins.expires_at",
+            "web_logins.used_at",
+            "web_sessions.token_hash",
+            "web_sessions.user_id",
+            "web_sessions.csrf",
+            "web_sessions.created_at",
+            "web_sessions.expires_at",
+            "web_sessions.ended_at",
         ),
     ),
     Category(
@@ -312,7 +381,7 @@ NOT_PERSONAL: Final = frozenset(
         )),
         *(f"broadcasts.{c}" for c in (
             "id", "audience", "text", "total", "status", "progress", "created_at",
-            "finished_at",
+            "finished_at", "send_at",
         )),
         *(f"reminder_rules.{c}" for c in ("id", "kind", "days", "at_time", "hours", "active")),
         *(f"retention_rules.{c}" for c in ("kind", "days", "active")),

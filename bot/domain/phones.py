@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final, Literal, TypeAlias
@@ -135,6 +136,7 @@ def parse_phone(text: str) -> PhoneResult:
 
 
 @lru_cache(maxsize=4096)  # phonenumbers takes tens of microseconds; shown on every summary
+@functools.lru_cache(maxsize=4096)  # lists of registrations show many, each again
 def format_phone(e164: str) -> str:
     """Formats an E.164 number for display: national for Vietnam, international otherwise.
 

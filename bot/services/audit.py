@@ -14,12 +14,19 @@ from storage.conversations import Conversation
 from storage.roles import Role, RoleRepo
 from storage.users import User
 
-__all__ = ["REFUSED", "Audit", "actor_label"]
+__all__ = ["REFUSED", "Actor", "Audit", "actor_label"]
 
 log = logging.getLogger("ketnoi.audit")
 
 REFUSED = "refused"
 _PAYLOAD_LOGGED = 80  # characters of a payload kept in the log
+
+
+class Actor(Protocol):
+    """Who acts: a turn of the chat, or a member of staff on the web pages."""
+
+    @property
+    def user(self) -> User: ...
 
 
 class Turn(Protocol):
@@ -65,15 +72,15 @@ class Audit:
 
     async def record(
         self,
-        turn: Turn,
+        turn: Actor,
         action: str,
         before: Any = None,
         after: Any = None,
         *,
         target: str | None = None,
     ) -> None:
-        """Log that the turn's user did `action` (e.g. 'fair.cancel'); before and after are
-        models, dicts or None."""
+        """Log that the turn's (or web page's) user did `action` (e.g. 'fair.cancel'); before
+        and after are models, dicts or None."""
         role = await self.roles.role_of(turn.user)
         await self.repo.add(
             actor_id=turn.user.id,
@@ -113,6 +120,20 @@ class Audit:
             target=payload or (f"/{inc.command}" if inc.command else turn.conversation.flow),
             outcome=REFUSED,
             after={k: v for k, v in tried.items() if v is not None},
+        )
+
+    async def refused_page(
+        self, user: User, needed: Role, have: Role | None, method: str, path: str
+    ) -> None:
+        """Log a request for a staff web page the user's role does not allow."""
+        await self.repo.add(
+            actor_id=user.id,
+            actor=actor_label(user),
+            role=have.value if have else None,
+            action=REFUSED,
+            target=path,
+            outcome=REFUSED,
+            after={"kind": "web", "method": method, "needed": needed.value},
         )
 
     async def record_subject(

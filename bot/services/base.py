@@ -18,16 +18,19 @@ from storage.conversations import ConversationRepo
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
 from storage.faq import FaqRepo
+from storage.invitations import InvitationRepo
 from storage.links import LinkRepo
 from storage.outbox import OutboxRepo
 from storage.personal_data import PersonalDataRepo
 from storage.questions import QuestionRepo
+from storage.registrations import RegistrationRepo
 from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
 from storage.retention import RetentionRepo
 from storage.roles import RoleRepo
 from storage.signing_keys import SigningKeyRepo
 from storage.users import UserRepo
+from storage.web_sessions import WebSessionRepo
 
 if TYPE_CHECKING:
     from bot.core.config import Settings
@@ -68,6 +71,9 @@ class Services:
     reminders: ReminderRepo  # reminder rules, sectors followed, feedback, opt-outs
     personal_data: PersonalDataRepo  # consents, requests about one's data, copies, erasure
     retention: RetentionRepo  # how long each kind of data is kept
+    invitations: InvitationRepo  # producers imported from lists, waiting to claim
+    registrations: RegistrationRepo  # the staff's lists of registrations, and their tags
+    web_sessions: WebSessionRepo  # staff's login links and sessions on the web pages
     # Called after something was queued outside a turn: the outbox looks now, not at its tick.
     on_queued: Callable[[], None] = field(default=_nobody_listens)
 

@@ -12,8 +12,12 @@ from bot.core.config import quiet_until
 from bot.core.i18n import I18n, Lang
 from bot.core.payloads import BroadcastStop
 from bot.core.types import Attachment, Button, Reply
+from bot.domain.enterprise_terms import ROLE_NAMES, STATUS_NAMES, term, ward_label
+from bot.domain.places import get_ward
+from bot.domain.sectors import SECTORS, sector_name
 from bot.services.base import Services
-from storage.broadcasts import Broadcast, BroadcastRepo, Progress
+from storage.broadcasts import Broadcast, BroadcastRepo, Progress, parse_audience
+from storage.fairs import FairRepo
 
 __all__ = [
     "MAX_ANNOUNCEMENT",
@@ -21,7 +25,9 @@ __all__ = [
     "Broadcaster",
     "announcement",
     "attachment_note",
+    "describe_audience",
     "final_report",
+    "known_audience",
     "progress_text",
     "start_broadcast",
 ]
@@ -75,14 +81,46 @@ async def start_broadcast(
     text: str,
     created_by: int | None,
     attachment: Attachment | None = None,
+    not_before: datetime | None = None,
 ) -> Broadcast:
-    """Record the broadcast and queue its messages. Call inside a transaction."""
+    """Record the broadcast and queue its messages (to go at `not_before`, or at once).
+    Call inside a transaction."""
     return await repo.create(
         audience,
         text,
         created_by,
         lambda locale: announcement(i18n.get(locale), text, attachment),
+        not_before=not_before,
     )
+
+
+def known_audience(kind: str, arg: str) -> bool:
+    """Whether `kind:arg` names an audience we know (fairs aside, which are looked up)."""
+    if kind == "all":
+        return not arg
+    if kind == "ward":
+        return get_ward(arg) is not None
+    known = {"sector": SECTORS, "role": ROLE_NAMES, "status": STATUS_NAMES}.get(kind, {})
+    return arg in known
+
+
+async def describe_audience(fairs: FairRepo, lang: Lang, audience: str) -> str:
+    """An audience in words: 'sector: Ceramics', 'applicants of the fair: …'."""
+    _ = lang.gettext
+    kind, arg = parse_audience(audience)
+    if kind == "all":
+        return _("everyone")
+    if kind == "sector":
+        return _("sector: {name}").format(name=sector_name(arg, _))
+    if kind == "role":
+        return _("role: {name}").format(name=term(ROLE_NAMES, arg, _))
+    if kind == "ward":
+        return _("ward or commune: {name}").format(name=ward_label(arg, _))
+    if kind == "status":
+        return _("registrations {status}").format(status=term(STATUS_NAMES, arg, _))
+    fair = await fairs.by_key(arg)
+    title = fair.title(lang.code) if fair else arg
+    return _("applicants of the fair: {title}").format(title=title)
 
 
 def progress_text(

@@ -4,39 +4,48 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections.abc import Iterable
 
 from bot.core.clock import utcnow
 from bot.core.i18n import Lang
 from bot.services.fair_view import fair_dates
 from storage.fairs import Fair
 
-__all__ = ["ics", "poster_png", "qr_png"]
+__all__ = ["ics", "ics_feed", "poster_png", "qr_png"]
 
 
 def ics(fair: Fair, lang: Lang, link: str | None = None) -> bytes:
     """An iCalendar file with one VEVENT for the fair, in the fair's local time zone."""
+    return ics_feed([(fair, link)], lang)
+
+
+def ics_feed(fairs: Iterable[tuple[Fair, str | None]], lang: Lang, name: str = "") -> bytes:
+    """An iCalendar file with a VEVENT per fair (and its link): the web pages' calendar feed."""
     from icalendar import Calendar, Event  # here, as openpyxl in bot/services/export_tables.py
 
     cal = Calendar()
     cal.add("prodid", "-//Sở Công Thương Hà Nội//ketnoi//VI")
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
-    event = Event()
-    event.add("uid", f"{fair.key}@ketnoi")  # stable: importing the file again updates the event
-    event.add("dtstamp", utcnow())
-    event.add("last-modified", fair.updated_at)
-    event.add("dtstart", fair.starts_at.astimezone(lang.tz))
-    event.add("dtend", fair.ends_at.astimezone(lang.tz))
-    event.add("summary", fair.title(lang.code))
-    event.add("location", f"{fair.venue_name}, {fair.venue_address}")
-    event.add("geo", (fair.venue_latitude, fair.venue_longitude))
-    description = fair.description(lang.code)
-    if link:
-        description = f"{description}\n\n{link}".strip()
-        event.add("url", link)
-    event.add("description", description)
-    event.add("status", "CANCELLED" if fair.cancelled else "CONFIRMED")
-    cal.add_component(event)
+    if name:
+        cal.add("x-wr-calname", name)
+    for fair, link in fairs:
+        event = Event()
+        event.add("uid", f"{fair.key}@ketnoi")  # stable: importing it again updates the event
+        event.add("dtstamp", utcnow())
+        event.add("last-modified", fair.updated_at)
+        event.add("dtstart", fair.starts_at.astimezone(lang.tz))
+        event.add("dtend", fair.ends_at.astimezone(lang.tz))
+        event.add("summary", fair.title(lang.code))
+        event.add("location", f"{fair.venue_name}, {fair.venue_address}")
+        event.add("geo", (fair.venue_latitude, fair.venue_longitude))
+        description = fair.description(lang.code)
+        if link:
+            description = f"{description}\n\n{link}".strip()
+            event.add("url", link)
+        event.add("description", description)
+        event.add("status", "CANCELLED" if fair.cancelled else "CONFIRMED")
+        cal.add_component(event)
     cal.add_missing_timezones()
     return bytes(cal.to_ical())
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from bot.core.clock import utcnow
+from bot.core.config import Settings
 from bot.core.i18n import N_, Lang
 from bot.core.types import Venue
 from bot.domain.sectors import sector_name
@@ -21,7 +22,9 @@ __all__ = [
     "fair_summary",
     "fair_times",
     "is_open",
+    "page_link",
     "sectors_text",
+    "share_link",
     "short_title",
     "venue",
 ]
@@ -41,6 +44,18 @@ STATUS_NAMES: dict[BoothStatus, str] = {
 def deep_link(username: str, fair: Fair) -> str:
     """The Telegram link that opens the fair's card."""
     return f"https://t.me/{username.lstrip('@')}?start=fair_{fair.key}"
+
+
+def page_link(settings: Settings, fair: Fair) -> str | None:
+    """The fair's public web page, when the pages have a public address."""
+    return f"{settings.web_root}/hoi-cho/{fair.key}" if settings.web_public else None
+
+
+def share_link(settings: Settings, fair: Fair, channel: str) -> str:
+    """The link to share a fair with: on Zalo, which opens no Telegram link, the fair's web
+    page when there is one; elsewhere the Telegram link that opens its card."""
+    page = page_link(settings, fair) if channel == "zalo" else None
+    return page or deep_link(settings.telegram_username, fair)
 
 
 def short_title(lang: Lang, fair: Fair, limit: int = 48) -> str:

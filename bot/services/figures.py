@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Final
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
 from bot.core.clock import utcnow
+from bot.core.i18n import Lang
+from bot.domain.enterprise_terms import ROLE_NAMES as CHAIN_ROLES
+from bot.domain.enterprise_terms import STATUS_NAMES, term, ward_label
+from bot.domain.sectors import sector_name
 from bot.services.base import Services
+from bot.services.fair_view import short_title
+from bot.services.stats_chart import Panel
 from storage.booths import BoothStatus
 from storage.fairs import Fair
 from storage.reports import SentCounts, TemplateCounts
 
-__all__ = ["FairFill", "Figures", "gather", "week_start"]
+__all__ = ["STATUSES", "FairFill", "Figures", "gather", "named", "panels", "week_start"]
 
 WEEKS = 12
 UPCOMING = 8
 TEMPLATE_PERIODS = (1, 7, 30)  # days
+TOP: Final = 10  # sectors and wards named
+STATUSES: Final = ("approved", "pending", "rejected")
 
 
 class FairFill(BaseModel):
@@ -107,3 +116,65 @@ async def _templates(svc: Services, now: datetime) -> dict[int, TemplateCounts]:
         days: await svc.reports.template_messages(now - timedelta(days=days))
         for days in TEMPLATE_PERIODS
     }
+
+
+def _top(counts: dict[str, int], limit: int = TOP) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
+def named(lang: Lang, by: str, counts: dict[str, int]) -> list[tuple[str, int]]:
+    """The biggest entries of a breakdown (role, sector, ward) with their names in `lang`."""
+    _ = lang.gettext
+
+    def name(key: str) -> str:
+        if by == "role":
+            return term(CHAIN_ROLES, key, _)
+        if by == "sector":
+            return sector_name(key, _)
+        return ward_label(key, _) if key else _("outside Hanoi")
+
+    return [(name(k), n) for k, n in _top(counts)]
+
+
+def panels(lang: Lang, f: Figures) -> list[Panel]:
+    """The six charts of /thong_ke and the staff overview, labelled in `lang`."""
+    _ = lang.gettext
+    nothing = _("nothing yet")
+
+    def bars(title: str, pairs: list[tuple[str, int]]) -> Panel:
+        return Panel(
+            title=title,
+            kind="bars",
+            labels=[p[0] for p in pairs],
+            values=[p[1] for p in pairs],
+            empty=nothing,
+        )
+
+    return [
+        Panel(
+            title=_("Registrations by status"),
+            kind="columns",
+            labels=[term(STATUS_NAMES, s, _) for s in STATUSES],
+            values=[f.by_status.get(s, 0) for s in STATUSES],
+            empty=nothing,
+        ),
+        bars(_("By role in the chain"), named(lang, "role", f.by_role)),
+        bars(_("By craft (the 10 largest)"), named(lang, "sector", f.by_sector)),
+        bars(_("By ward or commune (the 10 largest)"), named(lang, "ward", f.by_ward)),
+        Panel(
+            title=_("New registrations per week"),
+            kind="columns",
+            labels=[lang.date(day, "dd/MM") for day, _n in f.weeks],
+            values=[n for _day, n in f.weeks],
+            empty=nothing,
+        ),
+        Panel(
+            title=_("Booths held at the upcoming fairs"),
+            kind="fill",
+            labels=[short_title(lang, x.fair, 28) for x in f.fills],
+            values=[x.held for x in f.fills],
+            totals=[x.fair.booths for x in f.fills],
+            legend=[_("held"), _("free")],
+            empty=_("No upcoming fair."),
+        ),
+    ]

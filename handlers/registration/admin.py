@@ -9,11 +9,12 @@ from typing import Literal
 
 from bot.core.i18n import Lang
 from bot.core.payloads import Id, Payload
-from bot.core.types import Kind, Notice, Reply
+from bot.core.types import Kind, Reply
 from bot.dialog.router import Router, Turn
 from bot.dialog.steps import TYPED, Answer, Flow, Outcome, Question
-from handlers.guards import Role, require
-from handlers.menu import main_menu
+from bot.services import reviews
+from bot.services.reviews import REASON_MAX
+from handlers.guards import Permission, may
 from handlers.registration.render import status_text, summary_lines
 from storage.enterprises import Enterprise, EnterpriseStatus
 
@@ -28,7 +29,6 @@ __all__ = [
 ]
 
 REJECT_FLOW = "registration_reject"
-REASON_MAX = 500
 
 
 class Step(StrEnum):
@@ -79,44 +79,6 @@ def request_review(turn: Turn, e: Enterprise, *, changed: bool) -> None:
     turn.notify_admins(build)
 
 
-async def _tell_applicant(turn: Turn, e: Enterprise) -> None:
-    """Tell the owner of `e` the outcome, on the identity they used most recently."""
-    identities = await turn.services.users.identities(e.account_id)
-    if not identities:
-        return
-
-    def build(lang: Lang) -> list[Reply]:
-        _ = lang.gettext
-        if e.status is EnterpriseStatus.APPROVED:
-            text = _(
-                "Good news! Your registration {reference} ({name}) has been approved by the"
-                " Hanoi Department of Industry and Trade. Welcome to the network! You can now"
-                " apply for booths at the upcoming fairs."
-            ).format(reference=e.reference, name=e.name)
-        else:
-            text = _(
-                "Your registration {reference} ({name}) was not approved by the Department.\n"
-                "Reason: {reason}\n\nYou can correct it with {profile}; it will then be"
-                " reviewed again. For questions, please contact the Department."
-            ).format(
-                reference=e.reference,
-                name=e.name,
-                reason=e.reject_reason or "—",
-                profile="/profile" if lang.code == "en" else "/ho_so",
-            )
-        reply = main_menu(lang, text)
-        values = {"reference": e.reference or "", "enterprise": e.name, "name": e.contact_name}
-        if e.status is EnterpriseStatus.APPROVED:
-            reply.notice = Notice("registration_approved", values)
-        else:
-            reply.notice = Notice(
-                "registration_rejected", values | {"reason": e.reject_reason or "—"}
-            )
-        return [reply]
-
-    turn.notify(identities[0].id, build)
-
-
 async def _pending(turn: Turn, enterprise_id: int) -> Enterprise | list[Reply]:
     """The registration a button names if it still awaits review; else what to say."""
     _ = turn._
@@ -134,29 +96,13 @@ async def _pending(turn: Turn, enterprise_id: int) -> Enterprise | list[Reply]:
 async def approve(turn: Turn, e: Enterprise) -> Enterprise | None:
     """Approves a registration waiting for review, tells the applicant and logs it; None if
     it no longer waits."""
-    done = await turn.services.enterprises.set_status(
-        e.id, EnterpriseStatus.APPROVED, by=turn.user.id
-    )
-    if done is not None:
-        await _tell_applicant(turn, done)
-        await turn.services.audit.record(
-            turn, "registration.approve", e, done, target=f"enterprise:{e.id}"
-        )
-    return done
+    return await reviews.approve(turn.services, turn, e)
 
 
 async def reject(turn: Turn, e: Enterprise, reason: str) -> Enterprise | None:
     """Rejects a registration waiting for review with the reason, tells the applicant and
     logs it; None if it no longer waits."""
-    done = await turn.services.enterprises.set_status(
-        e.id, EnterpriseStatus.REJECTED, reason=reason, by=turn.user.id
-    )
-    if done is not None:
-        await _tell_applicant(turn, done)
-        await turn.services.audit.record(
-            turn, "registration.reject", e, done, target=f"enterprise:{e.id}"
-        )
-    return done
+    return await reviews.reject(turn.services, turn, e, reason)
 
 
 async def on_review_button(turn: Turn) -> list[Reply]:
@@ -218,5 +164,5 @@ REJECTING: Flow[Turn, Step] = Flow(
 
 def register(router: Router) -> None:
     """Wires the review buttons and the reason question, for moderators and above."""
-    router.button((Decide, CancelRejection), require(Role.MODERATOR)(on_review_button))
-    router.flow(REJECT_FLOW, require(Role.MODERATOR)(REJECTING.on_input))
+    router.button((Decide, CancelRejection), may(Permission.REVIEW)(on_review_button))
+    router.flow(REJECT_FLOW, may(Permission.REVIEW)(REJECTING.on_input))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
-from bot.core.payloads import OneOf, Pattern, Payload
+from bot.core.payloads import OneOf, OpenProfile, Pattern, Payload
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import BACK, Answer, Back, Done, Edit, Goto, Next, Outcome, Stay
@@ -93,11 +93,6 @@ Field = Annotated[str, OneOf(FIELD_STEPS)]
 @dataclass(frozen=True, slots=True)
 class StartRegistration(Payload, prefix="reg:start"):
     """Start the registration, or go on where it was: `reg:start`."""
-
-
-@dataclass(frozen=True, slots=True)
-class OpenProfile(Payload, prefix="reg:profile:open"):
-    """The registration sent, to see and change: `reg:profile:open`."""
 
 
 @dataclass(frozen=True, slots=True)

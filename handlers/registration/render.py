@@ -5,65 +5,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from bot.core.i18n import N_, Lang
+from bot.core.i18n import Lang
 from bot.core.payloads import Payload
 from bot.core.types import Button
-from bot.domain.enterprise_terms import (
-    KIND_NAMES,
-    PRACTICE_NAMES,
-    ROLE_NAMES,
-    STATUS_NAMES,
-    place_label,
-    term,
-)
-from bot.domain.phones import format_phone
-from bot.domain.sectors import sector_name
-from bot.domain.taxcode import mask_tax_code
+from bot.domain.enterprise_terms import FIELD_LABELS, STATUS_NAMES, field_value, term
 from storage.enterprises import Enterprise, EnterpriseFields, EnterpriseStatus
 
 __all__ = ["FIELD_LABELS", "edit_buttons", "field_value", "status_text", "summary_lines"]
 
 Gettext = Callable[[str], str]
-
-FIELD_LABELS: dict[str, str] = {
-    "name": N_("Establishment name"),
-    "kind": N_("Kind"),
-    "roles": N_("Role in the chain"),
-    "sectors": N_("Crafts"),
-    "place": N_("Place"),
-    "address": N_("Address"),
-    "contact_name": N_("Contact person"),
-    "phone": N_("Phone"),
-    "tax_code": N_("Tax code"),
-    "products": N_("Main products"),
-    "ocop_stars": N_("OCOP rating"),
-    "practices": N_("Sustainable practices"),
-}
-
-
-def field_value(field: str, f: EnterpriseFields, _: Gettext, *, reveal: bool = True) -> str:
-    """One answer in words; 'not given' when it is empty. Without `reveal`, a personal ID
-    number used as tax code is masked (`0011******89`)."""
-    match field:
-        case "tax_code" if not reveal:
-            value = mask_tax_code(f.tax_code)
-        case "kind":
-            value = term(KIND_NAMES, f.kind, _) if f.kind else ""
-        case "roles":
-            value = ", ".join(term(ROLE_NAMES, k, _) for k in f.roles)
-        case "sectors":
-            value = ", ".join(sector_name(k, _) for k in f.sectors)
-        case "place":
-            value = place_label(f.ward_code, f.province, _)
-        case "phone":
-            value = format_phone(f.phone) if f.phone else ""
-        case "ocop_stars":
-            value = _("{stars} stars").format(stars=f.ocop_stars) if f.ocop_stars else _("none")
-        case "practices":
-            value = ", ".join(term(PRACTICE_NAMES, k, _) for k in f.practices)
-        case _:
-            value = str(getattr(f, field) or "")
-    return value or _("not given")
 
 
 def summary_lines(f: EnterpriseFields, _: Gettext, *, reveal: bool = True) -> str:

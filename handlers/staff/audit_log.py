@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from bot.core.payloads import Page, Payload
 from bot.core.types import Reply
 from bot.dialog.router import Turn
-from bot.domain.taxcode import redact_personal_ids
-from handlers.staff.terms import ACTION_NAMES, ROLE_NAMES
+from bot.services.staff_terms import ACTION_NAMES, ROLE_NAMES, changes
 from storage.audit import AuditEntry
 from storage.roles import Role
 
-__all__ = ["AuditPage", "audit_page", "on_button", "show_latest"]
+__all__ = ["AuditPage", "audit_page", "changes", "on_button", "show_latest"]
 
 PAGE: Final = 6
-_VALUE_MAX: Final = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,29 +22,6 @@ class AuditPage(Payload, prefix="auditlog"):
     """A page of the audit log, the latest first: `auditlog:0`."""
 
     page: Page
-
-
-def _short(value: Any) -> str:
-    # Snapshots of a registration hold its tax code: a personal ID number shows masked.
-    text = "—" if value is None or value == "" else redact_personal_ids(str(value))
-    return text if len(text) <= _VALUE_MAX else text[: _VALUE_MAX - 1] + "…"
-
-
-def changes(before: Any, after: Any) -> list[str]:
-    """`field: old → new` for every field that differs (all of `after` when there was no
-    before); timestamps of the change itself are left out."""
-    old = before if isinstance(before, dict) else {}
-    new = after if isinstance(after, dict) else {}
-    skip = {"updated_at", "reviewed_at", "decided_by", "reviewed_by"}
-    lines = []
-    for key in sorted(set(old) | set(new)):
-        if key in skip or old.get(key) == new.get(key):
-            continue
-        if old:
-            lines.append(f"{key}: {_short(old.get(key))} → {_short(new.get(key))}")
-        else:
-            lines.append(f"{key}: {_short(new.get(key))}")
-    return lines
 
 
 def _entry(turn: Turn, entry: AuditEntry) -> str:

@@ -25,8 +25,8 @@ from bot.services.exports import (
     statuses_of,
 )
 from bot.services.fair_view import short_title
+from bot.services.permissions import Permission, allowed
 from handlers.guards import role_of
-from storage.roles import Role
 
 __all__ = [
     "EXPORTING",
@@ -132,7 +132,7 @@ async def filters(turn: Turn, flt: ExportFilter, note: str | None = None) -> lis
         _("• fair: {value}").format(value=fair.title(turn.lang.code) if fair else every),
     ]
     role = await role_of(turn)
-    if role is None or not role.allows(Role.MODERATOR):
+    if not allowed(role, Permission.PERSONAL_DATA):
         lines.append(_("Phone numbers and tax codes are left out for your role."))
     cleared = ExportFilter(what=flt.what)
     buttons = [
@@ -240,7 +240,7 @@ async def download(turn: Turn, flt: ExportFilter, fmt: Format, purpose: str) -> 
     _ = turn._
     svc = turn.services
     role = await role_of(turn)
-    personal = role is not None and role.allows(Role.MODERATOR)
+    personal = allowed(role, Permission.PERSONAL_DATA)
     export = await make_export(svc, flt, turn.lang, fmt, personal=personal)
     after = {**flt.model_dump(mode="json", exclude_none=True), "format": fmt}
     after |= {"rows": export.rows, "personal": personal, "purpose": purpose}

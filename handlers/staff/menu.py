@@ -10,6 +10,7 @@ from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from handlers.booth_admin import WaitingFairs
 from handlers.guards import role_of
+from handlers.staff import web_login
 from handlers.staff.audit_log import AuditPage
 from handlers.staff.data_requests import RequestList
 from handlers.staff.exports import ExportMenu
@@ -22,7 +23,7 @@ from storage.booths import BoothStatus
 from storage.enterprises import EnterpriseStatus
 from storage.roles import Role
 
-__all__ = ["BROADCAST_COMMANDS", "PAYLOADS", "RunTool", "StaffMenu", "admin_menu"]
+__all__ = ["BROADCAST_COMMANDS", "PAYLOADS", "RunTool", "StaffMenu", "WebLink", "admin_menu"]
 
 # The reminders and broadcasts module registers one of these when it lands.
 BROADCAST_COMMANDS: Final = ("thong_bao", "broadcast")
@@ -40,7 +41,12 @@ class RunTool(Payload, prefix="admin:run"):
     command: Annotated[str, OneOf(BROADCAST_COMMANDS)]
 
 
-PAYLOADS: Final = (StaffMenu, RunTool)
+@dataclass(frozen=True, slots=True)
+class WebLink(Payload, prefix="admin:web"):
+    """A one-time link to the staff web pages: `admin:web`."""
+
+
+PAYLOADS: Final = (StaffMenu, RunTool, WebLink)
 
 
 async def admin_menu(turn: Turn) -> list[Reply]:
@@ -78,11 +84,15 @@ async def admin_menu(turn: Turn) -> list[Reply]:
         rows.append([AuditPage(0).button(_("Audit log"))])
     if role.allows(Role.OWNER):
         rows.append([StaffList().button(_("Staff and roles"))])
+    if svc.settings.web_on:
+        rows.append([WebLink().button(_("Sign in to the web pages"))])
     return [Reply(text="\n".join(lines), buttons=rows)]
 
 
 async def on_button(turn: Turn) -> list[Reply]:
-    """`admin:menu`, or `admin:run:COMMAND` for a tool another module provides."""
+    """`admin:menu`, `admin:web`, or `admin:run:COMMAND` for a tool another module provides."""
+    if isinstance(turn.payload, WebLink):
+        return await web_login.send_link(turn)
     if isinstance(turn.payload, RunTool):
         return await turn.run_command(turn.payload.command)  # guarded by its own module
     return await admin_menu(turn)

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from bot.core.i18n import Lang
 from bot.core.payloads import Id, Page, Payload
 from bot.core.types import Button, Reply
-from bot.dialog.router import Build, Turn
+from bot.dialog.router import Turn
 from bot.dialog.steps import Answer, Done, Outcome, Stay
 from bot.domain.enterprise_terms import KIND_NAMES, place_label, term
 from bot.domain.places import match_ward
+from bot.services import reviews
+from bot.services.reviews import NOTE_MAX, NOTE_MIN
 from handlers.registration.admin import Decide
-from handlers.registration.core import OpenProfile
 from handlers.registration.render import status_text, summary_lines
 from storage.enterprises import Enterprise, EnterpriseStatus
 
@@ -48,7 +48,6 @@ __all__ = [
 
 FLOW: Final = "staff_review"
 PAGE: Final = 8
-NOTE_MIN, NOTE_MAX = 5, 1000
 _REFERENCE: Final = re.compile(r"^\s*HN-\d{4}-\d+\s*$", re.IGNORECASE)
 
 
@@ -247,22 +246,6 @@ async def search(turn: Turn, answer: Answer) -> Outcome:
     return Done([Reply(text="\n".join(lines), buttons=[*buttons, again])])
 
 
-def _correction(e: Enterprise, note: str) -> Build:
-    """The request to the applicant, with a button into their registration."""
-
-    def build(lang: Lang) -> list[Reply]:
-        _ = lang.gettext
-        text = _(
-            "The Department of Industry and Trade asks you to correct your registration"
-            " {reference} ({name}):\n\n{note}\n\nPress the button below to open your"
-            " registration and change it."
-        ).format(reference=e.reference, name=e.name, note=note)
-        edit = OpenProfile().button(_("✏️ Edit my registration"))
-        return [Reply(text=text, buttons=[[edit]])]
-
-    return build
-
-
 def ask_correction(turn: Turn, e: Enterprise, note: str | None = None) -> list[Reply]:
     """Starts a correction request: asks what the applicant should correct."""
     turn.conversation.start(FLOW, Step.FIX, {"enterprise_id": e.id})
@@ -309,11 +292,6 @@ async def got_correction(turn: Turn, answer: Answer) -> Outcome:
         problem = _("Please write {low} to {high} characters.").format(low=NOTE_MIN, high=NOTE_MAX)
         return Stay(problem)
     turn.conversation.end()
-    people = await svc.users.identities(e.account_id)
-    if people:
-        turn.notify(people[0].id, _correction(e, note))
-    await svc.audit.record(
-        turn, "registration.correction", None, {"message": note}, target=f"enterprise:{e.id}"
-    )
+    await reviews.ask_correction(svc, turn, e, note)
     intro = _("Sent to the applicant of {reference}. It stays as it is until they change it.")
     return await pending_page(turn, 0, intro.format(reference=e.reference))

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, Literal
 
-from bot.core.i18n import Lang
 from bot.core.payloads import Id, Payload
 from bot.core.types import Reply, UserRef
-from bot.dialog.router import Build, Turn
+from bot.dialog.router import Turn
 from bot.dialog.steps import TYPED, Answer, Done, Flow, Outcome, Question, Stay
+from bot.services import staff_roles
 from handlers.staff.terms import ROLE_DUTIES, ROLE_NAMES
 from storage.roles import GRANTABLE, Role
 from storage.users import User
@@ -168,45 +168,13 @@ async def show(turn: Turn, account_id: int) -> list[Reply]:
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
 
-def _told(role: Role | None) -> Build:
-    """The message to the person whose role changed, in their language."""
-
-    def build(lang: Lang) -> list[Reply]:
-        _ = lang.gettext
-        if role is None:
-            return [Reply(text=_("Your staff role in ketnoi has been removed."))]
-        text = _(
-            "The Department has made you {role} in ketnoi: {duties}. Type /admin to see your tools."
-        ).format(role=_(ROLE_NAMES[role]), duties=_(ROLE_DUTIES[role]))
-        return [Reply(text=text)]
-
-    return build
-
-
 async def change(turn: Turn, account_id: int, role: Role | None) -> list[Reply]:
     """Gives `role` (None: takes the role away), logs it and tells the person."""
     _ = turn._
-    svc = turn.services
-    people, label = await _person(turn, account_id)
-    if not people or await svc.roles.is_owner_account(account_id):
+    _people, label = await _person(turn, account_id)
+    if not await staff_roles.set_role(turn.services, turn, account_id, role):
         return await show(turn, account_id)
-    before = await svc.roles.granted(account_id)
-    if before == role:
-        return await show(turn, account_id)
-    if role is None:
-        await svc.roles.revoke(account_id)
-        action, intro = "role.revoke", _("{person} is no longer staff.")
-    else:
-        await svc.roles.grant(account_id, role, turn.user.id)
-        action, intro = "role.grant", _("{person} is now {role}.")
-    await svc.audit.record(
-        turn,
-        action,
-        {"role": before.value if before else None},
-        {"role": role.value if role else None},
-        target=f"account:{account_id}",
-    )
-    turn.notify(account_id, _told(role))  # an account id is the id of its first identity
+    intro = _("{person} is no longer staff.") if role is None else _("{person} is now {role}.")
     name = _(ROLE_NAMES[role]) if role else ""
     return await staff_list(turn, intro.format(person=label, role=name))
 

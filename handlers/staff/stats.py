@@ -9,36 +9,14 @@ from typing import Final
 from bot.core.payloads import Payload
 from bot.core.types import Document, Reply
 from bot.dialog.router import Turn
-from bot.domain.enterprise_terms import ROLE_NAMES as CHAIN_ROLES
-from bot.domain.enterprise_terms import STATUS_NAMES, term, ward_label
-from bot.domain.sectors import sector_name
+from bot.domain.enterprise_terms import STATUS_NAMES, term
 from bot.services.fair_view import short_title
-from bot.services.figures import Figures, gather
-from bot.services.stats_chart import Panel, chart_png
+from bot.services.figures import STATUSES, Figures, gather, named, panels
+from bot.services.stats_chart import chart_png
 
-__all__ = ["ShowStats", "panels", "show_stats", "stats_text"]
+__all__ = ["ShowStats", "show_stats", "stats_text"]
 
-TOP: Final = 10  # sectors and wards named
 WEEKS_IN_TEXT: Final = 6
-_STATUSES: Final = ("approved", "pending", "rejected")
-
-
-def _top(counts: dict[str, int], limit: int = TOP) -> list[tuple[str, int]]:
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-
-
-def _named(turn: Turn, by: str, counts: dict[str, int]) -> list[tuple[str, int]]:
-    """The biggest entries of a breakdown with their names in the user's language."""
-    _ = turn._
-
-    def name(key: str) -> str:
-        if by == "role":
-            return term(CHAIN_ROLES, key, _)
-        if by == "sector":
-            return sector_name(key, _)
-        return ward_label(key, _) if key else _("outside Hanoi")
-
-    return [(name(k), n) for k, n in _top(counts)]
 
 
 def _joined(pairs: list[tuple[str, int]], turn: Turn) -> str:
@@ -50,7 +28,7 @@ def stats_text(turn: Turn, f: Figures) -> str:
     _ = turn._
     lang = turn.lang
     statuses = ", ".join(
-        f"{term(STATUS_NAMES, s, _)} {lang.number(f.by_status.get(s, 0))}" for s in _STATUSES
+        f"{term(STATUS_NAMES, s, _)} {lang.number(f.by_status.get(s, 0))}" for s in STATUSES
     )
     lines = [
         _("Figures of the network, {date}").format(date=lang.short_datetime(f.at)),
@@ -59,10 +37,10 @@ def stats_text(turn: Turn, f: Figures) -> str:
             total=lang.number(f.total), statuses=statuses
         ),
         _("Not counting the rejected ones:"),
-        _("• by role: {list}").format(list=_joined(_named(turn, "role", f.by_role), turn)),
-        _("• by craft: {list}").format(list=_joined(_named(turn, "sector", f.by_sector), turn)),
+        _("• by role: {list}").format(list=_joined(named(turn.lang, "role", f.by_role), turn)),
+        _("• by craft: {list}").format(list=_joined(named(turn.lang, "sector", f.by_sector), turn)),
         _("• by ward or commune: {list}").format(
-            list=_joined(_named(turn, "ward", f.by_ward), turn)
+            list=_joined(named(turn.lang, "ward", f.by_ward), turn)
         ),
         _("New registrations per week (from Monday): {list}").format(
             list=" · ".join(
@@ -132,50 +110,6 @@ def stats_text(turn: Turn, f: Figures) -> str:
     return "\n".join(lines)
 
 
-def panels(turn: Turn, f: Figures) -> list[Panel]:
-    """The six charts, labelled in the user's language."""
-    _ = turn._
-    nothing = _("nothing yet")
-
-    def bars(title: str, pairs: list[tuple[str, int]]) -> Panel:
-        return Panel(
-            title=title,
-            kind="bars",
-            labels=[p[0] for p in pairs],
-            values=[p[1] for p in pairs],
-            empty=nothing,
-        )
-
-    return [
-        Panel(
-            title=_("Registrations by status"),
-            kind="columns",
-            labels=[term(STATUS_NAMES, s, _) for s in _STATUSES],
-            values=[f.by_status.get(s, 0) for s in _STATUSES],
-            empty=nothing,
-        ),
-        bars(_("By role in the chain"), _named(turn, "role", f.by_role)),
-        bars(_("By craft (the 10 largest)"), _named(turn, "sector", f.by_sector)),
-        bars(_("By ward or commune (the 10 largest)"), _named(turn, "ward", f.by_ward)),
-        Panel(
-            title=_("New registrations per week"),
-            kind="columns",
-            labels=[turn.lang.date(day, "dd/MM") for day, _n in f.weeks],
-            values=[n for _day, n in f.weeks],
-            empty=nothing,
-        ),
-        Panel(
-            title=_("Booths held at the upcoming fairs"),
-            kind="fill",
-            labels=[short_title(turn.lang, x.fair, 28) for x in f.fills],
-            values=[x.held for x in f.fills],
-            totals=[x.fair.booths for x in f.fills],
-            legend=[_("held"), _("free")],
-            empty=_("No upcoming fair."),
-        ),
-    ]
-
-
 @dataclass(frozen=True, slots=True)
 class ShowStats(Payload, prefix="stats:show"):
     """The figures: `stats:show`."""
@@ -187,7 +121,7 @@ async def show_stats(turn: Turn) -> list[Reply]:
     figures = await gather(turn.services, turn.services.settings.tz)
     title = _("Network figures, {date}").format(date=turn.lang.date(figures.at, "dd/MM/yyyy"))
     # Drawing takes a moment: off the event loop, so the channels keep going meanwhile.
-    png = await asyncio.to_thread(chart_png, title, panels(turn, figures))
+    png = await asyncio.to_thread(chart_png, title, panels(turn.lang, figures))
     day = turn.lang.local(figures.at).date().isoformat()
     name = f"thong-ke-{day}.png" if turn.lang.code == "vi" else f"figures-{day}.png"
     chart = Document(filename=name, content=png, mime_type="image/png")

@@ -22,6 +22,7 @@ class BotProcess:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("KETNOI_")}
         self.env.update(env)
         self.env.setdefault("PTB_TIMEDELTA", "true")
+        self.env.setdefault("KETNOI_WEB_LISTEN", "off")  # tests run side by side: no port 8080
         self.cwd = cwd
         self.args = args
         self.proc: subprocess.Popen[bytes] | None = None

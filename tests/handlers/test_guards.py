@@ -65,7 +65,7 @@ async def test_each_role_may_do_what_it_allows_and_nothing_more(
 async def test_admin_menu_shows_only_what_the_role_allows(app: App) -> None:
     viewer = await member(app, Role.VIEWER)
     await viewer.say("/admin")
-    assert {b.payload for b in viewer.options} == {"stats:show", "export:menu"}
+    assert {b.payload for b in viewer.options} == {"stats:show", "export:menu", "admin:web"}
     moderator = await member(app, Role.MODERATOR)
     await moderator.say("/admin")
     payloads = {b.payload for b in moderator.options}

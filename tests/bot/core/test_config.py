@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import time
@@ -78,3 +79,32 @@ def test_bad_value_stops_start_up_with_one_line(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == ["ketnoi: KETNOI_LOCALE: expected one of vi, en"]
+
+
+def test_the_web_pages_listen_on_localhost_unless_turned_off() -> None:
+    s = load_settings(_env_file=None)
+    assert s.web_listen == "127.0.0.1:8080" and s.web_root == "http://127.0.0.1:8080"
+    assert not s.web_public  # a local address is not shared with producers
+    off = load_settings(_env_file=None, web_listen="off")
+    assert off.web_listen is None and off.web_root is None
+    public = load_settings(_env_file=None, web_url="https://ketnoi.example.vn/")
+    assert public.web_root == "https://ketnoi.example.vn" and public.web_public
+    hooks = load_settings(
+        _env_file=None, webhook_url="https://bot.example.vn", webhook_secret="s3cret-x"
+    )
+    assert hooks.web_root == "https://bot.example.vn"  # the webhook server serves the pages
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "expected"),
+    [
+        ("KETNOI_WEB_LISTEN", "8080", "KETNOI_WEB_LISTEN: expected host:port"),
+        ("KETNOI_WEB_URL", "ketnoi.vn", "KETNOI_WEB_URL: expected the pages' address"),
+    ],
+)
+def test_a_bad_web_setting_names_its_variable(
+    monkeypatch: pytest.MonkeyPatch, var: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(var, value)
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        load_settings(_env_file=None)

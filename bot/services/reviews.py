@@ -1,0 +1,128 @@
+"""Reviewing registrations: approve, reject with a reason, ask for a correction. One
+implementation for the chat's review and the web pages, so that producers get the same
+notices and the audit log the same entries whichever way staff decide."""
+
+from __future__ import annotations
+
+from typing import Final, Protocol
+
+from bot.core.i18n import Lang
+from bot.core.payloads import OpenProfile
+from bot.core.types import Notice, Reply, UserRef
+from bot.services.base import Build, Services
+from bot.services.main_menu import main_menu
+from storage.enterprises import Enterprise, EnterpriseStatus
+from storage.users import User
+
+__all__ = [
+    "NOTE_MAX",
+    "NOTE_MIN",
+    "REASON_MAX",
+    "Acting",
+    "approve",
+    "ask_correction",
+    "reject",
+]
+
+REASON_MAX: Final = 500
+NOTE_MIN, NOTE_MAX = 5, 1000
+
+
+class Acting(Protocol):
+    """Who decides (a chat turn, or a web page's staff action): the user, and messages to
+    others sent once the decision is committed."""
+
+    @property
+    def user(self) -> User: ...
+
+    def notify(self, user: int | UserRef, build: Build) -> None: ...
+
+
+def _outcome(e: Enterprise) -> Build:
+    """The applicant's message: approved, or not with the reason; it ends on the main menu."""
+
+    def build(lang: Lang) -> list[Reply]:
+        _ = lang.gettext
+        if e.status is EnterpriseStatus.APPROVED:
+            text = _(
+                "Good news! Your registration {reference} ({name}) has been approved by the"
+                " Hanoi Department of Industry and Trade. Welcome to the network! You can now"
+                " apply for booths at the upcoming fairs."
+            ).format(reference=e.reference, name=e.name)
+        else:
+            text = _(
+                "Your registration {reference} ({name}) was not approved by the Department.\n"
+                "Reason: {reason}\n\nYou can correct it with {profile}; it will then be"
+                " reviewed again. For questions, please contact the Department."
+            ).format(
+                reference=e.reference,
+                name=e.name,
+                reason=e.reject_reason or "—",
+                profile="/profile" if lang.code == "en" else "/ho_so",
+            )
+        reply = main_menu(lang, text)
+        # what a channel that must use a template (the Zalo OA, outside its window) fills in
+        values = {"reference": e.reference or "", "enterprise": e.name, "name": e.contact_name}
+        if e.status is EnterpriseStatus.APPROVED:
+            reply.notice = Notice("registration_approved", values)
+        else:
+            reply.notice = Notice(
+                "registration_rejected", values | {"reason": e.reject_reason or "—"}
+            )
+        return [reply]
+
+    return build
+
+
+async def _tell_applicant(svc: Services, act: Acting, build: Build, e: Enterprise) -> bool:
+    """Tell the owner of `e`, on the identity they used most recently; False if none."""
+    identities = await svc.users.identities(e.account_id)
+    if identities:
+        act.notify(identities[0].id, build)
+    return bool(identities)
+
+
+async def approve(svc: Services, act: Acting, e: Enterprise) -> Enterprise | None:
+    """Approve a registration waiting for review, tell the applicant, log it; None if it no
+    longer waits. Call inside a transaction."""
+    done = await svc.enterprises.set_status(e.id, EnterpriseStatus.APPROVED, by=act.user.id)
+    if done is not None:
+        await _tell_applicant(svc, act, _outcome(done), done)
+        await svc.audit.record(act, "registration.approve", e, done, target=f"enterprise:{e.id}")
+    return done
+
+
+async def reject(svc: Services, act: Acting, e: Enterprise, reason: str) -> Enterprise | None:
+    """Reject a registration waiting for review with the reason, tell the applicant, log it;
+    None if it no longer waits. Call inside a transaction."""
+    done = await svc.enterprises.set_status(
+        e.id, EnterpriseStatus.REJECTED, reason=reason, by=act.user.id
+    )
+    if done is not None:
+        await _tell_applicant(svc, act, _outcome(done), done)
+        await svc.audit.record(act, "registration.reject", e, done, target=f"enterprise:{e.id}")
+    return done
+
+
+def _correction(e: Enterprise, note: str) -> Build:
+    """The request to the applicant, with a button into their registration."""
+
+    def build(lang: Lang) -> list[Reply]:
+        _ = lang.gettext
+        text = _(
+            "The Department of Industry and Trade asks you to correct your registration"
+            " {reference} ({name}):\n\n{note}\n\nPress the button below to open your"
+            " registration and change it."
+        ).format(reference=e.reference, name=e.name, note=note)
+        edit = OpenProfile().button(_("✏️ Edit my registration"))
+        return [Reply(text=text, buttons=[[edit]])]
+
+    return build
+
+
+async def ask_correction(svc: Services, act: Acting, e: Enterprise, note: str) -> None:
+    """Send the applicant what to correct (the registration stays as it is), and log it."""
+    await _tell_applicant(svc, act, _correction(e, note), e)
+    await svc.audit.record(
+        act, "registration.correction", None, {"message": note}, target=f"enterprise:{e.id}"
+    )

@@ -1,0 +1,121 @@
+"""Exports, unanswered questions turned into FAQ entries, the audit log and roles on the web."""
+
+from __future__ import annotations
+
+import time_machine
+
+from bot.app import App
+from bot.domain.textnorm import fold
+from storage.roles import Role
+from tests.bot.channels.web.site import Site
+from tests.chat import Chat
+from tests.fair_data import TODAY
+from tests.handlers.staff.staff_data import add_enterprise, audit_entries
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_exports_leave_phones_out_for_viewers_only(site: Site) -> None:
+    site.run(add_enterprise, site.app, "p1", "Gốm Minh Hải", phone="+84912000111")
+    site.login(site.staff(Role.VIEWER))
+    data = {"what": "enterprises", "format": "csv", "purpose": "contact"}
+    viewer = site.form("/quan-tri/xuat", "/quan-tri/xuat", data)
+    assert viewer.status_code == 200 and viewer.headers["content-type"].startswith("text/csv")
+    assert "Gốm Minh Hải" in viewer.text and "912000111" not in viewer.text
+    assert 'filename="co-so-dang-ky-2026-11-23.csv"' in viewer.headers["content-disposition"]
+    site.client.cookies.clear()
+    site.login(site.staff(Role.MODERATOR))
+    moderator = site.form("/quan-tri/xuat", "/quan-tri/xuat", {**data, "format": "xlsx"})
+    assert moderator.content[:2] == b"PK"  # an .xlsx file
+    entries = [e for e in site.run(audit_entries, site.app) if e.action == "export.enterprises"]
+    assert [e.after["personal"] for e in entries] == [False, True]
+
+
+async def _ask(app: App, text: str) -> None:
+    await app.router.services.questions.log(
+        text, fold(text), intent=None, guess=None, score=0.1, user_hash="x"
+    )
+
+
+def test_an_unanswered_question_becomes_a_faq_entry_the_bot_answers(site: Site) -> None:
+    asked = "co cho gui xe o hoi cho khong"
+    for _ in range(3):
+        site.run(_ask, site.app, asked)
+    site.login(site.staff(Role.ADMIN))
+    page = site.get("/quan-tri/cau-hoi").text
+    assert asked in page and "được hỏi 3 lần" in page
+    done = site.form(
+        "/quan-tri/cau-hoi",
+        "/quan-tri/cau-hoi",
+        {
+            "folded": fold(asked),
+            "asked": asked,
+            "question_vi": "Hội chợ có chỗ gửi xe không?",
+            "question_en": "Is there parking at the fair?",
+            "answer_vi": "Có bãi gửi xe miễn phí cạnh cổng chính.",
+            "answer_en": "There is free parking by the main gate.",
+        },
+    )
+    assert done.headers["location"].endswith("xong=added")
+    assert "chưa được trả lời" in site.get("/quan-tri/cau-hoi").text  # the list is empty now
+    producer = Chat(site.app.router, "asker")
+    site.run(producer.say, "hoi cho co cho gui xe khong")
+    assert "bãi gửi xe miễn phí" in producer.text
+    assert [e.action for e in site.run(audit_entries, site.app)][-1] == "faq.add"
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_audit_log_reads_in_words_and_local_time(site: Site) -> None:
+    site.login(site.staff(Role.ADMIN, "boss"))
+    site.get("/quan-tri/vai-tro")  # refused: roles are the owners'
+    page = site.get("/quan-tri/nhat-ky").text
+    assert "đăng nhập trang web quản trị" in page  # web.login, in words
+    assert "10:00 23/11/26" in page  # 03:00 UTC is 10:00 in Hanoi
+    assert "/quan-tri/vai-tro" in page and "tag bad" in page  # the refusal stands out
+    site.client.cookies.clear()
+    site.login(site.staff(Role.MODERATOR))
+    assert site.get("/quan-tri/nhat-ky").status_code == 403
+
+
+def test_owners_give_and_take_roles_and_the_person_is_told(site: Site) -> None:
+    site.login(site.owner())
+    given = site.form(
+        "/quan-tri/vai-tro",
+        "/quan-tri/vai-tro",
+        {
+            "address": "telegram:555",
+            "role": "moderator",
+        },
+    )
+    assert given.headers["location"].endswith("xong=changed")
+    svc = site.app.router.services
+    user = site.run(svc.users.find, Chat(site.app.router, "555", channel="telegram").user)
+    assert user is not None
+    assert site.run(svc.roles.granted, user.account_id) is Role.MODERATOR
+    page = site.get("/quan-tri/vai-tro").text
+    assert "telegram:555" in page
+    site.form(
+        "/quan-tri/vai-tro", "/quan-tri/vai-tro", {"account": str(user.account_id), "role": "none"}
+    )
+    assert site.run(svc.roles.granted, user.account_id) is None
+    bad = site.form(
+        "/quan-tri/vai-tro", "/quan-tri/vai-tro", {"address": "nobody", "role": "viewer"}
+    )
+    assert bad.headers["location"].endswith("loi=address")
+    actions = [e.action for e in site.run(audit_entries, site.app)]
+    assert actions[-2:] == ["role.grant", "role.revoke"]
+
+
+def test_admins_cannot_change_roles(site: Site) -> None:
+    site.login(site.staff(Role.ADMIN))
+    assert site.get("/quan-tri/vai-tro").status_code == 403
+    assert (
+        site.form(
+            "/quan-tri/nhat-ky",
+            "/quan-tri/vai-tro",
+            {
+                "address": "telegram:1",
+                "role": "admin",
+            },
+        ).status_code
+        == 403
+    )
