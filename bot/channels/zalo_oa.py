@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any, TypeVar
 
+from bot.channels.retry import within_limits
 from bot.channels.webhook import BadUpdate, WebhookServer
 from bot.channels.zalo_oa_api import OaEvent, ZaloOaApi, ZaloOaError, event_time
 from bot.channels.zalo_oa_events import CHANNEL, digits, loads, refusal, to_incoming
@@ -304,11 +305,12 @@ class ZaloOaChannel:
         lane: Lane,
         call: Callable[..., Awaitable[T]],
     ) -> T:
-        """One API call within the limits, with a valid token: a refused token is refreshed
-        once and the call made again. Platform errors become SendError kinds."""
-        token, generation = await self.keeper.token()
-        await limiter.acquire(chat, lane)
-        try:
+        """One API call within the limits and tried again as every channel's are
+        (bot/channels/retry.py), with a valid token: a refused token is refreshed once and the
+        call made again. Platform errors become SendError kinds."""
+
+        async def with_token() -> T:
+            token, generation = await self.keeper.token()
             try:
                 return await call(token)
             except ZaloOaError as exc:
@@ -316,13 +318,10 @@ class ZaloOaChannel:
                     raise
             token, generation = await self.keeper.renew(generation)
             return await call(token)
-        except ZaloOaError as exc:
-            if exc.outside_window:
-                raise _WindowClosed(str(exc)) from exc
-            raise _failure(exc) from exc
-        except RefreshRefused as exc:
-            log.error("zalo oa: the refresh token was refused; authorise the app again")
-            raise RetryLater(f"zalo oa: refresh token refused ({exc})", 600) from exc
+
+        return await within_limits(
+            with_token, limiter=limiter, chat=chat, lane=lane, failure=_send_error
+        )
 
     async def _lang(self, user: UserRef) -> Lang:
         """The user's language, for the words the channel adds itself."""
@@ -331,6 +330,16 @@ class ZaloOaChannel:
 
 class _WindowClosed(SendError):
     """Zalo answered -230: the follower has been silent for more than 7 days."""
+
+
+def _send_error(exc: Exception) -> SendError | None:
+    """What a failed call means (None: not the platform's, raised as it is)."""
+    if isinstance(exc, ZaloOaError):
+        return _WindowClosed(str(exc)) if exc.outside_window else _failure(exc)
+    if isinstance(exc, RefreshRefused):
+        log.error("zalo oa: the refresh token was refused; authorise the app again")
+        return RetryLater(f"zalo oa: refresh token refused ({exc})", 600)
+    return None
 
 
 def _values(notice: Notice, contact: OaContact) -> dict[str, str]:

@@ -308,3 +308,16 @@ async def test_lien_ket_links_the_oa_with_another_app(
     console_user = await app.router.services.users.find(console.user)
     assert oa_user is not None and console_user is not None
     assert oa_user.account_id == console_user.account_id
+
+
+async def test_a_reply_the_oa_does_not_take_is_tried_again_as_on_every_channel(
+    app: App, oa: ZaloOaChannel, fake: FakeOa
+) -> None:
+    fake.fail_next("message/cs", 502, "Bad Gateway", times=2)  # the shared retry helper's third
+
+    await post(fake, "send_text", LAN, "/start")
+    welcome = await fake.await_message(LAN, timeout=10)
+
+    assert welcome["text"].startswith("Xin chào")
+    assert len(fake.sent(LAN)) == 1
+    assert await app.router.services.outbox.counts() == {}  # no need for the outbox
