@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 
 from bot.app import App
+from bot.channels import zalo_oa_admin
 from bot.cli import broadcast as broadcast_cli
 from bot.cli import data as data_cli
 from bot.cli import export as export_cli
@@ -100,6 +101,7 @@ def parser() -> argparse.ArgumentParser:
     faq_cli.add_parsers(sub)
     broadcast_cli.add_parser(sub, _with_router)
     web_cli.add_parser(sub, _with_router)
+    zalo_oa_admin.add_parsers(sub)
     data_cli.add_parsers(sub, _with_router)
     return p
 

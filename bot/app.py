@@ -22,6 +22,7 @@ from bot.dialog.router import Router, Services
 from bot.dialog.traffic import EVERY as TRAFFIC_EVERY
 from bot.domain.search_terms import search_text
 from bot.domain.textnorm import fold
+from bot.engine.dispatch import Dispatcher
 from bot.engine.jobs import Jobs
 from bot.engine.outbox import STOP_GRACE, Outbox, Stopped
 from bot.services.audit import Audit
@@ -88,6 +89,7 @@ class App:
         self.settings = settings
         self._db: SqliteDatabase | None = None
         self._router: Router | None = None
+        self._dispatcher: Dispatcher | None = None
         self._outbox: Outbox | None = None
         self._outbox_task: asyncio.Task[None] | None = None
         self._jobs: Jobs | None = None
@@ -123,6 +125,12 @@ class App:
         assert self._outbox is not None, "App.open() first"
         return self._outbox
 
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """What the channels hand updates to and send through."""
+        assert self._dispatcher is not None, "App.open() first"
+        return self._dispatcher
+
     async def open(self) -> None:
         """Load the catalogs, open and migrate the database, wire the handlers and jobs."""
         i18n = I18n(self.settings.locale, self.settings.tz)
@@ -156,6 +164,7 @@ class App:
         await services.faq.seed()  # data/faq.yaml, the first time
         router = self._router = Router(services)
         handlers.register_all(router)  # every feature: its handlers and its periodic jobs
+        self._dispatcher = Dispatcher(router)
         self._outbox = Outbox(router)
         router.on_queued = self._outbox.wake
         # The engine's own jobs.
@@ -211,17 +220,25 @@ class App:
         from bot.channels.webhook import WebhookServer
 
         channels: list[Channel] = []
-        # In webhook mode every channel serves its path from one server on KETNOI_LISTEN.
-        webhook = WebhookServer(self.settings.listen) if self.settings.webhook_url else None
+        # In webhook mode every channel serves its path from one server on KETNOI_LISTEN; the
+        # Zalo OA has no other way to receive.
+        served = self.settings.webhook_url or self.settings.zalo_oa
+        webhook = WebhookServer(self.settings.listen) if served else None
         self._webhook = webhook
         if self.settings.telegram_token is not None:
             from bot.channels.telegram import TelegramChannel
 
-            channels.append(TelegramChannel(self.settings, self.router, webhook))
+            channels.append(TelegramChannel(self.settings, self.dispatcher, webhook))
         if self.settings.zalo_token is not None:
             from bot.channels.zalo import ZaloChannel
 
-            channels.append(ZaloChannel(self.settings, self.router, webhook))
+            channels.append(ZaloChannel(self.settings, self.dispatcher, webhook))
+        if self.settings.zalo_oa and webhook is not None:
+            from bot.channels.zalo_oa import ZaloOaChannel
+            from storage.zalo_oa import ZaloOaRepo
+
+            repo = ZaloOaRepo(self.db)
+            channels.append(ZaloOaChannel(self.settings, self.dispatcher, repo, webhook))
         return channels
 
     async def serve(self, channels: list[Channel]) -> None:
@@ -255,7 +272,7 @@ class App:
         """Chat on the console until end of input."""
         from bot.channels.console import ConsoleChannel
 
-        channel = ConsoleChannel(self.router)
+        channel = ConsoleChannel(self.dispatcher)
         self.start()
         try:
             await channel.run()
@@ -280,7 +297,8 @@ class App:
             await self.serve([*channels, *([web] if web else [])])
             return
         print(
-            "No KETNOI_TELEGRAM_TOKEN or KETNOI_ZALO_TOKEN set: starting the console chat."
+            "No KETNOI_TELEGRAM_TOKEN, KETNOI_ZALO_TOKEN or KETNOI_ZALO_OA_* set: starting the"
+            " console chat."
             " Type /start (Ctrl-D to quit).",
             file=sys.stderr,
         )

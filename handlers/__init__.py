@@ -17,6 +17,7 @@ from handlers import (
     questions,
     registration,
     reminders,
+    shared_phone,
     staff,
     start,
 )
@@ -40,4 +41,5 @@ def register_all(router: Router) -> None:
     broadcast.register(router)
     reminders.register(router)
     invitations.register(router)
+    shared_phone.register(router)
     my_data.register(router)

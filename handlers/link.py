@@ -30,7 +30,7 @@ class Unlink(Payload, prefix="link"):
 
 
 FLOW = "link"
-_APPS = {"telegram": "Telegram", "zalo": "Zalo"}
+_APPS = {"telegram": "Telegram", "zalo": "Zalo", "zalo_oa": "Zalo OA"}
 
 
 class Step(StrEnum):
@@ -54,17 +54,17 @@ async def show_code(turn: Turn) -> list[Reply]:
         return await _redeem(turn, turn.incoming.args)
     _ = turn._
     identities = await turn.services.users.identities(turn.user.account_id)
-    apps = sorted({u.channel for u in identities} & set(_APPS))
-    if len(apps) == len(_APPS):
+    other = _linked_other(turn, identities)
+    if other is not None:
+        # A third app (Telegram, Zalo, the Zalo OA) joins by typing `/lien_ket CODE` here.
+        there = _app(other.channel, turn.lang)
         text = _(
             "Your {this} and {other} are already linked: registration, booth applications and"
             " reminders are shared. Reminders come to the app you used last."
-        ).format(this=_APPS[apps[0]], other=_APPS[apps[1]])
+        ).format(this=_app(turn.user.channel, turn.lang), other=there)
         reply = main_menu(turn.lang, text)
-        other = _linked_other(turn, identities)
-        if other is not None:
-            label = _("Unlink {other}").format(other=_app(other.channel, turn.lang))
-            reply.buttons.insert(0, [Unlink("unlink").button(label)])
+        label = _("Unlink {other}").format(other=there)
+        reply.buttons.insert(0, [Unlink("unlink").button(label)])
         return [reply]
     code = (await turn.services.links.issue(turn.user.id)).code
     text = _(

@@ -58,12 +58,14 @@ class Progress(BaseModel):
     blocked: int = 0
     failed: int = 0
     unknown: int = 0
+    unreachable: int = 0  # the platform no longer lets it reach them (Zalo OA after 7 days)
     cancelled: int = 0
 
     @property
     def done(self) -> int:
         """Messages whose fate is settled."""
-        return self.sent + self.blocked + self.failed + self.unknown + self.cancelled
+        settled = self.sent + self.blocked + self.failed + self.unknown + self.unreachable
+        return settled + self.cancelled
 
     @property
     def finished(self) -> bool:

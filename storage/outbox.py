@@ -14,8 +14,15 @@ from storage.engine import Database, Row
 __all__ = ["FINAL", "LANES", "OutboxRepo", "OutboxRow"]
 
 _REPLIES = TypeAdapter(list[Reply])
-LANES = ("notice", "bulk")  # in the order they are served
-FINAL = ("sent", "failed", "blocked", "unknown", "cancelled")
+# In the order they are served: replies that could not be sent at once (each person's in order,
+# one at a time), notices (one person, caused by someone's action), bulk (reminders, broadcasts).
+LANES = ("reply", "notice", "bulk")
+# A reply row is due only when it is the oldest unsent reply of its person.
+_FIRST_REPLY = (
+    "(lane != 'reply' OR NOT EXISTS (SELECT 1 FROM outbox AS o WHERE o.user_id = outbox.user_id"
+    " AND o.lane = 'reply' AND o.status IN ('pending', 'sending') AND o.id < outbox.id))"
+)
+FINAL = ("sent", "failed", "blocked", "unknown", "unreachable", "cancelled")
 
 
 class OutboxRow(BaseModel):
@@ -139,9 +146,10 @@ class OutboxRepo:
                 if want <= 0:
                     break
                 params = (lane, now, channel, want) if channel is not None else (lane, now, want)
+                first = f" AND {_FIRST_REPLY}" if lane == "reply" else ""
                 rows = await self.db.fetchall(
                     f"UPDATE outbox SET status = 'sending', attempts = attempts + 1"
-                    f" WHERE id IN (SELECT id FROM outbox WHERE {where}"
+                    f" WHERE id IN (SELECT id FROM outbox WHERE {where}{first}"
                     f" ORDER BY not_before, id LIMIT ?) RETURNING *",
                     params,
                 )
@@ -153,7 +161,10 @@ class OutboxRepo:
     ) -> datetime | None:
         """When the earliest pending row of these lanes falls due."""
         marks = ", ".join("?" * len(lanes))
-        sql = f"SELECT min(not_before) FROM outbox WHERE status = 'pending' AND lane IN ({marks})"
+        sql = (
+            f"SELECT min(not_before) FROM outbox WHERE status = 'pending' AND lane IN ({marks})"
+            f" AND {_FIRST_REPLY}"
+        )
         params: list[object] = list(lanes)
         if channel is not None:
             sql += " AND channel = ?"
@@ -162,7 +173,8 @@ class OutboxRepo:
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     async def finish(self, row_id: int, status: str, error: str | None = None) -> None:
-        """Record how sending a claimed row ended: sent, failed, blocked or unknown."""
+        """Record how sending a claimed row ended: sent, failed, blocked, unknown or
+        unreachable."""
         sent_at = utcnow().isoformat() if status == "sent" else None
         await self.db.execute(
             "UPDATE outbox SET status = ?, sent_at = ?, error = ? WHERE id = ?",
@@ -192,13 +204,35 @@ class OutboxRepo:
         )
 
     async def mark_in_flight_unknown(self) -> list[OutboxRow]:
-        """After a restart: rows left 'sending' may or may not have arrived; never resend them."""
+        """After a restart: rows left 'sending' may or may not have arrived; never resend them.
+        A reply is the exception: it goes again (a person may see it twice rather than never;
+        see bot/channels/retry.py)."""
         async with self.db.transaction():
+            await self.db.execute(
+                "UPDATE outbox SET status = 'pending' WHERE status = 'sending' AND lane = 'reply'"
+            )
             rows = await self.db.fetchall(
                 "UPDATE outbox SET status = 'unknown',"
                 " error = 'in flight when the bot stopped' WHERE status = 'sending' RETURNING *"
             )
         return [_row(r) for r in rows]
+
+    async def replies_waiting(self, user_id: int) -> int:
+        """How many replies to this user wait in the outbox (not sent yet, or being sent)."""
+        row = await self.db.fetchone(
+            "SELECT count(*) FROM outbox WHERE user_id = ? AND lane = 'reply'"
+            " AND status IN ('pending', 'sending')",
+            (user_id,),
+        )
+        return int(row[0]) if row else 0
+
+    async def people_with_replies(self) -> list[tuple[str, str]]:
+        """(channel, external id) of everyone with replies waiting in the outbox."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT u.channel, u.external_id FROM outbox AS o JOIN users AS u"
+            " ON u.id = o.user_id WHERE o.lane = 'reply' AND o.status IN ('pending', 'sending')"
+        )
+        return [(r[0], r[1]) for r in rows]
 
     async def cancel_stale(self, prefix: str, keep: str | None) -> int:
         """Withdraw the rows not sent yet whose topic starts with `prefix`, except `keep`."""

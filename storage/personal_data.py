@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Final, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from bot.core.clock import utcnow
 from storage.engine import Row
@@ -70,6 +70,7 @@ class SubjectData(BaseModel):
     conversations: list[dict[str, Any]]
     questions: list[dict[str, Any]]
     requests: list[DataRequest]
+    zalo_oa: list[dict[str, Any]] = Field(default_factory=list)  # the OA's card: phone, consent
 
 
 def _dicts(rows: Iterable[Row]) -> list[dict[str, Any]]:
@@ -291,6 +292,11 @@ class PersonalDataRepo:
                     f"SELECT text, created_at FROM questions WHERE user_hash IN ({_marks(hashes)})"
                     " ORDER BY id",
                     hashes,
+                ),
+                zalo_oa=rows(
+                    "SELECT c.phone, c.shared_name, c.phone_consent_at, c.last_interaction_at"
+                    " FROM zalo_oa_contacts c JOIN users u ON u.channel = 'zalo_oa'"
+                    " AND u.external_id = c.external_id WHERE u.account_id = ?"
                 ),
                 requests=[
                     _request(r)

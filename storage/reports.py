@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from storage.engine import Database
 
-__all__ = ["BoothRow", "Breakdown", "ReportRepo", "SentCounts"]
+__all__ = ["BoothRow", "Breakdown", "ReportRepo", "SentCounts", "TemplateCounts"]
 
 Breakdown = Literal["sector", "role", "ward"]
 _COUNTED: Final = "e.status != 'rejected'"  # breakdowns count the network and its queue
@@ -41,6 +41,22 @@ class SentCounts(BaseModel):
     def failed(self) -> int:
         """Given up on, or the person blocked the bot."""
         return sum(self.by_status.get(s, 0) for s in ("failed", "blocked", "unknown"))
+
+    @property
+    def unreachable(self) -> int:
+        """Kept, not sent: the platform no longer lets it reach the person (a Zalo OA
+        follower silent for more than 7 days, with no template or consent to go by)."""
+        return self.by_status.get("unreachable", 0)
+
+
+class TemplateCounts(BaseModel):
+    """Zalo OA template messages over a period: sent, failed, and what they cost (VND); and
+    the customer-service messages sent after the free 48 hours (they use the OA's quota)."""
+
+    sent: int = 0
+    failed: int = 0
+    cost: int = 0
+    after_48h: int = 0
 
 
 class BoothRow(BaseModel):
@@ -136,6 +152,24 @@ class ReportRepo:
         for r in rows:
             found[r["kind"]].by_status[r["status"]] = int(r["n"])
         return list(found.values())
+
+    async def template_messages(self, since: datetime | None = None) -> TemplateCounts:
+        """Zalo OA template messages tried since `since` (or ever), and customer-service
+        messages after the free 48 hours (counted by day: since that day)."""
+        row = await self.db.fetchone(
+            "SELECT coalesce(sum(status = 'sent'), 0) AS sent,"
+            " coalesce(sum(status = 'failed'), 0) AS failed, coalesce(sum(cost), 0) AS cost"
+            " FROM zalo_oa_template_messages WHERE created_at >= ?",
+            ((since.isoformat() if since else ""),),
+            quick=False,
+        )
+        paid = await self.db.fetchone(
+            "SELECT coalesce(sum(messages), 0) FROM zalo_oa_paid_messages WHERE day >= ?",
+            ((since.date().isoformat() if since else ""),),
+        )
+        counts = TemplateCounts.model_validate(dict(row)) if row else TemplateCounts()
+        counts.after_48h = int(paid[0]) if paid else 0
+        return counts
 
     async def broadcasts(self) -> int:
         """How many broadcasts the Department has made."""

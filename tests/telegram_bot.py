@@ -52,13 +52,13 @@ class TelegramBot:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    tmp_path: Path, fake: FakeTelegram, **settings: Any
+    tmp_path: Path, fake: FakeTelegram, *, send_timeout: float | None = None, **settings: Any
 ) -> AsyncIterator[TelegramBot]:
     """Open the App on a real SQLite file in tmp_path and start the Telegram channel."""
     settings.setdefault("admins", "telegram:7000")
     values = make_settings(tmp_path, telegram_token=TOKEN, telegram_api_url=fake.url, **settings)
     async with App(values) as app:
-        channel = TelegramChannel(app.settings, app.router)
+        channel = TelegramChannel(app.settings, app.dispatcher, send_timeout=send_timeout)
         await channel.start()
         bot = TelegramBot(app, channel, fake)
         try:

@@ -10,7 +10,8 @@ from typing import TextIO
 
 from bot.channels.text import attachment_as_text
 from bot.core.types import Incoming, Kind, Reply, UserRef
-from bot.dialog.router import Router
+from bot.engine.dispatch import Dispatcher
+from bot.engine.ratelimit import Lane, Limiter
 
 __all__ = ["ConsoleChannel", "render"]
 
@@ -40,22 +41,23 @@ class ConsoleChannel:
     """Chat with the bot in a terminal, or through a pipe."""
 
     name = "console"
+    limiter: Limiter | None = None  # a terminal has no rate to keep
 
     def __init__(
         self,
-        router: Router,
+        dispatcher: Dispatcher,
         *,
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         files_dir: Path | None = None,
     ) -> None:
-        self.router = router
+        self.dispatcher = dispatcher
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.files_dir = files_dir
-        router.senders[self.name] = self.send
+        dispatcher.attach(self)
 
-    async def send(self, user: UserRef, replies: list[Reply]) -> None:
+    async def send(self, user: UserRef, replies: list[Reply], lane: Lane = Lane.BULK) -> None:
         """Print replies (also those addressed to the console user by others)."""
         for reply in replies:
             self.stdout.write(render(reply, files_dir=self.files_dir) + "\n\n")
@@ -78,5 +80,4 @@ class ConsoleChannel:
             text = line.rstrip("\r\n")
             kind = Kind.COMMAND if text.startswith("/") else Kind.TEXT
             incoming = Incoming(user=CONSOLE_USER, kind=kind, text=text, display_name=None)
-            replies = await self.router.handle(incoming)
-            await self.send(CONSOLE_USER, replies)
+            await self.dispatcher.converse(incoming)  # answered before the next line is read

@@ -8,6 +8,7 @@ from typing import Any
 
 from telegram import (
     BotCommand,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -18,6 +19,7 @@ from telegram import (
     Update,
 )
 from telegram.error import (
+    BadRequest,
     ChatMigrated,
     Forbidden,
     InvalidToken,
@@ -29,6 +31,7 @@ from telegram.error import (
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.channels.outcome import maybe_delivered
+from bot.channels.retry import within_limits
 from bot.channels.telegram_update import parse_update
 from bot.channels.text import attachment_as_text, split_text
 from bot.channels.webhook import WebhookServer
@@ -45,7 +48,7 @@ from bot.core.types import (
     UnknownOutcome,
     UserRef,
 )
-from bot.dialog.router import Router, user_hash
+from bot.engine.dispatch import Dispatcher
 from bot.engine.ratelimit import Lane, Limiter
 
 __all__ = ["TelegramChannel"]
@@ -54,7 +57,8 @@ log = logging.getLogger("ketnoi.telegram")
 
 MAX_MESSAGE = 4096  # Bot API limit for sendMessage text
 MAX_CAPTION = 1024
-MAX_SEND_RETRIES = 3
+POOL = 32  # connections for the Bot API calls (getUpdates has its own)
+ANSWERING = 8  # button presses answered at once (answerCallbackQuery)
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -141,28 +145,44 @@ class TelegramChannel:
     name = "telegram"
 
     def __init__(
-        self, settings: Settings, router: Router, webhook: WebhookServer | None = None
+        self,
+        settings: Settings,
+        dispatcher: Dispatcher,
+        webhook: WebhookServer | None = None,
+        *,
+        send_timeout: float | None = None,
     ) -> None:
+        """`send_timeout`: seconds to wait for the answer to a sending call (default
+        python-telegram-bot's 5)."""
         assert settings.telegram_token is not None
         self.settings = settings
-        self.router = router
+        self.dispatcher = dispatcher
         root = settings.telegram_api_url.rstrip("/")
-        self.app: Application[Any, Any, Any, Any, Any, Any] = (
+        builder = (
             Application.builder()
             .token(settings.telegram_token.get_secret_value())
             .base_url(f"{root}/bot")
             .base_file_url(f"{root}/file/bot")
-            .concurrent_updates(256)  # different users in parallel; the router orders each user
-            .build()
+            # Updates are only handed to the dispatcher here, which answers each person in order.
+            .concurrent_updates(256)
+            # httpcore looks through every pooled connection for each request: a pool grown to
+            # python-telegram-bot's default of 256 (300 buttons pressed at once, each answered)
+            # made every later call slower. Replies go out at 30/s; presses are answered
+            # ANSWERING at a time.
+            .connection_pool_size(POOL)
         )
+        if send_timeout is not None:
+            builder = builder.read_timeout(send_timeout).write_timeout(send_timeout)
+        self.app: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
         self._shared_webhook = webhook  # one server for every channel's webhook path
         self._webhook: WebhookServer | None = None
         self._edits: dict[tuple[str, str], int] = {}
-        router.senders[self.name] = self.send
+        self._answering = asyncio.Semaphore(ANSWERING)
+        self._answers: set[asyncio.Task[None]] = set()
         self.limiter = Limiter(settings.telegram_rate)
-        router.limiters[self.name] = self.limiter
+        dispatcher.attach(self)
 
     async def start(self) -> None:
         """Check the token, publish the commands, and start polling or the webhook."""
@@ -202,23 +222,26 @@ class TelegramChannel:
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()  # confirms the updates fetched, so none comes twice
         if self.app.running:
-            await self.app.stop()  # waits for the updates being handled
+            await self.app.stop()  # the updates fetched so far reach the dispatcher
+        await self.dispatcher.settle(self.name)  # handled; replies sent, or kept in the outbox
 
     async def stop(self) -> None:
         """Stop receiving if not yet and shut python-telegram-bot down."""
         await self.stop_receiving()
+        if self._answers:
+            await asyncio.wait(self._answers, timeout=2)
         await self.app.shutdown()
 
     async def _on_webhook(self, body: dict[str, Any]) -> None:
         await self.app.update_queue.put(parse_update(body, self.app.bot))
 
     async def _publish_commands(self) -> None:
-        i18n = self.router.services.i18n
+        i18n = self.dispatcher.i18n
         for code in i18n.codes:
             lang = i18n.get(code)
             commands = [
                 BotCommand(info.en if code == "en" else info.vi, lang.gettext(info.description))
-                for info in self.router.command_list
+                for info in self.dispatcher.commands
                 if info.description
             ]
             await self.app.bot.set_my_commands(commands, language_code=code)
@@ -234,17 +257,19 @@ class TelegramChannel:
         incoming = to_incoming(update)
         if incoming is None:
             return
+        self.dispatcher.receive(incoming)  # returns at once: the slot is free for the next one
         if update.callback_query is not None:
-            await update.callback_query.answer()
-        replies = await self.router.handle(incoming)
-        try:
-            await self.send(incoming.user, replies, Lane.INTERACTIVE)
-        except Blocked:
-            user = await self.router.services.users.find(incoming.user)
-            if user is not None:
-                await self.router.services.users.mark_blocked(user.id)
-        except SendError:
-            log.exception("reply to %s not delivered", user_hash(incoming.user))
+            task = asyncio.get_running_loop().create_task(self._answer(update.callback_query))
+            self._answers.add(task)
+            task.add_done_callback(self._answers.discard)
+
+    async def _answer(self, query: CallbackQuery) -> None:
+        """Stop the pressed button's spinner, a few presses at a time."""
+        async with self._answering:
+            try:
+                await query.answer()
+            except TelegramError as exc:  # the press itself still counts
+                log.debug("answerCallbackQuery failed: %s", exc)
 
     async def _on_membership(self, update: Update) -> None:
         member = update.my_chat_member
@@ -252,13 +277,10 @@ class TelegramChannel:
         if member.chat.type != "private":
             return
         ref = UserRef(channel="telegram", external_id=str(member.chat.id))
-        users = self.router.services.users
         if member.new_chat_member.status == "kicked":
-            user = await users.find(ref)
-            if user is not None:
-                await users.mark_blocked(user.id)
+            await self.dispatcher.blocked(ref)
         else:
-            await users.mark_unblocked(ref)
+            await self.dispatcher.unblocked(ref)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram error: %s", type(context.error).__name__, exc_info=context.error)
@@ -267,18 +289,7 @@ class TelegramChannel:
         """Render and send replies to one chat; platform errors become SendError kinds."""
         chat_id = int(user.external_id)
         for reply in replies:
-            try:
-                await self._send_one(chat_id, user, reply, lane)
-            except Forbidden as exc:
-                raise Blocked(str(exc)) from exc
-            except RetryAfter as exc:
-                raise RetryLater(str(exc), _seconds(exc.retry_after)) from exc
-            except ChatMigrated as exc:
-                raise ChatMoved(str(exc), str(exc.new_chat_id)) from exc
-            except NetworkError as exc:  # timeouts, 5xx and connection errors
-                raise _network_error(exc) from exc
-            except TelegramError as exc:
-                raise SendError(str(exc)) from exc
+            await self._send_one(chat_id, user, reply, lane)
 
     async def _send_one(self, chat_id: int, user: UserRef, reply: Reply, lane: Lane) -> None:
         reply = attachment_as_text(reply, self.name)
@@ -287,13 +298,18 @@ class TelegramChannel:
         if reply.edit_key and (str(user), reply.edit_key) in self._edits:
             message_id = self._edits[(str(user), reply.edit_key)]
             inline = markup if isinstance(markup, InlineKeyboardMarkup) else None
-            await self._retry(
-                chat_id,
-                lane,
-                lambda: bot.edit_message_text(
-                    reply.text, chat_id=chat_id, message_id=message_id, reply_markup=inline
-                ),
-            )
+
+            async def edit() -> None:
+                try:
+                    await bot.edit_message_text(
+                        reply.text, chat_id=chat_id, message_id=message_id, reply_markup=inline
+                    )
+                except BadRequest as exc:
+                    # the same edit made again (its first answer was lost): it is there
+                    if "not modified" not in exc.message.lower():
+                        raise
+
+            await self._retry(chat_id, lane, edit)
             return
         if reply.venue is not None:
             v = reply.venue
@@ -355,17 +371,25 @@ class TelegramChannel:
             self._edits[(str(user), reply.edit_key)] = sent.message_id
 
     async def _retry(self, chat_id: int, lane: Lane, call: Any) -> Any:
-        """Make a Bot API call within the limits; a reply waits out 429s, bulk hands them back."""
-        for attempt in range(MAX_SEND_RETRIES):
-            await self.limiter.acquire(chat_id, lane)
-            try:
-                return await call()
-            except RetryAfter as exc:
-                self.limiter.pause(_seconds(exc.retry_after))
-                if lane is Lane.BULK or attempt == MAX_SEND_RETRIES - 1:
-                    raise
-                await asyncio.sleep(_seconds(exc.retry_after))
-        return None
+        """Make a Bot API call within the limits, tried again as bot/channels/retry.py says."""
+        return await within_limits(
+            call, limiter=self.limiter, chat=chat_id, lane=lane, failure=_failure
+        )
+
+
+def _failure(exc: Exception) -> SendError | None:
+    """A python-telegram-bot error as the SendError kind that says what to do next."""
+    if isinstance(exc, Forbidden):
+        return Blocked(str(exc))
+    if isinstance(exc, RetryAfter):
+        return RetryLater(str(exc), _seconds(exc.retry_after))
+    if isinstance(exc, ChatMigrated):
+        return ChatMoved(str(exc), str(exc.new_chat_id))
+    if isinstance(exc, NetworkError):  # timeouts, 5xx and connection errors
+        return _network_error(exc)
+    if isinstance(exc, TelegramError):
+        return SendError(str(exc))
+    return None
 
 
 def _network_error(exc: NetworkError) -> SendError:

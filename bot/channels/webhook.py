@@ -9,7 +9,7 @@ import hmac
 import json
 import logging
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import uvicorn
@@ -26,6 +26,8 @@ __all__ = ["MAX_BODY", "BadUpdate", "WebhookServer", "secret_matches"]
 log = logging.getLogger("ketnoi.webhook")
 
 OnUpdate = Callable[[dict[str, Any]], Awaitable[None]]
+OnSigned = Callable[[bytes, dict[str, Any]], Awaitable[None]]  # the raw body and its JSON
+Verify = Callable[[bytes, Mapping[str, str]], str | None]  # why a request is refused, or None
 # Telegram's and Zalo's updates are a few kilobytes; a message is at most 4,096 characters.
 MAX_BODY = 1024 * 1024
 
@@ -111,6 +113,42 @@ class WebhookServer:
                 return _refuse(400, "Bad Request: not an update")
             try:
                 await on_update(body)
+            except BadUpdate as exc:
+                log.warning("webhook %s: not an update refused (%s)", path, exc)
+                return _refuse(400, "Bad Request: not an update")
+            return JSONResponse({"ok": True})
+
+        self._endpoints[path] = endpoint
+
+    def add_signed(self, path: str, verify: Verify, on_update: OnSigned) -> None:
+        """Accept JSON updates on `path` that `verify` accepts: for a platform that signs each
+        body instead of sending a shared secret (the Zalo OA), so the body is read (at most
+        MAX_BODY) before it is checked. `verify(raw, headers)` returns why it refuses, or
+        None: refused, 403 and nothing processed. Then as `add`: 415, 413, 400."""
+
+        async def endpoint(request: Request) -> Response:
+            if not _is_json(request.headers.get("content-type")):
+                log.warning("webhook %s: a body that is not JSON refused", path)
+                return _refuse(415, "Unsupported Media Type: send application/json")
+            try:
+                raw = await _read(request, MAX_BODY)
+            except ClientDisconnect:
+                return _refuse(400, "Bad Request")
+            if raw is None:
+                log.warning("webhook %s: a body over %d bytes refused", path, MAX_BODY)
+                return _refuse(413, "Payload Too Large")
+            refused = verify(raw, request.headers)
+            if refused is not None:
+                log.warning("webhook %s: refused (%s)", path, refused)
+                return _refuse(403, "Forbidden")
+            try:
+                body = json.loads(raw)
+            except ValueError:  # not JSON, or not UTF-8
+                return _refuse(400, "Bad Request: not JSON")
+            if not isinstance(body, dict):
+                return _refuse(400, "Bad Request: not an update")
+            try:
+                await on_update(raw, body)
             except BadUpdate as exc:
                 log.warning("webhook %s: not an update refused (%s)", path, exc)
                 return _refuse(400, "Bad Request: not an update")

@@ -104,7 +104,10 @@ class ZaloApi:
 
     async def open(self) -> None:
         """Make the one client of this channel."""
-        self._client = httpx.AsyncClient(base_url=self._base, timeout=self._timeout)
+        # A few connections: httpcore looks through every pooled one for each request, and the
+        # dispatcher sends at the channel's rate (see bot/channels/telegram.py, POOL).
+        limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
+        self._client = httpx.AsyncClient(base_url=self._base, timeout=self._timeout, limits=limits)
 
     async def close(self) -> None:
         """Close the client."""

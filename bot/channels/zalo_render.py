@@ -10,7 +10,7 @@ from bot.channels.text import attachment_as_text, split_text
 from bot.core.i18n import Lang
 from bot.core.types import Document, Reply
 
-__all__ = ["MAX_MESSAGE", "needs_lang", "render"]
+__all__ = ["MAX_MESSAGE", "body_text", "needs_lang", "render"]
 
 log = logging.getLogger("ketnoi.zalo")
 
@@ -26,6 +26,22 @@ def needs_lang(reply: Reply) -> bool:
 def render(chat_id: str, reply: Reply, lang: Lang | None) -> list[Call]:
     """The Bot API calls that show `reply`: (method, params) in order."""
     reply = attachment_as_text(reply, "zalo")  # no Zalo attachment is ever kept to resend
+    text = body_text(reply, lang)
+    calls: list[Call] = []
+    if reply.photo_url:
+        if len(text) <= MAX_MESSAGE:
+            caption = {"caption": text} if text else {}
+            return [("sendPhoto", {"chat_id": chat_id, "photo": reply.photo_url, **caption})]
+        calls.append(("sendPhoto", {"chat_id": chat_id, "photo": reply.photo_url}))
+    pieces = [p for p in split_text(text, MAX_MESSAGE) if p.strip()] if text else []
+    calls += [("sendMessage", {"chat_id": chat_id, "text": piece}) for piece in pieces]
+    return calls
+
+
+def body_text(reply: Reply, lang: Lang | None) -> str:
+    """A reply as one text, as both Zalo channels show it: the text, the venue with a map link,
+    a file spelled out or pointed to, a note for an image that is not online, and the options
+    numbered (Zalo has no buttons that carry a payload: the router maps "2" or a label back)."""
     lines = [reply.text] if reply.text.strip() else []
     if reply.venue is not None:
         v = reply.venue
@@ -40,18 +56,8 @@ def render(chat_id: str, reply: Reply, lang: Lang | None) -> list[Call]:
                 " Link your Telegram with /{link} to receive it there.)"
             ).format(link=_link_command(lang))
         )
-    # Zalo has no buttons: options are numbered, and the router maps "2" or a label back.
     lines += [f"{n}. {b.label}" for n, b in enumerate(reply.options, start=1)]
-    text = "\n".join(lines)
-    calls: list[Call] = []
-    if reply.photo_url:
-        if len(text) <= MAX_MESSAGE:
-            caption = {"caption": text} if text else {}
-            return [("sendPhoto", {"chat_id": chat_id, "photo": reply.photo_url, **caption})]
-        calls.append(("sendPhoto", {"chat_id": chat_id, "photo": reply.photo_url}))
-    pieces = [p for p in split_text(text, MAX_MESSAGE) if p.strip()] if text else []
-    calls += [("sendMessage", {"chat_id": chat_id, "text": piece}) for piece in pieces]
-    return calls
+    return "\n".join(lines)
 
 
 def maps_link(latitude: float, longitude: float) -> str:

@@ -73,6 +73,23 @@ class Settings(BaseSettings):
     zalo_url: str | None = None  # the address that opens the bot in Zalo, for the web pages
     zalo_token: SecretStr | None = None
     zalo_api_url: str = "https://bot-api.zaloplatforms.com"
+    # The Department's Zalo Official Account (bot/channels/zalo_oa.py): the app's id and secret
+    # (for tokens), the OA secret key (webhook signatures), the first refresh token (later ones
+    # live in the database), the three API roots, the template file, the sending rates.
+    zalo_oa_app_id: str | None = None
+    zalo_oa_secret_key: SecretStr | None = None
+    zalo_oa_webhook_key: SecretStr | None = None
+    zalo_oa_refresh_token: SecretStr | None = Field(default=None, validate_default=True)
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
+    zalo_oa_business_url: str = "https://business.openapi.zalo.me"
+    zalo_oa_templates: Path = Path("zalo_oa_templates.yaml")
+    # The picture on the request-for-information card (PNG or JPG, online): Zalo's own banner,
+    # as in the official SDK's example (github.com/zaloplatform/zalo-php-sdk README).
+    zalo_oa_card_image: str = "https://stc-oa-chat-adm.zdn.vn/images/request-info-banner.png"
+    zalo_oa_rate: float = 10.0
+    zalo_oa_chat_rate: float = 1.0
+    zalo_oa_template_rate: float = 2.0
     admins: Annotated[list[UserRef], NoDecode] = Field(default_factory=list)
     timezone: str = "Asia/Ho_Chi_Minh"
     locale: str = "vi"
@@ -181,12 +198,39 @@ class Settings(BaseSettings):
             raise ValueError(f"expected one of {', '.join(LOCALES)}")
         return value
 
-    @field_validator("telegram_rate", "zalo_rate", "zalo_chat_rate")
+    @field_validator(
+        "telegram_rate",
+        "zalo_rate",
+        "zalo_chat_rate",
+        "zalo_oa_rate",
+        "zalo_oa_chat_rate",
+        "zalo_oa_template_rate",
+    )
     @classmethod
     def _check_rate(cls, value: float) -> float:
         if value <= 0:
             raise ValueError("expected a positive number of messages per second")
         return value
+
+    @field_validator("zalo_oa_refresh_token")
+    @classmethod
+    def _check_zalo_oa(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        # Checked last of the four (fields are validated in order): all of them, or none.
+        names = ("zalo_oa_app_id", "zalo_oa_secret_key", "zalo_oa_webhook_key")
+        given = [info.data.get(n) is not None for n in names] + [value is not None]
+        if any(given) and not all(given):
+            missing = [
+                f"KETNOI_{n.upper()}"
+                for n, ok in zip((*names, "zalo_oa_refresh_token"), given, strict=True)
+                if not ok
+            ]
+            raise ValueError("the Zalo OA channel also needs " + ", ".join(missing))
+        return value
+
+    @property
+    def zalo_oa(self) -> bool:
+        """Whether the Zalo Official Account channel is configured."""
+        return self.zalo_oa_refresh_token is not None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -208,7 +252,9 @@ class Settings(BaseSettings):
             return self.web_url
         if self.webhook_url:
             return self.webhook_url.rstrip("/")
-        host, _, port = self.web_listen.rpartition(":")
+        # the Zalo OA's webhook needs the webhook server, which then serves the pages too
+        listen = self.listen if self.zalo_oa else self.web_listen
+        host, _, port = listen.rpartition(":")
         host = "127.0.0.1" if host in ("", "0.0.0.0") else host
         return f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"
 

@@ -16,10 +16,12 @@ __all__ = [
     "Document",
     "Incoming",
     "Kind",
+    "Notice",
     "Reply",
     "RetryLater",
     "SendError",
     "UnknownOutcome",
+    "Unreachable",
     "UserRef",
     "Venue",
 ]
@@ -136,6 +138,16 @@ class Venue:
     longitude: float
 
 
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """What a message to someone other than the person typing is about, as a kind of
+    bot.core.notices.NOTICE_KINDS and the values of its fields: for a channel that may have to
+    send it another way (a Zalo OA template message outside the chat window)."""
+
+    kind: str
+    fields: dict[str, str]
+
+
 @dataclass(slots=True, kw_only=True)
 class Reply:
     """Something to show the user. Channels decide how it looks."""
@@ -155,6 +167,7 @@ class Reply:
     # Said instead of the attachment on the other channels, in the recipient's language
     # (channels do not translate); required with an attachment, so none is dropped silently.
     attachment_note: str | None = None
+    notice: Notice | None = None  # a reminder's or a decision's kind and fields
 
     def __post_init__(self) -> None:
         if self.attachment is not None and not self.attachment_note:
@@ -172,6 +185,11 @@ class SendError(Exception):
 
 class Blocked(SendError):
     """The user blocked the bot (Telegram 403): stop sending until they write again."""
+
+
+class Unreachable(SendError):
+    """The platform no longer lets this message reach the person (a Zalo OA follower silent
+    for more than 7 days, with no template or consent to go by): recorded, counted, not sent."""
 
 
 class RetryLater(SendError):

@@ -13,14 +13,14 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bot.core.i18n import I18n, Lang
 from bot.core.payloads import Payload, PayloadError, PayloadTable
 from bot.core.types import Incoming, Kind, Reply, UserRef
 from bot.dialog.traffic import Traffic
 from bot.dialog.typed import Aside, menu_choice
-from bot.engine.ratelimit import Limiter
+from bot.engine.ratelimit import Lane, Limiter
 from bot.services.base import Build, Services
 from storage.conversations import Conversation
 from storage.users import User
@@ -46,7 +46,16 @@ AskAgain = Callable[["Turn", str], Awaitable[list[Reply]]]  # the pending questi
 PAUSED = "paused"  # in a conversation's data: kept (after /huy) but not answered until resumed
 # Typed text at a step read as a question (see `Router.asides`); `sure`: she said it is one.
 Asides = Callable[["Turn", str, bool], Awaitable[Aside | None]]
-Sender = Callable[[UserRef, list[Reply]], Awaitable[None]]
+
+
+class Sender(Protocol):
+    """A channel's way to send replies to one person (SendError kinds on failure)."""
+
+    def __call__(
+        self, user: UserRef, replies: list[Reply], lane: Lane = ..., /
+    ) -> Awaitable[None]: ...
+
+
 MAX_TEXT = 2000
 # Control and format characters nobody types on purpose, dropped from every text and name:
 # C0/C1 controls (not tab or newline), the soft hyphen, the Arabic letter mark, zero-widths and
@@ -177,6 +186,7 @@ class Router:
         self.limiters: dict[str, Limiter] = {}  # each channel's sending budget
         self.deep_links: dict[str, Handler] = {}
         self._text: Handler | None = None
+        self._contact: Handler | None = None
         self.aside_reader: Asides | None = None  # handlers.questions.mid_flow
         self._not_built: Handler | None = None
         self._fallbacks: dict[str, Handler] = {}
@@ -240,6 +250,10 @@ class Router:
     def text(self, handler: Handler) -> None:
         """Handle free text outside any flow."""
         self._text = handler
+
+    def contact(self, handler: Handler) -> None:
+        """Handle a contact (a shared phone) outside any flow."""
+        self._contact = handler
 
     def asides(self, reader: Asides) -> None:
         """Read typed text at a step of a flow as a question, before the step's reader does
@@ -375,6 +389,8 @@ class Router:
             return f"flow:{conv.flow}:{conv.step}", self.flows[conv.flow]
         if inc.kind is Kind.TEXT and self._text is not None:
             return "text", self._text
+        if inc.kind is Kind.CONTACT and self._contact is not None:
+            return "contact", self._contact
         return "unsupported", self._fallbacks["unsupported"]
 
     async def _refuse_payload(self, turn: Turn, reason: str) -> list[Reply]:

@@ -32,6 +32,7 @@ class Traffic:
         self._routes: Counter[str] = Counter()
         self._times: Counter[int] = Counter()  # tenths of a millisecond -> updates
         self._failed = 0
+        self._dropped = 0
         self._slowest = 0.0
 
     def record(self, route: str, ms: float, *, failed: bool = False) -> None:
@@ -42,6 +43,10 @@ class Traffic:
             self._slowest = ms
         if failed:
             self._failed += 1
+
+    def drop(self) -> None:
+        """Count an update not handled: its sender had too many waiting (bot/engine/dispatch.py)."""
+        self._dropped += 1
 
     @property
     def failed(self) -> int:
@@ -57,19 +62,22 @@ class Traffic:
         fresh count from now."""
         seconds = time.monotonic() - self._since
         routes, times, failed, slowest = self._routes, self._times, self._failed, self._slowest
+        dropped = self._dropped
         self._start()
         total = sum(routes.values())
-        if not total:
+        if not total and not dropped:
             return None
         kinds: Counter[str] = Counter()
         for route, n in routes.items():
             kinds[route.split(":", 1)[0]] += n
         by_kind = ", ".join(f"{kind} {n:,}" for kind, n in kinds.most_common())
-        p50, p99 = _percentile(times, total, 0.50), _percentile(times, total, 0.99)
-        return (
-            f"updates: {total:,} in {seconds:.0f} s ({by_kind}), {failed:,} failed;"
-            f" p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {slowest:.1f} ms"
-        )
+        line = f"updates: {total:,} in {seconds:.0f} s ({by_kind}), {failed:,} failed"
+        if total:
+            p50, p99 = _percentile(times, total, 0.50), _percentile(times, total, 0.99)
+            line += f"; p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {slowest:.1f} ms"
+        if dropped:
+            line += f"; {dropped:,} dropped (their senders wrote too fast)"
+        return line
 
     async def log_summary(self) -> None:
         """Log the summary line, if anything was handled (a periodic job, and at shutdown)."""

@@ -69,6 +69,13 @@ CATEGORIES: Final = (
             "users.created_at",
             "users.last_seen_at",
             "users.blocked_at",
+            # the Department's Zalo OA: its 7-day window, the card's phone and consent date
+            "zalo_oa_contacts.external_id",
+            "zalo_oa_contacts.last_interaction_at",
+            "zalo_oa_contacts.phone",
+            "zalo_oa_contacts.shared_name",
+            "zalo_oa_contacts.phone_consent_at",
+            "zalo_oa_contacts.updated_at",
         ),
     ),
     Category(
@@ -305,6 +312,12 @@ CATEGORIES: Final = (
             "link_tries.failures",
             "link_tries.first_at",
             "link_tries.locked_until",
+            # what the Zalo OA's webhook received, for a day after it was handled
+            "zalo_oa_inbox.id",
+            "zalo_oa_inbox.event_key",
+            "zalo_oa_inbox.body",
+            "zalo_oa_inbox.received_at",
+            "zalo_oa_inbox.taken_at",
         ),
     ),
     Category(
@@ -374,6 +387,15 @@ NOT_PERSONAL: Final = frozenset(
         *(f"retention_rules.{c}" for c in ("kind", "days", "active")),
         *(f"retention_runs.{c}" for c in ("id", "ran_at", "removed")),
         *(f"signing_keys.{c}" for c in ("name", "secret", "created_at")),
+        *(f"zalo_oa_tokens.{c}" for c in (
+            "id", "seed", "access_token", "expires_at", "refresh_token", "generation",
+            "refreshing_by", "refreshing_until", "refreshed_at", "updated_at",
+        )),
+        # counted without saying to whom
+        *(f"zalo_oa_template_messages.{c}" for c in (
+            "id", "kind", "template_id", "tracking_id", "status", "cost", "error", "created_at",
+        )),
+        *(f"zalo_oa_paid_messages.{c}" for c in ("day", "messages")),
     }
 )  # fmt: skip
 

@@ -13,9 +13,17 @@ from typing import Any, NamedTuple
 from bot.core.clock import utcnow
 from bot.core.config import quiet_until
 from bot.core.i18n import Lang
-from bot.core.types import Blocked, ChatMoved, Reply, RetryLater, SendError, UnknownOutcome
+from bot.core.types import (
+    Blocked,
+    ChatMoved,
+    Reply,
+    RetryLater,
+    SendError,
+    UnknownOutcome,
+    Unreachable,
+)
 from bot.dialog.router import Build, Router, user_hash
-from bot.engine.ratelimit import ATTEMPT, Attempt, Limiter
+from bot.engine.ratelimit import ATTEMPT, Attempt, Lane, Limiter
 from storage.outbox import LANES, OutboxRow
 
 __all__ = ["MAX_ATTEMPTS", "STOP_GRACE", "Outbox", "Stopped"]
@@ -24,7 +32,11 @@ log = logging.getLogger("ketnoi.outbox")
 
 MAX_ATTEMPTS = 5  # network errors and 5xx: retried after 2, 4, 8, 16 s, then given up
 WORKERS = 8  # rows in flight per channel: enough to keep the cap busy over a slow network
-NOTICE_LANES = ("notice",)
+NOTICE_LANES = ("reply", "notice")  # served at any hour
+# A reply is tried until it arrives or the person blocks the bot; after a day the conversation
+# has moved on, and the row is given up with its error kept.
+REPLY_BACKOFF_MAX = timedelta(minutes=5)
+REPLY_GIVE_UP = timedelta(days=1)
 # How long a clean shutdown waits for the messages already handed to the platform: longer than
 # python-telegram-bot's 5-s read timeout, and short: `docker stop` sends SIGKILL after 10 s.
 STOP_GRACE = 6.0
@@ -42,10 +54,13 @@ class Stopped(NamedTuple):
 class Outbox:
     """Drains the outbox: one dispatcher per channel claims due rows and sends them.
 
-    Notices (one person, caused by someone's action) go first and at any hour; bulk rows
-    (reminders, broadcasts) use what the channel's limiter leaves and wait out quiet hours.
-    A row is sent at most once: one whose fate the platform left open (a crash mid-send, no
-    answer to a request that went out) becomes 'unknown', is counted and is never resent.
+    Replies the platform did not take at once go first, each person's in order, with the
+    interactive lane's priority; then notices (one person, caused by someone's action), both at
+    any hour; bulk rows (reminders, broadcasts) use what the channel's limiter leaves and wait
+    out quiet hours. A row is sent at most once: one whose fate the platform left open (a crash
+    mid-send, no answer to a request that went out) becomes 'unknown', is counted and is never
+    resent; except a reply, which goes again (a person may see it twice rather than never; see
+    bot/channels/retry.py).
     """
 
     def __init__(self, router: Router, *, workers: int = WORKERS, tick: float = 1.0) -> None:
@@ -278,7 +293,10 @@ class Outbox:
             )
             return
         try:
-            await sender(user.ref, row.replies)
+            if row.lane == "reply":
+                await sender(user.ref, row.replies, Lane.INTERACTIVE)
+            else:
+                await sender(user.ref, row.replies)
         except Blocked as exc:
             await self.users.mark_blocked(user.id)
             await self.repo.finish(row.id, "blocked", str(exc))
@@ -292,11 +310,17 @@ class Outbox:
         except RetryLater as exc:
             await self._retry(row, exc)
         except UnknownOutcome as exc:
+            if row.lane == "reply":  # a person waits for it: sent again, even if twice
+                await self._retry(row, RetryLater(str(exc)))
+                return
             # Resending could deliver it twice: like a crash mid-send, never sent again.
             await self.repo.finish(row.id, "unknown", str(exc))
             log.warning("outbox row %s: no answer from the platform, marked unknown", row.id)
             if row.broadcast_id is None and not row.dedupe_key.startswith(ALARM_KEY):
                 self._unconfirmed += 1
+        except Unreachable as exc:
+            # Kept and counted (the staff's figures, a broadcast's report), never resent.
+            await self.repo.finish(row.id, "unreachable", str(exc))
         except SendError as exc:
             await self.repo.finish(row.id, "failed", str(exc))
         except Exception as exc:
@@ -304,6 +328,8 @@ class Outbox:
             await self.repo.finish(row.id, "failed", f"{type(exc).__name__}: {exc}")
         else:
             await self.repo.finish(row.id, "sent")
+        if row.lane == "reply":
+            self.wake()  # the person's next reply, if any, may go now
 
     async def _retry(self, row: OutboxRow, exc: RetryLater) -> None:
         """429: pause the lane and requeue; other transient errors: back off, then give up."""
@@ -313,6 +339,13 @@ class Outbox:
                 limiter.pause(exc.retry_after)
             due = utcnow() + timedelta(seconds=exc.retry_after)
             await self.repo.retry_later(row.id, due, str(exc), count_attempt=False)
+            return
+        if row.lane == "reply":
+            if utcnow() - row.created_at > REPLY_GIVE_UP:
+                await self.repo.finish(row.id, "failed", str(exc))
+                return
+            wait = min(timedelta(seconds=2.0**row.attempts), REPLY_BACKOFF_MAX)
+            await self.repo.retry_later(row.id, utcnow() + wait, str(exc))
             return
         if row.attempts >= MAX_ATTEMPTS:
             await self.repo.finish(row.id, "failed", str(exc))

@@ -140,6 +140,8 @@ class Limiter:
         self._group_window = group_window
         self._chats: dict[str, TokenBucket | SlidingWindow] = {}
         self._urgent = 0  # interactive messages waiting for an overall token
+        self._line: deque[asyncio.Future[None]] = deque()  # those messages, in arrival order
+        self._handing: asyncio.Task[None] | None = None  # gives them their tokens
         self._paused_until = 0.0
 
     # -- the platform said slow down -------------------------------------------------------
@@ -180,17 +182,46 @@ class Limiter:
             await self._wait(limit.wait_time)
         limit.take(self._clock())
         if lane is Lane.INTERACTIVE:
-            self._urgent += 1
-            try:
-                await self._wait(self._global.wait_time)
-            finally:
-                self._urgent -= 1
+            await self._interactive_token()
         else:
             await self._wait(self._bulk_wait)
-        self._global.take(self._clock())
+            self._global.take(self._clock())
         attempt = ATTEMPT.get()
         if attempt is not None:
             attempt.started = True  # from here on the call may reach the platform
+
+    async def _interactive_token(self) -> None:
+        """Take an overall token, or wait in line for one.
+
+        One task hands the tokens out in arrival order: when 300 replies wait at once, one
+        sleeper wakes for each token, rather than all 300 polling the bucket every few
+        milliseconds and the first to wake taking it.
+        """
+        if not self._line and self._global.wait_time(self._clock()) <= 0:
+            self._global.take(self._clock())
+            return
+        loop = asyncio.get_running_loop()
+        turn: asyncio.Future[None] = loop.create_future()
+        self._line.append(turn)
+        self._urgent += 1
+        try:
+            if self._handing is None or self._handing.done():
+                self._handing = loop.create_task(self._hand_out())
+            await turn
+        finally:
+            self._urgent -= 1
+
+    async def _hand_out(self) -> None:
+        """Give the waiting replies their tokens, first come first served, at the cap."""
+        while self._line:
+            wait = self._global.wait_time(self._clock())
+            if wait > 0:
+                await asyncio.sleep(min(wait, _NAP))
+                continue
+            turn = self._line.popleft()
+            if not turn.done():  # a waiter that was cancelled needs no token
+                self._global.take(self._clock())
+                turn.set_result(None)
 
     def _bulk_wait(self, now: float) -> float:
         wait = max(self._paused_until - now, self._global.wait_time(now))

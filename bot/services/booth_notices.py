@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 from bot.core.i18n import Lang
 from bot.core.payloads import BoothAction, MenuEntry
-from bot.core.types import Button, Reply
+from bot.core.types import Button, Notice, Reply
 from bot.services.base import Build
 from bot.services.fair_view import fair_dates, fair_times, is_open
+from bot.services.notice_values import day
 from storage.booths import BoothApplication
 from storage.fairs import Fair
 from storage.users import UserRepo
@@ -128,7 +129,13 @@ def application_approved(app: BoothApplication, fair: Fair, token: str, qr: byte
             times=fair_times(lang, fair),
             token=token,
         )
-        return [Reply(text=text, photo=qr, buttons=[_my_booths(lang)])]
+        values = {
+            "fair": fair.title("vi"),
+            "date": day(lang, fair.starts_at),
+            "booths": ", ".join(app.booth_numbers),
+        }
+        notice = Notice("booth_approved", values)
+        return [Reply(text=text, photo=qr, buttons=[_my_booths(lang)], notice=notice)]
 
     return build
 
@@ -141,6 +148,8 @@ def application_rejected(app: BoothApplication, fair: Fair) -> Build:
             "Your booth application for “{title}” was not accepted.\nReason: {reason}\n"
             "For questions, please contact the Department of Industry and Trade."
         ).format(title=fair.title(lang.code), reason=app.reason or "—")
-        return [Reply(text=text, buttons=[_my_booths(lang)])]
+        values = {"fair": fair.title("vi"), "reason": app.reason or "—"}
+        notice = Notice("booth_rejected", values)
+        return [Reply(text=text, buttons=[_my_booths(lang)], notice=notice)]
 
     return build

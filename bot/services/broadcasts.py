@@ -149,6 +149,12 @@ def progress_text(
                 n=lang.number(p.unknown)
             )
         )
+    if p.unreachable:
+        parts.append(
+            lang.ngettext("{n} out of reach", "{n} out of reach", p.unreachable).format(
+                n=lang.number(p.unreachable)
+            )
+        )
     if quiet_end is not None:
         parts.append(
             _("waiting for the quiet hours to end at {time}").format(time=lang.time(quiet_end))
@@ -180,6 +186,13 @@ def final_report(lang: Lang, broadcast_id: int, p: Progress) -> str:
             " or may not have arrived, not sent again): {n}"
         ).format(n=lang.number(p.unknown)),
     ]
+    if p.unreachable:
+        lines.append(
+            _(
+                "Out of reach (on the Zalo OA, silent for more than 7 days: an announcement"
+                " cannot go as a template message): {n}"
+            ).format(n=lang.number(p.unreachable))
+        )
     if p.cancelled:
         lines.append(_("Not sent (stopped): {n}").format(n=lang.number(p.cancelled)))
     return "\n".join(lines)

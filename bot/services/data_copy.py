@@ -75,6 +75,7 @@ def copy_json(data: SubjectData) -> dict[str, Any]:
             "made_at": utcnow(),
             "consent_text_version": CONSENT_VERSION,
             "apps": users,
+            "zalo_oa": data.zalo_oa,
             "registration": data.registration,
             "consents": data.consents,
             "booth_applications": data.booths,
@@ -226,6 +227,19 @@ def copy_text(data: SubjectData, lang: Lang) -> str:
             last=_when(lang, u["last_seen_at"]),
         )
         for u in data.apps
+    ]
+    apps += [
+        _(
+            "Zalo OA: phone {phone} and name {name} shared through the Department's card on"
+            " {date} (your consent to notices by template message); last action {last}"
+        ).format(
+            phone=format_phone("+" + z["phone"]) if z["phone"] else "—",
+            name=z["shared_name"] or "—",
+            date=_when(lang, z["phone_consent_at"]),
+            last=_when(lang, z["last_interaction_at"]),
+        )
+        for z in data.zalo_oa
+        if z["phone"]
     ]
     sections.append(_section(lang, "apps", apps))
     emptied = _("(emptied after sending)")

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from bot.core.clock import utcnow
 from bot.core.i18n import Lang
@@ -18,7 +18,7 @@ from bot.services.fair_view import short_title
 from bot.services.stats_chart import Panel
 from storage.booths import BoothStatus
 from storage.fairs import Fair
-from storage.reports import SentCounts
+from storage.reports import SentCounts, TemplateCounts
 
 __all__ = ["STATUSES", "FairFill", "Figures", "gather", "named", "panels", "week_start"]
 
@@ -26,6 +26,7 @@ WEEKS = 12
 UPCOMING = 8
 TOP: Final = 10  # sectors and wards named
 STATUSES: Final = ("approved", "pending", "rejected")
+TEMPLATE_PERIODS = (1, 7, 30)  # days
 
 
 class FairFill(BaseModel):
@@ -51,6 +52,9 @@ class Figures(BaseModel):
     fills: list[FairFill]
     sent: list[SentCounts]
     broadcasts: int
+    # Zalo OA template messages (paid each) over the last day, 7 days and 30 days; empty when
+    # the OA is not configured and none was ever sent
+    templates: dict[int, TemplateCounts] = Field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -99,6 +103,7 @@ async def gather(svc: Services, tz: ZoneInfo) -> Figures:
         fills=fills,
         sent=await svc.reports.sent(),
         broadcasts=await svc.reports.broadcasts(),
+        templates=await _templates(svc, now),
     )
 
 
@@ -162,3 +167,14 @@ def panels(lang: Lang, f: Figures) -> list[Panel]:
             empty=_("No upcoming fair."),
         ),
     ]
+
+
+async def _templates(svc: Services, now: datetime) -> dict[int, TemplateCounts]:
+    """Template messages over each period, if there is an OA or ever were any."""
+    ever = await svc.reports.template_messages()
+    if not svc.settings.zalo_oa and not (ever.sent or ever.failed):
+        return {}
+    return {
+        days: await svc.reports.template_messages(now - timedelta(days=days))
+        for days in TEMPLATE_PERIODS
+    }

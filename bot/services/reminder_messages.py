@@ -7,8 +7,9 @@ from typing import Final
 
 from bot.core.i18n import N_, Lang
 from bot.core.payloads import BoothAction, FairAction, Feedback, Reminders, Visitors
-from bot.core.types import Button, Reply
+from bot.core.types import Button, Notice, Reply
 from bot.services.fair_view import applications_close_at, fair_dates
+from bot.services.notice_values import fair_values, moment
 from storage.fairs import Fair
 from storage.reminders import Rule
 
@@ -71,7 +72,9 @@ def fair_reminder(lang: Lang, fair: Fair, rule: Rule) -> list[Reply]:
         [FairAction(fair.key, "card").button(_("See the fair"))],
         [stop_button(lang)],
     ]
-    return [Reply(text="\n".join([head, "", *_where(lang, fair)]), buttons=buttons)]
+    notice = Notice("fair_reminder", fair_values(lang, fair))
+    text = "\n".join([head, "", *_where(lang, fair)])
+    return [Reply(text=text, buttons=buttons, notice=notice)]
 
 
 def apply_by_reminder(lang: Lang, fair: Fair) -> list[Reply]:
@@ -85,7 +88,9 @@ def apply_by_reminder(lang: Lang, fair: Fair) -> list[Reply]:
         [FairAction(fair.key, "apply").button(_("Continue the application"))],
         [stop_button(lang)],
     ]
-    return [Reply(text="\n".join([text, "", *_where(lang, fair)]), buttons=buttons)]
+    closes = moment(lang, applications_close_at(lang, fair))
+    notice = Notice("apply_by_reminder", {"fair": fair.title("vi"), "deadline": closes})
+    return [Reply(text="\n".join([text, "", *_where(lang, fair)]), buttons=buttons, notice=notice)]
 
 
 def offer_reminder(lang: Lang, fair: Fair, app_id: int, expires: datetime) -> list[Reply]:
@@ -101,7 +106,8 @@ def offer_reminder(lang: Lang, fair: Fair, app_id: int, expires: datetime) -> li
             BoothAction(app_id, "decline").button(_("Decline")),
         ]
     ]
-    return [Reply(text=text, buttons=buttons)]
+    notice = Notice("offer_reminder", {"fair": fair.title("vi"), "deadline": moment(lang, expires)})
+    return [Reply(text=text, buttons=buttons, notice=notice)]
 
 
 def feedback_question(lang: Lang, fair: Fair) -> list[Reply]:

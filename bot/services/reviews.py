@@ -8,7 +8,7 @@ from typing import Final, Protocol
 
 from bot.core.i18n import Lang
 from bot.core.payloads import OpenProfile
-from bot.core.types import Reply, UserRef
+from bot.core.types import Notice, Reply, UserRef
 from bot.services.base import Build, Services
 from bot.services.main_menu import main_menu
 from storage.enterprises import Enterprise, EnterpriseStatus
@@ -60,7 +60,16 @@ def _outcome(e: Enterprise) -> Build:
                 reason=e.reject_reason or "—",
                 profile="/profile" if lang.code == "en" else "/ho_so",
             )
-        return [main_menu(lang, text)]
+        reply = main_menu(lang, text)
+        # the kind and fields of the decision, for platforms that send notices by template
+        values = {"reference": e.reference or "", "enterprise": e.name, "name": e.contact_name}
+        if e.status is EnterpriseStatus.APPROVED:
+            reply.notice = Notice("registration_approved", values)
+        else:
+            reply.notice = Notice(
+                "registration_rejected", values | {"reason": e.reject_reason or "—"}
+            )
+        return [reply]
 
     return build
 

@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 FLOW: Final = "staff_roles"
-_ADDRESS: Final = re.compile(r"^(telegram|zalo|console):([A-Za-z0-9_-]{1,64})$")
+_ADDRESS: Final = re.compile(r"^(telegram|zalo|zalo_oa|console):([A-Za-z0-9_-]{1,64})$")
 RECENT: Final = 10
 
 

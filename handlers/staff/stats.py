@@ -82,6 +82,31 @@ def stats_text(turn: Turn, f: Figures) -> str:
             failed=sent["broadcast"].failed,
         ),
     ]
+    unreachable = sum(s.unreachable for s in f.sent)
+    if unreachable or f.templates:
+        lines.append(
+            _(
+                "Out of reach: {n} (on the Zalo OA, silent for more than 7 days, with no template"
+                " message to go by)"
+            ).format(n=lang.number(unreachable))
+        )
+    if f.templates:
+        day, week, month = (f.templates[d] for d in (1, 7, 30))
+        lines.append(
+            _(
+                "Zalo OA template messages: {day} today, {week} in 7 days, {month} in 30 days;"
+                " cost {week_cost} ₫ in 7 days, {month_cost} ₫ in 30 days; {failed} failed in"
+                " 30 days; {after} customer-service messages after the free 48 hours in 30 days"
+            ).format(
+                day=lang.number(day.sent),
+                week=lang.number(week.sent),
+                month=lang.number(month.sent),
+                week_cost=lang.number(week.cost),
+                month_cost=lang.number(month.cost),
+                failed=lang.number(month.failed),
+                after=lang.number(month.after_48h),
+            )
+        )
     return "\n".join(lines)
 
 

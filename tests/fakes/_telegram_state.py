@@ -38,6 +38,17 @@ class Failure:
     chat_id: int | None
 
 
+@dataclass
+class Hang:
+    """An injected lost request: the next matching call(s) are not carried out, and answered
+    (with an error) only after `seconds`, when the client has given up."""
+
+    method: str
+    seconds: float
+    times: int
+    chat_id: int | None
+
+
 class BotApiState:
     """The server's side of one bot; every method runs with lock held."""
 
@@ -58,6 +69,7 @@ class BotApiState:
         self.commands: dict[str, list[Json]] = {}
         self.webhook: Json = {"url": "", "secret_token": None, "allowed_updates": None}
         self.failures: list[Failure] = []
+        self.hangs: list[Hang] = []
         self.blocked: set[int] = set()
         self.rate: float | None = None
         self.tokens = 0.0
@@ -105,6 +117,17 @@ class BotApiState:
         if not self._take_token():
             self.stats["rate_limited"] += 1
             raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+
+    def take_hang(self, method: str, params: Json) -> Hang | None:
+        """The injected lost request this call is, if any."""
+        for hang in self.hangs:
+            if hang.method == method.lower() and hang.chat_id in (None, params.get("chat_id")):
+                hang.times -= 1
+                if hang.times <= 0:
+                    self.hangs.remove(hang)
+                self.stats["hung"] += 1
+                return hang
+        return None
 
     def forbidden(self, chat_id: int) -> str:
         """The 403 description Telegram gives for a chat that shut the bot out."""
@@ -220,6 +243,7 @@ class BotApiState:
             "chat_id": chat_id,
             "method": method,
             "date": int(time.time()),
+            "at": time.monotonic(),  # when the server took it, for benchmarks (not on the wire)
             "text": None,
             "caption": caption,
             "parse_mode": params.get("parse_mode"),

@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from ._http import Endpoint, LostAnswer
 from ._reading import Reader
-from ._telegram_state import BotApiState, Failure
+from ._telegram_state import BotApiState, Failure, Hang
 from ._telegram_wire import ApiError, Json, callback_data, member_json, read_params, user_json
 
 __all__ = ["FakeTelegram"]
@@ -197,8 +197,12 @@ class FakeTelegram(Reader, Endpoint):
             if name == "getupdates":
                 return await self._get_updates(params)
             with self._lock:
-                self._state.check_failures(method, params)
-                return self._state.methods[name](params)
+                hang = self._state.take_hang(method, params)
+                if hang is None:
+                    self._state.check_failures(method, params)
+                    return self._state.methods[name](params)
+            await asyncio.sleep(hang.seconds)  # the client has given up waiting by now
+            raise ApiError(504, "Gateway Timeout")
         except ApiError as error:
             call["status"] = error.status
             raise
@@ -259,6 +263,12 @@ class FakeTelegram(Reader, Endpoint):
             length = len(text.split(maxsplit=1)[0].encode("utf-16-le")) // 2
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return self._push({"message": message})
+
+    def send_texts(self, chat_id: int, texts: list[str], **who: Any) -> list[int]:
+        """A user sends many texts at once: queued together, so whoever waits on the fake
+        (the long polls, the waiting helpers) wakes once rather than for each."""
+        with self._lock:
+            return [self.send_text(chat_id, text, **who) for text in texts]
 
     def press_button(
         self,
@@ -386,13 +396,13 @@ class FakeTelegram(Reader, Endpoint):
 
     # -- what the bot did ----------------------------------------------------------------------
 
-    def sent(self, chat_id: int | None = None) -> list[Json]:
-        """Copies of the bot's messages (all, or in one chat), edits applied, in order."""
+    def sent(self, chat_id: int | None = None, *, since: int = 0) -> list[Json]:
+        """Copies of the bot's messages (all, or in one chat), edits applied, in order; from
+        the `since`-th on (copying only those keeps a benchmark's polling cheap)."""
         with self._lock:
             state = self._state
-            return copy.deepcopy(
-                state.messages if chat_id is None else state.by_chat.get(chat_id, [])
-            )
+            messages = state.messages if chat_id is None else state.by_chat.get(chat_id, [])
+            return copy.deepcopy(messages[since:])
 
     def calls(self, method: str | None = None) -> list[Json]:
         """Copies of every request ({method, params, status}), or of one method's."""
@@ -421,7 +431,7 @@ class FakeTelegram(Reader, Endpoint):
 
     @property
     def stats(self) -> dict[str, int]:
-        """Counters: requests, ok, errors, injected, blocked, rate_limited, messages, edits,
+        """Counters: requests, ok, errors, injected, hung, blocked, rate_limited, messages, edits,
         updates, and per method ("method:sendMessage") and per status ("status:429")."""
         with self._lock:
             return dict(self._state.stats)
@@ -464,6 +474,15 @@ class FakeTelegram(Reader, Endpoint):
         error = ApiError(status_code, description, parameters)
         with self._lock:
             self._state.failures.append(Failure(method.lower(), error, times, chat_id))
+
+    def hang_next(
+        self, method: str, seconds: float, *, times: int = 1, chat_id: int | None = None
+    ) -> None:
+        """Lose the next `times` calls of method (to chat_id, if given): not carried out, and
+        answered only after `seconds`, when the client has stopped waiting (a timeout after
+        which nothing arrived; `lose_answers` is the one after which it did)."""
+        with self._lock:
+            self._state.hangs.append(Hang(method.lower(), seconds, times, chat_id))
 
     def block(self, chat_id: int) -> None:
         """Every call to chat_id gets 403 until unblock, as after the user blocked the bot."""

@@ -64,7 +64,7 @@ async def test_an_announcement_with_a_photo_reaches_telegram_zalo_and_the_consol
         zalo_chat_rate=50,
     ) as tg:
         _fast(tg)
-        zalo = ZaloChannel(tg.app.settings, tg.app.router, poll_timeout=1)
+        zalo = ZaloChannel(tg.app.settings, tg.app.dispatcher, poll_timeout=1)
         await zalo.start()
         try:
             await tg.user(LAN)

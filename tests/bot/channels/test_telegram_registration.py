@@ -38,7 +38,7 @@ async def serving(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[None]:
     )
     app = App(settings)
     await app.open()
-    channel = TelegramChannel(settings, app.router)
+    channel = TelegramChannel(settings, app.dispatcher)
     # Telegram allows a message a second per chat; the test need not wait for each reply.
     channel.limiter = app.router.limiters["telegram"] = Limiter(30, chat_rate=1000, chat_burst=100)
     await channel.start()

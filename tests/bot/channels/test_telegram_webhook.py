@@ -45,7 +45,7 @@ def settings(tmp_path: Path, fake: FakeTelegram) -> Settings:
 async def webhook(app: App) -> AsyncIterator[str]:
     """The running channel's webhook URL on this machine."""
     server = WebhookServer(app.settings.listen)
-    telegram = TelegramChannel(app.settings, app.router, server)
+    telegram = TelegramChannel(app.settings, app.dispatcher, server)
     await telegram.start()
     yield f"http://127.0.0.1:{server.port}/telegram"
     await telegram.stop()

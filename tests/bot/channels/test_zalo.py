@@ -51,7 +51,7 @@ def settings(tmp_path: Path, fake: FakeZalo) -> Settings:
 
 @pytest.fixture
 async def channel(app: App) -> AsyncIterator[ZaloChannel]:
-    zalo = ZaloChannel(app.settings, app.router, poll_timeout=0.5)
+    zalo = ZaloChannel(app.settings, app.dispatcher, poll_timeout=0.5)
     await zalo.start()
     yield zalo
     await zalo.stop()
@@ -199,7 +199,7 @@ async def test_a_message_the_platform_took_without_answering_is_unknown(
 
 async def test_a_message_that_never_left_may_be_sent_again(tmp_path: Path, app: App) -> None:
     settings = make_settings(tmp_path, zalo_token=TOKEN, zalo_api_url="http://127.0.0.1:9")
-    channel = ZaloChannel(settings, app.router)
+    channel = ZaloChannel(settings, app.dispatcher)
     await channel.api.open()
     try:
         with pytest.raises(RetryLater):  # connection refused: nothing reached the platform
@@ -214,7 +214,7 @@ async def test_invalid_token_stops_the_start_with_one_clear_line(
     settings = make_settings(tmp_path, zalo_token="1:WRONG", zalo_api_url=fake.url)
 
     with pytest.raises(ConfigError) as caught:
-        await ZaloChannel(settings, app.router).start()
+        await ZaloChannel(settings, app.dispatcher).start()
 
     assert str(caught.value) == "KETNOI_ZALO_TOKEN was refused by Zalo (invalid token)"
     assert "WRONG" not in str(caught.value)
@@ -224,7 +224,7 @@ async def test_unreachable_api_is_one_clear_line(tmp_path: Path, app: App) -> No
     settings = make_settings(tmp_path, zalo_token=TOKEN, zalo_api_url="http://127.0.0.1:9")
 
     with pytest.raises(ConfigError, match="KETNOI_ZALO_API_URL"):
-        await ZaloChannel(settings, app.router).start()
+        await ZaloChannel(settings, app.dispatcher).start()
 
 
 def _ics() -> bytes:

@@ -45,7 +45,7 @@ def settings(tmp_path: Path, fake: FakeZalo) -> Settings:
 async def webhook(app: App, fake: FakeZalo) -> AsyncIterator[str]:
     """The running channel's webhook URL on this machine; the fake delivers there."""
     server = WebhookServer(app.settings.listen)
-    zalo = ZaloChannel(app.settings, app.router, server)
+    zalo = ZaloChannel(app.settings, app.dispatcher, server)
     await zalo.start()
     local = f"http://127.0.0.1:{server.port}"
     fake.deliver_webhooks_to(local)

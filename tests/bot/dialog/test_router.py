@@ -238,11 +238,12 @@ async def test_arbitrary_input_never_crashes_the_router(
     app: App, kind: Kind, text: str, payload: str | None
 ) -> None:
     chat = Chat(app.router, external_id="fuzz")
+    failed = app.router.traffic.failed
     replies = await chat.send(
         Incoming(user=chat.user, kind=kind, text=text, payload=payload, phone=text or None)
     )
+    assert app.router.traffic.failed == failed  # counted by the router, whatever the reply says
     for reply in replies:
-        assert "Xin lỗi, hệ thống" not in reply.text  # the generic error answer
         for button in reply.options:
             assert isinstance(button, Button)
 

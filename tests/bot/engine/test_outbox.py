@@ -11,7 +11,7 @@ import time_machine
 
 from bot.core.types import Reply
 from bot.engine.outbox import MAX_ATTEMPTS
-from bot.engine.ratelimit import Limiter
+from bot.engine.ratelimit import Lane, Limiter
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_bot import TelegramBot, eventually, running_bot
 
@@ -270,3 +270,62 @@ async def test_a_message_the_platform_took_without_answering_is_unknown_never_re
     [alarm] = texts(fake, 7000)
     assert alarm is not None and "không trả lời kịp khi đang gửi 2 tin nhắn" in alarm
     assert await tg.app.outbox.report_unconfirmed() == 0
+
+
+async def test_replies_kept_after_a_failure_leave_one_at_a_time_in_order(
+    tg: TelegramBot, fake: FakeTelegram
+) -> None:
+    _no_chat_limit(tg)
+    for text in ("first reply", "second reply"):
+        await queue(tg, A, text, lane="reply")
+    await queue(tg, B, "someone else's reply", lane="reply")
+    # every attempt the channel makes at once for a reply (bot/channels/retry.py)
+    fake.fail_next("sendMessage", 502, times=3, chat_id=A)
+    with time_machine.travel(datetime.now(UTC), tick=True) as clock:
+        assert await tg.app.outbox.drain_once() == 2  # A's first and B's: one each
+        assert await status(tg, A, "first reply") == "pending"  # backs off
+        assert await tg.app.outbox.drain_once() == 0  # A's second waits behind the first
+        assert texts(fake, A) == [] and texts(fake, B) == ["someone else's reply"]
+
+        clock.shift(3)
+        while await tg.app.outbox.drain_once():
+            pass
+    assert texts(fake, A) == ["first reply", "second reply"]
+    assert await status(tg, A, "second reply") == "sent"
+
+
+async def test_a_kept_reply_goes_in_quiet_hours_with_the_interactive_lane(
+    tmp_path: Path, fake: FakeTelegram
+) -> None:
+    night = datetime(2026, 11, 23, 22, 30, tzinfo=UTC) - timedelta(hours=7)  # 22:30 in Hanoi
+    with time_machine.travel(night, tick=False):
+        async with running_bot(tmp_path, fake, quiet_hours="21:00-07:00") as tg:
+            lanes: list[tuple[object, ...]] = []
+            send = tg.app.router.senders["telegram"]
+
+            async def recording(*args: object) -> None:
+                lanes.append(args[2:])
+                await send(*args)  # type: ignore[arg-type]
+
+            tg.app.router.senders["telegram"] = recording  # type: ignore[assignment]
+            await queue(tg, A, "the answer to your question", lane="reply")
+            await queue(tg, B, "announcement")
+            await tg.app.outbox.drain_once()
+
+            assert texts(fake, A) == ["the answer to your question"]
+            assert texts(fake, B) == []  # bulk waits for the morning
+            assert lanes == [(Lane.INTERACTIVE,)]  # a reply's priority over bulk
+
+
+async def test_a_reply_in_flight_at_a_crash_is_sent_again_not_reported(
+    tmp_path: Path, fake: FakeTelegram
+) -> None:
+    async with running_bot(tmp_path, fake, quiet_hours="off") as tg:
+        await queue(tg, A, "the answer", lane="reply")
+        await tg.app.router.services.outbox.claim(1, channel="telegram")  # then killed
+
+    async with running_bot(tmp_path, fake, quiet_hours="off") as tg:
+        assert await tg.app.outbox.recover() == []  # no alarm: it goes again
+        await tg.app.outbox.drain_once()
+        assert texts(fake, A) == ["the answer"]
+        assert texts(fake, 7000) == []

@@ -94,3 +94,22 @@ async def test_groups_use_the_per_minute_window() -> None:
     assert not twenty_first.done()
     clock.now += 60
     await asyncio.wait_for(twenty_first, 1)
+
+
+async def test_replies_waiting_at_once_get_tokens_one_by_one_in_arrival_order() -> None:
+    clock = ManualClock()
+    limiter = Limiter(30, burst=1, clock=clock)
+    await limiter.acquire("0", Lane.INTERACTIVE)  # the bucket is empty now
+    done: list[int] = []
+
+    async def reply(n: int) -> None:
+        await limiter.acquire(str(n), Lane.INTERACTIVE)
+        done.append(n)
+
+    waiting = [asyncio.create_task(reply(n)) for n in range(1, 9)]
+    await asyncio.sleep(0.01)
+    for tokens in range(1, 9):
+        clock.now += 1.01 / 30  # one more token
+        await asyncio.sleep(0.3)  # longer than the limiter's longest nap
+        assert done == list(range(1, tokens + 1))
+    await asyncio.gather(*waiting)

@@ -61,3 +61,38 @@ async def test_figures_as_text_and_as_a_chart(app: App, tmp_path: Path) -> None:
     (Path(os.environ.get("KEEP_CHART_DIR", tmp_path)) / chart.document.filename).write_bytes(
         chart.document.content
     )
+
+
+async def test_zalo_oa_template_messages_and_notices_out_of_reach(app: App) -> None:
+    svc = app.router.services
+    user = await svc.users.find((await member(app, None, "p9")).user)
+    assert user is not None
+    await svc.outbox.enqueue(user.id, [Reply(text="x")], "reminder:1", topic="fair:t:x")
+    await svc.db.execute("UPDATE outbox SET status = 'unreachable'")
+    for n, (status, cost) in enumerate([("sent", 200), ("sent", 200), ("failed", 0)]):
+        await svc.db.execute(
+            "INSERT INTO zalo_oa_template_messages (kind, template_id, tracking_id, status,"
+            " cost, created_at) VALUES ('fair_reminder', '412001', ?, ?, ?, ?)",
+            (f"t{n}", status, cost, TODAY.isoformat()),
+        )
+    await svc.db.execute(
+        "INSERT INTO zalo_oa_paid_messages (day, messages) VALUES (?, 3)",
+        (TODAY.date().isoformat(),),
+    )
+    viewer = await member(app, Role.VIEWER)
+    await viewer.say("/thong_ke")
+    lines = viewer.replies[-2].text.splitlines()
+
+    assert (
+        "Không gửi tới được: 1 (trên Zalo OA, đã hơn 7 ngày không nhắn và không có tin mẫu để gửi)"
+    ) in lines
+    assert (
+        "Tin mẫu Zalo OA: 2 hôm nay, 2 trong 7 ngày, 2 trong 30 ngày; chi phí 400 ₫ trong 7 ngày,"
+        " 400 ₫ trong 30 ngày; 1 lỗi trong 30 ngày; 3 tin tư vấn sau 48 giờ miễn phí trong 30 ngày"
+    ) in lines
+
+
+async def test_no_zalo_oa_lines_without_the_oa(app: App) -> None:
+    viewer = await member(app, Role.VIEWER)
+    await viewer.say("/thong_ke")
+    assert "Zalo OA" not in viewer.replies[-2].text
