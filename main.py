@@ -100,8 +100,8 @@ def parser() -> argparse.ArgumentParser:
     export_cli.add_parsers(sub, _with_router)
     faq_cli.add_parsers(sub)
     broadcast_cli.add_parser(sub, _with_router)
-    web_cli.add_parser(sub, _with_router)
     zalo_oa_admin.add_parsers(sub)
+    web_cli.add_parser(sub, _with_router)
     data_cli.add_parsers(sub, _with_router)
     return p
 

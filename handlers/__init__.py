@@ -40,6 +40,6 @@ def register_all(router: Router) -> None:
     staff.register(router)
     broadcast.register(router)
     reminders.register(router)
-    invitations.register(router)
     shared_phone.register(router)
+    invitations.register(router)
     my_data.register(router)

@@ -24,9 +24,9 @@ __all__ = ["STATUSES", "FairFill", "Figures", "gather", "named", "panels", "week
 
 WEEKS = 12
 UPCOMING = 8
+TEMPLATE_PERIODS = (1, 7, 30)  # days
 TOP: Final = 10  # sectors and wards named
 STATUSES: Final = ("approved", "pending", "rejected")
-TEMPLATE_PERIODS = (1, 7, 30)  # days
 
 
 class FairFill(BaseModel):
@@ -107,6 +107,17 @@ async def gather(svc: Services, tz: ZoneInfo) -> Figures:
     )
 
 
+async def _templates(svc: Services, now: datetime) -> dict[int, TemplateCounts]:
+    """Template messages over each period, if there is an OA or ever were any."""
+    ever = await svc.reports.template_messages()
+    if not svc.settings.zalo_oa and not (ever.sent or ever.failed):
+        return {}
+    return {
+        days: await svc.reports.template_messages(now - timedelta(days=days))
+        for days in TEMPLATE_PERIODS
+    }
+
+
 def _top(counts: dict[str, int], limit: int = TOP) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
@@ -167,14 +178,3 @@ def panels(lang: Lang, f: Figures) -> list[Panel]:
             empty=_("No upcoming fair."),
         ),
     ]
-
-
-async def _templates(svc: Services, now: datetime) -> dict[int, TemplateCounts]:
-    """Template messages over each period, if there is an OA or ever were any."""
-    ever = await svc.reports.template_messages()
-    if not svc.settings.zalo_oa and not (ever.sent or ever.failed):
-        return {}
-    return {
-        days: await svc.reports.template_messages(now - timedelta(days=days))
-        for days in TEMPLATE_PERIODS
-    }

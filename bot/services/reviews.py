@@ -61,7 +61,7 @@ def _outcome(e: Enterprise) -> Build:
                 profile="/profile" if lang.code == "en" else "/ho_so",
             )
         reply = main_menu(lang, text)
-        # the kind and fields of the decision, for platforms that send notices by template
+        # what a channel that must use a template (the Zalo OA, outside its window) fills in
         values = {"reference": e.reference or "", "enterprise": e.name, "name": e.contact_name}
         if e.status is EnterpriseStatus.APPROVED:
             reply.notice = Notice("registration_approved", values)
