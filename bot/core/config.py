@@ -252,7 +252,9 @@ class Settings(BaseSettings):
             return self.web_url
         if self.webhook_url:
             return self.webhook_url.rstrip("/")
-        host, _, port = self.web_listen.rpartition(":")
+        # the Zalo OA's webhook needs the webhook server, which then serves the pages too
+        listen = self.listen if self.zalo_oa else self.web_listen
+        host, _, port = listen.rpartition(":")
         host = "127.0.0.1" if host in ("", "0.0.0.0") else host
         return f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"
 

@@ -54,7 +54,7 @@ def page_link(settings: Settings, fair: Fair) -> str | None:
 def share_link(settings: Settings, fair: Fair, channel: str) -> str:
     """The link to share a fair with: on Zalo, which opens no Telegram link, the fair's web
     page when there is one; elsewhere the Telegram link that opens its card."""
-    page = page_link(settings, fair) if channel == "zalo" else None
+    page = page_link(settings, fair) if channel in ("zalo", "zalo_oa") else None
     return page or deep_link(settings.telegram_username, fair)
 
 

@@ -118,6 +118,9 @@ async def test_fair_links_shared_on_zalo_open_the_fairs_web_page(tmp_path: Path)
         zalo = Chat(application.router, "z1", channel="zalo")
         await zalo.say("/start fair_test-fair")
         assert "https://ketnoi.example.vn/hoi-cho/test-fair" in zalo.text
+        oa = Chat(application.router, "o1", channel="zalo_oa")
+        await oa.say("/start fair_test-fair")
+        assert "https://ketnoi.example.vn/hoi-cho/test-fair" in oa.text
         telegram = Chat(application.router, "t1", channel="telegram")
         await telegram.say("/start fair_test-fair")
         assert "https://t.me/ketnoi_hanoi_bot?start=fair_test-fair" in telegram.text
