@@ -27,6 +27,7 @@ from bot.engine.jobs import Jobs
 from bot.engine.outbox import STOP_GRACE, Outbox, Stopped
 from bot.services.audit import Audit
 from bot.services.fair_import import load_samples_if_empty
+from bot.services.faq_reader import FaqReader
 from storage.audit import AuditRepo
 from storage.booths import BoothRepo
 from storage.broadcasts import BroadcastRepo
@@ -149,6 +150,7 @@ class App:
             booths=BoothRepo(self._db),
             signing_keys=SigningKeyRepo(self._db),
             faq=FaqRepo(self._db),
+            faq_reader=FaqReader(FaqRepo(self._db)),
             questions=QuestionRepo(self._db),
             roles=roles,
             audit=Audit(AuditRepo(self._db), roles),
@@ -162,6 +164,7 @@ class App:
             web_sessions=WebSessionRepo(self._db),
         )
         await services.faq.seed()  # data/faq.yaml, the first time
+        await services.faq_reader.warm()  # not on the first question, in every chat's way
         router = self._router = Router(services)
         handlers.register_all(router)  # every feature: its handlers and its periodic jobs
         self._dispatcher = Dispatcher(router)

@@ -4,7 +4,6 @@ logged as unanswered for staff (`ketnoi questions unanswered`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from bot.core.clock import utcnow
 from bot.core.i18n import N_
@@ -12,14 +11,14 @@ from bot.core.payloads import Id, Payload, Word
 from bot.core.types import Reply
 from bot.dialog.router import Router, Turn, user_hash
 from bot.dialog.typed import Aside
-from bot.domain.understand import Entities, Matcher, Understanding
+from bot.domain.understand import Entities, Understanding, might_ask
 from handlers import fair_answers
 from handlers.faq import faq_answer
 from handlers.guards import record_refusal
 from handlers.menu import main_menu
 from storage.faq import FaqEntry
 
-__all__ = ["INTENT_LABELS", "MeantThis", "matcher_for", "register"]
+__all__ = ["INTENT_LABELS", "MeantThis", "register"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,16 +62,10 @@ _COMMANDS = {
 _DEADLINE_KEY = "apply-deadline"  # the FAQ entry on booth deadlines
 
 
-@lru_cache(maxsize=4)
-def matcher_for(entries: tuple[FaqEntry, ...]) -> Matcher:
-    """The matcher for this FAQ (built again only when the FAQ changes)."""
-    return Matcher({e.key: {"vi": e.questions.vi, "en": e.questions.en} for e in entries})
-
-
 async def _read(turn: Turn, text: str) -> tuple[Understanding, dict[str, FaqEntry]]:
-    entries = await turn.services.faq.all()
+    matcher, faq = await turn.services.faq_reader.current()
     today = turn.lang.local(utcnow()).date()
-    return matcher_for(tuple(entries)).understand(text, today), {e.key: e for e in entries}
+    return matcher.understand(text, today), faq
 
 
 def _speak_as_written(turn: Turn, reading: Understanding) -> None:
@@ -156,6 +149,8 @@ async def mid_flow(turn: Turn, text: str, sure: bool) -> Aside | None:
     FAQ (then the step is asked again), `Aside()` when it may be a question or the answer,
     None when it reads as an answer. With `sure` (she said it was a question) it is answered
     as free text is, or noted for staff."""
+    if not sure and not might_ask(text):  # most answers: a name, an address, "bat trang"
+        return None
     reading, faq = await _read(turn, text)
     if not sure and reading.greets and not reading.asks:  # "chao em, hom qua chi dang ky do dang"
         name = turn.user.display_name or turn._("there")

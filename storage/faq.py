@@ -199,6 +199,12 @@ class FaqRepo:
         added, _, _ = await self.upsert(load_faq_file(path))
         return added
 
+    async def version(self) -> tuple[int, str | None]:
+        """What changes whenever an entry is added, changed or deleted (every write sets
+        `updated_at` of the entries it writes; a deletion changes the count)."""
+        row = await self.db.fetchone("SELECT count(*), max(updated_at) FROM faq")
+        return (int(row[0]), row[1]) if row else (0, None)
+
     async def changed_at(self) -> datetime | None:
         """When an entry last changed (to know when answers must be re-read)."""
         row = await self.db.fetchone("SELECT max(updated_at) FROM faq")

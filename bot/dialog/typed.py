@@ -95,10 +95,9 @@ def menu_choice(text: str, menu: list[tuple[str, str]]) -> str | None:
     typed = folded(text)
     if not typed:
         return None
-    labels = [(folded(label).split(), payload) for label, payload in menu]
-    for words, payload in labels:
-        if " ".join(words) == typed:
-            return payload
+    labels, exact, yes, no = _menu_words(tuple((label, payload) for label, payload in menu))
+    if typed in exact:
+        return exact[typed]
     said = typed.split()
     lead = _lead(said, YES_WORDS)
     if lead and lead < len(said):  # "dong y nhan": a yes word, then the option's label
@@ -107,8 +106,6 @@ def menu_choice(text: str, menu: list[tuple[str, str]]) -> str | None:
         if len(hits) == 1:
             return hits[0]
     # "co", "ok" at a confirmation (one option starting with a yes word, one with a no word)
-    yes = [p for words, p in labels if _lead(words, YES_WORDS)]
-    no = [p for words, p in labels if _lead(words, NO_WORDS)]
     if len(yes) == 1 and len(no) == 1:
         if typed in YES_WORDS:
             return yes[0]
@@ -119,6 +116,24 @@ def menu_choice(text: str, menu: list[tuple[str, str]]) -> str | None:
         if len(hits) == 1:
             return hits[0]
     return None
+
+
+_Words = tuple[tuple[list[str], str], ...]
+
+
+@functools.lru_cache(maxsize=512)  # the same few menus are shown to everyone
+def _menu_words(
+    menu: tuple[tuple[str, str], ...],
+) -> tuple[_Words, dict[str, str], list[str], list[str]]:
+    """A menu's labels as folded words, by folded label, and its options starting with a yes
+    word and with a no word (the first exact label wins, as it did when compared in order)."""
+    labels = tuple((folded(label).split(), payload) for label, payload in menu)
+    exact: dict[str, str] = {}
+    for words, payload in labels:
+        exact.setdefault(" ".join(words), payload)
+    yes = [p for words, p in labels if _lead(words, YES_WORDS)]
+    no = [p for words, p in labels if _lead(words, NO_WORDS)]
+    return labels, exact, yes, no
 
 
 def _lead(words: list[str], phrases: frozenset[str]) -> int:

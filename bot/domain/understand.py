@@ -8,6 +8,7 @@ known words, sectors, places and times become entity tokens, and synonyms become
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -34,7 +35,15 @@ from bot.domain.periods import Period, find_period
 from bot.domain.places import match_province, match_ward
 from bot.domain.textnorm import fold
 
-__all__ = ["Candidate", "Entities", "Matcher", "PlaceRef", "Understanding", "normalize"]
+__all__ = [
+    "Candidate",
+    "Entities",
+    "Matcher",
+    "PlaceRef",
+    "Understanding",
+    "might_ask",
+    "normalize",
+]
 
 SECTOR, PLACE, TIME, PAST, PROVINCE = "_sector", "_place", "_time", "_past", "_province"
 NUMBER, NEXT = "_number", "_next"
@@ -336,6 +345,82 @@ class _Fixer:
             if best is not None:
                 return str(best[0])
         return word
+
+
+# The concept phrases that read as a question token, by their first word (after `_iy`).
+_ASKING_PHRASES: Final[dict[str, list[tuple[str, ...]]]] = {}
+for _phrase, _concept in _CONCEPTS.items():
+    if any(t in _QUESTION_TOKENS for t in _concept.split()):
+        _ASKING_PHRASES.setdefault(_phrase[0], []).append(_phrase)
+_ASKING_WORDS: Final = frozenset(w for ps in _ASKING_PHRASES.values() for p in ps for w in p)
+_GLUED_ASKING: Final = tuple(
+    "".join(p) for ps in _ASKING_PHRASES.values() for p in ps if len(p) > 1
+)
+_GLUED: Final = "\0glued"  # among the readings of a word that holds a whole asking phrase
+_ASKING_STARTS: Final = frozenset({*_ASKING_PHRASES, _GLUED})
+_ASKING_BY_LETTER: Final = {
+    letter: sorted(w for w in _ASKING_WORDS if w[0] == letter and len(w) >= 3)
+    for letter in {w[0] for w in _ASKING_WORDS}
+}
+
+
+@functools.lru_cache(maxsize=8192)  # names and villages come back, message after message
+def _could_become(word: str) -> frozenset[str]:
+    """The words `word` may be read as once `_Fixer` has corrected it, as far as the words of
+    asking phrases go: itself, and any asking word a correction could turn it into (whatever
+    the FAQ's vocabulary: a correction lands at most this far from what was typed)."""
+    out = {word, _iy(word)}
+    if word.isdigit() or len(word) < 3:
+        return frozenset(out)
+    if word.endswith("s"):
+        out.add(word[:-1])
+    for old, new in _SWAPS:
+        if old in word:
+            out.add(word.replace(old, new))
+    if len(word) >= 5:
+        if any(p in word for p in _GLUED_ASKING):  # a glued phrase: "khinao"
+            out.add(_GLUED)
+        for cut in range(2, len(word) - 1):  # a glued word, split in two
+            out.update((word[:cut], word[cut:]))
+        near = process.extract(
+            word, _ASKING_BY_LETTER.get(word[0], []), scorer=fuzz.ratio, score_cutoff=_FIX_SCORE
+        )
+        out.update(str(m[0]) for m in near)
+    return frozenset(_iy(w) for w in out)
+
+
+def might_ask(text: str) -> bool:
+    """Whether `text` may read as a question or a greeting (`Understanding.asks` or
+    `.greets`), found without the matcher, in some microseconds: False means neither (an
+    answer typed at a step: a name, an address, "bat trang"), True that `Matcher.understand`
+    must tell. Never False where the full reading would say True."""
+    if "?" in text:
+        return True
+    folded = fold(text)
+    words = folded.split()
+    if not words:
+        return False
+    if words[0] in _GREETINGS or " ".join(words[:2]) in _GREETINGS:
+        return True
+    if len(words) > 1 and (words[-1] in _CLOSING or words[0] in _OPENING):
+        return True
+    if any(w in _QUESTION_WORDS for w in words) or any(p in folded for p in _QUESTION_PHRASES):
+        return True
+    expanded = _expand(words)  # the words the concepts are looked for in
+    readings = [_could_become(w) for w in expanded]
+    for i, could in enumerate(readings):
+        if could.isdisjoint(_ASKING_STARTS):
+            continue
+        if _GLUED in could:
+            return True
+        for first in could & _ASKING_STARTS:
+            for phrase in _ASKING_PHRASES[first]:
+                ahead = readings[i : i + len(phrase)]
+                if len(ahead) == len(phrase) and all(
+                    w in c for w, c in zip(phrase, ahead, strict=True)
+                ):
+                    return True
+    return False
 
 
 def normalize(text: str, today: date | None = None) -> list[str]:

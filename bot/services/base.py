@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from bot.core.i18n import I18n, Lang
 from bot.core.types import Reply, UserRef
 from bot.services.audit import Audit
+from bot.services.faq_reader import FaqReader
 from storage.booths import BoothRepo
 from storage.broadcasts import BroadcastRepo
 from storage.conversations import ConversationRepo
@@ -63,6 +64,7 @@ class Services:
     signing_keys: SigningKeyRepo  # the check-in key when KETNOI_CHECKIN_SECRET is not set
     enterprises: EnterpriseRepo
     faq: FaqRepo
+    faq_reader: FaqReader  # the matcher of free-text questions, for the FAQ as it is now
     questions: QuestionRepo  # the log of free-text questions
     roles: RoleRepo  # staff roles; the owners are KETNOI_ADMINS
     audit: Audit  # admin actions: await audit.record(turn, action, before, after)

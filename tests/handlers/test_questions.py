@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from bot.app import App
+from storage.faq import FaqEntry, Questions, Texts
 from tests.chat import Chat
 from tests.fair_data import HANOI, TODAY, make_fair, tap
 
@@ -190,3 +191,25 @@ async def test_the_deadline_question_carries_each_fairs_deadline(app: App, chat:
     assert chat.text.startswith("Mỗi hội chợ có hạn đăng ký riêng")
     assert "• Hội chợ gốm Bát Tràng: hạn đăng ký Thứ Ba, 1 tháng 12, 2026" in chat.text
     assert "• Ngày hội lụa Vạn Phúc: hạn đăng ký Thứ Hai, 22 tháng 2, 2027" in chat.text
+
+
+async def test_a_faq_entry_added_while_the_bot_runs_is_answered_at_once(
+    app: App, chat: Chat
+) -> None:
+    """The matcher is built at start-up and again when the FAQ changes (here as the web desk's
+    "turn into a FAQ entry" adds one)."""
+    await chat.say("lam sao de co giay chung nhan lang nghe")
+    assert "Hồ sơ nộp tại UBND xã." not in chat.text
+
+    entry = FaqEntry(
+        key="village-certificate",
+        questions=Questions(
+            vi=("Làm sao để có giấy chứng nhận làng nghề?",),
+            en=("How do we get a craft village certificate?",),
+        ),
+        answer=Texts(vi="Hồ sơ nộp tại UBND xã.", en="Apply at the commune office."),
+    )
+    assert await app.router.services.faq.add(entry)
+
+    await chat.say("lam sao de co giay chung nhan lang nghe")
+    assert "Hồ sơ nộp tại UBND xã." in chat.text

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from bot.domain.periods import Period
 from bot.domain.places import get_ward
-from bot.domain.understand import Matcher, normalize
+from bot.domain.understand import Matcher, might_ask, normalize
 from storage.faq import load_faq_file
 
 TODAY = date(2026, 11, 23)
@@ -137,3 +138,43 @@ def test_language_of_the_message(matcher: Matcher) -> None:
     assert matcher.understand("when is the next fair", TODAY).language == "en"
     assert matcher.understand("con gian hang ko", TODAY).language == "vi"
     assert matcher.understand("còn gian không", TODAY).language == "vi"
+
+
+def _question_set() -> list[str]:
+    here = Path(__file__).resolve().parents[2] / "data"
+    lines = [*(here / "questions.tsv").read_text().splitlines()]
+    lines += (here / "questions_fresh.tsv").read_text().splitlines()
+    return [line.split("\t")[0] for line in lines if line and not line.startswith("#")]
+
+
+def test_the_quick_look_never_misses_what_the_full_reading_calls_a_question(
+    matcher: Matcher,
+) -> None:
+    """Typed at a step, a text goes to the full reading only when `might_ask` says it may be a
+    question: it must say so for every question of the evaluation sets, every FAQ phrasing, and
+    the greetings and misspellings people type."""
+    texts = _question_set() + [q for e in load_faq_file() for q in e.all_questions()]
+    texts += ["chao em, hom qua chi dang ky do dang", "hoi cho gom khj nao", "khinao mo cua"]
+    texts += ["gian hang con k", "bao gjo het han", "odau vay"]
+    missed = [
+        t
+        for t in texts
+        if (matcher.understand(t, TODAY).asks or matcher.understand(t, TODAY).greets)
+        and not might_ask(t)
+    ]
+    assert missed == []
+    assert sum(might_ask(t) for t in texts) > len(texts) // 2
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Cơ sở gốm Minh Hải 12",
+        "Nguyễn Thị Lan",
+        "bat trang",
+        "Số 12, thôn 3",
+        "Khăn lụa, vải tơ tằm",
+    ],
+)
+def test_answers_typed_at_a_step_skip_the_full_reading(answer: str) -> None:
+    assert not might_ask(answer)
