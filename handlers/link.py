@@ -241,5 +241,5 @@ def register(router: Router) -> None:
     router.command(
         ("lien_ket", "link"), show_code, description=N_("Use Zalo and Telegram as one account")
     )
-    router.flow(FLOW, LINKING.on_input)
+    router.flow(FLOW, LINKING.on_input, ask_again=LINKING.ask_again)
     router.button(Unlink, on_button)

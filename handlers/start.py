@@ -122,7 +122,14 @@ async def bad_button(turn: Turn) -> list[Reply]:
 
 
 async def unsupported(turn: Turn) -> list[Reply]:
-    """Answers stickers, photos, voice and the like."""
+    """Answers stickers, photos, voice and the like: in the middle of a conversation, a polite
+    line and the pending question again (nothing entered is lost); elsewhere, the way on."""
+    if turn.conversation.flow:
+        note = turn._(
+            "Thank you! I can only read text, so I could not take that as your answer. Please"
+            " type it."
+        )
+        return await _pending_again(turn, note)
     return [
         Reply(
             text=turn._(
@@ -133,19 +140,24 @@ async def unsupported(turn: Turn) -> list[Reply]:
     ]
 
 
+async def _pending_again(turn: Turn, note: str) -> list[Reply]:
+    """The pending question again, `note` above it; a flow that cannot ask again gets its last
+    options again, so that a number typed next still works."""
+    again = await turn.router.ask_again(turn, note)
+    if again:
+        return again
+    options = [
+        [Button(label=label, payload=payload)] for label, payload in turn.conversation.last_menu
+    ]
+    return [Reply(text=note, buttons=options)]
+
+
 async def unreadable(turn: Turn) -> list[Reply]:
     """Answers a message of invisible characters only, and puts the pending question again."""
     note = turn._(
         "I could not read that message: I see no letters or digits in it. Please type it again."
     )
-    again = await turn.router.ask_again(turn, note)
-    if again:
-        return again
-    # a flow that cannot ask again, or none: its last options again, so a number still works
-    options = [
-        [Button(label=label, payload=payload)] for label, payload in turn.conversation.last_menu
-    ]
-    return [Reply(text=note, buttons=options)]
+    return await _pending_again(turn, note)
 
 
 async def too_long(turn: Turn) -> list[Reply]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
+from bot.core.types import Attachment, Incoming, Kind
 from tests.chat import Chat
 from tests.handlers.registration_walk import BAT_TRANG, stored, to_summary
 
@@ -232,3 +233,25 @@ async def test_no_tax_code_typed_skips_it_where_allowed(app: App, typed: str) ->
     await chat.say(typed)
     step, answers = await conversation(app, chat)
     assert step == "products" and answers.get("tax_code") is None
+
+
+@pytest.mark.parametrize("what", ["sticker", "photo"])
+async def test_a_sticker_or_photo_mid_flow_gets_a_polite_line_and_the_question_again(
+    app: App, what: str
+) -> None:
+    chat = await at_products(app)
+    products = chat.text
+    if what == "sticker":
+        sent = Incoming(user=chat.user, kind=Kind.UNSUPPORTED)
+    else:
+        photo = Attachment(channel="console", kind="photo", file_id="p1")
+        sent = Incoming(user=chat.user, kind=Kind.FILE, attachment=photo)
+    replies = await chat.send(sent)
+    assert "chỉ đọc được chữ" in replies[0].text
+    assert "/menu" not in chat.text  # not sent away from her registration
+    assert chat.text.endswith(products)  # the products question again
+    step, answers = await conversation(app, chat)
+    assert step == "products" and answers["contact_name"] == "Nguyễn Thị Lan"
+    await chat.say("Bát đĩa men lam")
+    step, answers = await conversation(app, chat)
+    assert answers["products"] == "Bát đĩa men lam"
