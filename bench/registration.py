@@ -7,7 +7,7 @@ through a python-telegram-bot ConversationHandler with PicklePersistence, for co
 
 Ours: the App opened on a real SQLite file in a temporary directory, every step committed
 before its reply is returned (group commit), no network. The peer (bench/registration_peer.py):
-the same sixteen steps, answers, checks and reply texts, fed to `Application.process_update`;
+the same 15 or 16 steps, answers, checks and reply texts, fed to `Application.process_update`;
 it keeps its state in memory and writes its pickle every 60 s by default and at shutdown; here
 the interval is set past the end of the run, so no write stalls its timed steps, and the final
 flush (timed once per size) shows what a write costs: minutes at 10,000 users.
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import itertools
 import json
 import os
@@ -62,7 +63,7 @@ __all__ = [
 CONCURRENCY = 64
 SIZES = (1_000, 10_000)
 FIRST_ID = 100_000  # Telegram user ids of the simulated producers
-STEPS = 16
+STEPS = 16  # at most: a ward name that needs no pick saves one
 T = TypeVar("T")
 
 # (typed ward, crafts by number, kind of establishment, main products): Hanoi craft villages
@@ -76,6 +77,19 @@ _VILLAGES = (
 )
 
 
+@functools.cache
+def _needs_pick(ward: str) -> bool:
+    """Whether the ward typed is offered as a list to pick from (an exact ward name is not)."""
+    from bot.domain.places import match_ward, sure_ward
+
+    return sure_ward(ward, match_ward(ward, limit=4)) is None
+
+
+def steps_of(user: int) -> int:
+    """How many messages user `user` sends (15 or 16: a ward may need no pick)."""
+    return len(answers(user % len(_VILLAGES)))
+
+
 def answers(i: int) -> list[str]:
     """What producer `i` types, one line per step, as on Zalo: numbers for the choices."""
     ward, crafts, kind, products = _VILLAGES[i % len(_VILLAGES)]
@@ -87,7 +101,7 @@ def answers(i: int) -> list[str]:
         "2 5",  # producer, Done (a number typed alone ticks it and waits for Done)
         f"{crafts} 16",  # the craft, Done
         ward,
-        "1",  # the first match
+        *(["1"] if _needs_pick(ward) else []),  # the first match ("bat trang": no need)
         f"Số {i % 200 + 1}, thôn {i % 9 + 1}",
         "Nguyễn Thị Lan",
         f"0912 {i // 1000 % 1000:03d} {i % 1000:03d}",  # unique below a million
@@ -129,6 +143,7 @@ async def drive(
     the updates in flight are at every stage of the registration); the wall time and each
     step's latency (seconds)."""
     ready = [(u, 0) for u in range(users)]
+    counts = [steps_of(v) for v in range(len(_VILLAGES))]  # by village, as answers() goes
     pick = random.Random(users).randrange
     latencies: array[float] = array("d")
     clock = time.perf_counter
@@ -142,7 +157,7 @@ async def drive(
             started = clock()
             await send(update)
             latencies.append(clock() - started)
-            if step + 1 < STEPS:
+            if step + 1 < counts[user % len(counts)]:
                 ready.append((user, step + 1))
 
     started = clock()

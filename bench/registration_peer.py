@@ -30,9 +30,9 @@ from telegram.ext import (
 
 from bench.registration_peer_replies import Built, PeerReplies, name_ok
 from bot.core.i18n import Lang
-from bot.domain.enterprise_terms import PRACTICE_NAMES, ROLE_NAMES
+from bot.domain.enterprise_terms import PRACTICE_NAMES, ROLE_NAMES, ward_label
 from bot.domain.phones import PhoneError, parse_phone
-from bot.domain.places import match_ward
+from bot.domain.places import match_ward, sure_ward
 from bot.domain.sectors import SECTORS
 from bot.domain.taxcode import TaxCodeError, parse_tax_code
 from storage.enterprises import KINDS
@@ -142,6 +142,15 @@ class PeerBot:
         found = match_ward(_text(update), limit=4)
         if not found:
             return self.ask.ward(update)
+        sure = sure_ward(_text(update), found)  # an exact ward name: nothing to pick
+        if sure is not None:
+            _answers(context)["ward_code"] = sure.ward.code
+            label = ward_label(sure.ward.code, self.ask.lang.gettext)
+            if sure.matched != sure.ward.name:
+                label = f"{label} ({sure.matched})"
+            return self.ask.address(
+                update, self.ask.lang.gettext("Noted: {place}.").format(place=label)
+            )
         matches = [[m.ward.code, m.matched] for m in found]
         assert context.user_data is not None
         context.user_data["ward_matches"] = matches

@@ -199,14 +199,14 @@ class PeerReplies:
         self.reply(update, text, _inline(rows))
         return "ward_pick"
 
-    def address(self, update: Update) -> str:
+    def address(self, update: Update, note: str | None = None) -> str:
         _ = self.lang.gettext
         text = _(
             "What is the street address (house number, street, village)? For example:"
             " 12 Giang Cao, thôn 2. You can skip this."
         )
         skip = Button(label=_("Skip"), payload="reg:address:skip")
-        return self.question(update, "address", text, [[skip]])
+        return self.question(update, "address", f"{note}\n\n{text}" if note else text, [[skip]])
 
     def contact(self, update: Update) -> str:
         text = self.lang.gettext(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -28,6 +29,7 @@ __all__ = [
     "match_province",
     "match_ward",
     "provinces",
+    "sure_ward",
     "wards",
 ]
 
@@ -292,3 +294,46 @@ def match_province(text: str, limit: int = 3) -> list[Province]:
     floor = min((r[0] for r in ranks.values()), default=0.0) + _BEHIND
     best = sorted((i for i in ranks if ranks[i][0] <= floor), key=lambda i: (ranks[i], i))
     return [places.provinces[i] for i in best[:limit]]
+
+
+def sure_ward(text: str, found: Sequence[WardMatch]) -> WardMatch | None:
+    """The one ward of `found` (match_ward's answer for `text`) that needs no pick: the only
+    current ward whose name the text is ("bat trang", "xã Bát Tràng"), or the only one the rest
+    of the text points to by its current name or old district ("van phuc ha dong"); None when
+    she must choose."""
+    if not found:
+        return None
+    words = fold(text).split()
+    while tail := next((p for p in _WARD_SUFFIXES if words[-len(p) :] == p), None):
+        words = words[: -len(tail)]  # "bat trang ha noi"
+    while (head := next((p for p in _WARD_PREFIXES if words[: len(p)] == p), None)) and words[
+        len(head) :
+    ]:
+        words = words[len(head) :]  # "xa bat trang"
+    typed = " ".join(words)
+    top = max(m.score for m in found)
+    best = [m for m in found if m.score >= top]
+    named = [m for m in best if m.matched == m.ward.name and fold(m.ward.name) == typed]
+    if len(best) == 1 and len(named) == 1:
+        return named[0]
+    if len(named) == 1 and len([w for w in wards() if fold(w.name) == typed]) == 1:
+        spelled = _typed(text)
+        if _typed(named[0].ward.name) in spelled and not any(
+            _typed(m.matched) in spelled for m in best if m is not named[0]
+        ):
+            return named[0]  # "Sơn Đồng" typed with its marks: not the old "Sơn Đông"
+    hinted = [m for m in found if _hinted(typed, m)]
+    return hinted[0] if len(hinted) == 1 else None
+
+
+def _hinted(typed: str, match: WardMatch) -> bool:
+    """Whether the text names, besides the name matched, another name of the same ward: its
+    current name, an old district, an old commune or a village (as whole words)."""
+    matched = fold(match.matched)
+    rest = f" {typed} ".replace(f" {matched} ", " ", 1)
+    if rest == f" {typed} ":
+        return False
+    ward = match.ward
+    names = (ward.name, *ward.former_districts, *ward.aliases, *ward.villages)
+    hints = {fold(n) for n in names} - {matched}
+    return any(f" {h} " in rest for h in hints if h)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from bot.domain.enterprise_terms import ward_label
-from bot.domain.places import get_ward, match_province, match_ward, provinces
+from bot.domain.places import get_ward, match_province, match_ward, provinces, sure_ward
 from handlers.registration.core import (
     Answer,
     Goto,
@@ -65,6 +65,14 @@ def _search(turn: Turn, text: str) -> Outcome:
             " spelling, e.g. Bat Trang or Van Phuc, or type the old district, e.g. Gia Lam."
         ).format(answer=text[:60])
         return Stay(note)
+    sure = sure_ward(text, found)  # "bat trang", "van phuc ha dong": nothing to choose
+    if sure is not None:
+        turn.conversation.data.pop("ward_matches", None)
+        store(turn, ward_code=sure.ward.code, province=None)
+        label = ward_label(sure.ward.code, turn._)
+        if sure.matched != sure.ward.name:
+            label = f"{label} ({sure.matched})"
+        return Next(Step.ADDRESS, note=turn._("Noted: {place}.").format(place=label))
     turn.conversation.data["ward_matches"] = [[m.ward.code, m.matched] for m in found]
     if turn.conversation.step == Step.WARD_PICK:
         return Stay()

@@ -43,8 +43,7 @@ async def to_summary(
     await chat.press("reg:roles:done")
     await chat.press("reg:sectors:ceramics")
     await chat.press("reg:sectors:done")
-    await chat.say("bat trang")
-    await chat.press(f"reg:ward_pick:{BAT_TRANG}")
+    await chat.say("bat trang")  # the only ward of that name: nothing to pick
     await chat.say("Thôn 3, đường Giang Cao")
     await chat.say("Nguyễn Thị Lan")
     await chat.say(phone)

@@ -44,8 +44,7 @@ async def at(app: App, question: str) -> Chat:
 
 
 async def _ward(chat: Chat) -> None:
-    await chat.say("bat trang")
-    await chat.press(f"reg:ward_pick:{BAT_TRANG}")
+    await chat.say("bat trang")  # the only ward of that name: nothing to pick
 
 
 async def finish(chat: Chat) -> None:
@@ -303,3 +302,14 @@ async def test_a_contact_shared_at_another_question_is_not_taken_as_the_answer(a
     await chat.share_contact("84912345678")
     assert "Please answer the question above" in chat.text
     assert "name of your establishment" in chat.text
+
+
+async def test_an_exact_ward_name_or_a_hinted_one_needs_no_pick(app: App) -> None:
+    chat = await at(app, "ward")
+    await chat.say("van phuc ha dong")  # the Vạn Phúc of Hà Đông, not those of other districts
+    assert chat.text.startswith("Noted: Hà Đông ward (Vạn Phúc).")
+    assert "street address" in chat.text
+    await chat.say("quay lai")
+    await chat.say("van phuc")  # three places of that name: she chooses
+    assert "Which one is it?" in chat.text
+    assert len([b for b in chat.options if b.payload.startswith("reg:ward_pick:0")]) == 3

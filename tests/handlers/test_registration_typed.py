@@ -9,7 +9,7 @@ import pytest
 from bot.app import App
 from bot.core.types import Attachment, Incoming, Kind
 from tests.chat import Chat
-from tests.handlers.registration_walk import BAT_TRANG, stored, to_summary
+from tests.handlers.registration_walk import stored, to_summary
 
 NAME_ASKED = "Tên cơ sở của bạn là gì?"
 
@@ -32,7 +32,6 @@ async def at_products(app: App) -> Chat:
     await chat.press("reg:sectors:ceramics")
     await chat.press("reg:sectors:done")
     await chat.say("bat trang")
-    await chat.press(f"reg:ward_pick:{BAT_TRANG}")
     await chat.say("Thôn 3, đường Giang Cao")
     await chat.say("Nguyễn Thị Lan")
     await chat.say("0912 345 678")
@@ -104,7 +103,6 @@ async def test_a_typed_yes_takes_the_new_number_of_an_old_phone(app: App, yes: s
     await chat.press("reg:sectors:ceramics")
     await chat.press("reg:sectors:done")
     await chat.say("bat trang")
-    await chat.press(f"reg:ward_pick:{BAT_TRANG}")
     await chat.say("Thôn 3, đường Giang Cao")
     await chat.say("Nguyễn Thị Lan")
     await chat.say("0162 123 4567")

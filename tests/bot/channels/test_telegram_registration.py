@@ -17,7 +17,6 @@ from bot.channels.telegram import TelegramChannel
 from bot.engine.ratelimit import Limiter
 from tests.conftest import make_settings
 from tests.fakes.telegram_api import FakeTelegram
-from tests.handlers.registration_walk import BAT_TRANG
 
 TOKEN = "123456:TEST-token"
 CHAT = 4343
@@ -89,9 +88,8 @@ async def test_a_registration_on_telegram_survives_a_restart_and_is_approved(
         await _press(fake, "reg:roles:done")
         await _tick(fake, "reg:sectors:ceramics")
         assert "phường, xã nào" in (await _press(fake, "reg:sectors:done"))["text"]
-        picks = await _say(fake, "bat trang")
-        assert _inline(picks)["Xã Bát Tràng"] == f"reg:ward_pick:{BAT_TRANG}"
-        await _press(fake, f"reg:ward_pick:{BAT_TRANG}")
+        noted = await _say(fake, "bat trang")  # the only ward of that name: nothing to pick
+        assert noted["text"].startswith("Đã ghi: Xã Bát Tràng.")
         await _press(fake, "reg:address:skip")
         phone = await _say(fake, "Nguyễn Thị Lan")
         assert phone["reply_markup"]["keyboard"][0][0]["request_contact"] is True
@@ -133,7 +131,6 @@ async def test_only_one_s_own_contact_is_taken_as_one_s_phone(
         await _tick(fake, "reg:sectors:ceramics")
         await _press(fake, "reg:sectors:done")
         await _say(fake, "bat trang")
-        await _press(fake, f"reg:ward_pick:{BAT_TRANG}")
         await _press(fake, "reg:address:skip")
         await _say(fake, "Nguyễn Thị Lan")
         for someone_else in (CHAT + 1, None):  # another Telegram user; one on no Telegram

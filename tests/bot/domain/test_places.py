@@ -6,7 +6,15 @@ import unicodedata
 
 import pytest
 
-from bot.domain.places import Ward, get_ward, match_province, match_ward, provinces, wards
+from bot.domain.places import (
+    Ward,
+    get_ward,
+    match_province,
+    match_ward,
+    provinces,
+    sure_ward,
+    wards,
+)
 from bot.domain.textnorm import fold
 
 OLD_DISTRICTS = {
@@ -209,3 +217,24 @@ def test_provinces_outside_hanoi(text: str, province: str) -> None:
 def test_unrelated_text_is_no_province() -> None:
     assert match_province("xyz abc") == []
     assert match_province("") == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "ward"),
+    [
+        ("bat trang", "Bát Tràng"),  # the only current ward of that name
+        ("Xã Bát Tràng, Hà Nội", "Bát Tràng"),
+        ("Sơn Đồng", "Sơn Đồng"),  # with its marks: not the old commune Sơn Đông
+        ("van phuc ha dong", "Hà Đông"),  # the Vạn Phúc that is in Hà Đông
+        ("Vạn Phúc, Hà Đông", "Hà Đông"),
+        ("van phuc thanh tri", "Nam Phù"),  # the other Vạn Phúc
+    ],
+)
+def test_a_ward_that_needs_no_pick(typed: str, ward: str) -> None:
+    sure = sure_ward(typed, match_ward(typed, limit=4))
+    assert sure is not None and sure.ward.name == ward
+
+
+@pytest.mark.parametrize("typed", ["van phuc", "son dong", "phu vinh", "bat trng", "gia lam xyz"])
+def test_a_ward_name_several_places_share_is_offered_to_pick(typed: str) -> None:
+    assert sure_ward(typed, match_ward(typed, limit=4)) is None
