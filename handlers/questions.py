@@ -16,6 +16,7 @@ from handlers import fair_answers
 from handlers.faq import faq_answer
 from handlers.guards import record_refusal
 from handlers.menu import main_menu
+from handlers.registration.nudge import DROPPED
 from storage.faq import FaqEntry
 
 __all__ = ["INTENT_LABELS", "MeantThis", "register"]
@@ -111,6 +112,8 @@ async def on_text(turn: Turn) -> list[Reply]:
     """Answers a question typed in free text."""
     _ = turn._
     text = turn.incoming.text
+    if turn.conversation.data.pop(DROPPED, None) and not might_ask(text):
+        return [_after_drop(turn)]  # an answer to a registration dropped meanwhile
     reading, faq = await _read(turn, text)
     _speak_as_written(turn, reading)
     _ = turn._
@@ -142,6 +145,17 @@ async def on_text(turn: Turn) -> list[Reply]:
             ),
         )
     ]
+
+
+def _after_drop(turn: Turn) -> Reply:
+    """What an answer to an unfinished registration gets once the registration was dropped:
+    the truth, and the way to start again (not a line in the staff's unanswered questions)."""
+    text = turn._(
+        "Your unfinished registration was removed after a week without answers, so I could not"
+        " keep this answer. To register, send /{command} or choose “Register” below: it takes a"
+        " few minutes."
+    ).format(command="register" if turn.lang.code == "en" else "dang_ky")
+    return main_menu(turn.lang, text)
 
 
 async def mid_flow(turn: Turn, text: str, sure: bool) -> Aside | None:

@@ -12,11 +12,12 @@ from bot.core.types import Reply
 from bot.dialog.router import Router
 from handlers.registration.core import FLOW, StartRegistration
 
-__all__ = ["DROP_AFTER", "EVERY", "NUDGE_AFTER", "nudge_and_drop"]
+__all__ = ["DROPPED", "DROP_AFTER", "EVERY", "NUDGE_AFTER", "nudge_and_drop"]
 
 log = logging.getLogger("ketnoi.registration")
 
 NUDGE_AFTER = timedelta(hours=24)
+DROPPED = "dropped"  # in the data of a conversation whose unfinished flow was dropped
 DROP_AFTER = timedelta(days=7)  # at the least: dropped a day after she is told it will be
 WARN_BEFORE = timedelta(days=1)
 EVERY = 600.0  # seconds between looks
@@ -63,6 +64,7 @@ async def nudge_and_drop(router: Router) -> tuple[int, int]:
             started = (conv.started_at or conv.updated_at).isoformat()
             if warned:
                 conv.end()
+                conv.data[DROPPED] = FLOW  # her next answer is not a question for staff
                 conv.last_menu = []
                 await svc.conversations.save(conv)
                 dropped += 1

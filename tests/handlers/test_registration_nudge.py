@@ -102,3 +102,28 @@ async def test_a_paused_registration_is_told_a_day_before_it_goes(app: App) -> N
         chat.replies.extend(told.replies)
         await chat.press("reg:start")
         assert chat.find("reg:kind:household")
+
+
+async def test_her_answer_after_the_drop_is_told_the_truth_not_logged_for_staff(app: App) -> None:
+    with time_machine.travel(START, tick=False) as clock:
+        chat = await begun(app)
+        clock.shift(timedelta(days=1, hours=1))
+        await nudge_and_drop(app.router)
+        clock.shift(timedelta(days=6))
+        await nudge_and_drop(app.router)
+        clock.shift(timedelta(days=1, hours=1))
+        assert await nudge_and_drop(app.router) == (0, 1)
+        await chat.say("Nguyễn Thị Lan")  # the answer to the question she was last asked
+        assert "đã bị xóa" in chat.text and "/dang_ky" in chat.text
+        assert await app.router.services.questions.unanswered() == []
+        await chat.say("Nguyễn Thị Lan")  # told once; from now on, free text as any other
+        assert "đã bị xóa" not in chat.text
+
+
+async def test_start_mentions_the_unfinished_registration(app: App) -> None:
+    chat = await begun(app)
+    await chat.say("/start")
+    assert "đăng ký chưa hoàn tất" in chat.text and "/dang_ky" in chat.text
+    await chat.say("/dang_ky")
+    assert chat.text.startswith("Chào mừng bạn quay lại") or "quay lại" in chat.text
+    assert "loại hình" in chat.text  # the next question where she stopped
