@@ -9,6 +9,7 @@ from bot.core.i18n import Lang
 from bot.core.payloads import FairAction
 from bot.core.types import Reply
 from bot.dialog.router import Turn
+from bot.domain.lexicon import SECTOR_WORDS
 from bot.domain.places import match_ward
 from bot.domain.sectors import sector_name
 from bot.domain.textnorm import fold
@@ -33,8 +34,25 @@ _LISTED = 5  # fairs listed in one answer
 _DETAILED = 3  # fairs detailed in a when/where/booths answer
 
 
+def _titled(fair: Fair) -> str:
+    """The fair's titles, folded, between spaces (to look for whole words in)."""
+    return f" {fold(f'{fair.title_vi} {fair.title_en}')} "
+
+
+def _of_sector(fair: Fair, sectors: tuple[str, ...]) -> bool:
+    """Whether the fair is of one of the sectors: among its sectors, or named in its title
+    ("Ngày hội lụa Vạn Phúc" for silk, whatever sectors it was given)."""
+    if set(sectors) & set(fair.sectors):
+        return True
+    title = _titled(fair)
+    return any(f" {words} " in title for words, s in SECTOR_WORDS.items() if s in sectors)
+
+
 def _at_place(fair: Fair, place: PlaceRef) -> bool:
-    """Whether the fair is held at the place: its ward, or a ward of the old district named."""
+    """Whether the fair is held at the place: its ward, or a ward of the old district named;
+    or the place is in its title (a village's fair held elsewhere)."""
+    if f" {place.words} " in _titled(fair):
+        return True
     where = fold(f"{fair.venue_name} {fair.venue_address}")
     if f" {place.words} " in f" {where} ":
         return True
@@ -55,7 +73,7 @@ def matching_fairs(lang: Lang, fairs: list[Fair], entities: Entities) -> list[Fa
         return []  # the network's fairs are all in Hanoi
     found = []
     for fair in fairs:
-        if entities.sectors and not set(entities.sectors) & set(fair.sectors):
+        if entities.sectors and not _of_sector(fair, entities.sectors):
             continue
         if entities.period is not None and not entities.period.overlaps(*_local_days(lang, fair)):
             continue

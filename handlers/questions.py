@@ -10,7 +10,14 @@ from bot.core.i18n import N_
 from bot.core.payloads import Id, Payload, Word
 from bot.core.types import Reply
 from bot.dialog.router import Router, Turn, user_hash
-from bot.dialog.typed import Aside
+from bot.dialog.typed import (
+    BACK_WORDS,
+    DONE_WORDS,
+    NO_WORDS,
+    SKIP_WORDS,
+    YES_WORDS,
+    Aside,
+)
 from bot.domain.understand import Entities, Understanding, might_ask
 from handlers import fair_answers
 from handlers.faq import faq_answer
@@ -119,6 +126,11 @@ async def on_text(turn: Turn) -> list[Reply]:
     _ = turn._
     best = reading.candidates[0].intent if reading.candidates else None
     answered = reading.intent
+    # "ok", "1", "👍", a name: not a question (and emoji, which fold to nothing, are never
+    # grouped together in the staff's list)
+    if answered is None and _small_talk(text, reading):
+        hint = _("👍 Ask me about fairs, booths or registering in your own words, or choose below:")
+        return [main_menu(turn.lang, hint)]
     qid = await turn.services.questions.log(
         text,
         reading.folded,
@@ -145,6 +157,62 @@ async def on_text(turn: Turn) -> list[Reply]:
             ),
         )
     ]
+
+
+# Vietnamese family names, folded: a text of two to five capitalised words starting with one is
+# a person's name (typed where a registration once asked for it), not a question.
+_FAMILY_NAMES = frozenset(
+    [
+        "nguyen",
+        "tran",
+        "le",
+        "pham",
+        "hoang",
+        "huynh",
+        "phan",
+        "vu",
+        "vo",
+        "dang",
+        "bui",
+        "do",
+        "ho",
+        "ngo",
+        "duong",
+        "ly",
+        "dinh",
+        "dao",
+        "trinh",
+        "mai",
+        "truong",
+        "lam",
+        "luong",
+        "ha",
+        "cao",
+        "chu",
+        "quach",
+        "ta",
+        "kieu",
+        "doan",
+    ]
+)
+_PLAIN_WORDS = YES_WORDS | NO_WORDS | DONE_WORDS | BACK_WORDS | SKIP_WORDS
+
+
+def _small_talk(text: str, reading: Understanding) -> bool:
+    """Whether a text that reads as no question is no question at all: a yes or no word, a
+    bare number, emoji or punctuation only, or a person's name. It is answered with the menu,
+    and not noted for staff (their list is for questions)."""
+    folded = reading.folded
+    if not folded or folded.isdecimal() or folded in _PLAIN_WORDS:
+        return True
+    words = text.split()
+    return (
+        2 <= len(words) <= 5
+        and not reading.asks
+        and reading.entities.place is None  # "Hà Nội", "Bát Tràng": a place, perhaps a fair's
+        and folded.split()[0] in _FAMILY_NAMES
+        and all(w[:1].isupper() for w in words)
+    )
 
 
 def _after_drop(turn: Turn) -> Reply:

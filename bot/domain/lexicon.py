@@ -315,7 +315,8 @@ INTENT_EXAMPLES: Final[dict[str, list[str]]] = {
             "hội chợ {time} | {time} có hội chợ không | hội chợ tại {place} | "
             "có hội chợ nào ở {place} không | xem các hội chợ | hội chợ {sector} {time} | "
             "upcoming fairs | list of fairs | are there any fairs | fairs in {time} | "
-            "{sector} fair | fairs in {place} | what fairs are coming up | show the fairs"
+            "{sector} fair | fairs in {place} | what fairs are coming up | show the fairs | "
+            "ngày hội làng nghề | ngày hội làng nghề {place} | hội chợ làng nghề"
         ),
         "fair_when": (
             "khi nào có hội chợ{any} | hội chợ{any} khi nào | bao giờ hội chợ{any} bắt đầu | "
@@ -345,12 +346,16 @@ INTENT_EXAMPLES: Final[dict[str, list[str]]] = {
             "| đăng ký ở đâu | làm sao để đăng ký | muốn tham gia mạng lưới | "
             "đăng ký tham gia mạng lưới | ghi danh vào mạng lưới | đăng ký cơ sở | register | "
             "how do i register | i want to join the network | sign up | registration | "
-            "register my business"
+            "register my business | đăng ký làng nghề | cho tôi đăng ký làng nghề | "
+            "đăng ký xưởng | đăng ký xưởng của tôi | register my workshop"
         ),
         "my_registration": (
             "hồ sơ của tôi | xem hồ sơ đăng ký | trạng thái hồ sơ | tôi đã được duyệt chưa | "
             "hồ sơ đăng ký của tôi thế nào rồi | kiểm tra đăng ký của tôi | thông tin của tôi | "
             "my profile | my registration | registration status | am i approved | show my details"
+            " | tôi đã đăng ký chưa | mình đăng ký rồi chưa | tôi đăng ký rồi phải không | "
+            "đăng ký của tôi được duyệt chưa | have i registered | did i register | "
+            "is my registration approved"
         ),
         "my_booths": (
             "gian hàng của tôi | đơn gian hàng của tôi | tôi đã đăng ký gian nào | "

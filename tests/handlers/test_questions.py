@@ -10,7 +10,7 @@ import time_machine
 from bot.app import App
 from storage.faq import FaqEntry, Questions, Texts
 from tests.chat import Chat
-from tests.fair_data import HANOI, TODAY, make_fair, tap
+from tests.fair_data import HANOI, TODAY, make_fair, register_enterprise, tap
 
 
 @pytest.fixture(autouse=True)
@@ -213,3 +213,50 @@ async def test_a_faq_entry_added_while_the_bot_runs_is_answered_at_once(
 
     await chat.say("lam sao de co giay chung nhan lang nghe")
     assert "Hồ sơ nộp tại UBND xã." in chat.text
+
+
+@pytest.mark.parametrize("typed", ["toi da dang ky chua", "ho so cua toi duoc duyet chua"])
+async def test_have_i_registered_is_answered_with_her_own_status(
+    app: App, chat: Chat, typed: str
+) -> None:
+    await chat.say(typed)
+    assert "Bạn chưa đăng ký cơ sở vào mạng lưới." in chat.text
+    await register_enterprise(app, chat)
+    await chat.say(typed)
+    assert "Cơ sở gốm Minh Hải" in chat.text and "Trạng thái:" in chat.text
+
+
+@pytest.mark.parametrize(
+    "typed", ["dang ky xuong gom", "toi muon dang ky co so", "cho toi dang ky lang nghe"]
+)
+async def test_every_wording_of_i_want_to_register_starts_registration(
+    chat: Chat, typed: str
+) -> None:
+    await chat.say(typed)
+    assert [b.payload for b in chat.options] == ["reg:consent:yes", "reg:consent:no"]
+
+
+async def test_a_fair_is_found_by_the_village_or_craft_in_its_title(app: App, chat: Chat) -> None:
+    """Held at a museum of another ward, given no sector: only its title says silk, Vạn Phúc."""
+    await make_fair(
+        app,
+        "lua-2026",
+        title_vi="Ngày hội lụa Vạn Phúc",
+        title_en="Van Phuc silk day",
+        sectors=["embroidery"],
+        venue_name="Bảo tàng Hà Nội",
+        venue_address="đường Phạm Hùng, phường Từ Liêm, Hà Nội",
+    )
+    await chat.say("hoi cho van phuc")
+    assert "Ngày hội lụa Vạn Phúc" in chat.text
+    await chat.say("co hoi cho lua nao khong")
+    assert "Ngày hội lụa Vạn Phúc" in chat.text
+
+
+async def test_small_talk_gets_the_menu_and_is_not_noted_for_staff(app: App, chat: Chat) -> None:
+    for typed in ("ok", "👍", "😀", "vang", "dong y", "Nguyễn Thị Lan"):
+        await chat.say(typed)
+        assert [b.payload for b in chat.options][:1] == ["menu:register"]
+    assert await unanswered(app) == []
+    await chat.say("con meo di dau roi")  # a question, though not one the bot can answer
+    assert await unanswered(app) == [("con meo di dau roi", 1)]
