@@ -3,13 +3,22 @@ how an audited change reads."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Final
 
-from bot.core.i18n import N_
+from bot.core.i18n import N_, Lang
+from bot.domain.enterprise_terms import FIELD_LABELS, KIND_NAMES, STATUS_NAMES, term
 from bot.domain.taxcode import redact_personal_ids
 from storage.roles import Role
 
-__all__ = ["ACTION_NAMES", "ROLE_DUTIES", "ROLE_NAMES", "changes"]
+__all__ = [
+    "ACTION_NAMES",
+    "CHANGE_LABELS",
+    "ROLE_DUTIES",
+    "ROLE_NAMES",
+    "changes",
+    "readable_changes",
+]
 
 _VALUE_MAX: Final = 60
 
@@ -80,3 +89,72 @@ def changes(before: Any, after: Any) -> list[str]:
         else:
             lines.append(f"{key}: {_short(new.get(key))}")
     return lines
+
+
+# The fields of what the log keeps (registrations, fairs, booth applications, roles), as staff
+# read them.
+CHANGE_LABELS: Final = {
+    **FIELD_LABELS,
+    "status": N_("Status"),
+    "reject_reason": N_("Reason"),
+    "reason": N_("Reason"),
+    "ward_code": N_("Place"),
+    "province": N_("Province"),
+    "title_vi": N_("Title (Vietnamese)"),
+    "title_en": N_("Title (English)"),
+    "starts_at": N_("Opens"),
+    "ends_at": N_("Closes"),
+    "venue_name": N_("Venue"),
+    "venue_address": N_("Venue address"),
+    "booths": N_("Booths"),
+    "max_booths": N_("Booths per establishment"),
+    "apply_by": N_("Apply by"),
+    "description_vi": N_("Description (Vietnamese)"),
+    "description_en": N_("Description (English)"),
+    "booth_numbers": N_("Booth numbers"),
+    "needs": N_("Special needs"),
+    "cancelled_at": N_("Cancelled"),
+    "role": N_("Role"),
+    "tags": N_("Tags"),
+}
+_BOOTH_STATUS: Final = {
+    "approved": N_("approved"),
+    "rejected": N_("not approved"),
+    "waitlisted": N_("on the waiting list"),
+    "withdrawn": N_("withdrawn"),
+    "offered": N_("offered a place"),
+}
+
+
+def _value(key: str, value: Any, lang: Lang) -> Any:
+    """A value as staff read it: statuses and kinds in words, moments in local time."""
+    _ = lang.gettext
+    if key == "status" and isinstance(value, str):
+        return _(STATUS_NAMES.get(value) or _BOOTH_STATUS.get(value) or value)
+    if key == "kind" and isinstance(value, str):
+        return term(KIND_NAMES, value, _)
+    if key == "role" and isinstance(value, str) and value in set(Role):
+        return _(ROLE_NAMES[Role(value)])
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and "T" in value:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            return lang.short_datetime(moment)
+    return value
+
+
+def readable_changes(before: Any, after: Any, lang: Lang) -> list[str]:
+    """`changes`, with each field's name in the reader's language and values in words (local
+    times, statuses), as the chat's audit log shows them."""
+
+    def label(key: str) -> str:
+        return lang.gettext(CHANGE_LABELS[key]) if key in CHANGE_LABELS else key
+
+    old = before if isinstance(before, dict) else None
+    new = after if isinstance(after, dict) else None
+    shown_old = {k: _value(k, v, lang) for k, v in old.items()} if old else old
+    shown_new = {k: _value(k, v, lang) for k, v in new.items()} if new else new
+    lines = changes(shown_old, shown_new)
+    return [f"{label(line.split(': ', 1)[0])}: {line.split(': ', 1)[1]}" for line in lines]

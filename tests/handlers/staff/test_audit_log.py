@@ -20,11 +20,12 @@ async def test_the_latest_entries_come_first_with_what_changed(app: App) -> None
     assert "(1–2 trên 2)" in text
     refused, approved = text.index("#2 ·"), text.index("#1 ·")
     assert refused < approved
-    assert "console:p9 (Cán bộ producer) (không phải cán bộ)" in text
+    assert "Cán bộ producer (console:p9), không phải cán bộ" in text  # names, in Vietnamese
     assert "⛔ đã thử một thao tác không được phép: fairadm:1:cancelok" in text
-    assert "console:staff-moderator (Cán bộ moderator) (người kiểm duyệt)" in text
-    assert f"đã duyệt một hồ sơ đăng ký: enterprise:{e.id}" in text
-    assert "status: pending → approved" in text
+    assert "Cán bộ moderator (console:staff-moderator), người kiểm duyệt" in text
+    assert "đã duyệt một hồ sơ đăng ký: hồ sơ đăng ký của “Cơ sở gốm Minh Hải”" in text
+    assert "Trạng thái: đang chờ duyệt → đã duyệt" in text
+    assert "enterprise:" not in text and "status" not in text
     assert admin.options == []
 
 
@@ -61,3 +62,25 @@ async def test_booth_decisions_are_logged_with_before_and_after(app: App) -> Non
     ]
     assert (entries[0].before["status"], entries[0].after["booth_numbers"]) == ("allocated", ["7"])
     assert entries[1].after["reason"] == "Sản phẩm không thuộc ngành gốm sứ"
+
+
+async def test_fairs_and_booths_are_named_and_times_are_local(app: App) -> None:
+    fair = await make_fair(app, "gom-2026", title_vi="Hội chợ gốm Bát Tràng")
+    e = await add_enterprise(app, "p1", "Cơ sở gốm Minh Hải")
+    svc = app.router.services
+    async with svc.db.transaction():
+        a = await svc.booths.apply(fair.id, e.id, e.account_id, 1, "Bát đĩa")
+    assert a is not None
+    moderator = await member(app, Role.MODERATOR)
+    await tap(moderator, f"boothadm:{a.id}:ok:7")
+    admin = await member(app, Role.ADMIN)
+    await tap(admin, f"fairadm:{fair.id}:cancel")
+    await tap(admin, f"fairadm:{fair.id}:cancelok")
+    await admin.say("/nhat_ky")
+    text = admin.text
+    assert "đơn gian hàng của “Cơ sở gốm Minh Hải” tại “Hội chợ gốm Bát Tràng”" in text
+    assert "hội chợ “Hội chợ gốm Bát Tràng”" in text
+    assert "fair:" not in text and "booth:" not in text
+    [entry] = [x for x in await audit_entries(app) if x.action == "fair.cancel"]
+    local = admin.router.services.i18n.get("vi").short_datetime(entry.at)
+    assert f"#{entry.id} · {local} ·" in text  # Hanoi time, as Babel writes it
