@@ -15,6 +15,7 @@ from storage.enterprises import Enterprise, EnterpriseStatus
 from storage.users import User
 
 __all__ = [
+    "CARD_KEY",
     "NOTE_MAX",
     "NOTE_MIN",
     "REASON_MAX",
@@ -25,6 +26,7 @@ __all__ = [
 ]
 
 REASON_MAX: Final = 500
+CARD_KEY: Final = "regcard:{id}"  # a registration's card sent to reviewers: edited once decided
 NOTE_MIN, NOTE_MAX = 5, 1000
 
 
@@ -82,6 +84,27 @@ async def _tell_applicant(svc: Services, act: Acting, build: Build, e: Enterpris
     return bool(identities)
 
 
+async def _close_cards(svc: Services, act: Acting, e: Enterprise) -> None:
+    """Every reviewer's card of `e` loses its Approve and Reject and says who decided: edited
+    in place where the platform edits messages (Telegram), a short line elsewhere (Zalo), so
+    that no one decides it twice."""
+    who = act.user.display_name or str(act.user.ref)
+
+    def build(lang: Lang) -> list[Reply]:
+        _ = lang.gettext
+        if e.status is EnterpriseStatus.APPROVED:
+            text = _("{reference} ({name}): approved by {who}.")
+        else:
+            text = _("{reference} ({name}): not approved by {who}. Reason: {reason}")
+        text = text.format(
+            reference=e.reference, name=e.name, who=who, reason=e.reject_reason or "—"
+        )
+        return [Reply(text=text, edit_key=CARD_KEY.format(id=e.id))]
+
+    for reviewer in await svc.roles.reviewers():
+        act.notify(reviewer, build)
+
+
 async def approve(svc: Services, act: Acting, e: Enterprise) -> Enterprise | None:
     """Approve a registration waiting for review, tell the applicant, log it; None if it no
     longer waits. Call inside a transaction."""
@@ -89,6 +112,7 @@ async def approve(svc: Services, act: Acting, e: Enterprise) -> Enterprise | Non
     if done is not None:
         await _tell_applicant(svc, act, _outcome(done), done)
         await svc.audit.record(act, "registration.approve", e, done, target=f"enterprise:{e.id}")
+        await _close_cards(svc, act, done)
     return done
 
 
@@ -101,6 +125,7 @@ async def reject(svc: Services, act: Acting, e: Enterprise, reason: str) -> Ente
     if done is not None:
         await _tell_applicant(svc, act, _outcome(done), done)
         await svc.audit.record(act, "registration.reject", e, done, target=f"enterprise:{e.id}")
+        await _close_cards(svc, act, done)
     return done
 
 

@@ -9,9 +9,10 @@ from typing import Literal
 
 from bot.core.i18n import Lang
 from bot.core.payloads import Id, Payload
-from bot.core.types import Kind, Reply
+from bot.core.types import Button, Kind, Reply
 from bot.dialog.router import Router, Turn
 from bot.dialog.steps import TYPED, Answer, Flow, Outcome, Question
+from bot.domain.textnorm import fold
 from bot.services import reviews
 from bot.services.reviews import REASON_MAX
 from handlers.guards import Permission, may
@@ -22,7 +23,9 @@ __all__ = [
     "REJECT_FLOW",
     "CancelRejection",
     "Decide",
+    "DecideNamed",
     "approve",
+    "decide_buttons",
     "register",
     "reject",
     "request_review",
@@ -40,6 +43,15 @@ class Step(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Decide(Payload, prefix="regadm"):
     """Approve or reject (asking why) a registration: `regadm:ok:12`, `regadm:no:12`."""
+
+    action: Literal["ok", "no"]
+    enterprise: Id
+
+
+@dataclass(frozen=True, slots=True)
+class DecideNamed(Payload, prefix="regadm:named"):
+    """A decision picked from the list of open registrations, asked when a typed one did not
+    say which: `regadm:named:ok:12` (never asked about again)."""
 
     action: Literal["ok", "no"]
     enterprise: Id
@@ -68,15 +80,56 @@ def request_review(turn: Turn, e: Enterprise, *, changed: bool) -> None:
                 _("Sent by: {who}").format(who=who),
             ]
         )
-        buttons = [
-            [
-                Decide("ok", e.id).button(_("✅ Approve")),
-                Decide("no", e.id).button(_("❌ Reject")),
-            ]
-        ]
-        return [Reply(text=text, buttons=buttons)]
+        buttons = decide_buttons(lang, e)
+        return [Reply(text=text, buttons=buttons, edit_key=reviews.CARD_KEY.format(id=e.id))]
 
     turn.notify_admins(build)
+
+
+def decide_buttons(lang: Lang, e: Enterprise) -> list[list[Button]]:
+    """Approve and Reject, each naming the registration: typed on Zalo, where the options of
+    several cards read alike, the words say which card they decide."""
+    _ = lang.gettext
+    return [
+        [
+            Decide("ok", e.id).button(_("✅ Approve {reference}").format(reference=e.reference)),
+            Decide("no", e.id).button(_("❌ Reject {reference}").format(reference=e.reference)),
+        ]
+    ]
+
+
+_OPEN_SHOWN = 8  # open registrations listed when a typed decision does not say which
+
+
+async def _which(turn: Turn, decided: Decide) -> list[Reply] | None:
+    """A decision typed without naming its registration ("1" on Zalo, the number of an
+    option of the latest card) while several registrations await review: which one, asked,
+    never guessed; None when it is unambiguous (a button pressed, a reference typed, one
+    open registration)."""
+    typed = turn.incoming.text.strip()
+    e = await turn.services.enterprises.get(decided.enterprise)
+    if not typed or e is None or fold(e.reference or "") in fold(typed):
+        return None
+    waiting = await turn.services.enterprises.find(
+        statuses=[EnterpriseStatus.PENDING], limit=_OPEN_SHOWN + 1
+    )
+    if len(waiting) < 2:
+        return None
+    _ = turn._
+    label = _("✅ Approve {reference}") if decided.action == "ok" else _("❌ Reject {reference}")
+    buttons = [
+        [
+            DecideNamed(decided.action, w.id).button(
+                f"{label.format(reference=w.reference)} ({w.name})"
+            )
+        ]
+        for w in waiting[:_OPEN_SHOWN]
+    ]
+    text = _(
+        "{count} registrations are waiting for review, so “{typed}” could mean any of them."
+        " Which one?"
+    ).format(count=len(waiting) if len(waiting) <= _OPEN_SHOWN else f"{_OPEN_SHOWN}+", typed=typed)
+    return [Reply(text=text, buttons=buttons)]
 
 
 async def _pending(turn: Turn, enterprise_id: int) -> Enterprise | list[Reply]:
@@ -109,6 +162,10 @@ async def on_review_button(turn: Turn) -> list[Reply]:
     """Approve, Reject (then ask for the reason) or cancel a rejection."""
     _ = turn._
     decided = turn.payload
+    if isinstance(decided, DecideNamed):  # picked from the list of open registrations
+        decided = Decide(decided.action, decided.enterprise)
+    elif isinstance(decided, Decide) and (which := await _which(turn, decided)) is not None:
+        return which
     if not isinstance(decided, Decide):
         if turn.conversation.flow == REJECT_FLOW:
             turn.conversation.end()
@@ -164,5 +221,5 @@ REJECTING: Flow[Turn, Step] = Flow(
 
 def register(router: Router) -> None:
     """Wires the review buttons and the reason question, for moderators and above."""
-    router.button((Decide, CancelRejection), may(Permission.REVIEW)(on_review_button))
+    router.button((Decide, DecideNamed, CancelRejection), may(Permission.REVIEW)(on_review_button))
     router.flow(REJECT_FLOW, may(Permission.REVIEW)(REJECTING.on_input))

@@ -18,7 +18,7 @@ from bot.domain.places import match_ward
 from bot.services import reviews
 from bot.services.reviews import NOTE_MAX, NOTE_MIN
 from handlers.registration.render import status_text, summary_lines
-from handlers.staff.decisions import Decide
+from handlers.staff.decisions import decide_buttons
 from storage.enterprises import Enterprise, EnterpriseStatus
 
 __all__ = [
@@ -184,12 +184,7 @@ async def show(turn: Turn, e: Enterprise) -> list[Reply]:
     )
     buttons: list[list[Button]] = []
     if e.status is EnterpriseStatus.PENDING:
-        buttons.append(
-            [
-                Decide("ok", e.id).button(_("✅ Approve")),
-                Decide("no", e.id).button(_("❌ Reject")),
-            ]
-        )
+        buttons += decide_buttons(turn.lang, e)
     buttons.append([AskCorrection(e.id).button(_("✏️ Ask for a correction"))])
     buttons.append([ReviewList(0).button(_("Back to the list"))])
     return [Reply(text=text, buttons=buttons)]

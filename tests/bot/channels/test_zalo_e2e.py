@@ -95,11 +95,13 @@ def test_an_invalid_token_is_one_clear_line_and_status_2(tmp_path: Path, fake: F
     assert "Traceback" not in logs and "WRONG" not in logs
 
 
-def register_on_zalo(lan: User) -> str:
+def register_on_zalo(
+    lan: User, name: str = "Gốm Minh Hải", phone: str = "0912.345.678", tax: str = "001085012345"
+) -> str:
     """A whole registration typed the Zalo way, numbers and words; returns its reference."""
     lan.say("/dang_ky", expect="Bạn có đồng ý không?")
     lan.say("1", expect="Tên cơ sở của bạn là gì?")
-    lan.say("Gốm Minh Hải", expect="thuộc loại hình nào?")
+    lan.say(name, expect="thuộc loại hình nào?")
     lan.say("1", expect="Vai trò của bạn trong chuỗi")
     lan.say("2", expect="Đã chọn: Nhà sản xuất.")  # typed one by one, they add up until Done
     lan.say("5", expect="Bạn làm ngành nghề nào?")
@@ -107,14 +109,13 @@ def register_on_zalo(lan: User) -> str:
     lan.say("bat trang", expect="Đã ghi: Xã Bát Tràng.")  # the one ward of that name
     lan.say("Thôn 3, đường Giang Cao", expect="Người liên hệ là ai?")
     lan.say("Nguyễn Thị Lan", expect="số điện thoại nào")
-    lan.say("0912.345.678", expect="Mã số thuế")
-    lan.say("001085012345", expect="Sản phẩm chính")
+    lan.say(phone, expect="Mã số thuế")
+    lan.say(tax, expect="Sản phẩm chính")
     lan.say("Bát đĩa men lam, lọ hoa", expect="OCOP")
     lan.say("4", expect="thực hành bền vững")
     summary = lan.say("2 7", expect="kiểm tra lại thông tin đăng ký")
-    assert "• Tên cơ sở: Gốm Minh Hải" in summary
+    assert f"• Tên cơ sở: {name}" in summary
     assert "• Địa bàn: Xã Bát Tràng, Hà Nội" in summary
-    assert "• Số điện thoại: 0912 345 678" in summary
     assert "• Hạng OCOP: 4 sao" in summary
     assert "• Thực hành bền vững: Tiết kiệm năng lượng" in summary
     assert "1. ✅ Xác nhận và gửi" in summary.splitlines()
@@ -133,15 +134,42 @@ def test_a_full_registration_on_zalo_approved_by_an_admin_on_zalo(
         admin.say("/start", expect="Xin chào")  # a Zalo bot writes only to people who wrote
         reference = register_on_zalo(lan)
         review = admin.read(expect=reference)
-        approved = admin.say("1", expect="Đã duyệt")  # "1. ✅ Duyệt" of the pushed review
+        approved = admin.say("1", expect=f"Đã duyệt {reference} (")  # "1. ✅ Duyệt HN-…"
         news = lan.read(expect="Tin vui!")
         profile = lan.say("/ho_so", expect=reference)
         status = bot.stop()
 
-    assert review.splitlines()[-2:] == ["1. ✅ Duyệt", "2. ❌ Từ chối"]
+    assert review.splitlines()[-2:] == [f"1. ✅ Duyệt {reference}", f"2. ❌ Từ chối {reference}"]
     assert approved.startswith(f"Đã duyệt {reference} (Gốm Minh Hải).")
     assert reference in news
     assert "Gốm Minh Hải" in profile
+    assert status == 0 and "Traceback" not in bot.logs()
+
+
+def test_a_staff_member_with_two_open_cards_approves_the_right_one(
+    tmp_path: Path, fake: FakeZalo
+) -> None:
+    """Two cards arrive, each ending with options 1 and 2; she types 1 after reading the
+    first: a number that could be either card's is asked about, never guessed."""
+    lan, minh = User(fake), User(fake, "f00dfeed1234", name="Anh Minh")
+    admin = User(fake, "a7b3c9d1e5f2", name="Cán bộ Sở")
+    with zalo_only(fake, tmp_path, KETNOI_ADMINS="zalo:a7b3c9d1e5f2") as bot:
+        fake.wait_for_call("getUpdates", timeout=30)
+        admin.say("/start", expect="Xin chào")
+        first = register_on_zalo(lan)
+        admin.read(expect=first)
+        second = register_on_zalo(minh, "Gốm Hải Anh", "0913 111 222", "001090012345")
+        admin.read(expect=second)
+        which = admin.say("1", expect="Bạn muốn chọn hồ sơ nào?")
+        approved = admin.say("1", expect=f"Đã duyệt {first} (")
+        news = lan.read(expect="Tin vui!")
+        status = bot.stop()
+
+    assert f"1. ✅ Duyệt {first} (Gốm Minh Hải)" in which.splitlines()
+    assert f"2. ✅ Duyệt {second} (Gốm Hải Anh)" in which.splitlines()
+    assert approved.startswith(f"Đã duyệt {first} (Gốm Minh Hải).")
+    assert first in news
+    assert not [t for t in fake.texts(minh.chat_id) if "Tin vui!" in t]  # the second waits
     assert status == 0 and "Traceback" not in bot.logs()
 
 

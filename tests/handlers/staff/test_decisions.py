@@ -124,7 +124,7 @@ async def test_profile_edits_and_review_again_after_a_key_change(app: App) -> No
     assert "Main products: Ấm chén, bình hút lộc" in applicant.text
     after = await stored(app, applicant)
     assert after is not None and after.status is EnterpriseStatus.APPROVED
-    assert len(await outbox_for(app, admin)) == 1
+    assert len(await outbox_for(app, admin)) == 2  # the card, and the card closed
     await applicant.press("reg:profile:edit:phone")
     await applicant.press("Back")
     assert "Status: approved" in applicant.text  # Back changes nothing
@@ -136,7 +136,7 @@ async def test_profile_edits_and_review_again_after_a_key_change(app: App) -> No
     assert after is not None
     assert (after.status, after.phone) == (EnterpriseStatus.PENDING, "+84987654321")
     notices = await outbox_for(app, admin)
-    assert len(notices) == 2
+    assert len(notices) == 3
     assert "was changed and needs review again" in notices[-1].replies[0].text
 
 
@@ -206,8 +206,7 @@ async def test_a_phone_or_tax_code_of_someone_else_is_refused(app: App) -> None:
     await other.press("reg:kind:household")
     await other.say("2 5")  # producer, Done
     await other.say("1 16")  # ceramics, Done
-    await other.say("bat trang")
-    await other.press(1)
+    await other.say("bat trang")  # the one ward of that name: no pick
     await other.press("Skip")
     await other.say("Lê Văn Nam")
     await other.say("0912.345.678")
@@ -250,3 +249,31 @@ async def test_a_profile_edit_to_a_taken_number_is_refused(app: App) -> None:
     assert "already registered in the network by someone else" in other.text
     e = await stored(app, other)
     assert e is not None and e.phone == "+84913111222"
+
+
+async def test_a_decided_card_loses_its_buttons_and_says_who_decided(app: App) -> None:
+    applicant = Chat(app.router)
+    admin = Chat(app.router, external_id="admin", name="Hằng")
+    await admin.say("/menu")  # the bot knows her name
+    e = await registered(app, applicant)
+    [card] = [r for r in await outbox_for(app, admin) if r.replies[0].edit_key]
+    key = card.replies[0].edit_key
+    assert key is not None and card.replies[0].options  # Approve and Reject
+    await press(admin, f"regadm:ok:{e.id}")
+    *_, closed = await outbox_for(app, admin)
+    [edit] = closed.replies
+    assert edit.edit_key == key  # replaces the card where the platform edits messages
+    assert edit.options == []
+    assert edit.text == f"{e.reference} (Cơ sở gốm Minh Hải): Đã duyệt bởi Hằng."
+
+
+async def test_a_rejected_card_says_why(app: App) -> None:
+    applicant = Chat(app.router)
+    admin = Chat(app.router, external_id="admin", name="Hằng")
+    await admin.say("/menu")  # the bot knows her name
+    e = await registered(app, applicant)
+    await press(admin, f"regadm:no:{e.id}")
+    await admin.say("Thiếu địa chỉ xưởng")
+    *_, closed = await outbox_for(app, admin)
+    assert closed.replies[0].options == []
+    assert "Không duyệt bởi Hằng. Lý do: Thiếu địa chỉ xưởng" in closed.replies[0].text

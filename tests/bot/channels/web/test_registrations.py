@@ -126,7 +126,10 @@ def test_three_ticked_are_approved_at_once_and_each_applicant_is_told(site: Site
     statuses = [site.run(svc.enterprises.get, e.id).status for e in made]  # type: ignore[union-attr]
     assert statuses == [EnterpriseStatus.APPROVED] * 3 + [EnterpriseStatus.PENDING]
     notices = site.run(_notices, site.app)
+    closed = [t for _, t in notices if "Đã duyệt bởi" in t]  # each reviewer's card, closed
+    notices = [(u, t) for u, t in notices if "Đã duyệt bởi" not in t]
     assert len(notices) == 3 and all("đã được Sở Công Thương Hà Nội duyệt" in t for _, t in notices)
+    assert {t.split(" ", 1)[0] for t in closed} == {e.reference for e in made[:3]}
     actions = [e.action for e in site.run(audit_entries, site.app)]
     assert actions.count("registration.approve") == 3
     again = site.form("/quan-tri/dang-ky", "/quan-tri/dang-ky", {"action": "approve", "ids": ids})
@@ -149,6 +152,7 @@ def test_rejecting_several_takes_one_reason_that_each_applicant_reads(site: Site
         },
     )
     notices = site.run(_notices, site.app)
+    notices = [(u, t) for u, t in notices if "Không duyệt bởi" not in t]  # cards closed
     assert len(notices) == 2 and all("Thiếu mã số thuế" in t for _, t in notices)
 
 
