@@ -142,7 +142,7 @@ class PeerReplies:
         per_row = 2 if step == "sectors" else 1
         rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
         rows.append([Button(label=_("Done ✔"), payload=f"reg:{step}:done")])
-        hint = _("Tap each one that applies, then “Done”. Or type their numbers at once, e.g. 1 3.")
+        hint = _("Tap each one that applies, then “Done”.")
         return self.question(update, step, f"{_(prompt)}\n{hint}", rows)
 
     def consent(self, update: Update) -> str:

@@ -137,6 +137,7 @@ class App:
         i18n = I18n(self.settings.locale, self.settings.tz)
         self._db = await SqliteDatabase.open(self.settings.db_path)
         roles = RoleRepo(self._db, self.settings.admins)
+        faq = FaqRepo(self._db)
         services = Services(
             settings=self.settings,
             db=self._db,
@@ -149,8 +150,8 @@ class App:
             fairs=FairRepo(self._db),
             booths=BoothRepo(self._db),
             signing_keys=SigningKeyRepo(self._db),
-            faq=FaqRepo(self._db),
-            faq_reader=FaqReader(FaqRepo(self._db)),
+            faq=faq,
+            faq_reader=FaqReader(faq),  # the same repository: it knows of its own writes
             questions=QuestionRepo(self._db),
             roles=roles,
             audit=Audit(AuditRepo(self._db), roles),

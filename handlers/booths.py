@@ -7,6 +7,7 @@ from bot.core.i18n import N_
 from bot.core.payloads import BoothAction, FairAction, FairsPage, MenuEntry
 from bot.core.types import Button, Reply
 from bot.dialog.router import Router, Turn
+from bot.dialog.typed import NUMBERED
 from bot.services import fair_media
 from bot.services.checkin import checkin_key, sign
 from bot.services.fair_jobs import EVERY as OFFERS_EVERY
@@ -43,8 +44,9 @@ async def my_booths(turn: Turn) -> list[Reply]:
         if fair is None:
             continue
         booths = turn.ngettext("{n} booth", "{n} booths", app.booths).format(n=app.booths)
+        mark = "•" if turn.user.channel in NUMBERED else f"{number}."  # numbered below there
         lines.append(
-            f"{number}. {fair.title(turn.lang.code)} — {booths} · {_(STATUS_NAMES[app.status])}"
+            f"{mark} {fair.title(turn.lang.code)} — {booths} · {_(STATUS_NAMES[app.status])}"
         )
         label = short_title(turn.lang, fair, 40)  # channels without buttons number it
         buttons.append([BoothAction(app.id, "show").button(label)])

@@ -7,6 +7,7 @@ from bot.core.i18n import N_
 from bot.core.payloads import FairAction, FairsPage, Which
 from bot.core.types import Button, Document, Reply
 from bot.dialog.router import Router, Turn
+from bot.dialog.typed import NUMBERED
 from bot.services import fair_media
 from bot.services.fair_view import (
     applications_close_at,
@@ -63,8 +64,14 @@ async def upcoming_page(turn: Turn, which: Which, page: int, intro: str | None =
         else _("Upcoming fairs, the soonest first ({first}–{last} of {total}):")
     ).format(first=first, last=first + len(fairs) - 1, total=total)
     blocks = [intro, heading] if intro else [heading]
-    for number, fair in enumerate(fairs, start=first):
-        blocks.append(f"{number}. " + fair_summary(turn.lang, fair, taken[fair.id]))
+    # Where the options are numbered below (Zalo), the list above is not numbered as well.
+    marks = (
+        ["•"] * len(fairs)
+        if turn.user.channel in NUMBERED
+        else [f"{n}." for n in range(first, first + len(fairs))]
+    )
+    for mark, fair in zip(marks, fairs, strict=True):
+        blocks.append(f"{mark} " + fair_summary(turn.lang, fair, taken[fair.id]))
     buttons = [[FairAction(f.key, "card").button(short_title(turn.lang, f))] for f in fairs]
     paging = []
     if page > 0:
@@ -122,7 +129,8 @@ async def show_card(turn: Turn, fair: Fair) -> list[Reply]:
             buttons.append([FairAction(fair.key, "apply").button(_("Apply for a booth"))])
     if not over and not fair.cancelled:
         link = share_link(svc.settings, fair, turn.user.channel)
-        lines.append(_("Share this fair: {link}").format(link=link))
+        if link is not None:  # on Zalo without public pages, no Telegram link that fails
+            lines.append(_("Share this fair: {link}").format(link=link))
         calendar = FairAction(fair.key, "ics").button(_("Add to calendar"))
         if await svc.fairs.follows(fair.id, turn.user.account_id):
             remind = FairAction(fair.key, "unfollow").button(_("Stop reminding me"))

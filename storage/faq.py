@@ -124,6 +124,7 @@ class FaqRepo:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.writes = 0  # writes through this repository (see `version`)
 
     async def all(self) -> list[FaqEntry]:
         """Every entry, in topic order."""
@@ -173,6 +174,7 @@ class FaqRepo:
             await self.db.executemany(
                 "DELETE FROM faq WHERE key = ?", [(k,) for k in sorted(stale)]
             )
+        self.writes += 1
         return len(keys - known), len(keys & known), len(stale)
 
     async def add(self, entry: FaqEntry) -> bool:
@@ -190,6 +192,7 @@ class FaqRepo:
                 entry.key,
             ),
         )
+        self.writes += 1
         return row is not None
 
     async def seed(self, path: Path | str = DATA_PATH) -> int:
@@ -199,11 +202,18 @@ class FaqRepo:
         added, _, _ = await self.upsert(load_faq_file(path))
         return added
 
-    async def version(self) -> tuple[int, str | None]:
-        """What changes whenever an entry is added, changed or deleted (every write sets
-        `updated_at` of the entries it writes; a deletion changes the count)."""
-        row = await self.db.fetchone("SELECT count(*), max(updated_at) FROM faq")
-        return (int(row[0]), row[1]) if row else (0, None)
+    async def version(self) -> tuple[int, int, str | None, int]:
+        """What changes whenever an entry is added, changed or deleted: the writes through
+        this repository, and for those of other processes (`ketnoi faq import`) the count, the
+        latest `updated_at` (which every write sets) and the length of the texts."""
+        row = await self.db.fetchone(
+            "SELECT count(*), max(updated_at),"
+            " coalesce(sum(length(questions) + length(answer_vi) + length(answer_en)), 0)"
+            " FROM faq"
+        )
+        if row is None:
+            return (self.writes, 0, None, 0)
+        return (self.writes, int(row[0]), row[1], int(row[2]))
 
     async def changed_at(self) -> datetime | None:
         """When an entry last changed (to know when answers must be re-read)."""

@@ -19,6 +19,7 @@ __all__ = [
     "BACK_WORDS",
     "LONGEST",
     "NO_WORDS",
+    "NUMBERED",
     "SAME_WORDS",
     "SKIP",
     "SKIP_WORDS",
@@ -33,6 +34,10 @@ __all__ = [
     "stands_for",
 ]
 
+# Channels that show options as a numbered list, answered by typing (Zalo has no buttons that
+# carry a payload: https://bot.zaloplatforms.com/docs/apis/sendMessage/); elsewhere they are
+# buttons, unnumbered, and prompts say "tap".
+NUMBERED: Final = frozenset({"zalo", "zalo_oa", "console"})
 BACK: Final = "back"  # the value of a Back button, and what a typed back word stands for
 SKIP: Final = "skip"  # the value of a Skip button, and what a typed skip word stands for
 

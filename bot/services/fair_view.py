@@ -51,11 +51,13 @@ def page_link(settings: Settings, fair: Fair) -> str | None:
     return f"{settings.web_root}/hoi-cho/{fair.key}" if settings.web_public else None
 
 
-def share_link(settings: Settings, fair: Fair, channel: str) -> str:
-    """The link to share a fair with: on Zalo, which opens no Telegram link, the fair's web
-    page when there is one; elsewhere the Telegram link that opens its card."""
-    page = page_link(settings, fair) if channel in ("zalo", "zalo_oa") else None
-    return page or deep_link(settings.telegram_username, fair)
+def share_link(settings: Settings, fair: Fair, channel: str) -> str | None:
+    """The link to share a fair with, one that opens on the person's own app: on Zalo, which
+    opens no Telegram link, the fair's web page, or none when the pages are not public;
+    elsewhere the Telegram link that opens its card."""
+    if channel in ("zalo", "zalo_oa"):
+        return page_link(settings, fair)
+    return deep_link(settings.telegram_username, fair)
 
 
 def short_title(lang: Lang, fair: Fair, limit: int = 48) -> str:

@@ -24,7 +24,7 @@ class FaqReader:
 
     def __init__(self, faq: FaqRepo) -> None:
         self.faq = faq
-        self._version: tuple[int, str | None] | None = None
+        self._version: tuple[int, int, str | None, int] | None = None
         self._matcher: Matcher | None = None
         self._entries: dict[str, FaqEntry] = {}
         self._lock = asyncio.Lock()

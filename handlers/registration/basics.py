@@ -9,6 +9,7 @@ from bot.core.clock import utcnow
 from bot.core.types import Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import SKIP
+from bot.dialog.typed import NUMBERED
 from bot.domain.consent import CONSENT_DATE, CONSENT_TEXT, CONSENT_VERSION
 from bot.domain.enterprise_terms import KIND_NAMES, KIND_WORDS
 from handlers.menu import main_menu
@@ -161,7 +162,9 @@ async def got_kind(turn: Turn, answer: Answer) -> Outcome:
     if answer.choice is None and answer.text:
         answer.choice = KIND_WORDS.get(answer.folded)
     if answer.choice not in KINDS:
-        return Stay(turn._("Please choose one of the options (or type its number)."))
+        if turn.user.channel in NUMBERED:
+            return Stay(turn._("Please type the number of one of the options, or its name."))
+        return Stay(turn._("Please choose one of the options below."))
     store(turn, kind=answer.choice)
     return Next(Step.ROLES)
 

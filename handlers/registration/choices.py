@@ -11,7 +11,7 @@ from bot.core.i18n import N_
 from bot.core.types import Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import NoSuchOption, Unclear, read_several
-from bot.dialog.typed import says_done
+from bot.dialog.typed import NUMBERED, says_done
 from bot.domain.enterprise_terms import PRACTICE_NAMES, ROLE_NAMES, ROLE_WORDS
 from bot.domain.sectors import SECTORS
 from handlers.registration.core import (
@@ -63,7 +63,11 @@ class MultiSelect:
         ]
         rows = [buttons[i : i + self.per_row] for i in range(0, len(buttons), self.per_row)]
         rows.append([option(self.step, "done", _("Done ✔"))])
-        hint = _("Tap each one that applies, then “Done”. Or type their numbers at once, e.g. 1 3.")
+        hint = (
+            _("Type the numbers of those that apply, e.g. 1 3, then “done”.")
+            if turn.user.channel in NUMBERED
+            else _("Tap each one that applies, then “Done”.")
+        )
         text = f"{_(self.prompt)}\n{hint}"
         return [question(turn, self.step, text, rows, note=note, toggles=True, redraw=redraw)]
 
@@ -119,9 +123,13 @@ class MultiSelect:
             note = _("There is no option {number} here. Type numbers from 1 to {last}, e.g. 1 3.")
             return set(), note.format(number=found.number, last=found.last)
         if isinstance(found, Unclear):
-            note = _(
-                "I could not tell which option “{answer}” is. Type the numbers of the"
-                " options, e.g. 1 3, or tap them."
+            note = (
+                _(
+                    "I could not tell which option “{answer}” is. Type the numbers of the"
+                    " options, e.g. 1 3."
+                )
+                if turn.user.channel in NUMBERED
+                else _("I could not tell which option “{answer}” is. Please tap the options.")
             )
             return set(), note.format(answer=found.part)
         return found, None

@@ -88,12 +88,23 @@ def duplicate_tax_code(turn: Turn) -> str:
 async def ask_phone(turn: Turn, note: str | None = None) -> list[Reply]:
     """Asks for the phone number, offering Telegram's share-contact button."""
     _ = turn._
+    if turn.user.channel not in _SHARES_CONTACT:  # Zalo's bots have no such button
+        text = _(
+            "What phone number can the Department call? Type it, e.g. 0912 345 678 or"
+            " 024 3825 1234."
+        )
+        return [question(turn, Step.PHONE, text, note=note)]
     text = _(
         "What phone number can the Department call? Type it, e.g. 0912 345 678 or"
         " 024 3825 1234, or press “Share my phone number” if you see that button."
     )
     share = _("📱 Share my phone number")
     return [question(turn, Step.PHONE, text, note=note, request_contact=share)]
+
+
+# Channels with a way to share one's number: Telegram's contact button, the Zalo Official
+# Account's request-for-information card (bot/channels/zalo_oa_render.py), the console.
+_SHARES_CONTACT = frozenset({"telegram", "zalo_oa", "console"})
 
 
 def _not_yours(turn: Turn) -> str:

@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.core.clock import utcnow
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
+from bot.dialog.typed import NUMBERED
 from handlers.menu import main_menu
 from handlers.registration import profile
 from handlers.registration.core import (
@@ -74,7 +75,12 @@ async def ask_summary(turn: Turn, note: str | None = None) -> list[Reply]:
         [
             _("Please check your registration:"),
             summary_lines(answers(turn), _),
-            _("If all is right, press “Confirm and send”. To change an answer, press its ✏️."),
+            _(
+                "If all is right, type “confirm” (or 1). To change an answer, type the number"
+                " of its ✏️."
+            )
+            if turn.user.channel in NUMBERED
+            else _("If all is right, press “Confirm and send”. To change an answer, press its ✏️."),
         ]
     )
     buttons = [
@@ -93,7 +99,9 @@ async def got_summary(turn: Turn, answer: Answer) -> Outcome:
     if value.startswith("edit:") and field in FIELD_STEPS:
         step = FIELD_STEPS[field]
         return Edit(step, now_note(turn, step))
-    return Stay(turn._("Please press one of the buttons (or type its number)."))
+    if turn.user.channel in NUMBERED:
+        return Stay(turn._("Please type the number of one of the options."))
+    return Stay(turn._("Please press one of the buttons."))
 
 
 async def _confirm(turn: Turn) -> Outcome:

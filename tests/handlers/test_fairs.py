@@ -173,3 +173,18 @@ async def test_a_stale_fair_button(app: App, chat: Chat) -> None:
     await chat.say("/hoi_cho")
     await tap(chat, "fair:removed-key:card")
     assert "fair:gom-su-kim-lan-2026:card" in [b.payload for b in chat.options]
+
+
+async def test_on_zalo_the_list_is_numbered_once_and_the_card_has_no_telegram_link(
+    app: App,
+) -> None:
+    await load_samples(app)
+    zalo = Chat(app.router, channel="zalo")
+    await zalo.say("/hoi_cho")
+    body = zalo.text.split("\n\n")[1:]
+    assert body and all(block.startswith("• ") for block in body)  # the options carry numbers
+    await zalo.press(1)
+    assert "t.me" not in zalo.text  # it would not open in Zalo; the pages are not public here
+    telegram = Chat(app.router, external_id="t1", channel="telegram")
+    await telegram.say("/hoi_cho")
+    assert telegram.text.split("\n\n")[1].startswith("1. ")  # unnumbered buttons there

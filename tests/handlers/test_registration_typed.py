@@ -253,3 +253,33 @@ async def test_a_sticker_or_photo_mid_flow_gets_a_polite_line_and_the_question_a
     await chat.say("Bát đĩa men lam")
     step, answers = await conversation(app, chat)
     assert answers["products"] == "Bát đĩa men lam"
+
+
+async def _walk(chat: Chat) -> None:
+    """A whole registration typed, a wrong answer at a choice and at the summary included."""
+    for typed in [
+        "/dang_ky", "dong y", "Cơ sở gốm Minh Hải", "abc", "ho gia dinh", "nha san xuat",
+        "xyz", "xong", "gom su", "xong", "bat trang", "Thôn 3", "Nguyễn Thị Lan",
+        "0912 345 678", "bo qua", "Bát đĩa", "chua co ocop", "tiet kiem nang luong", "xong",
+        "hmm",
+    ]:  # fmt: skip
+        await chat.say(typed)
+
+
+async def test_prompts_on_zalo_say_type_not_tap(app: App) -> None:
+    chat = Chat(app.router, channel="zalo")
+    await _walk(chat)
+    assert "kiểm tra lại thông tin đăng ký" in "\n".join(r.text for r in chat.replies)
+    said = "\n".join(r.text for r in chat.replies).lower()
+    for word in ("bấm", "nút", "chia sẻ số điện thoại"):
+        assert word not in said
+    assert "gõ “xác nhận” (hoặc 1)" in said
+    assert all(r.request_contact is None for r in chat.replies)
+
+
+async def test_prompts_on_telegram_do_not_ask_for_numbers_of_unnumbered_buttons(app: App) -> None:
+    chat = Chat(app.router, channel="telegram")
+    await _walk(chat)
+    said = "\n".join(r.text for r in chat.replies).lower()
+    assert "số thứ tự" not in said
+    assert "bấm chọn từng mục phù hợp rồi bấm “xong”." in said
