@@ -242,8 +242,8 @@ async def mid_flow(turn: Turn, text: str, sure: bool) -> Aside | None:
         return None
     intent = reading.intent
     answerable = intent is not None and (intent in fair_answers.FAIR_INTENTS or intent in faq)
-    if not sure and not answerable:
-        return Aside()
+    if not sure and not answerable and not text.rstrip().endswith("?"):
+        return Aside()  # may be the answer: she is asked (a question mark says it is not)
     await turn.services.questions.log(
         text,
         reading.folded,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.core.types import Kind, Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import SKIP
+from bot.dialog.typed import folded
 from bot.domain.phones import OldMobile, PhoneError, PhoneErrorCode, format_phone, parse_phone
 from bot.domain.taxcode import TaxCodeError, TaxCodeErrorCode, parse_tax_code
 from handlers.registration.core import (
@@ -123,7 +124,7 @@ async def got_phone(turn: Turn, answer: Answer) -> Outcome:
     if inc.kind is Kind.CONTACT and inc.phone:
         raw = inc.phone if inc.phone.startswith("+") else "+" + inc.phone.lstrip()
     elif inc.kind is Kind.TEXT:
-        raw = answer.text
+        raw = _unlabelled(answer.text, _PHONE_LABELS)  # "sdt 0912 345 678"
     else:
         return await _again(turn)
     result = parse_phone(raw)
@@ -133,6 +134,23 @@ async def got_phone(turn: Turn, answer: Answer) -> Outcome:
         turn.conversation.data["old_phone"] = [result.old, result.suggested]
         return Goto(Step.PHONE_OLD)
     return await _keep_phone(turn, result.e164, shared=inc.kind is Kind.CONTACT)
+
+
+# Words put before a number, folded: "sdt 0912 345 678", "MST: 0100109106".
+_PHONE_LABELS = ("so dien thoai", "dien thoai", "sdt", "dt", "so", "phone", "tel")
+_TAX_LABELS = ("ma so thue", "mst", "ma so", "tax code")
+
+
+def _unlabelled(text: str, labels: tuple[str, ...]) -> str:
+    """`text` without a label typed before its number (and a colon after it), if any."""
+    words = text.strip().split()
+    for label in labels:
+        size = len(label.split())
+        if len(words) > size and folded(" ".join(words[:size])).replace(" ", "") == label.replace(
+            " ", ""
+        ):
+            return " ".join(words[size:]).lstrip(":").strip()
+    return text
 
 
 def _checked_again(turn: Turn) -> bool:
@@ -252,7 +270,7 @@ async def got_tax_code(turn: Turn, answer: Answer) -> Outcome:
             return Stay()
         store(turn, tax_code=None)
         return Next(Step.PRODUCTS)
-    text = answer.text
+    text = _unlabelled(answer.text, _TAX_LABELS)  # "MST 0100109106"
     result = parse_tax_code(text)
     if isinstance(result, TaxCodeError):
         return Stay(_tax_problem(turn, result.code, text))
