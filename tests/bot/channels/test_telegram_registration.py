@@ -112,7 +112,13 @@ async def test_a_registration_on_telegram_survives_a_restart_and_is_approved(
 
         review = await fake.await_message(ADMIN)
         assert "Đăng ký mới HN-" in review["text"]
-        approved = await _press(fake, _inline(review)["✅ Duyệt"], chat=ADMIN)
+        reference = review["text"].split("Đăng ký mới ", 1)[1].split()[0]
+        approved = await _press(fake, _inline(review)[f"✅ Duyệt {reference}"], chat=ADMIN)
+        closed = await fake.await_call(  # the card, edited in place: no buttons left
+            "editMessageText", lambda c: "Đã duyệt bởi" in c["params"].get("text", "")
+        )
+        assert str(closed["params"].get("chat_id")) == str(ADMIN)
+        assert "inline_keyboard" not in str(closed["params"].get("reply_markup", ""))
         assert approved["text"].startswith("Đã duyệt HN-")
         told = await fake.await_message(CHAT)
         assert "đã được Sở Công Thương Hà Nội duyệt" in told["text"]

@@ -100,8 +100,7 @@ def register_on_the_oa(lan: Follower, fake: FakeOa) -> str:
     lan.say("2", expect="Đã chọn: Nhà sản xuất.")  # typed one by one, they add up until Done
     lan.say("5", expect="Bạn làm ngành nghề nào?")
     lan.say("1 16", expect="phường, xã nào")  # ceramics and Done at once
-    lan.say("bat trang", expect="Là nơi nào trong số này?")
-    lan.say("1", expect="Địa chỉ cụ thể")
+    lan.say("bat trang", expect="Địa chỉ cụ thể")  # the one ward of that name: no pick
     lan.say("Thôn 3, đường Giang Cao", expect="Người liên hệ là ai?")
     lan.say("Nguyễn Thị Lan", expect="số điện thoại nào")
     card = fake.wait_for_message(LAN, lambda m: m["kind"] == "request_user_info")
