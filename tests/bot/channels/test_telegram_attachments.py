@@ -35,7 +35,7 @@ def zalo_fake() -> Iterator[FakeZalo]:
 
 def _fast(tg: TelegramBot) -> None:
     """No per-chat wait: the admin's chat gets several messages a second here."""
-    tg.channel.limiter = tg.app.router.limiters["telegram"] = Limiter(
+    tg.channel.limiter = tg.app.outlets.limiters["telegram"] = Limiter(
         1000, chat_rate=1000, chat_burst=1000
     )
 

@@ -48,7 +48,9 @@ async def test_a_flood_from_one_chat_delays_no_one_else_and_is_told_once(
     tg: TelegramBot, fake_telegram: FakeTelegram
 ) -> None:
     # a test types faster than a person: five messages a second to a chat, not one
-    tg.channel.limiter = tg.app.router.limiters["telegram"] = Limiter(30, chat_rate=5, chat_burst=1)
+    tg.channel.limiter = tg.app.outlets.limiters["telegram"] = Limiter(
+        30, chat_rate=5, chat_burst=1
+    )
     for i in range(60):
         fake_telegram.send_text(FLOODER, f"/echo {i}")
     fake_telegram.send_text(A, "/echo xin chào")
@@ -139,7 +141,7 @@ async def test_at_a_stop_replies_not_sent_yet_wait_in_the_outbox_for_the_restart
     async with running_bot(tmp_path, fake_telegram, quiet_hours="off") as tg:
         tg.app.router.command(("echo",), echo)
         slow = Limiter(30, chat_rate=0.5, chat_burst=1)  # a reply to A every 2 s
-        tg.channel.limiter = tg.app.router.limiters["telegram"] = slow
+        tg.channel.limiter = tg.app.outlets.limiters["telegram"] = slow
         for n in (1, 2, 3):
             fake_telegram.send_text(A, f"/echo {n}")
         assert (await fake_telegram.await_message(A))["text"] == "echo 1"

@@ -79,7 +79,7 @@ async def test_a_flood_on_zalo_is_told_once_and_others_are_answered(
     app: App, fake_zalo: FakeZalo, channel: ZaloChannel
 ) -> None:
     app.dispatcher.backlog = 3
-    channel.limiter = app.router.limiters["zalo"] = gated = GatedLimiter()
+    channel.limiter = app.outlets.limiters["zalo"] = gated = GatedLimiter()
     for n in range(12):
         fake_zalo.send_text(LAN, f"/echo {n}")
     await _all_taken(app, fake_zalo)

@@ -57,7 +57,7 @@ async def test_429_pauses_bulk_while_a_person_typing_still_gets_answers(
     tg: TelegramBot, fake_telegram: FakeTelegram
 ) -> None:
     clock = ManualClock()
-    tg.channel.limiter = tg.app.router.limiters["telegram"] = Limiter(30, clock=clock)
+    tg.channel.limiter = tg.app.outlets.limiters["telegram"] = Limiter(30, clock=clock)
     fake_telegram.fail_next("sendMessage", 429, retry_after=5, chat_id=A)
     await queue(tg, A, "first")
     with time_machine.travel(datetime.now(UTC), tick=True) as wall:
@@ -186,7 +186,7 @@ async def test_server_errors_back_off_then_give_up_keeping_the_error(
 def _no_chat_limit(tg: TelegramBot) -> None:
     """Retries to one chat would otherwise wait for its 1 message/s."""
     limiter = Limiter(1000, chat_rate=1000, chat_burst=1000)
-    tg.channel.limiter = tg.app.router.limiters["telegram"] = limiter
+    tg.channel.limiter = tg.app.outlets.limiters["telegram"] = limiter
 
 
 async def test_a_later_success_after_a_network_error(
@@ -305,13 +305,13 @@ async def test_a_kept_reply_goes_in_quiet_hours_with_the_interactive_lane(
     with time_machine.travel(night, tick=False):
         async with running_bot(tmp_path, fake_telegram, quiet_hours="21:00-07:00") as tg:
             lanes: list[tuple[object, ...]] = []
-            send = tg.app.router.senders["telegram"]
+            send = tg.app.outlets.senders["telegram"]
 
             async def recording(*args: object) -> None:
                 lanes.append(args[2:])
                 await send(*args)  # type: ignore[arg-type]
 
-            tg.app.router.senders["telegram"] = recording  # type: ignore[assignment]
+            tg.app.outlets.senders["telegram"] = recording  # type: ignore[assignment]
             await queue(tg, A, "the answer to your question", lane="reply")
             await queue(tg, B, "announcement")
             await tg.app.outbox.drain_once()

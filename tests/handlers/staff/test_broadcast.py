@@ -101,7 +101,7 @@ async def test_compose_preview_and_send_to_everyone(app: App, admin: Chat) -> No
     assert "sent 0 / 6" in progress.text
 
     recorder = Recorder()
-    app.router.senders["telegram"] = recorder
+    app.outlets.senders["telegram"] = recorder
     while await app.outbox.drain_once():
         pass
     assert len(recorder.sent) == 6
@@ -135,7 +135,7 @@ async def test_preview_counts_a_sector_exactly(app: App, admin: Chat) -> None:
 
     await admin.press("Send to 4 people")
     recorder = Recorder()
-    app.router.senders["telegram"] = recorder
+    app.outlets.senders["telegram"] = recorder
     while await app.outbox.drain_once():
         pass
     assert len(recorder.sent) == 3  # the one who blocked the bot is not written to
@@ -196,7 +196,7 @@ async def test_progress_is_edited_in_place_then_reported(
     async with running_bot(tmp_path, fake_telegram, quiet_hours="off") as tg:
         # the admin's chat gets an edit per round: its 1 message/s would only slow the test
         fast = Limiter(1000, chat_rate=1000, chat_burst=1000)
-        tg.channel.limiter = tg.app.router.limiters["telegram"] = fast
+        tg.channel.limiter = tg.app.outlets.limiters["telegram"] = fast
         await people(tg.app, 30)
         fake_telegram.block(101)
         fake_telegram.block(102)
