@@ -5,8 +5,10 @@ commune name or by her craft village. The bot confirms a match from the short li
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -316,7 +318,7 @@ def sure_ward(text: str, found: Sequence[WardMatch]) -> WardMatch | None:
     named = [m for m in best if m.matched == m.ward.name and fold(m.ward.name) == typed]
     if len(best) == 1 and len(named) == 1:
         return named[0]
-    if len(named) == 1 and len([w for w in wards() if fold(w.name) == typed]) == 1:
+    if len(named) == 1 and _current_names()[typed] == 1:
         spelled = _typed(text)
         if _typed(named[0].ward.name) in spelled and not any(
             _typed(m.matched) in spelled for m in best if m is not named[0]
@@ -326,6 +328,22 @@ def sure_ward(text: str, found: Sequence[WardMatch]) -> WardMatch | None:
     return hinted[0] if len(hinted) == 1 else None
 
 
+@functools.cache
+def _current_names() -> Counter[str]:
+    """How many current wards have each name, folded."""
+    return Counter(fold(w.name) for w in wards())
+
+
+@functools.cache
+def _other_names(code: str) -> frozenset[str]:
+    """Every name of a ward, folded: current, old districts, old communes, villages."""
+    ward = get_ward(code)
+    if ward is None:
+        return frozenset()
+    names = (ward.name, *ward.former_districts, *ward.aliases, *ward.villages)
+    return frozenset(fold(n) for n in names)
+
+
 def _hinted(typed: str, match: WardMatch) -> bool:
     """Whether the text names, besides the name matched, another name of the same ward: its
     current name, an old district, an old commune or a village (as whole words)."""
@@ -333,7 +351,5 @@ def _hinted(typed: str, match: WardMatch) -> bool:
     rest = f" {typed} ".replace(f" {matched} ", " ", 1)
     if rest == f" {typed} ":
         return False
-    ward = match.ward
-    names = (ward.name, *ward.former_districts, *ward.aliases, *ward.villages)
-    hints = {fold(n) for n in names} - {matched}
+    hints = _other_names(match.ward.code) - {matched}
     return any(f" {h} " in rest for h in hints if h)
