@@ -32,7 +32,7 @@ from bot.domain.sectors import SECTORS, sector_name
 from bot.services import reviews
 from bot.services.fair_view import STATUS_NAMES as BOOTH_STATUS
 from bot.services.permissions import Permission
-from bot.services.staff_terms import ACTION_NAMES, changes
+from bot.services.staff_terms import ACTION_NAMES, readable_changes
 from storage.enterprises import Enterprise, EnterpriseStatus
 from storage.registrations import RegistrationFilter, clean_tag
 
@@ -278,7 +278,7 @@ async def record(request: Request, staff: Staff) -> Response:
             "when": lang.short_datetime(x.at),
             "who": x.actor,
             "what": _(ACTION_NAMES[x.action]) if x.action in ACTION_NAMES else x.action,
-            "changes": changes(x.before, x.after)[:8],
+            "changes": readable_changes(x.before, x.after, lang)[:8],
             "refused": x.outcome == "refused",
         }
         for x in entries

@@ -22,7 +22,7 @@ from bot.services import staff_roles
 from bot.services.export_tables import BOOTH_STATUS
 from bot.services.exports import PURPOSES, ExportFilter, Format, What, make_export
 from bot.services.permissions import Permission
-from bot.services.staff_terms import ACTION_NAMES, ROLE_DUTIES, ROLE_NAMES, changes
+from bot.services.staff_terms import ACTION_NAMES, ROLE_DUTIES, ROLE_NAMES, readable_changes
 from storage.faq import FaqEntry
 from storage.roles import GRANTABLE, Role
 
@@ -173,7 +173,7 @@ async def audit(request: Request, staff: Staff) -> Response:
             "when": lang.short_datetime(x.at),
             "role": roles.get(x.role or "", _("not staff")),
             "what": _(ACTION_NAMES[x.action]) if x.action in ACTION_NAMES else x.action,
-            "changes": changes(x.before, x.after)[:8],
+            "changes": readable_changes(x.before, x.after, lang)[:8],
         }
         for x in entries
     ]

@@ -129,8 +129,12 @@ async def test_fair_links_shared_on_zalo_open_the_fairs_web_page(tmp_path: Path)
 
 
 @time_machine.travel(TODAY, tick=False)
-async def test_without_a_public_address_zalo_keeps_the_telegram_link(app: App) -> None:
+async def test_without_a_public_address_zalo_gets_no_telegram_link(app: App) -> None:
+    """A t.me link does not open in Zalo (issue 15, item 8): without public pages, none."""
     await make_fair(app)
     zalo = Chat(app.router, "z1", channel="zalo")
     await zalo.say("/start fair_test-fair")
-    assert "https://t.me/ketnoi_hanoi_bot?start=fair_test-fair" in zalo.text
+    assert "t.me" not in zalo.text and "Chia sẻ hội chợ" not in zalo.text
+    telegram = Chat(app.router, "t1", channel="telegram")
+    await telegram.say("/start fair_test-fair")
+    assert "https://t.me/ketnoi_hanoi_bot?start=fair_test-fair" in telegram.text

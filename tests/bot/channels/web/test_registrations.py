@@ -132,6 +132,8 @@ def test_three_ticked_are_approved_at_once_and_each_applicant_is_told(site: Site
     assert {t.split(" ", 1)[0] for t in closed} == {e.reference for e in made[:3]}
     actions = [e.action for e in site.run(audit_entries, site.app)]
     assert actions.count("registration.approve") == 3
+    record = site.get(f"/quan-tri/dang-ky/{made[0].id}").text  # its history, in words
+    assert "Trạng thái: đang chờ duyệt → đã duyệt" in record and "status:" not in record
     again = site.form("/quan-tri/dang-ky", "/quan-tri/dang-ky", {"action": "approve", "ids": ids})
     assert again.headers["location"].endswith("xong=approve%3A0%3A3")  # nothing twice
 
