@@ -4,9 +4,10 @@ several at once, through the same services as the chat's review; one record with
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -39,13 +40,18 @@ from storage.registrations import RegistrationFilter, clean_tag
 __all__ = ["routes"]
 
 PAGE: Final = 50
+ALL_MOST: Final = 5000  # "all that match" acts on at most this many at once
 HERE: Final = "/quan-tri/dang-ky"
 _ACTIONS: Final = ("approve", "reject", "correct", "tag", "untag")
 
 
 def _filter(request: Request) -> tuple[RegistrationFilter, dict[str, str]]:
     """The filter the query asks for, and the query values as given (for the form)."""
-    q = request.query_params
+    return _filter_of(request.query_params)
+
+
+def _filter_of(q: Mapping[str, str]) -> tuple[RegistrationFilter, dict[str, str]]:
+    """The filter of a list page's query values."""
     given = {k: q.get(k, "").strip() for k in ("status", "craft", "ward", "fair", "tag", "q")}
     status = given["status"] if given["status"] in {s.value for s in EnterpriseStatus} else None
     ward = given["ward"]
@@ -141,6 +147,13 @@ def _problem(lang: Lang, code: str | None) -> str | None:
             low=reviews.NOTE_MIN, high=reviews.NOTE_MAX
         ),
         "tag": _("Please type the tag."),
+        "changed": _(
+            "The number of registrations that match changed while you were looking; nothing was"
+            " done. Check the list and try again."
+        ),
+        "many": _(
+            "At most {n} registrations at once: narrow the filters, or act on them in parts."
+        ).format(n=lang.number(ALL_MOST)),
     }.get(code or "")
 
 
@@ -201,6 +214,7 @@ async def list_page(request: Request, staff: Staff) -> Response:
         done=_flash(lang, request.query_params.get("xong")),
         problem=_problem(lang, request.query_params.get("loi")),
         here=HERE + ("?" + urlencode(query) if query else ""),
+        all_most=ALL_MOST,
     )
 
 
@@ -219,6 +233,16 @@ async def act(request: Request, staff: Staff) -> Response:
     ids = sorted({int(i) for i in staff.fields("ids") if i.isdigit()})
     if action not in _ACTIONS:
         return back(target)
+    if staff.field("scope") == "all":
+        # every registration the list's filters let through, not only the ticked ones: the
+        # count the officer confirmed must still be the count now
+        flt, _given = _filter_of(dict(parse_qsl(urlsplit(target).query)))
+        expected = staff.field("expected")
+        if not expected.isdigit() or int(expected) > ALL_MOST:
+            return back(target, loi="many")
+        ids = await svc.registrations.ids(flt, limit=ALL_MOST + 1)
+        if len(ids) != int(expected):
+            return back(target, loi="changed")
     if not ids:
         return back(target, loi="none")
     text = " ".join(staff.field("text").split()) if action != "reject" else staff.field("text")

@@ -31,6 +31,17 @@
     });
   });
 
+  // <button data-confirm-all="Text">: asks before acting on every page of a list, when the
+  // "all that match" box of its form is ticked.
+  document.querySelectorAll("[data-confirm-all]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      var all = button.form && button.form.querySelector('input[name="scope"]');
+      if (all && all.checked && !window.confirm(button.getAttribute("data-confirm-all"))) {
+        event.preventDefault();
+      }
+    });
+  });
+
   // <section data-progress="/url.json">: reads the progress every 2 s until it is over.
   document.querySelectorAll("[data-progress]").forEach(function (box) {
     var url = box.getAttribute("data-progress");

@@ -222,3 +222,34 @@ def test_the_search_follows_a_changed_phone_and_forgets_the_old_one(site: Site) 
         "SELECT count(*) FROM enterprise_search WHERE enterprise_search MATCH '\"0912000111\"'",
     )
     assert stale is not None and stale[0] == 0  # the old number is out of the index too
+
+
+def test_all_that_match_the_filters_act_on_every_page_after_the_count_is_confirmed(
+    site: Site,
+) -> None:
+    added = _add(site, 55)  # more than a page (50)
+    site.run(add_enterprise, site.app, "other", "Hộ mộc Chàng Sơn", sectors=("woodwork",))
+    site.run(site.app.router.services.enterprises.set_status, added[0].id, EnterpriseStatus.REJECTED)
+    _moderator(site)
+    listing = "/quan-tri/dang-ky?status=pending&q=co+so"
+    page = site.get(listing).text
+    assert "tất cả 54 cơ sở khớp với bộ lọc" in page  # 55 - 1 rejected; not the woodworker
+    form = {"action": "tag", "text": "đợt 1", "scope": "all", "back": listing}
+    stale = site.form(listing, "/quan-tri/dang-ky", {**form, "expected": "53"})
+    assert "loi=changed" in stale.headers["location"]
+    assert "thay đổi trong lúc bạn xem" in site.get(stale.headers["location"]).text
+    assert site.run(site.app.router.services.registrations.tags) == []  # nothing was done
+    done = site.form(listing, "/quan-tri/dang-ky", {**form, "expected": "54"})
+    assert "xong=tag%3A54" in done.headers["location"]
+    assert site.run(site.app.router.services.registrations.tags) == [("đợt 1", 54)]
+    approved = site.form(
+        listing, "/quan-tri/dang-ky", {**form, "action": "approve", "expected": "54"}
+    )
+    assert "xong=approve%3A54" in approved.headers["location"]
+    statuses = [
+        site.run(site.app.router.services.enterprises.get, e.id).status  # type: ignore[union-attr]
+        for e in added
+    ]
+    assert statuses.count(EnterpriseStatus.APPROVED) == 54
+    assert len(site.run(_notices, site.app)) == 54  # each applicant told
+    assert "Hộ mộc Chàng Sơn" in site.get("/quan-tri/dang-ky?status=pending").text
