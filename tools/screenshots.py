@@ -28,13 +28,13 @@ from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.web import fill  # noqa: E402
-from bot.app import App  # noqa: E402
-from bot.channels.web import WebChannel  # noqa: E402
-from bot.core.config import load_settings  # noqa: E402
-from bot.core.types import UserRef  # noqa: E402
-from bot.services.web_login import login_link  # noqa: E402
-from storage.sqlite import SqliteDatabase  # noqa: E402
+from bench.web import fill
+from bot.app import App
+from bot.channels.web import WebChannel
+from bot.core.config import load_settings
+from bot.core.types import UserRef
+from bot.services.web_login import login_link
+from storage.sqlite import SqliteDatabase
 
 T = TypeVar("T")
 WIDTHS = {"phone": (390, 844), "desktop": (1366, 900)}

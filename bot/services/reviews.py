@@ -9,18 +9,18 @@ from typing import Final, Protocol
 from bot.core.i18n import Lang
 from bot.core.payloads import OpenProfile
 from bot.core.types import Notice, Reply, UserRef
+from bot.domain.enterprise_terms import FIELD_LABELS, field_value
 from bot.services.base import Build, Services
 from bot.services.main_menu import main_menu
-from bot.domain.enterprise_terms import FIELD_LABELS, field_value
 from storage.enterprises import Enterprise, EnterpriseFields, EnterpriseStatus
 from storage.users import User
 
 __all__ = [
+    "EDITABLE",
     "NOTE_MAX",
     "NOTE_MIN",
     "REASON_MAX",
     "Acting",
-    "EDITABLE",
     "approve",
     "ask_correction",
     "edit",
@@ -164,12 +164,8 @@ async def edit(
     """Staff correct the EDITABLE answers of a registration (its review stays as it was): the
     owner is told what now reads differently, the audit log keeps before and after. Returns
     the registration and the answers that changed. Call inside a transaction."""
-    wanted = e.model_copy(
-        update={c: getattr(fields, c) for f in EDITABLE for c in _columns(f)}
-    )
-    changed = [
-        f for f in EDITABLE if any(getattr(e, c) != getattr(wanted, c) for c in _columns(f))
-    ]
+    wanted = e.model_copy(update={c: getattr(fields, c) for f in EDITABLE for c in _columns(f)})
+    changed = [f for f in EDITABLE if any(getattr(e, c) != getattr(wanted, c) for c in _columns(f))]
     if not changed:
         return e, []
     done = await svc.enterprises.update(e.id, EnterpriseFields.model_validate(wanted.model_dump()))

@@ -21,9 +21,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.channels.web.pages import web_of
+from bot.core.clock import utcnow
 from bot.core.i18n import Lang
 from bot.services.permissions import Permission, allowed, needed
-from bot.core.clock import utcnow
 from bot.services.web_login import SESSION_IDLE, SESSION_VALID, may_log_in
 from storage.roles import Role
 from storage.users import User

@@ -452,8 +452,9 @@ def _problem(lang: Lang, code: str | None, numbers: str | None) -> str | None:
             low=decisions.REASON_MIN, high=decisions.REASON_MAX
         ),
         "gone": _("This application no longer waits for a decision."),
-        "over": _("This fair is over: it can no longer be edited or moved. Copy it for next"
-            " year instead."),
+        "over": _(
+            "This fair is over: it can no longer be edited or moved. Copy it for next year instead."
+        ),
         "gate": _("Booths can be checked in from the day before the fair to the day after."),
     }.get(code or "")
 

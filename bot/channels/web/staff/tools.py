@@ -231,8 +231,10 @@ async def audit(request: Request, staff: Staff) -> Response:
             {
                 "e": x,
                 "when": lang.short_datetime(x.at),
-                "who": names.get(x.actor_id, _("the server (command line)"))
-                if x.actor_id is not None or x.actor == "cli"
+                "who": names.get(x.actor_id, x.actor)
+                if x.actor_id is not None
+                else _("the server (command line)")
+                if x.actor == "cli"
                 else x.actor,
                 "role": roles.get(x.role or "", _("not staff")),
                 "what": _(ACTION_NAMES[x.action]) if x.action in ACTION_NAMES else x.action,
@@ -276,18 +278,20 @@ async def roles(request: Request, staff: Staff) -> Response:
         people = await svc.users.identities(grant.account_id)
         name = next((u.display_name for u in people if u.display_name), None) or "—"
         members.append((grant, name, ", ".join(str(u.ref) for u in people)))
-    people = []  # who may be given a role: those who wrote to the bot lately, not yet staff
+    pickable: list[
+        tuple[int, str]
+    ] = []  # who may be given a role: those who wrote to the bot lately, not yet staff
     for user in await svc.roles.recent_people(PICKER):
         e = await svc.enterprises.for_account(user.account_id)
         label = " · ".join(
             x for x in (user.display_name, e.name if e else None, str(user.ref)) if x
         )
-        people.append((user.account_id, label))
+        pickable.append((user.account_id, label))
     return await render(
         request,
         staff,
         "staff/roles.html",
-        people=people,
+        people=pickable,
         owners=owners,
         members=members,
         grantable=[(r.value, _(ROLE_NAMES[r]), _(ROLE_DUTIES[r])) for r in GRANTABLE],

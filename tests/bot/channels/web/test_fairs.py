@@ -184,7 +184,9 @@ def test_booths_are_checked_in_from_the_booth_table_while_the_gate_is_open(site:
         first, second = _applicant(site, fair.id, 2)
         site.login(site.staff(Role.MODERATOR))
         page = f"/quan-tri/hoi-cho/{fair.id}"
-        site.form(page, f"{page}/gian-hang", {"app": str(first), "action": "approve", "numbers": "5"})
+        site.form(
+            page, f"{page}/gian-hang", {"app": str(first), "action": "approve", "numbers": "5"}
+        )
         assert "/check-in" not in site.get(page).text  # two weeks early: nothing to check in
         early = site.form(page, f"{page}/check-in", {"app": str(first)})
         assert "loi=gate" in early.headers["location"]

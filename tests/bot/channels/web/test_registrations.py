@@ -229,7 +229,9 @@ def test_all_that_match_the_filters_act_on_every_page_after_the_count_is_confirm
 ) -> None:
     added = _add(site, 55)  # more than a page (50)
     site.run(add_enterprise, site.app, "other", "Hộ mộc Chàng Sơn", sectors=("woodwork",))
-    site.run(site.app.router.services.enterprises.set_status, added[0].id, EnterpriseStatus.REJECTED)
+    site.run(
+        site.app.router.services.enterprises.set_status, added[0].id, EnterpriseStatus.REJECTED
+    )
     _moderator(site)
     listing = "/quan-tri/dang-ky?status=pending&q=co+so"
     page = site.get(listing).text
@@ -280,7 +282,9 @@ def test_staff_correct_a_registration_and_the_producer_is_told_what_changed(site
     assert "đã có số điện thoại này" in wrong.text and "Mã số thuế chỉ gồm chữ số" in wrong.text
     assert 'value="Gốm sứ Minh Hải"' in wrong.text  # nothing typed is lost
     assert site.run(site.app.router.services.enterprises.get, e.id).name == "Gốm Minh Hải"  # type: ignore[union-attr]
-    saved = site.form(record + "/sua", record + "/sua", {**values, "phone": "0912 000 222", "tax_code": ""})
+    saved = site.form(
+        record + "/sua", record + "/sua", {**values, "phone": "0912 000 222", "tax_code": ""}
+    )
     assert saved.status_code == 303 and "xong=edited%3A3" in saved.headers["location"]
     after = site.run(site.app.router.services.enterprises.get, e.id)
     assert after is not None and after.name == "Gốm sứ Minh Hải" and after.phone == "+84912000222"
@@ -292,6 +296,8 @@ def test_staff_correct_a_registration_and_the_producer_is_told_what_changed(site
     assert entry.before == {"name": "Gốm Minh Hải", "address": e.address, "phone": "+84912000111"}
     page = site.get(record).text
     assert "sửa hồ sơ đăng ký" in page and "Gốm Minh Hải → Gốm sứ Minh Hải" in page  # history
-    same = site.form(record + "/sua", record + "/sua", {**values, "phone": "0912 000 222", "tax_code": ""})
+    same = site.form(
+        record + "/sua", record + "/sua", {**values, "phone": "0912 000 222", "tax_code": ""}
+    )
     assert "xong=edited%3A0" in same.headers["location"]
     assert len(site.run(_notices, site.app)) == 1  # nothing changed: nobody told again

@@ -138,7 +138,9 @@ def test_the_audit_log_filters_by_who_what_and_day_and_names_what_it_is_about(
         assert f'<a href="/quan-tri/dang-ky/{e.id}">hồ sơ #{e.id}</a>' in page
         assert "Cán bộ moderator" in page  # the name, not the address
         mine = site.get("/quan-tri/nhat-ky", params={"ai": str(lan.id)}).text
-        assert "đã duyệt một hồ sơ đăng ký" in mine and mine.count("<tr") == 1 + 2  # login, approval
+        assert (
+            "đã duyệt một hồ sơ đăng ký" in mine and mine.count("<tr") == 1 + 2
+        )  # login, approval
         approvals = site.get("/quan-tri/nhat-ky", params={"viec": "registration.approve"}).text
         assert approvals.count("<tr") == 2 and "Cán bộ moderator" in approvals
         day = TODAY.date().isoformat()
@@ -163,5 +165,7 @@ def test_owners_pick_a_person_who_wrote_to_the_bot_rather_than_type_an_id(site: 
     assert site.run(site.app.router.services.roles.granted, e.account_id) is Role.VIEWER
     after = site.get("/quan-tri/vai-tro").text.split('<select id="account"', 1)[1]
     assert "Gốm Minh Hải" not in after.split("</select>", 1)[0]  # staff now: in the table
-    wrong = site.form("/quan-tri/vai-tro", "/quan-tri/vai-tro", {"account": "999", "role": "viewer"})
+    wrong = site.form(
+        "/quan-tri/vai-tro", "/quan-tri/vai-tro", {"account": "999", "role": "viewer"}
+    )
     assert wrong.headers["location"].endswith("loi=address")
