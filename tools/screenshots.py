@@ -188,11 +188,11 @@ STAFF = [
     ("fair-clone", "/quan-tri/hoi-cho/moi?tu=5"),
     ("fair-edit", "/quan-tri/hoi-cho/1/sua"),
     ("announcements", "/quan-tri/thong-bao"),
-    ("announcement-new", "/quan-tri/thong-bao/moi"),
     ("exports", "/quan-tri/xuat"),
     ("questions", "/quan-tri/cau-hoi"),
     ("import", "/quan-tri/nhap"),
     ("audit", "/quan-tri/nhat-ky"),
+    ("audit-filtered", "/quan-tri/nhat-ky?viec=web.login"),
     ("roles", "/quan-tri/vai-tro"),
 ]
 

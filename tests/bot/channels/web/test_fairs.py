@@ -196,7 +196,7 @@ def test_booths_are_checked_in_from_the_booth_table_while_the_gate_is_open(site:
         assert table.count(f'action="{page}/check-in"') == 1  # the approved booth only
         done = site.form(page, f"{page}/check-in", {"app": str(first)})
         assert "xong=checkedin" in done.headers["location"]
-        assert "Đã ghi nhận có mặt." in site.get(done.headers["location"]).text
+        assert "Đã điểm danh." in site.get(done.headers["location"]).text
         again = site.form(page, f"{page}/check-in", {"app": str(first)})
         assert "xong=already" in again.headers["location"]
         waiting = site.form(page, f"{page}/check-in", {"app": str(second)})  # not approved
@@ -211,10 +211,12 @@ def test_booths_are_checked_in_from_the_booth_table_while_the_gate_is_open(site:
 def test_a_past_fair_offers_no_edit_and_refuses_one(site: Site) -> None:
     with time_machine.travel(TODAY, tick=False) as clock:
         fair = site.run(make_fair, site.app)
+        _applicant(site, fair.id, 1)  # still waiting for a decision when the fair ended
         clock.move_to(fair.ends_at + timedelta(days=3))
         site.login(site.staff(Role.ADMIN))
         page = site.get(f"/quan-tri/hoi-cho/{fair.id}").text
         assert 'id="edit-fair"' not in page and 'id="clone-fair"' in page
+        assert "/gian-hang" not in page  # no booth decisions after the fair either
         form = site.get(f"/quan-tri/hoi-cho/{fair.id}/sua", follow_redirects=False)
         assert form.status_code == 303 and "loi=over" in form.headers["location"]
         said = site.get(form.headers["location"]).text
