@@ -197,6 +197,51 @@ STAFF = [
 ]
 
 
+_HEADER = ["STT", "Tên cơ sở", "Loại hình", "Ngành nghề", "Xã/phường", "Người liên hệ",
+           "Số điện thoại", "Mã số thuế", "Sản phẩm"]  # fmt: skip
+_ROWS = [
+    [1, "Gốm Minh Hải", "Hộ kinh doanh", "Gốm sứ", "Bát Tràng", "Nguyễn Văn Hải",
+     "0912 345 601", "", "Bát đĩa"],
+    [2, "HTX mây tre Phú Vinh", "HTX", "may tre dan", "xa phu nghia", "Trần Thị Vinh",
+     "0987654602", "0100109106", "Giỏ, làn"],
+    [3, "Sơn mài Hạ Thái", "", "Sơn mài; Đồ gỗ", "Duyên Thái", "Lê Văn Thái",
+     "+84 912 345 603", "", "Tranh sơn mài"],
+]  # fmt: skip
+
+
+def _xlsx(path: Path, rows: list[list[object]]) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Danh sách cơ sở làng nghề 2026"])
+    sheet.append(_HEADER)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def _import_shots(page: Any, base: str, work: Path, out: Path, device: str) -> None:
+    """The import's preview with errors, then a right list imported with its invitations."""
+    wrong = [*_ROWS, [4, "", "Hộ", "gốm", "Không có", "A", "12345", "", ""]]
+    page.goto(base + "/quan-tri/nhap")
+    page.set_input_files('input[type="file"]', _xlsx(work / f"sai-{device}.xlsx", wrong))
+    page.locator("main form button").first.click()
+    page.screenshot(path=out / f"staff-import-errors-{device}.png", full_page=True)
+    rows = [
+        [*r[:6], r[6].replace("60", "70" if device == "phone" else "80"), *r[7:]] for r in _ROWS
+    ]
+    rows = [[*r[:7], "", r[8]] for r in rows]  # one tax code may be in the list once
+    page.goto(base + "/quan-tri/nhap")
+    page.set_input_files('input[type="file"]', _xlsx(work / f"dung-{device}.xlsx", rows))
+    page.locator("main form button").first.click()
+    page.screenshot(path=out / f"staff-import-preview-{device}.png", full_page=True)
+    page.locator("main form button").first.click()
+    page.screenshot(path=out / f"staff-import-done-{device}.png", full_page=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "ketnoi-shots")
@@ -233,6 +278,11 @@ def main() -> int:
                     shot = args.out / f"{group}-{name}-{device}.png"
                     page.screenshot(path=shot, full_page=True)
                     print(shot)
+            if not args.only or "import" in args.only:
+                _import_shots(page, base, work, args.out, device)
+            page.goto(base + "/quan-tri/cau-hoi")
+            page.locator("main details summary").first.click()
+            page.screenshot(path=args.out / f"staff-questions-open-{device}.png", full_page=True)
             context.close()
         browser.close()
     return 0
