@@ -123,6 +123,9 @@ class Attempts:
 
 
 def _address(request: Request) -> str:
+    # Behind a reverse proxy on this machine this is the visitor's address: uvicorn reads
+    # X-Forwarded-For from proxies in FORWARDED_ALLOW_IPS (default 127.0.0.1), see
+    # https://github.com/encode/uvicorn/pull/1421 (docs/deployment.md, --forwarded-allow-ips).
     return request.client.host if request.client else "?"
 
 
