@@ -300,16 +300,22 @@ async def record(request: Request, staff: Staff) -> Response:
     people = await svc.users.identities(e.account_id)
     reviewer = await svc.users.get(e.reviewed_by) if e.reviewed_by else None
     applications = []
+    entries = await svc.audit.repo.for_target(f"enterprise:{e.id}")
+    about: dict[int, str] = {}  # audit entry id -> the fair its booth application is for
     for app in await svc.booths.for_account(e.account_id):
         fair = await svc.fairs.get(app.fair_id)
         title = fair.title(lang.code) if fair else "—"
         applications.append((app, title, _(BOOTH_STATUS[app.status])))
-    entries = await svc.audit.repo.for_target(f"enterprise:{e.id}")
+        for x in await svc.audit.repo.for_target(f"booth:{app.id}"):
+            entries.append(x)
+            about[x.id] = title
+    entries.sort(key=lambda x: x.id)  # the registration's and its booths' history, in order
     history: list[dict[str, Any]] = [
         {
             "when": lang.short_datetime(x.at),
             "who": x.actor,
-            "what": _(ACTION_NAMES[x.action]) if x.action in ACTION_NAMES else x.action,
+            "what": (_(ACTION_NAMES[x.action]) if x.action in ACTION_NAMES else x.action)
+            + (f" · {about[x.id]}" if x.id in about else ""),
             "changes": changes(x.before, x.after)[:8],
             "refused": x.outcome == "refused",
         }

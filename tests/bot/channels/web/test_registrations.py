@@ -7,6 +7,7 @@ from bot.app import App
 from storage.enterprises import Enterprise, EnterpriseFields, EnterpriseStatus
 from storage.roles import Role
 from tests.bot.channels.web.site import Site
+from tests.fair_data import make_fair
 from tests.handlers.staff.staff_data import add_enterprise, audit_entries
 
 
@@ -301,3 +302,19 @@ def test_staff_correct_a_registration_and_the_producer_is_told_what_changed(site
     )
     assert "xong=edited%3A0" in same.headers["location"]
     assert len(site.run(_notices, site.app)) == 1  # nothing changed: nobody told again
+
+
+def test_the_records_history_has_its_booth_decisions_with_their_fair(site: Site) -> None:
+    svc = site.app.router.services
+    e = site.run(add_enterprise, site.app, "p1", "Gốm Minh Hải", status=EnterpriseStatus.APPROVED)
+    fair = site.run(make_fair, site.app)
+    app = site.run(svc.booths.apply, fair.id, e.id, e.account_id, 1, "Bát đĩa", "")
+    assert app is not None
+    _moderator(site)
+    table = f"/quan-tri/hoi-cho/{fair.id}"
+    site.form(
+        table, f"{table}/gian-hang", {"app": str(app.id), "action": "approve", "numbers": "B7"}
+    )
+    history = site.get(f"/quan-tri/dang-ky/{e.id}").text.split('class="history"', 1)[1]
+    assert "đã duyệt một đơn gian hàng · Hội chợ thử nghiệm" in history
+    assert "B7" in history
