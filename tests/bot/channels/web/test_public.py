@@ -13,7 +13,6 @@ from icalendar import Calendar
 
 from bot.app import App
 from storage.enterprises import EnterpriseStatus
-from storage.fairs import FairStatus
 from tests.bot.channels.web.site import Site
 from tests.chat import Chat
 from tests.conftest import make_settings
