@@ -3,6 +3,12 @@
 (function () {
   "use strict";
 
+  // On a phone the menu scrolls sideways: bring the current page's entry into view.
+  var here = document.querySelector('.menu [aria-current="page"]');
+  if (here && here.parentElement && here.parentElement.scrollWidth > here.parentElement.clientWidth) {
+    here.parentElement.scrollLeft = here.offsetLeft - 16;
+  }
+
   // <input type="checkbox" data-tick-all="NAME">: ticks every box named NAME.
   document.querySelectorAll("[data-tick-all]").forEach(function (all) {
     var name = all.getAttribute("data-tick-all");

@@ -172,6 +172,10 @@ def test_every_page_fits_a_phone_and_a_desk(
         assert response is not None and response.status == 200, path
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= width, f"{path} is {wide} px wide at {width} px"
+        current = page.locator('.menu [aria-current="page"]')
+        if current.count():  # the menu shows where one is, even scrolled sideways on a phone
+            box = current.bounding_box()
+            assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= width, path
         name = re.sub(r"[^a-z0-9]+", "-", path.strip("/").lower()) or "home"
         page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
     assert blocked == []
