@@ -169,3 +169,11 @@ def test_owners_pick_a_person_who_wrote_to_the_bot_rather_than_type_an_id(site: 
         "/quan-tri/vai-tro", "/quan-tri/vai-tro", {"account": "999", "role": "viewer"}
     )
     assert wrong.headers["location"].endswith("loi=address")
+
+
+def test_the_exports_page_says_whether_phone_numbers_are_in_the_files(site: Site) -> None:
+    site.login(site.staff(Role.VIEWER))
+    assert "không có số điện thoại và mã số thuế" in site.get("/quan-tri/xuat").text
+    site.client.cookies.clear()
+    site.login(site.staff(Role.MODERATOR))
+    assert "Có kèm số điện thoại và mã số thuế" in site.get("/quan-tri/xuat").text
