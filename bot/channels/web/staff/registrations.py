@@ -310,10 +310,15 @@ async def record(request: Request, staff: Staff) -> Response:
             entries.append(x)
             about[x.id] = title
     entries.sort(key=lambda x: x.id)  # the registration's and its booths' history, in order
+    names: dict[int, str] = {}
+    for x in entries:
+        if x.actor_id is not None and x.actor_id not in names:
+            who = await svc.users.get(x.actor_id)
+            names[x.actor_id] = (who.display_name or str(who.ref)) if who else x.actor
     history: list[dict[str, Any]] = [
         {
             "when": lang.short_datetime(x.at),
-            "who": x.actor,
+            "who": names.get(x.actor_id, x.actor) if x.actor_id is not None else x.actor,
             "what": (_(ACTION_NAMES[x.action]) if x.action in ACTION_NAMES else x.action)
             + (f" · {about[x.id]}" if x.id in about else ""),
             "changes": changes(x.before, x.after)[:8],
