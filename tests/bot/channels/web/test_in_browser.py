@@ -175,7 +175,7 @@ def test_every_page_fits_a_phone_and_a_desk(
         current = page.locator('.menu [aria-current="page"]')
         if current.count():  # the menu shows where one is, even scrolled sideways on a phone
             box = current.bounding_box()
-            assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= width, path
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, path
         name = re.sub(r"[^a-z0-9]+", "-", path.strip("/").lower()) or "home"
         page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
     assert blocked == []
