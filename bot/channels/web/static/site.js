@@ -9,6 +9,18 @@
     here.parentElement.scrollLeft = here.offsetLeft - 16;
   }
 
+  // While someone types in a staff form, keep their session from lapsing (30 minutes idle):
+  // a ping every 5 minutes, only if something was typed since the last one.
+  if (document.querySelector('form input[name="csrf"]')) {
+    var typed = false;
+    document.addEventListener("input", function () { typed = true; });
+    window.setInterval(function () {
+      if (!typed) return;
+      typed = false;
+      fetch("/quan-tri/phien", { credentials: "same-origin" }).catch(function () {});
+    }, 5 * 60 * 1000);
+  }
+
   // <input type="checkbox" data-tick-all="NAME">: ticks every box named NAME.
   document.querySelectorAll("[data-tick-all]").forEach(function (all) {
     var name = all.getAttribute("data-tick-all");

@@ -24,6 +24,7 @@ from tests.handlers.staff.staff_data import add_enterprise, member
 # the walk until it is listed, and a route guarded by the wrong permission fails it too.
 EXPECTED: dict[tuple[str, str], Permission] = {
     ("GET", "/quan-tri"): Permission.STAFF,
+    ("GET", "/quan-tri/phien"): Permission.STAFF,
     ("GET", "/quan-tri/thong-ke.png"): Permission.STATS,
     ("GET", "/quan-tri/dang-ky"): Permission.REVIEW,
     ("POST", "/quan-tri/dang-ky"): Permission.REVIEW,
@@ -147,6 +148,18 @@ def test_a_session_ends_after_half_an_hour_idle_and_after_eight_hours_in_use(
             assert site.get("/quan-tri").status_code == 200
         clock.shift(timedelta(minutes=21))
         assert site.get("/quan-tri").status_code == 401
+
+
+def test_typing_in_a_form_keeps_the_session_alive(site: Site) -> None:
+    user = site.staff(Role.ADMIN)
+    with time_machine.travel(TODAY, tick=False) as clock:
+        site.login(user)
+        for _ in range(12):  # an hour writing an announcement; the page's script pings
+            clock.shift(timedelta(minutes=5))
+            assert site.get("/quan-tri/phien").status_code == 204
+        assert site.get("/quan-tri/thong-bao").status_code == 200
+        clock.shift(SESSION_IDLE + timedelta(seconds=1))
+        assert site.get("/quan-tri/phien").status_code == 401
 
 
 def test_many_failed_sign_ins_from_one_address_are_made_to_wait(site: Site) -> None:
