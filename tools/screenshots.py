@@ -47,6 +47,7 @@ _FAIRS = [
     ("Hội chợ Sơn mài Hạ Thái", "Ha Thai Lacquer Fair", 120, 3, 80, 0),
     ("Hội chợ Làng nghề Hà Nội mùa thu", "Hanoi Craft Villages Autumn Fair", -60, 4, 120, 0),
     ("Chợ Tết Làng nghề", "Lunar New Year Craft Market", -300, 7, 200, 0),
+    ("Phiên chợ Làng nghề cuối tuần", "Weekend Craft Village Market", -1, 3, 50, 0),  # on now
 ]
 _QUESTIONS = (
     "hoi cho co mat phi khong",
@@ -94,7 +95,7 @@ def seed(path: Path) -> None:
         for i, e in enumerate(rnd.sample(range(1, 61), 18)):
             status = ("allocated", "approved", "approved", "waitlisted", "rejected")[i % 5]
             numbers = json.dumps([f"A{i + 1:02d}"]) if status == "approved" else None
-            checked = now.isoformat() if status == "approved" and days < 0 else None
+            checked = now.isoformat() if status == "approved" and days < 0 and i < 6 else None
             c.execute(
                 "INSERT INTO booth_applications (fair_id, enterprise_id, account_id, booths,"
                 " products, status, booth_numbers, checked_in_at, created_at, updated_at)"
@@ -184,6 +185,7 @@ STAFF = [
     ("fairs-past", "/quan-tri/hoi-cho?xem=qua"),
     ("fair", "/quan-tri/hoi-cho/1"),
     ("fair-past", "/quan-tri/hoi-cho/5"),
+    ("fair-now", "/quan-tri/hoi-cho/7"),
     ("fair-new", "/quan-tri/hoi-cho/moi"),
     ("fair-clone", "/quan-tri/hoi-cho/moi?tu=5"),
     ("fair-edit", "/quan-tri/hoi-cho/1/sua"),
