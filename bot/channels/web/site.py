@@ -60,7 +60,7 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 # are the only inline styles (style attributes, never <style>). Nobody may frame the pages.
 CSP: Final = (
     "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline';"
-    " img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none';"
+    " img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none';"
     " base-uri 'none'; object-src 'none'"
 )
 HEADERS: Final = (
