@@ -54,6 +54,7 @@ class OaInboxEvent(BaseModel):
     event_key: str
     body: str
     received_at: datetime
+    tries: int = 1  # times taken, this one included
 
 
 class ZaloOaRepo:
@@ -96,16 +97,32 @@ class ZaloOaRepo:
         return changed == 1
 
     async def store_refreshed(
-        self, holder: str, access_token: str, refresh_token: str, expires_at: datetime
+        self,
+        old: OaTokens,
+        access_token: str,
+        refresh_token: str,
+        expires_at: datetime,
     ) -> bool:
-        """Store the new pair and release the lease, in one statement; False if the lease was
-        lost meanwhile (it expired and another process took it)."""
+        """Store the pair a refresh with `old`'s refresh token gave, and end the lease, in one
+        statement: a compare-and-set on the old generation and refresh token. It holds whether
+        or not the refreshing process's lease ran out meanwhile, as long as nobody stored a
+        pair since (a refresh token works once: the pair Zalo gave is the only good one, keep
+        it). False if another pair was stored first."""
         now = utcnow().isoformat()
         changed = await self.db.execute(
             "UPDATE zalo_oa_tokens SET access_token = ?, refresh_token = ?, expires_at = ?,"
             " generation = generation + 1, refreshing_by = NULL, refreshing_until = NULL,"
-            " refreshed_at = ?, updated_at = ? WHERE id = 1 AND refreshing_by = ?",
-            (access_token, refresh_token, expires_at.isoformat(), now, now, holder),
+            " refreshed_at = ?, updated_at = ? WHERE id = 1 AND generation = ?"
+            " AND refresh_token = ?",
+            (
+                access_token,
+                refresh_token,
+                expires_at.isoformat(),
+                now,
+                now,
+                old.generation,
+                old.refresh_token,
+            ),
         )
         return changed == 1
 
@@ -169,24 +186,61 @@ class ZaloOaRepo:
         )
         return added > 0
 
-    async def take_events(self, limit: int = 50) -> list[OaInboxEvent]:
-        """The oldest events not handled yet, marked taken (each is handed on at most once)."""
+    async def take_events(
+        self, holder: str, until: datetime, limit: int = 50
+    ) -> list[OaInboxEvent]:
+        """The oldest events not done and not in another process's hands (never taken, given
+        back at a clean stop, or whose lease ran out: that process died), leased to `holder`
+        until `until`. An event stays in the inbox until `done`."""
+        now = utcnow().isoformat()
         async with self.db.transaction():
             rows = await self.db.fetchall(
-                "UPDATE zalo_oa_inbox SET taken_at = ? WHERE id IN (SELECT id FROM zalo_oa_inbox"
-                " WHERE taken_at IS NULL ORDER BY id LIMIT ?)"
-                " RETURNING id, event_key, body, received_at",
-                (utcnow().isoformat(), limit),
+                "UPDATE zalo_oa_inbox SET taken_by = ?, taken_until = ?, tries = tries + 1,"
+                " taken_at = coalesce(taken_at, ?) WHERE id IN (SELECT id FROM zalo_oa_inbox"
+                " WHERE done_at IS NULL AND (taken_until IS NULL OR taken_until < ?)"
+                " ORDER BY id LIMIT ?) RETURNING id, event_key, body, received_at, tries",
+                (holder, until.isoformat(), now, now, limit),
                 quick=True,
             )
         return sorted((OaInboxEvent.model_validate(dict(r)) for r in rows), key=lambda e: e.id)
 
+    async def hold(self, holder: str, until: datetime) -> None:
+        """Renew the lease on every event `holder` has in hand."""
+        await self.db.execute(
+            "UPDATE zalo_oa_inbox SET taken_until = ? WHERE taken_by = ? AND done_at IS NULL",
+            (until.isoformat(), holder),
+        )
+
+    def done_at_commit(self, event_id: int) -> None:
+        """Mark the event done with the COMMIT of the transaction under way (its turn's): a turn
+        that committed is never handled again, one rolled back or cut short leaves it to do."""
+        self.db.at_commit(
+            "UPDATE zalo_oa_inbox SET done_at = ? WHERE id = ? AND done_at IS NULL",
+            (utcnow().isoformat(), event_id),
+        )
+
+    async def done(self, event_id: int) -> None:
+        """Mark the event done (it needed no turn, or its turn is over whatever happened)."""
+        await self.db.execute(
+            "UPDATE zalo_oa_inbox SET done_at = ? WHERE id = ? AND done_at IS NULL",
+            (utcnow().isoformat(), event_id),
+        )
+
+    async def give_back(self, holder: str) -> int:
+        """At a clean stop: the events `holder` has not done go back to the inbox, for the next
+        process to take at once; returns how many."""
+        return await self.db.execute(
+            "UPDATE zalo_oa_inbox SET taken_by = NULL, taken_until = NULL"
+            " WHERE taken_by = ? AND done_at IS NULL",
+            (holder,),
+        )
+
     async def forget_events(self, older_than: timedelta) -> int:
-        """Drop handled events received before `older_than` ago (their text is personal; their
+        """Drop done events received before `older_than` ago (their text is personal; their
         keys are kept as long as Zalo may still retry them)."""
         cutoff = (utcnow() - older_than).isoformat()
         return await self.db.execute(
-            "DELETE FROM zalo_oa_inbox WHERE taken_at IS NOT NULL AND received_at < ?",
+            "DELETE FROM zalo_oa_inbox WHERE done_at IS NOT NULL AND received_at < ?",
             (cutoff,),
         )
 

@@ -2,9 +2,14 @@
 
 Receiving: Zalo posts each event to the webhook `/zalo-oa` on KETNOI_LISTEN, signed
 (bot/channels/zalo_oa_api.signature_valid). A request badly signed or unsigned, or dated more
-than STALE_AFTER ago, gets 403 and is not processed; a good one is kept in the database's inbox
-(once, however often Zalo retries it) and answered 200 at once, and a worker hands the events
-to the dispatcher, which handles each follower's in order.
+than STALE_AFTER ago, gets 403 and is not processed; a good one is stored in the database's
+inbox (once, however often Zalo retries it: keyed by its message id) before the 200 goes back,
+and a worker hands the events to the dispatcher, which handles each follower's in order. An
+event stays in the inbox until its turn commits (it is marked done with that COMMIT) or it
+needed none: one in hand when the process stops is given back and taken first after the
+restart; one in hand when the process dies is taken again by any ketnoi process sharing the
+database once its lease (LEASE) has run out. So an event is handled once: never lost, and
+never twice after a turn that committed.
 
 Sending: a reply, or anything the outbox sends while the person's window is open (they did
 something in the last 7 days), is a customer-service message. After 7 days Zalo refuses those
@@ -18,8 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
@@ -38,6 +45,7 @@ from bot.core.i18n import Lang
 from bot.core.notices import NAME
 from bot.core.types import (
     Blocked,
+    Incoming,
     Notice,
     Reply,
     RetryLater,
@@ -48,7 +56,7 @@ from bot.core.types import (
 )
 from bot.engine.dispatch import Dispatcher
 from bot.engine.ratelimit import Lane, Limiter
-from storage.zalo_oa import OaContact, ZaloOaRepo
+from storage.zalo_oa import OaContact, OaInboxEvent, ZaloOaRepo
 
 __all__ = ["PATH", "ZaloOaChannel"]
 
@@ -57,6 +65,9 @@ log = logging.getLogger("ketnoi.zalo_oa")
 T = TypeVar("T")
 PATH = "/zalo-oa"
 KEEP_EVENTS = timedelta(days=1)  # longer than Zalo retries an event (STALE_AFTER)
+LEASE = timedelta(seconds=30)  # an event in hand is this process's this long, renewed meanwhile
+IN_HAND = 256  # events handed to the dispatcher and not done yet, at most
+MAX_TRIES = 5  # an event taken this often without its turn committing is given up (logged)
 WINDOW = timedelta(days=7)  # customer-service messages reach a follower this long after…
 FREE_WINDOW = timedelta(hours=48)  # …and are free this long after (then they use the quota)
 NOT_FOLLOWING = -213  # "User has not followed the OA" (the fake's; Zalo also says so)
@@ -98,6 +109,9 @@ class ZaloOaChannel:
         self._serving = False
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
+        self._holder = uuid.uuid4().hex  # this process, in the inbox's leases
+        self._in_hand: dict[int, asyncio.Task[None]] = {}  # inbox id -> its turn
+        self.lease = LEASE
         dispatcher.attach(self)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -146,7 +160,8 @@ class ZaloOaChannel:
             )
 
     async def stop_receiving(self) -> None:
-        """Take no new events; the ones in hand finish and are answered. Sending still works."""
+        """Take no new events; the ones in hand finish and are answered, and those not reached
+        go back to the inbox for the next start. Sending still works."""
         if self._serving:
             self._serving = False
             await self.webhook.stop()
@@ -156,6 +171,16 @@ class ZaloOaChannel:
                 await self._worker
             self._worker = None
         await self.dispatcher.settle(self.name)
+        turns = list(self._in_hand.values())
+        if turns:  # settled: those answered record it, what is left was never reached
+            _, late = await asyncio.wait(turns, timeout=1.0)
+            for turn in late:
+                turn.cancel()
+            await asyncio.gather(*turns, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            given = await self.repo.give_back(self._holder)
+            if given:
+                log.info("zalo oa: %d events not handled yet go back to the inbox", given)
 
     async def stop(self) -> None:
         """Stop receiving if not yet and close the client."""
@@ -169,7 +194,7 @@ class ZaloOaChannel:
         return refusal(raw, headers, app_id=self._app_id, key=self._key, now=utcnow())
 
     async def _on_event(self, raw: bytes, body: dict[str, Any]) -> None:
-        """Keep a verified event for the worker (a retry adds nothing) and answer at once."""
+        """Store a verified event for the worker (a retry adds nothing) before answering."""
         event = OaEvent.parse(body)
         if event is None:
             raise BadUpdate("not a Zalo OA event")
@@ -179,35 +204,74 @@ class ZaloOaChannel:
             log.debug("zalo oa event %s came again; kept once", event.event_name)
 
     async def _work(self) -> None:
-        """Hand the inbox's events on in order; forget old ones now and then."""
+        """Hand the inbox's events on in order (left-overs of an earlier run first); keep the
+        lease on those in hand; forget old ones now and then."""
         forgotten = utcnow()
+        held = time.monotonic()
         while True:
             self._wake.clear()
+            taken = 0
             try:
-                events = await self.repo.take_events()
-                for kept in events:
-                    event = OaEvent.parse(loads(kept.body.encode()))
-                    if event is not None:
-                        await self._take(event)
+                if time.monotonic() - held > self.lease.total_seconds() / 3:
+                    held = time.monotonic()
+                    await self.repo.hold(self._holder, utcnow() + self.lease)
+                free = IN_HAND - len(self._in_hand)
+                if free > 0:
+                    events = await self.repo.take_events(
+                        self._holder, utcnow() + self.lease, limit=min(free, 50)
+                    )
+                    taken = len(events)
+                    for kept in events:
+                        await self._take(kept)
                 if utcnow() - forgotten > timedelta(hours=1):
                     forgotten = utcnow()
                     await self.repo.forget_events(KEEP_EVENTS)
             except Exception:
                 log.exception("zalo oa inbox failed; again in a second")
-                events = []
-            if not events:
+                taken = 0
+            if not taken:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), 1.0)
 
-    async def _take(self, event: OaEvent) -> None:
-        """What an event means for the follower's window, consent and account; then its turn."""
+    async def _take(self, kept: OaInboxEvent) -> None:
+        """What an event means for the follower's window, consent and account; then its turn,
+        which marks it done when it commits."""
+        event = OaEvent.parse(loads(kept.body.encode()))
+        if kept.tries > MAX_TRIES:
+            log.error(
+                "zalo oa event %s taken %d times without an end: given up", kept.id, kept.tries
+            )
+            await self.repo.done(kept.id)
+            return
+        incoming = await self._prepare(event) if event is not None else None
+        if incoming is None:
+            await self.repo.done(kept.id)
+            return
+        event_id = kept.id
+        incoming = dataclasses.replace(
+            incoming, within_turn=functools.partial(self.repo.done_at_commit, event_id)
+        )
+        # A task per event, made in the inbox's order: each puts its event in its follower's
+        # line as it starts, so a follower's events are handled in the order they came.
+        turn = asyncio.get_running_loop().create_task(self._converse(event_id, incoming))
+        self._in_hand[event_id] = turn
+        turn.add_done_callback(lambda _: self._in_hand.pop(event_id, None))
+
+    async def _converse(self, event_id: int, incoming: Incoming) -> None:
+        """Handle one event's update; done once its turn is over (committed, or failed and
+        answered with an apology), not when the stop cut it short."""
+        await self.dispatcher.converse(incoming)
+        await self.repo.done(event_id)
+
+    async def _prepare(self, event: OaEvent) -> Incoming | None:
+        """Record what the event says of the follower; the update it brings, if any."""
         user_id = event.user_id
         when = event_time(event) or utcnow()
         if not user_id or event.app_id != self._app_id:
-            return
+            return None
         if event.event_name == "unfollow":
             await self.dispatcher.blocked(UserRef(CHANNEL, user_id))
-            return
+            return None
         if event.event_name.startswith("user_send_") or event.event_name in (
             "follow",
             "user_submit_info",
@@ -215,10 +279,7 @@ class ZaloOaChannel:
             await self.repo.interacted(user_id, when)
         if event.event_name == "user_submit_info" and event.info and event.info.phone:
             await self.repo.shared_info(user_id, digits(event.info.phone), event.info.name)
-        incoming = to_incoming(event)
-        if incoming is None:
-            return
-        self.dispatcher.receive(incoming)  # each follower in order, replies through send()
+        return to_incoming(event)
 
     # -- sending -----------------------------------------------------------------------------
 

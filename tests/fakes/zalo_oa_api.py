@@ -221,6 +221,32 @@ class FakeOa(Reader):
         """Post one signed event to the webhook `repeat` times (Zalo retries); the last status.
         `signature` replaces the right one ("" sends none); `timestamp_ms` dates the event."""
         stamp = str(timestamp_ms if timestamp_ms is not None else now_ms())
+        raw = self.body(event_name, user_id, name=name, message=message, info=info, stamp=stamp)
+        mac = sign(raw, app_id=self.app_id, timestamp=stamp, key=self.webhook_key)
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        if signature != "":
+            sent["X-ZEvent-Signature"] = mac if signature is None else signature
+        assert self.webhook_url is not None, "deliver_to() first"
+        status = 0
+        with httpx.Client(timeout=10) as client:
+            for _ in range(repeat):
+                status = client.post(self.webhook_url, content=raw, headers=sent).status_code
+                with self._lock:
+                    self.deliveries.append({"event": json.loads(raw), "status": status})
+        return status
+
+    def body(
+        self,
+        event_name: str,
+        user_id: str,
+        *,
+        name: str = "Lan",
+        message: Json | None = None,
+        info: Json | None = None,
+        stamp: str | None = None,
+    ) -> bytes:
+        """The raw body of an event as Zalo posts it (the follower's side moves with it)."""
+        stamp = stamp or str(now_ms())
         body: Json = {"app_id": self.app_id, "event_name": event_name, "timestamp": stamp}
         if event_name in ("follow", "unfollow"):
             body |= {"oa_id": OA_ID, "follower": {"id": user_id}, "source": "oa_profile"}
@@ -233,22 +259,10 @@ class FakeOa(Reader):
         body["user_id_by_app"] = user_id
         with self._lock:
             follower = self._state.followers.setdefault(user_id, Follower(user_id, name))
-            if timestamp_ms is None or timestamp_ms > follower.last_interaction_ms:
+            if int(stamp) > follower.last_interaction_ms:
                 follower.last_interaction_ms = int(stamp)
             follower.following = event_name != "unfollow"
-        raw = json.dumps(body, ensure_ascii=False).encode()
-        mac = sign(raw, app_id=self.app_id, timestamp=stamp, key=self.webhook_key)
-        sent = {"Content-Type": "application/json", **(headers or {})}
-        if signature != "":
-            sent["X-ZEvent-Signature"] = mac if signature is None else signature
-        assert self.webhook_url is not None, "deliver_to() first"
-        status = 0
-        with httpx.Client(timeout=10) as client:
-            for _ in range(repeat):
-                status = client.post(self.webhook_url, content=raw, headers=sent).status_code
-                with self._lock:
-                    self.deliveries.append({"event": body, "status": status})
-        return status
+        return json.dumps(body, ensure_ascii=False).encode()
 
     # -- setting the scene -------------------------------------------------------------------
 

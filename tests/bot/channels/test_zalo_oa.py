@@ -321,3 +321,62 @@ async def test_a_reply_the_oa_does_not_take_is_tried_again_as_on_every_channel(
     assert welcome["text"].startswith("Xin chào")
     assert len(fake.sent(LAN)) == 1
     assert await app.router.services.outbox.counts() == {}  # no need for the outbox
+
+
+async def restart(app: App, fake: FakeOa) -> ZaloOaChannel:
+    """The channel as a new process starts it on the same database."""
+    server = WebhookServer(app.settings.listen)
+    channel = ZaloOaChannel(app.settings, app.dispatcher, ZaloOaRepo(app.db), server)
+    await channel.start()
+    fake.deliver_to(f"http://127.0.0.1:{server.port}/zalo-oa")
+    return channel
+
+
+async def test_an_event_stored_but_not_handled_is_handled_after_the_restart_once(
+    app: App, fake: FakeOa
+) -> None:
+    repo = ZaloOaRepo(app.db)
+    # What a process leaves when it stops between the webhook's 200 and the turn: one event
+    # stored and never taken, one taken by it (its lease has run out since it died).
+    start = fake.body("user_send_text", LAN, message={"msg_id": "m1", "text": "/start"})
+    fairs = fake.body("user_send_text", LAN, message={"msg_id": "m2", "text": "/hoi_cho"})
+    assert await repo.receive("msg:m1", start.decode())
+    assert await repo.receive("msg:m2", fairs.decode())
+    await repo.take_events("died", utcnow() - timedelta(seconds=1), limit=1)
+
+    oa = await restart(app, fake)
+    welcome = await fake.await_message(LAN)
+    answer = await fake.await_message(LAN)
+    await oa.stop()
+    again = await restart(app, fake)  # and once more: nothing is handled twice
+    await asyncio.sleep(1.5)
+    await again.stop()
+
+    assert welcome["text"].startswith("Xin chào")
+    assert "hội chợ" in answer["text"].lower() and not answer["text"].startswith("Xin chào")
+    assert len(fake.sent(LAN)) == 2  # in the order they came, each answered once
+    left = await app.db.fetchall("SELECT done_at FROM zalo_oa_inbox WHERE done_at IS NULL")
+    assert left == []
+
+
+async def test_an_event_is_done_with_its_turn_and_given_back_when_the_stop_comes_first(
+    app: App, fake: FakeOa
+) -> None:
+    oa = await restart(app, fake)
+    await post(fake, "send_text", LAN, "/start")
+    await fake.await_message(LAN)
+    done = await app.db.fetchone("SELECT done_at, taken_by FROM zalo_oa_inbox")
+    await oa.stop()  # nothing in hand: nothing given back
+
+    repo = ZaloOaRepo(app.db)
+    raw = fake.body("user_send_text", LAN, message={"msg_id": "m9", "text": "/menu"})
+    assert await repo.receive("msg:m9", raw.decode())
+    await repo.take_events("stopping", utcnow() + timedelta(hours=1))
+    assert await repo.give_back("stopping") == 1  # a clean stop hands it back at once
+    oa = await restart(app, fake)
+    menu = await fake.await_message(LAN)
+    await oa.stop()
+
+    assert done is not None and done["done_at"] is not None
+    assert menu["text"]
+    assert len(fake.sent(LAN)) == 2
