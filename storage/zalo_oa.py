@@ -12,12 +12,46 @@ from bot.core.clock import utcnow
 from storage.engine import Database
 
 __all__ = [
+    "FREE_WINDOW",
+    "WINDOW",
     "OaContact",
     "OaInboxEvent",
     "OaTokens",
     "ZaloOaRepo",
+    "reach_rank",
     "seed_of",
 ]
+
+# Customer-service messages ("tin Tư vấn") reach a follower within 48 hours of their last action
+# for free (developers.zalo.me's "8 messages in 48 hours" reply quota, as eTelecom passes it on:
+# docs.etelecom.vn .../zalo-cloud-api/send-text-consulting, quota_type "reply"; the
+# @warriorteam/redai-zalo-sdk ConsultationService puts the window at 48 hours outright), then
+# from the OA's paid quota until Zalo refuses them after 7 days (-230: see
+# bot/channels/zalo_oa_api.OUTSIDE_WINDOW).
+FREE_WINDOW = timedelta(hours=48)
+WINDOW = timedelta(days=7)
+
+
+def reach_rank(alias: str, now: datetime) -> str:
+    """An SQL expression ranking an identity (`alias` of `users`) by how surely a message
+    reaches it: 0 an app with no window (Telegram, the Zalo Bot Platform) or an OA follower
+    inside the free 48 hours, 1 an OA follower inside the 7 days, 2 an OA follower outside them
+    (a template message or nothing), 3 an identity that blocked the bot. Order by it, then by
+    last seen, to pick the identity of a linked account (/lien_ket) a message goes to.
+    The two instants are inlined (our own ISO timestamps, to the minute: the statement's text
+    stays the same for a minute), so that the queries using it keep their parameters."""
+    minute = now.replace(second=0, microsecond=0)
+    free, window = (minute - FREE_WINDOW).isoformat(), (minute - WINDOW).isoformat()
+    contact = (
+        "EXISTS (SELECT 1 FROM zalo_oa_contacts c WHERE c.external_id = {a}.external_id"
+        " AND c.last_interaction_at >= '{at}')"
+    )
+    return (
+        f"CASE WHEN {alias}.blocked_at IS NOT NULL THEN 3"
+        f" WHEN {alias}.channel != 'zalo_oa' THEN 0"
+        f" WHEN {contact.format(a=alias, at=free)} THEN 0"
+        f" WHEN {contact.format(a=alias, at=window)} THEN 1 ELSE 2 END"
+    )
 
 
 def seed_of(refresh_token: str) -> str:

@@ -56,7 +56,7 @@ from bot.core.types import (
 )
 from bot.engine.dispatch import Dispatcher
 from bot.engine.ratelimit import Lane, Limiter
-from storage.zalo_oa import OaContact, OaInboxEvent, ZaloOaRepo
+from storage.zalo_oa import FREE_WINDOW, WINDOW, OaContact, OaInboxEvent, ZaloOaRepo
 
 __all__ = ["PATH", "ZaloOaChannel"]
 
@@ -68,8 +68,6 @@ KEEP_EVENTS = timedelta(days=1)  # longer than Zalo retries an event (STALE_AFTE
 LEASE = timedelta(seconds=30)  # an event in hand is this process's this long, renewed meanwhile
 IN_HAND = 256  # events handed to the dispatcher and not done yet, at most
 MAX_TRIES = 5  # an event taken this often without its turn committing is given up (logged)
-WINDOW = timedelta(days=7)  # customer-service messages reach a follower this long after…
-FREE_WINDOW = timedelta(hours=48)  # …and are free this long after (then they use the quota)
 NOT_FOLLOWING = -213  # "User has not followed the OA" (the fake's; Zalo also says so)
 
 
@@ -289,7 +287,9 @@ class ZaloOaChannel:
         contact = await self.repo.contact(user.external_id)
         last = contact.last_interaction_at if contact else None
         now = utcnow()
-        if lane is Lane.BULK and (last is None or now - last >= WINDOW):
+        if last is None or now - last >= WINDOW:
+            if lane is not Lane.BULK:  # a reply Zalo refused before: it will again
+                raise Unreachable("zalo oa: outside the 7-day window")
             await self._by_template(user, contact, replies)
             return
         try:
