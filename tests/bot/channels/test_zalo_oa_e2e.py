@@ -209,3 +209,34 @@ def test_a_producer_registers_on_the_oa_and_ten_days_later_a_reminder_goes_by_te
         spent = conn.execute("SELECT kind, status, cost FROM zalo_oa_template_messages").fetchall()
     assert statuses == [("sent",)]
     assert spent == [("fair_reminder", "sent", 200)]
+
+
+def test_two_bots_on_one_database_asking_for_a_token_at_once_refresh_once(
+    tmp_path: Path, fake: FakeOa
+) -> None:
+    ports = free_port(), free_port()
+    with oa_bot(fake, tmp_path, ports[0], "db", "migrate") as migrated:
+        assert migrated.proc is not None and migrated.proc.wait(timeout=30) == 0
+    fake.refresh_delay = 1.5  # the second asks while the first is refreshing
+    lan = Follower(fake)
+
+    with oa_bot(fake, tmp_path, ports[0]) as one, oa_bot(fake, tmp_path, ports[1]) as two:
+        up = []
+        for port in ports:  # both serve their webhook, each with the token they share
+            fake.deliver_to(f"http://127.0.0.1:{port}/zalo-oa")
+            up.append(wait_until_up(fake))
+        fake.deliver_to(f"http://127.0.0.1:{ports[0]}/zalo-oa")
+        welcome = lan.say("/start", expect="Xin chào")
+        fake.deliver_to(f"http://127.0.0.1:{ports[1]}/zalo-oa")
+        menu = lan.say("/menu", expect="Đăng ký")
+        stopped = one.stop(), two.stop()
+        logs = one.logs(), two.logs()
+
+    assert up == [403, 403] and stopped == (0, 0), logs
+    assert welcome and menu
+    assert fake.refreshes == 1 and len(fake.calls("access_token")) == 1  # nobody else tried
+    assert sorted("access token refreshed" in log for log in logs) == [False, True], logs
+    assert all("ref-" not in log and "acc-" not in log for log in logs)  # no token in the log
+    with sqlite3.connect(tmp_path / "ketnoi.db") as conn:
+        (stored,) = conn.execute("SELECT refresh_token FROM zalo_oa_tokens").fetchone()
+    assert stored == fake.refresh_token  # the pair Zalo gave is the one kept
