@@ -211,12 +211,12 @@ class ZaloOaRepo:
 
     # -- the webhook's inbox ----------------------------------------------------------------
 
-    async def receive(self, event_key: str, body: str) -> bool:
-        """Keep an event for the worker; False if it came before (a retry)."""
+    async def receive(self, event_key: str, body: str, follower: str | None = None) -> bool:
+        """Keep an event (about `follower`) for the worker; False if it came before (a retry)."""
         added = await self.db.execute(
-            "INSERT INTO zalo_oa_inbox (event_key, body, received_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (event_key) DO NOTHING",
-            (event_key, body, utcnow().isoformat()),
+            "INSERT INTO zalo_oa_inbox (event_key, body, follower, received_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (event_key) DO NOTHING",
+            (event_key, body, follower, utcnow().isoformat()),
         )
         return added > 0
 
@@ -225,15 +225,19 @@ class ZaloOaRepo:
     ) -> list[OaInboxEvent]:
         """The oldest events not done and not in another process's hands (never taken, given
         back at a clean stop, or whose lease ran out: that process died), leased to `holder`
-        until `until`. An event stays in the inbox until `done`."""
+        until `until`; none of a follower while another process has an earlier event of theirs
+        in hand (their events are handled in order). An event stays in the inbox until `done`."""
         now = utcnow().isoformat()
         async with self.db.transaction():
             rows = await self.db.fetchall(
                 "UPDATE zalo_oa_inbox SET taken_by = ?, taken_until = ?, tries = tries + 1,"
-                " taken_at = coalesce(taken_at, ?) WHERE id IN (SELECT id FROM zalo_oa_inbox"
-                " WHERE done_at IS NULL AND (taken_until IS NULL OR taken_until < ?)"
-                " ORDER BY id LIMIT ?) RETURNING id, event_key, body, received_at, tries",
-                (holder, until.isoformat(), now, now, limit),
+                " taken_at = coalesce(taken_at, ?) WHERE id IN (SELECT e.id FROM zalo_oa_inbox e"
+                " WHERE e.done_at IS NULL AND (e.taken_until IS NULL OR e.taken_until < ?)"
+                " AND NOT EXISTS (SELECT 1 FROM zalo_oa_inbox o WHERE o.follower = e.follower"
+                " AND o.id < e.id AND o.done_at IS NULL AND o.taken_by != ?"
+                " AND o.taken_until >= ?)"
+                " ORDER BY e.id LIMIT ?) RETURNING id, event_key, body, received_at, tries",
+                (holder, until.isoformat(), now, now, holder, now, limit),
                 quick=True,
             )
         return sorted((OaInboxEvent.model_validate(dict(r)) for r in rows), key=lambda e: e.id)

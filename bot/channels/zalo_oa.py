@@ -9,7 +9,8 @@ event stays in the inbox until its turn commits (it is marked done with that COM
 needed none: one in hand when the process stops is given back and taken first after the
 restart; one in hand when the process dies is taken again by any ketnoi process sharing the
 database once its lease (LEASE) has run out. So an event is handled once: never lost, and
-never twice after a turn that committed.
+never twice after a turn that committed. While a process has a follower's event in hand, no
+other process takes their later ones: each follower's events are handled in order.
 
 Sending: a reply, or anything the outbox sends while the person's window is open (they did
 something in the last 7 days), is a customer-service message. After 7 days Zalo refuses those
@@ -196,7 +197,8 @@ class ZaloOaChannel:
         event = OaEvent.parse(body)
         if event is None:
             raise BadUpdate("not a Zalo OA event")
-        if await self.repo.receive(event.key, raw.decode("utf-8", errors="replace")):
+        body_text = raw.decode("utf-8", errors="replace")
+        if await self.repo.receive(event.key, body_text, event.user_id):
             self._wake.set()
         else:
             log.debug("zalo oa event %s came again; kept once", event.event_name)

@@ -73,3 +73,15 @@ async def test_removing_the_user_removes_the_oas_data(app: App) -> None:
 
     assert await repo.contact(OA.external_id) is None
     assert await app.db.fetchone("SELECT * FROM zalo_oa_inbox") is None
+
+
+async def test_a_followers_events_stay_with_the_process_handling_their_first(app: App) -> None:
+    repo = ZaloOaRepo(app.db)
+    later = utcnow() + timedelta(hours=1)
+    for key, follower in (("m1", "lan"), ("m2", "hai"), ("m3", "lan")):
+        assert await repo.receive(key, "{}", follower)
+    assert [e.event_key for e in await repo.take_events("a", later, limit=1)] == ["m1"]
+
+    # b may take Hải's, not Lan's next while a has her first in hand: a takes it
+    assert [e.event_key for e in await repo.take_events("b", later)] == ["m2"]
+    assert [e.event_key for e in await repo.take_events("a", later)] == ["m3"]

@@ -339,8 +339,8 @@ async def test_an_event_stored_but_not_handled_is_handled_after_the_restart_once
     # stored and never taken, one taken by it (its lease has run out since it died).
     start = fake.body("user_send_text", LAN, message={"msg_id": "m1", "text": "/start"})
     fairs = fake.body("user_send_text", LAN, message={"msg_id": "m2", "text": "/hoi_cho"})
-    assert await repo.receive("msg:m1", start.decode())
-    assert await repo.receive("msg:m2", fairs.decode())
+    assert await repo.receive("msg:m1", start.decode(), LAN)
+    assert await repo.receive("msg:m2", fairs.decode(), LAN)
     await repo.take_events("died", utcnow() - timedelta(seconds=1), limit=1)
 
     oa = await restart(app, fake)
@@ -369,7 +369,7 @@ async def test_an_event_is_done_with_its_turn_and_given_back_when_the_stop_comes
 
     repo = ZaloOaRepo(app.db)
     raw = fake.body("user_send_text", LAN, message={"msg_id": "m9", "text": "/menu"})
-    assert await repo.receive("msg:m9", raw.decode())
+    assert await repo.receive("msg:m9", raw.decode(), LAN)
     await repo.take_events("stopping", utcnow() + timedelta(hours=1))
     assert await repo.give_back("stopping") == 1  # a clean stop hands it back at once
     oa = await restart(app, fake)

@@ -217,7 +217,7 @@ def test_two_bots_on_one_database_asking_for_a_token_at_once_refresh_once(
     ports = free_port(), free_port()
     with oa_bot(fake, tmp_path, ports[0], "db", "migrate") as migrated:
         assert migrated.proc is not None and migrated.proc.wait(timeout=30) == 0
-    fake.refresh_delay = 1.5  # the second asks while the first is refreshing
+    fake.refresh_delay = 4.0  # longer than a start: the second asks while the first refreshes
     lan = Follower(fake)
 
     with oa_bot(fake, tmp_path, ports[0]) as one, oa_bot(fake, tmp_path, ports[1]) as two:

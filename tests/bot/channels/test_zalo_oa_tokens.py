@@ -151,10 +151,15 @@ async def test_a_refresh_that_outlives_its_lease_still_stores_the_pair_it_got(
     other.keeper = TokenKeeper(
         other.repo, other.api, "ref-first", poll=0.05, lease=timedelta(seconds=0.3)
     )
-    fake.refresh_delay = 1.0  # Zalo answers long after the lease is over
+    fake.refresh_delay = 2.0  # Zalo answers long after the lease is over
 
     first = asyncio.ensure_future(one.keeper.token())
-    await asyncio.sleep(0.5)  # the lease ran out: the other process takes it and refreshes too
+    while True:  # the lease taken, then run out: the other process takes it and refreshes too
+        row = await one.repo.tokens()
+        assert row is not None
+        if row.refreshing_until is not None and row.refreshing_until < utcnow():
+            break
+        await asyncio.sleep(0.05)
     second = await other.keeper.token()
     got = await first
     row = await one.repo.tokens()
