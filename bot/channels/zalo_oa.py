@@ -29,6 +29,7 @@ import functools
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -55,7 +56,7 @@ from bot.core.types import (
     Unreachable,
     UserRef,
 )
-from bot.engine.dispatch import Dispatcher
+from bot.engine.dispatch import BACKLOG, Dispatcher
 from bot.engine.ratelimit import Lane, Limiter
 from storage.zalo_oa import FREE_WINDOW, WINDOW, OaContact, OaInboxEvent, ZaloOaRepo
 
@@ -110,6 +111,7 @@ class ZaloOaChannel:
         self._worker: asyncio.Task[None] | None = None
         self._holder = uuid.uuid4().hex  # this process, in the inbox's leases
         self._in_hand: dict[int, asyncio.Task[None]] = {}  # inbox id -> its turn
+        self._waiting: Counter[str] = Counter()  # follower -> their events in hand
         self.lease = LEASE
         dispatcher.attach(self)
 
@@ -247,15 +249,29 @@ class ZaloOaChannel:
         if incoming is None:
             await self.repo.done(kept.id)
             return
-        event_id = kept.id
+        event_id, follower = kept.id, incoming.user.external_id
         incoming = dataclasses.replace(
             incoming, within_turn=functools.partial(self.repo.done_at_commit, event_id)
         )
+        if self._waiting[follower] >= BACKLOG:
+            # Someone writing faster than the bot may answer: as on every channel, the
+            # dispatcher drops what is beyond their backlog (and tells them once).
+            self.dispatcher.receive(incoming)
+            await self.repo.done(event_id)
+            return
         # A task per event, made in the inbox's order: each puts its event in its follower's
         # line as it starts, so a follower's events are handled in the order they came.
         turn = asyncio.get_running_loop().create_task(self._converse(event_id, incoming))
         self._in_hand[event_id] = turn
-        turn.add_done_callback(lambda _: self._in_hand.pop(event_id, None))
+        self._waiting[follower] += 1
+
+        def over(_: asyncio.Task[None]) -> None:
+            self._in_hand.pop(event_id, None)
+            self._waiting[follower] -= 1
+            if self._waiting[follower] <= 0:
+                del self._waiting[follower]
+
+        turn.add_done_callback(over)
 
     async def _converse(self, event_id: int, incoming: Incoming) -> None:
         """Handle one event's update; done once its turn is over (committed, or failed and

@@ -240,3 +240,47 @@ def test_two_bots_on_one_database_asking_for_a_token_at_once_refresh_once(
     with sqlite3.connect(tmp_path / "ketnoi.db") as conn:
         (stored,) = conn.execute("SELECT refresh_token FROM zalo_oa_tokens").fetchone()
     assert stored == fake.refresh_token  # the pair Zalo gave is the one kept
+
+
+def test_events_left_in_the_inbox_by_a_process_that_died_are_answered_after_restart_once(
+    tmp_path: Path, fake: FakeOa
+) -> None:
+    port = free_port()
+    with oa_bot(fake, tmp_path, port, "db", "migrate") as migrated:
+        assert migrated.proc is not None and migrated.proc.wait(timeout=30) == 0
+    # What `ketnoi run` leaves when it dies between the webhook's 200 and the turns: one event
+    # it had in hand (its lease has run out since), one it never took.
+    start = fake.body("user_send_text", LAN, message={"msg_id": "m1", "text": "/start"})
+    menu = fake.body("user_send_text", LAN, message={"msg_id": "m2", "text": "/dang_ky"})
+    gone = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
+    with sqlite3.connect(tmp_path / "ketnoi.db") as conn:
+        conn.execute(
+            "INSERT INTO zalo_oa_inbox (event_key, body, follower, received_at, taken_at,"
+            " taken_by, taken_until, tries) VALUES ('msg:m1', ?, ?, ?, ?, 'died', ?, 1)",
+            (start.decode(), LAN, gone, gone, gone),
+        )
+        conn.execute(
+            "INSERT INTO zalo_oa_inbox (event_key, body, follower, received_at)"
+            " VALUES ('msg:m2', ?, ?, ?)",
+            (menu.decode(), LAN, gone),
+        )
+    fake.deliver_to(f"http://127.0.0.1:{port}/zalo-oa")
+    lan = Follower(fake)
+
+    with oa_bot(fake, tmp_path, port) as bot:
+        welcome = lan.read(expect="Xin chào", timeout=30)
+        asked = lan.read(expect="Bạn có đồng ý không?")
+        assert bot.stop() == 0, bot.logs()
+    with oa_bot(fake, tmp_path, port) as bot:
+        assert wait_until_up(fake) == 403  # serving again
+        time.sleep(1.5)  # a worker round or more: nothing left to answer
+        assert bot.stop() == 0, bot.logs()
+
+    assert welcome and asked
+    first, second = fake.sent(LAN)  # each answered once, in the order they came
+    assert first["text"].startswith("Xin chào") and "Bạn có đồng ý không?" in second["text"]
+    with sqlite3.connect(tmp_path / "ketnoi.db") as conn:
+        (left,) = conn.execute(
+            "SELECT count(*) FROM zalo_oa_inbox WHERE done_at IS NULL"
+        ).fetchone()
+    assert left == 0
