@@ -175,6 +175,11 @@ def test_a_producer_registers_on_the_oa_and_ten_days_later_a_reminder_goes_by_te
         lan.say("/hoi_cho", expect="Hội chợ sắp tới")
         lan.say("1", expect="Hội chợ gốm sứ Kim Lan")
         followed = lan.say("3", expect="nhắc")  # "Nhắc tôi"
+        lan.say("1", expect="Bạn cần bao nhiêu gian hàng")  # "Đăng ký gian hàng"
+        lan.say("2", expect="Bạn sẽ trưng bày sản phẩm gì?")
+        lan.say("1", expect="điện hoặc nước")  # "Như trong hồ sơ đăng ký"
+        summary = lan.say("dien", expect="Vui lòng kiểm tra lại đơn đăng ký")
+        held = lan.say("xac nhan", expect="gian hàng đã được giữ cho bạn")
         first = bot.stop()
         first_logs = bot.logs()
 
@@ -182,6 +187,9 @@ def test_a_producer_registers_on_the_oa_and_ten_days_later_a_reminder_goes_by_te
     assert "1. Đăng ký vào mạng lưới" in welcome.splitlines()
     assert reference.startswith("HN-")
     assert "Hội chợ gốm sứ Kim Lan" in followed
+    assert "2 gian" in summary and "Sản phẩm: Bát đĩa men lam, lọ hoa" in summary
+    assert "Nhu cầu đặc biệt: Điện" in summary
+    assert "2 gian · đã giữ gian" in held
     assert first == 0 and "Traceback" not in first_logs
     assert fake.sent(f"phone:{PHONE}") == []  # nothing by template while she was writing
 
