@@ -12,7 +12,7 @@ from bot.core.clock import utcnow
 from bot.core.types import Reply
 from storage.engine import Database, Row
 from storage.outbox import FINAL, OutboxRepo
-from storage.zalo_oa import reach_rank
+from storage.zalo_oa import outranked
 
 __all__ = [
     "AUDIENCE_KINDS",
@@ -34,14 +34,14 @@ _LIVE_APPLICATIONS: Final = "('allocated', 'waitlisted', 'offered', 'approved')"
 _REACHABLE = (
     "SELECT u.id, u.locale, u.blocked_at, u.account_id FROM users u"
     " WHERE u.channel != 'console' AND u.broadcasts_on = 1"
-    " AND u.id = (SELECT v.id FROM users v WHERE v.account_id = u.account_id"
-    " ORDER BY {rank}, v.last_seen_at DESC, v.id DESC LIMIT 1)"
+    " AND NOT EXISTS (SELECT 1 FROM users v WHERE v.account_id = u.account_id"
+    " AND v.id != u.id AND {outranked})"
 )
 
 
 def _reachable() -> str:
     """_REACHABLE as of now: the identity a message surely reaches first (reach_rank)."""
-    return _REACHABLE.format(rank=reach_rank("v", utcnow()))
+    return _REACHABLE.format(outranked=outranked("u", "v", utcnow()))
 
 
 _ENTERPRISE_WHERE: Final = {

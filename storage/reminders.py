@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from bot.core.clock import utcnow
 from storage.engine import Database, Row
-from storage.zalo_oa import reach_rank
+from storage.zalo_oa import outranked
 
 __all__ = ["Feedback", "Recipient", "ReminderRepo", "Rule", "RuleKind"]
 
@@ -23,14 +23,14 @@ _EXHIBITORS: Final = "('allocated', 'approved')"
 _REACHABLE: Final = (
     "SELECT u.id, u.locale, u.account_id FROM users u"
     " WHERE u.channel != 'console' AND u.reminders_on = 1 AND u.blocked_at IS NULL"
-    " AND u.id = (SELECT v.id FROM users v WHERE v.account_id = u.account_id"
-    " ORDER BY {rank}, v.last_seen_at DESC, v.id DESC LIMIT 1)"
+    " AND NOT EXISTS (SELECT 1 FROM users v WHERE v.account_id = u.account_id"
+    " AND v.id != u.id AND {outranked})"
 )
 
 
 def _reachable() -> str:
     """_REACHABLE as of now: the identity a message surely reaches first (reach_rank)."""
-    return _REACHABLE.format(rank=reach_rank("v", utcnow()))
+    return _REACHABLE.format(outranked=outranked("u", "v", utcnow()))
 
 
 class Rule(BaseModel):

@@ -18,6 +18,7 @@ __all__ = [
     "OaInboxEvent",
     "OaTokens",
     "ZaloOaRepo",
+    "outranked",
     "reach_rank",
     "seed_of",
 ]
@@ -42,15 +43,24 @@ def reach_rank(alias: str, now: datetime) -> str:
     stays the same for a minute), so that the queries using it keep their parameters."""
     minute = now.replace(second=0, microsecond=0)
     free, window = (minute - FREE_WINDOW).isoformat(), (minute - WINDOW).isoformat()
-    contact = (
-        "EXISTS (SELECT 1 FROM zalo_oa_contacts c WHERE c.external_id = {a}.external_id"
-        " AND c.last_interaction_at >= '{at}')"
+    window_of = (
+        f"coalesce((SELECT CASE WHEN c.last_interaction_at >= '{free}' THEN 0"
+        f" WHEN c.last_interaction_at >= '{window}' THEN 1 ELSE 2 END FROM zalo_oa_contacts c"
+        f" WHERE c.external_id = {alias}.external_id), 2)"
     )
     return (
         f"CASE WHEN {alias}.blocked_at IS NOT NULL THEN 3"
-        f" WHEN {alias}.channel != 'zalo_oa' THEN 0"
-        f" WHEN {contact.format(a=alias, at=free)} THEN 0"
-        f" WHEN {contact.format(a=alias, at=window)} THEN 1 ELSE 2 END"
+        f" WHEN {alias}.channel != 'zalo_oa' THEN 0 ELSE {window_of} END"
+    )
+
+
+def outranked(alias: str, other: str, now: datetime) -> str:
+    """An SQL condition: identity `other` goes before `alias` (of the same account) by
+    reach_rank, then last seen, then id. As `NOT EXISTS (… AND outranked(u, v))` it picks each
+    account's identity with the rank computed only for accounts of several identities."""
+    return (
+        f"({reach_rank(alias, now)}, {other}.last_seen_at, {other}.id)"
+        f" > ({reach_rank(other, now)}, {alias}.last_seen_at, {alias}.id)"
     )
 
 

@@ -63,6 +63,7 @@ class FakeOa(Reader):
         self.webhook_url: str | None = None
         self.deliveries: list[Json] = []  # {event, status}
         self._server: BackgroundServer | None = None
+        self._client: httpx.Client | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -78,10 +79,13 @@ class FakeOa(Reader):
         return self
 
     def stop(self) -> None:
-        """Shut the server down."""
+        """Shut the server down (and the client that posted events)."""
         if self._server is not None:
             self._server.stop()
             self._server = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     def __enter__(self) -> FakeOa:
         return self.start()
@@ -228,12 +232,19 @@ class FakeOa(Reader):
             sent["X-ZEvent-Signature"] = mac if signature is None else signature
         assert self.webhook_url is not None, "deliver_to() first"
         status = 0
-        with httpx.Client(timeout=10) as client:
-            for _ in range(repeat):
-                status = client.post(self.webhook_url, content=raw, headers=sent).status_code
-                with self._lock:
-                    self.deliveries.append({"event": json.loads(raw), "status": status})
+        for _ in range(repeat):
+            status = self._poster().post(self.webhook_url, content=raw, headers=sent).status_code
+            with self._lock:
+                self.deliveries.append({"event": json.loads(raw), "status": status})
         return status
+
+    def _poster(self) -> httpx.Client:
+        """One client for every event posted (httpx's Client may be shared between threads;
+        making one per event costs more than the bot's answer)."""
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(timeout=10)
+            return self._client
 
     def body(
         self,
