@@ -4,6 +4,7 @@ webhook events waiting to be handled, and the template messages tried."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
@@ -252,11 +253,16 @@ class ZaloOaRepo:
             )
         return sorted((OaInboxEvent.model_validate(dict(r)) for r in rows), key=lambda e: e.id)
 
-    async def hold(self, holder: str, until: datetime) -> None:
-        """Renew the lease on every event `holder` has in hand."""
+    async def hold(self, holder: str, event_ids: Sequence[int], until: datetime) -> None:
+        """Renew `holder`'s lease on these events, which it has in hand (an event it took and
+        did not hand on, after a failure, is left to run out and be taken again)."""
+        if not event_ids:
+            return
+        marks = ", ".join("?" * len(event_ids))
         await self.db.execute(
-            "UPDATE zalo_oa_inbox SET taken_until = ? WHERE taken_by = ? AND done_at IS NULL",
-            (until.isoformat(), holder),
+            "UPDATE zalo_oa_inbox SET taken_until = ? WHERE taken_by = ? AND done_at IS NULL"
+            f" AND id IN ({marks})",
+            (until.isoformat(), holder, *event_ids),
         )
 
     def done_at_commit(self, event_id: int) -> None:

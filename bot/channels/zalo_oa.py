@@ -3,14 +3,10 @@
 Receiving: Zalo posts each event to the webhook `/zalo-oa` on KETNOI_LISTEN, signed
 (bot/channels/zalo_oa_api.signature_valid). A request badly signed or unsigned, or dated more
 than STALE_AFTER ago, gets 403 and is not processed; a good one is stored in the database's
-inbox (once, however often Zalo retries it: keyed by its message id) before the 200 goes back,
-and a worker hands the events to the dispatcher, which handles each follower's in order. An
-event stays in the inbox until its turn commits (it is marked done with that COMMIT) or it
-needed none: one in hand when the process stops is given back and taken first after the
-restart; one in hand when the process dies is taken again by any ketnoi process sharing the
-database once its lease (LEASE) has run out. So an event is handled once: never lost, and
-never twice after a turn that committed. While a process has a follower's event in hand, no
-other process takes their later ones: each follower's events are handled in order.
+inbox (once, however often Zalo retries it: keyed by its message id) before the 200 goes back.
+The inbox (bot/channels/zalo_oa_inbox.py) hands the events to the dispatcher, each follower's
+in order, and keeps each until its turn commits: none is lost to a stop or a crash, none is
+handled twice after a turn that committed.
 
 Sending: a reply, or anything the outbox sends while the person's window is open (they did
 something in the last 7 days), is a customer-service message. After 7 days Zalo refuses those
@@ -22,22 +18,17 @@ silently lost.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import dataclasses
 import functools
 import logging
-import time
 import uuid
-from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from bot.channels.retry import within_limits
 from bot.channels.webhook import BadUpdate, WebhookServer
-from bot.channels.zalo_oa_api import OaEvent, ZaloOaApi, ZaloOaError, event_time
-from bot.channels.zalo_oa_events import CHANNEL, digits, loads, refusal, to_incoming
+from bot.channels.zalo_oa_api import OaEvent, ZaloOaApi, ZaloOaError
+from bot.channels.zalo_oa_events import CHANNEL, refusal
+from bot.channels.zalo_oa_inbox import Inbox
 from bot.channels.zalo_oa_render import needs_lang, render
 from bot.channels.zalo_oa_templates import TemplateBook, TemplateError
 from bot.channels.zalo_oa_tokens import RefreshRefused, TokenKeeper
@@ -47,7 +38,6 @@ from bot.core.i18n import Lang
 from bot.core.notices import NAME
 from bot.core.types import (
     Blocked,
-    Incoming,
     Notice,
     Reply,
     RetryLater,
@@ -56,9 +46,9 @@ from bot.core.types import (
     Unreachable,
     UserRef,
 )
-from bot.engine.dispatch import BACKLOG, Dispatcher
+from bot.engine.dispatch import Dispatcher
 from bot.engine.ratelimit import Lane, Limiter
-from storage.zalo_oa import FREE_WINDOW, WINDOW, OaContact, OaInboxEvent, ZaloOaRepo
+from storage.zalo_oa import FREE_WINDOW, WINDOW, OaContact, ZaloOaRepo
 
 __all__ = ["PATH", "ZaloOaChannel"]
 
@@ -66,10 +56,6 @@ log = logging.getLogger("ketnoi.zalo_oa")
 
 T = TypeVar("T")
 PATH = "/zalo-oa"
-KEEP_EVENTS = timedelta(days=1)  # longer than Zalo retries an event (STALE_AFTER)
-LEASE = timedelta(seconds=30)  # an event in hand is this process's this long, renewed meanwhile
-IN_HAND = 256  # events handed to the dispatcher and not done yet, at most
-MAX_TRIES = 5  # an event taken this often without its turn committing is given up (logged)
 NOT_FOLLOWING = -213  # "User has not followed the OA" (the fake's; Zalo also says so)
 
 
@@ -107,12 +93,7 @@ class ZaloOaChannel:
         # Template messages have a budget of their own: each is paid.
         self.template_limiter = Limiter(settings.zalo_oa_template_rate)
         self._serving = False
-        self._wake = asyncio.Event()
-        self._worker: asyncio.Task[None] | None = None
-        self._holder = uuid.uuid4().hex  # this process, in the inbox's leases
-        self._in_hand: dict[int, asyncio.Task[None]] = {}  # inbox id -> its turn
-        self._waiting: Counter[str] = Counter()  # follower -> their events in hand
-        self.lease = LEASE
+        self.inbox = Inbox(repo, dispatcher, self._app_id)
         dispatcher.attach(self)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -128,7 +109,7 @@ class ZaloOaChannel:
         except BaseException:
             await self.stop()  # ConfigError: main prints it as one line and exits with status 2
             raise
-        self._worker = asyncio.get_running_loop().create_task(self._work())
+        self.inbox.start()
         log.info("zalo oa started; webhook at %s", PATH)
 
     async def _connect(self) -> None:
@@ -166,22 +147,9 @@ class ZaloOaChannel:
         if self._serving:
             self._serving = False
             await self.webhook.stop()
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-            self._worker = None
+        await self.inbox.stop_taking()
         await self.dispatcher.settle(self.name)
-        turns = list(self._in_hand.values())
-        if turns:  # settled: those answered record it, what is left was never reached
-            _, late = await asyncio.wait(turns, timeout=1.0)
-            for turn in late:
-                turn.cancel()
-            await asyncio.gather(*turns, return_exceptions=True)
-        with contextlib.suppress(Exception):
-            given = await self.repo.give_back(self._holder)
-            if given:
-                log.info("zalo oa: %d events not handled yet go back to the inbox", given)
+        await self.inbox.hand_back()
 
     async def stop(self) -> None:
         """Stop receiving if not yet and close the client."""
@@ -201,101 +169,9 @@ class ZaloOaChannel:
             raise BadUpdate("not a Zalo OA event")
         body_text = raw.decode("utf-8", errors="replace")
         if await self.repo.receive(event.key, body_text, event.user_id):
-            self._wake.set()
+            self.inbox.wake()
         else:
             log.debug("zalo oa event %s came again; kept once", event.event_name)
-
-    async def _work(self) -> None:
-        """Hand the inbox's events on in order (left-overs of an earlier run first); keep the
-        lease on those in hand; forget old ones now and then."""
-        forgotten = utcnow()
-        held = time.monotonic()
-        while True:
-            self._wake.clear()
-            taken = 0
-            try:
-                if time.monotonic() - held > self.lease.total_seconds() / 3:
-                    held = time.monotonic()
-                    await self.repo.hold(self._holder, utcnow() + self.lease)
-                free = IN_HAND - len(self._in_hand)
-                if free > 0:
-                    events = await self.repo.take_events(
-                        self._holder, utcnow() + self.lease, limit=min(free, 50)
-                    )
-                    taken = len(events)
-                    for kept in events:
-                        await self._take(kept)
-                if utcnow() - forgotten > timedelta(hours=1):
-                    forgotten = utcnow()
-                    await self.repo.forget_events(KEEP_EVENTS)
-            except Exception:
-                log.exception("zalo oa inbox failed; again in a second")
-                taken = 0
-            if not taken:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), 1.0)
-
-    async def _take(self, kept: OaInboxEvent) -> None:
-        """What an event means for the follower's window, consent and account; then its turn,
-        which marks it done when it commits."""
-        event = OaEvent.parse(loads(kept.body.encode()))
-        if kept.tries > MAX_TRIES:
-            log.error(
-                "zalo oa event %s taken %d times without an end: given up", kept.id, kept.tries
-            )
-            await self.repo.done(kept.id)
-            return
-        incoming = await self._prepare(event) if event is not None else None
-        if incoming is None:
-            await self.repo.done(kept.id)
-            return
-        event_id, follower = kept.id, incoming.user.external_id
-        incoming = dataclasses.replace(
-            incoming, within_turn=functools.partial(self.repo.done_at_commit, event_id)
-        )
-        if self._waiting[follower] >= BACKLOG:
-            # Someone writing faster than the bot may answer: as on every channel, the
-            # dispatcher drops what is beyond their backlog (and tells them once).
-            self.dispatcher.receive(incoming)
-            await self.repo.done(event_id)
-            return
-        # A task per event, made in the inbox's order: each puts its event in its follower's
-        # line as it starts, so a follower's events are handled in the order they came.
-        turn = asyncio.get_running_loop().create_task(self._converse(event_id, incoming))
-        self._in_hand[event_id] = turn
-        self._waiting[follower] += 1
-
-        def over(_: asyncio.Task[None]) -> None:
-            self._in_hand.pop(event_id, None)
-            self._waiting[follower] -= 1
-            if self._waiting[follower] <= 0:
-                del self._waiting[follower]
-
-        turn.add_done_callback(over)
-
-    async def _converse(self, event_id: int, incoming: Incoming) -> None:
-        """Handle one event's update; done once its turn is over (committed, or failed and
-        answered with an apology), not when the stop cut it short."""
-        await self.dispatcher.converse(incoming)
-        await self.repo.done(event_id)
-
-    async def _prepare(self, event: OaEvent) -> Incoming | None:
-        """Record what the event says of the follower; the update it brings, if any."""
-        user_id = event.user_id
-        when = event_time(event) or utcnow()
-        if not user_id or event.app_id != self._app_id:
-            return None
-        if event.event_name == "unfollow":
-            await self.dispatcher.blocked(UserRef(CHANNEL, user_id))
-            return None
-        if event.event_name.startswith("user_send_") or event.event_name in (
-            "follow",
-            "user_submit_info",
-        ):
-            await self.repo.interacted(user_id, when)
-        if event.event_name == "user_submit_info" and event.info and event.info.phone:
-            await self.repo.shared_info(user_id, digits(event.info.phone), event.info.name)
-        return to_incoming(event)
 
     # -- sending -----------------------------------------------------------------------------
 

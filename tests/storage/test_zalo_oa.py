@@ -85,3 +85,14 @@ async def test_a_followers_events_stay_with_the_process_handling_their_first(app
     # b may take Hải's, not Lan's next while a has her first in hand: a takes it
     assert [e.event_key for e in await repo.take_events("b", later)] == ["m2"]
     assert [e.event_key for e in await repo.take_events("a", later)] == ["m3"]
+
+
+async def test_a_lease_is_renewed_only_for_the_events_still_in_hand(app: App) -> None:
+    repo = ZaloOaRepo(app.db)
+    later = utcnow() + timedelta(hours=1)
+    assert await repo.receive("m1", "{}", "lan") and await repo.receive("m2", "{}", "hai")
+    first, second = await repo.take_events("a", utcnow() - timedelta(seconds=1))
+
+    await repo.hold("a", [first.id], later)  # m2 was taken but never handed on (a failure)
+
+    assert [e.event_key for e in await repo.take_events("b", later)] == ["m2"]
