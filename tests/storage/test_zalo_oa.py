@@ -91,7 +91,7 @@ async def test_a_lease_is_renewed_only_for_the_events_still_in_hand(app: App) ->
     repo = ZaloOaRepo(app.db)
     later = utcnow() + timedelta(hours=1)
     assert await repo.receive("m1", "{}", "lan") and await repo.receive("m2", "{}", "hai")
-    first, second = await repo.take_events("a", utcnow() - timedelta(seconds=1))
+    first, _ = await repo.take_events("a", utcnow() - timedelta(seconds=1))
 
     await repo.hold("a", [first.id], later)  # m2 was taken but never handed on (a failure)
 
