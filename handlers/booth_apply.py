@@ -12,7 +12,7 @@ from bot.core.payloads import FairAction, OneOf, Payload, Range
 from bot.core.types import Kind, Reply
 from bot.dialog.router import Router, Turn
 from bot.dialog.steps import SKIP, Answer, Flow, Next, Outcome, Question, Stay
-from bot.dialog.typed import SAME_WORDS
+from bot.dialog.typed import NUMBERED, SAME_WORDS
 from bot.domain.textnorm import fold
 from bot.services.fair_view import applications_close_at, fair_dates, is_open
 from handlers import registration
@@ -283,7 +283,7 @@ async def got_confirm(turn: Turn, answer: Answer) -> Outcome:
         return await confirm(turn, await _the_fair(turn))
     if answer.choice is not None:
         return await bad_button(turn)
-    return Stay(turn._("Please press Confirm, or Start again to change your answers."))
+    return Stay(_confirm_hint(turn))
 
 
 async def _summary(turn: Turn, fair: Fair, note: str | None = None) -> list[Reply]:
@@ -386,8 +386,14 @@ async def _lost(turn: Turn) -> list[Reply]:
     """At a step the application does not know."""
     if turn.incoming.kind is Kind.BUTTON:
         return await bad_button(turn)
-    note = turn._("Please press Confirm, or Start again to change your answers.")
-    return await APPLYING.ask(turn, Step.CONFIRM, note)
+    return await APPLYING.ask(turn, Step.CONFIRM, _confirm_hint(turn))
+
+
+def _confirm_hint(turn: Turn) -> str:
+    """What to do at the application's summary, worded for the channel's options."""
+    if turn.user.channel in NUMBERED:
+        return turn._("Please type “confirm” (or 1), or the number of Start again.")
+    return turn._("Please press Confirm, or Start again to change your answers.")
 
 
 # Contacts and locations reach the readers as empty text, which no question takes.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
+from bot.dialog.typed import NUMBERED
 from handlers.registration.core import FLOW, EditSentField, StartRegistration, answers
 from handlers.registration.render import edit_buttons, status_text, summary_lines
 from handlers.staff import decisions as admin
@@ -35,7 +36,9 @@ async def show(turn: Turn, note: str | None = None, resume: str | None = None) -
             + "\n"
             + status_text(e, turn.lang),
             summary_lines(e, _, reveal=False),
-            _("To change an answer, press its ✏️ button."),
+            _("To change an answer, type the number of its ✏️.")
+            if turn.user.channel in NUMBERED
+            else _("To change an answer, press its ✏️ button."),
         ]
     )
     buttons = edit_buttons(EditSentField, _)

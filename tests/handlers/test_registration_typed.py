@@ -9,7 +9,7 @@ import pytest
 from bot.app import App
 from bot.core.types import Attachment, Incoming, Kind
 from tests.chat import Chat
-from tests.handlers.registration_walk import stored, to_summary
+from tests.handlers.registration_walk import register, stored, to_summary
 
 NAME_ASKED = "Tên cơ sở của bạn là gì?"
 
@@ -283,3 +283,14 @@ async def test_prompts_on_telegram_do_not_ask_for_numbers_of_unnumbered_buttons(
     said = "\n".join(r.text for r in chat.replies).lower()
     assert "số thứ tự" not in said
     assert "bấm chọn từng mục phù hợp rồi bấm “xong”." in said
+
+
+async def test_the_profile_on_zalo_says_type_the_number(app: App) -> None:
+    chat = Chat(app.router, channel="zalo")
+    await register(chat)
+    await chat.say("/ho_so")
+    assert "gõ số của mục ✏️ đó" in chat.text and "bấm" not in chat.text.lower()
+    telegram = Chat(app.router, external_id="t1", channel="telegram")
+    await register(telegram, phone="0913 111 222", tax_code="001090012345")
+    await telegram.say("/ho_so")
+    assert "bấm nút ✏️" in telegram.text
