@@ -9,10 +9,9 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -27,7 +26,7 @@ from bot.services.permissions import Permission, allowed, needed
 from bot.services.web_login import SESSION_IDLE, SESSION_VALID, may_log_in
 from storage.roles import Role
 from storage.users import User
-from storage.web_sessions import LinkState, WebSession
+from storage.web_sessions import LinkState, WebSession, WebSessionRepo
 
 __all__ = ["COOKIE", "Attempts", "Staff", "StaffPage", "routes", "staff_page"]
 
@@ -91,35 +90,38 @@ def _secure(request: Request) -> bool:
 class Attempts:
     """Sign-in tries that failed, by address: after `most` within `window` that address is
     answered "wait" without the link being looked at, until the oldest try is `window` old.
-    Links are too long to guess; this keeps a script from hammering the database trying."""
+    Links are too long to guess; this keeps a script from hammering the database trying.
 
-    def __init__(self, most: int = 20, window: timedelta = timedelta(minutes=10)) -> None:
+    The tries are counted in the database (`web_sign_in_failures`), so a restart does not
+    forgive them and several processes serving the pages count together. The address is kept
+    only as an HMAC with the site's key."""
+
+    def __init__(
+        self,
+        sessions: WebSessionRepo,
+        key: bytes,
+        most: int = 20,
+        window: timedelta = timedelta(minutes=10),
+    ) -> None:
+        self.sessions = sessions
+        self.key = key
         self.most = most
         self.window = window
-        self.failed: dict[str, deque[datetime]] = {}
 
-    def _recent(self, who: str) -> deque[datetime]:
-        tries = self.failed.setdefault(who, deque())
-        while tries and tries[0] <= utcnow() - self.window:
-            tries.popleft()
-        if not tries:
-            del self.failed[who]
-            return deque()
-        return tries
+    def _hash(self, who: str) -> str:
+        return hmac.new(self.key, b"sign-in:" + who.encode(), hashlib.sha256).hexdigest()
 
-    def blocked(self, who: str) -> int:
+    async def blocked(self, who: str) -> int:
         """Minutes to wait (0: may try now)."""
-        tries = self._recent(who)
+        tries = await self.sessions.failures_since(self._hash(who), self.window)
         if len(tries) < self.most:
             return 0
-        left = tries[0] + self.window - utcnow()
+        left = tries[-self.most] + self.window - utcnow()
         return max(1, -(-int(left.total_seconds()) // 60))
 
-    def failed_once(self, who: str) -> None:
+    async def failed_once(self, who: str) -> None:
         """Count a failed try."""
-        if len(self.failed) > 10_000:  # many addresses at once: forget the oldest
-            self.failed.pop(next(iter(self.failed)))
-        self.failed.setdefault(who, deque()).append(utcnow())
+        await self.sessions.sign_in_failed(self._hash(who), self.window)
 
 
 def _address(request: Request) -> str:
@@ -147,12 +149,12 @@ async def login_form(request: Request) -> Response:
     the previews that chat apps fetch of links do not use it up."""
     web = web_of(request)
     token = request.path_params["token"]
-    wait = _attempts(request).blocked(_address(request))
+    wait = await _attempts(request).blocked(_address(request))
     if wait:
         return _wait_page(request, wait)
     state = await web.router.services.web_sessions.link_state(token)
     if state is not LinkState.VALID:
-        _attempts(request).failed_once(_address(request))
+        await _attempts(request).failed_once(_address(request))
         return web.page(request, "staff/link_spent.html", status_code=410, state=state.value)
     return web.page(request, "staff/login.html", token=token)
 
@@ -162,13 +164,13 @@ async def login(request: Request) -> Response:
     web = web_of(request)
     svc = web.router.services
     token = request.path_params["token"]
-    wait = _attempts(request).blocked(_address(request))
+    wait = await _attempts(request).blocked(_address(request))
     if wait:
         return _wait_page(request, wait)
     user_id = await svc.web_sessions.use_link(token)
     user = await svc.users.get(user_id) if user_id is not None else None
     if user is None:
-        _attempts(request).failed_once(_address(request))
+        await _attempts(request).failed_once(_address(request))
         state = await svc.web_sessions.link_state(token)
         return web.page(request, "staff/link_spent.html", status_code=410, state=state.value)
     if not await may_log_in(svc.roles, user):
