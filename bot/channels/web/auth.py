@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote, unquote
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -33,6 +34,7 @@ __all__ = ["COOKIE", "Attempts", "Staff", "StaffPage", "routes", "staff_page"]
 log = logging.getLogger("ketnoi.web")
 
 COOKIE = "ketnoi_staff"
+BACK_COOKIE = "ketnoi_back"  # the staff page to go back to after signing in again
 StaffPage = Callable[[Request, "Staff"], Awaitable[Response]]
 
 
@@ -180,7 +182,8 @@ async def login(request: Request) -> Response:
     async with svc.db.transaction():
         await svc.web_sessions.open(session, user.id, secrets.token_urlsafe(24), SESSION_IDLE)
         await svc.audit.record(_Actor(user), "web.login", target=f"user:{user.id}")
-    response = RedirectResponse("/quan-tri", status_code=303)
+    response = RedirectResponse(_back_of(request), status_code=303)
+    response.delete_cookie(BACK_COOKIE, path="/")
     response.set_cookie(
         COOKIE,
         _cookie_value(web.key, session),
@@ -191,6 +194,40 @@ async def login(request: Request) -> Response:
         path="/",
     )
     log.info("staff user %s logged in to the web pages", user.id)
+    return response
+
+
+def _back_of(request: Request) -> str:
+    """Where a login leads: the staff page that asked for it (kept in BACK_COOKIE by the
+    sign-in page, or by the pages' script for a form refused), else the overview. Only a path
+    of the staff pages: the cookie never sends anyone to another site."""
+    path = unquote(request.cookies.get(BACK_COOKIE, ""))
+    address = path.partition("?")[0]
+    if (
+        len(path) > 1000
+        or not (address == "/quan-tri" or address.startswith("/quan-tri/"))
+        or any(c in path for c in "\\\r\n\t ")
+        or "//" in path
+    ):
+        return "/quan-tri"
+    return path
+
+
+def _login_needed(request: Request) -> Response:
+    """The sign-in page, for a staff page asked without a session; a page opened (not a form
+    sent, not the script's requests) is where the next login leads back to."""
+    response = web_of(request).page(request, "staff/login_needed.html", status_code=401)
+    if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        response.set_cookie(
+            BACK_COOKIE,
+            quote(path, safe="/"),
+            max_age=24 * 3600,
+            httponly=False,  # a path, no secret: the script sets it too, for a form refused
+            samesite="lax",
+            secure=_secure(request),
+            path="/",
+        )
     return response
 
 
@@ -224,7 +261,7 @@ def staff_page(permission: Permission) -> Callable[[StaffPage], Callable[[Reques
             svc = web.router.services
             found = await _staff(request)
             if found is None:
-                return web.page(request, "staff/login_needed.html", status_code=401)
+                return _login_needed(request)
             _token, session, user = found
             role = await svc.roles.role_of(user)
             if role is None or not allowed(role, permission):

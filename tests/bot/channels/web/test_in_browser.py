@@ -125,6 +125,71 @@ def test_an_announcement_is_sent_and_watched_to_the_end(live: LiveSite, page: Pa
     assert len(got) == 3
 
 
+async def _lapse_sessions(live: LiveSite) -> None:
+    """Every open session lapses now, as after half an hour away from the desk."""
+    db = live.app.router.services.db
+    async with db.transaction():
+        past = (utcnow() - timedelta(seconds=1)).isoformat()
+        await db.execute("UPDATE web_sessions SET expires_at = ?", (past,))
+
+
+def test_an_announcement_typed_when_the_session_lapsed_is_not_lost(
+    live: LiveSite, page: Page
+) -> None:
+    live.run(_producers, live, 2)
+    user = _staff(live, Role.ADMIN)
+    _log_in(page, live, user)
+    page.goto(live.url + "/quan-tri/thong-bao")
+    text = "Kính gửi các cơ sở gốm: hội chợ mùa xuân mở đăng ký gian hàng từ thứ Hai.\n" * 5
+    page.fill("#text", text)
+    page.select_option("#audience", "sector:ceramics")
+    live.run(_lapse_sessions, live)
+    page.click("#preview")
+    expect(page.locator("#draft-kept")).to_be_visible()  # the sign-in page says it is kept
+    page.goto(live.link(user))  # a new link from the chat
+    page.click("#login")
+    expect(page).to_have_url(live.url + "/quan-tri/thong-bao")  # back where the text was
+    expect(page.locator("#text")).to_have_value(text)
+    expect(page.locator("#audience")).to_have_value("sector:ceramics")
+    expect(page.locator("[data-draft-notice]")).to_contain_text("chưa được gửi")
+    page.click("#preview")
+    expect(page.locator("#count")).to_have_text("Sẽ gửi tới 2 người.")
+    page.click("#send")
+    expect(page.locator("#finished")).to_be_visible(timeout=30_000)
+    got = [t for _ref, t in live.sent if "hội chợ mùa xuân mở đăng ký" in t]
+    assert len(got) == 2
+    page.goto(live.url + "/quan-tri/thong-bao")  # sent: nothing comes back any more
+    expect(page.locator("#text")).to_have_value("")
+    expect(page.locator("[data-draft-notice]")).to_have_count(0)
+
+
+def test_a_registration_corrected_after_the_session_lapsed(live: LiveSite, page: Page) -> None:
+    e = live.run(add_enterprise, live.app, "p1", "Gốm Minh Hải")
+    user = _staff(live, Role.MODERATOR)
+    _log_in(page, live, user)
+    page.goto(live.url + f"/quan-tri/dang-ky/{e.id}/sua")
+    page.fill("#products", "Bình hút lộc men rạn, ấm chén")
+    page.check('input[name="roles"][value="distributor"]')
+    page.select_option("#ocop", "4")
+    page.check('input[name="practices"][value="eco_label"]')
+    live.run(_lapse_sessions, live)
+    page.click("#save-registration")
+    expect(page.locator("#draft-kept")).to_be_visible()
+    page.goto(live.link(user))
+    page.click("#login")
+    expect(page).to_have_url(live.url + f"/quan-tri/dang-ky/{e.id}/sua")
+    expect(page.locator("#products")).to_have_value("Bình hút lộc men rạn, ấm chén")
+    expect(page.locator("#ocop")).to_have_value("4")
+    expect(page.locator('input[name="practices"][value="eco_label"]')).to_be_checked()
+    page.click("#save-registration")
+    expect(page.locator(".flash")).to_contain_text("4")
+    after = live.run(live.app.router.services.enterprises.get, e.id)
+    assert (
+        after is not None and after.ocop_stars == 4 and after.roles == ["producer", "distributor"]
+    )
+    assert after.practices == ["eco_label"] and after.products == "Bình hút lộc men rạn, ấm chén"
+
+
 PAGES = [
     "/",
     "/hoi-cho/gom-su-kim-lan-2026",
