@@ -27,7 +27,9 @@
   // shows it was taken. After signing in again the officer is brought back to the page (the
   // ketnoi_back cookie, read by the server once) and the form is filled again, with a line
   // saying so. Kept per member of staff (data-staff), for a day at most; logging out clears
-  // them. <form data-draft="NAME" data-draft-page="/path">: a form whose fields are kept
+  // them. In the browser, not on the server: a form refused for want of a session comes from
+  // someone the server cannot name, and keeping what strangers post is not for the server to
+  // do; the browser holds it for the person who typed it. <form data-draft="NAME" data-draft-page="/path">: a form whose fields are kept
   // under NAME and restored on /path (the announcement sent from its preview page).
   var DRAFT = "ketnoi.draft.", SENT = "ketnoi.sent", DAY = 24 * 3600 * 1000;
   var staffId = document.body.getAttribute("data-staff");
@@ -140,7 +142,7 @@
               store.removeItem(DRAFT + key);
               window.location.reload();
             });
-            form.parentNode.insertBefore(line, form);
+            form.insertBefore(line, form.firstChild);  // inside: a form in a grid keeps its place
           }
         }
         var keep = function (withHidden) {

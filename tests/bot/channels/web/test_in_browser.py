@@ -133,6 +133,17 @@ async def _lapse_sessions(live: LiveSite) -> None:
         await db.execute("UPDATE web_sessions SET expires_at = ?", (past,))
 
 
+def _shots(page: Page, name: str) -> None:
+    """With SCREENSHOTS_DIR set: the page at a phone's and a desk's width, to look at."""
+    if not os.environ.get("SCREENSHOTS_DIR"):
+        return
+    shots = Path(os.environ["SCREENSHOTS_DIR"])
+    shots.mkdir(parents=True, exist_ok=True)
+    for width in (PHONE, DESK):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+
+
 def test_an_announcement_typed_when_the_session_lapsed_is_not_lost(
     live: LiveSite, page: Page
 ) -> None:
@@ -146,12 +157,14 @@ def test_an_announcement_typed_when_the_session_lapsed_is_not_lost(
     live.run(_lapse_sessions, live)
     page.click("#preview")
     expect(page.locator("#draft-kept")).to_be_visible()  # the sign-in page says it is kept
+    _shots(page, "draft-kept")
     page.goto(live.link(user))  # a new link from the chat
     page.click("#login")
     expect(page).to_have_url(live.url + "/quan-tri/thong-bao")  # back where the text was
     expect(page.locator("#text")).to_have_value(text)
     expect(page.locator("#audience")).to_have_value("sector:ceramics")
     expect(page.locator("[data-draft-notice]")).to_contain_text("chưa được gửi")
+    _shots(page, "draft-restored")
     page.click("#preview")
     expect(page.locator("#count")).to_have_text("Sẽ gửi tới 2 người.")
     page.click("#send")
