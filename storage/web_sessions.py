@@ -107,6 +107,10 @@ class WebSessionRepo:
                 "DELETE FROM web_sessions WHERE expires_at < ?", (now.isoformat(),)
             )
             await self.db.execute("DELETE FROM web_logins WHERE expires_at < ?", (now.isoformat(),))
+            await self.db.execute(  # failed sign-ins are counted over ten minutes at most
+                "DELETE FROM web_sign_in_failures WHERE failed_at < ?",
+                ((now - timedelta(minutes=10)).isoformat(),),
+            )
 
     async def get(self, token: str) -> WebSession | None:
         """The session known by `token` if it is open and not expired."""

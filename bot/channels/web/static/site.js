@@ -126,9 +126,14 @@
           });
           return;
         }
+        // a form is known by its page, where it goes, and its id or the action it asks for
+        // (forms come and go with a record's state: a count alone would shift)
         var action = form.getAttribute("action") || location.pathname;
-        var n = seen[action] = (seen[action] || 0) + 1;
-        var key = form.getAttribute("data-draft") || location.pathname + "|" + action + "|" + n;
+        var asked = form.querySelector('input[type="hidden"][name="action"]');
+        var which = form.id || (asked && asked.value) || "";
+        var n = seen[action + which] = (seen[action + which] || 0) + 1;
+        var key = form.getAttribute("data-draft") ||
+          location.pathname + "|" + action + "|" + which + "|" + n;
         var page = form.getAttribute("data-draft-page") || location.pathname + location.search;
         var hasVisible = Object.keys(visibleNames(form)).length > 0;
         var draft = read(DRAFT + key);

@@ -176,6 +176,44 @@ def test_an_announcement_typed_when_the_session_lapsed_is_not_lost(
     expect(page.locator("[data-draft-notice]")).to_have_count(0)
 
 
+def test_a_rejection_reason_and_an_announcement_at_its_last_step_survive_a_lapsed_session(
+    live: LiveSite, page: Page
+) -> None:
+    e = live.run(add_enterprise, live.app, "p1", "Gốm Minh Hải")
+    live.run(_producers, live, 2)
+    user = _staff(live, Role.ADMIN)
+    _log_in(page, live, user)
+    record = live.url + f"/quan-tri/dang-ky/{e.id}"
+    page.goto(record)
+    reason = "Ảnh giấy phép kinh doanh bị mờ, chưa đọc được mã số thuế."
+    page.fill("#reason", reason)
+    live.run(_lapse_sessions, live)
+    page.click("text=Từ chối")
+    expect(page.locator("#draft-kept")).to_be_visible()
+    page.goto(live.link(user))
+    page.click("#login")
+    expect(page).to_have_url(record)
+    expect(page.locator("#reason")).to_have_value(reason)
+    expect(page.locator("#note")).to_have_value("")  # the other form on the page: untouched
+    page.click("text=Từ chối")
+    expect(page.locator(".flash")).to_be_visible()
+    after = live.run(live.app.router.services.enterprises.get, e.id)
+    assert after is not None and after.reject_reason == reason
+    # an announcement refused on its preview page comes back to the page where it is written
+    page.goto(live.url + "/quan-tri/thong-bao")
+    page.fill("#text", "Lịch họp các làng nghề quý I.")
+    page.select_option("#audience", "sector:ceramics")
+    page.click("#preview")
+    live.run(_lapse_sessions, live)
+    page.click("#send")
+    expect(page.locator("#draft-kept")).to_be_visible()
+    page.goto(live.link(user))
+    page.click("#login")
+    expect(page).to_have_url(live.url + "/quan-tri/thong-bao")
+    expect(page.locator("#text")).to_have_value("Lịch họp các làng nghề quý I.")
+    expect(page.locator("#audience")).to_have_value("sector:ceramics")
+
+
 def test_a_registration_corrected_after_the_session_lapsed(live: LiveSite, page: Page) -> None:
     e = live.run(add_enterprise, live.app, "p1", "Gốm Minh Hải")
     user = _staff(live, Role.MODERATOR)
