@@ -14,6 +14,7 @@ from handlers import (
     language,
     link,
     my_data,
+    partners,
     questions,
     registration,
     reminders,
@@ -43,3 +44,4 @@ def register_all(router: Router) -> None:
     shared_phone.register(router)
     invitations.register(router)
     my_data.register(router)
+    partners.register(router)  # after questions: hands its searches to it

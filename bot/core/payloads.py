@@ -59,6 +59,7 @@ __all__ = [
     "FairAction",
     "FairsPage",
     "Feedback",
+    "Findable",
     "Id",
     "Key",
     "MenuChoice",
@@ -276,3 +277,11 @@ class BroadcastStop(Payload, prefix="bcast:stop"):
 class OpenProfile(Payload, prefix="reg:profile:open"):
     """The registration sent, to see and change: `reg:profile:open` (handlers/registration;
     the request for a correction that staff send, chat or web, carries it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Findable(Payload, prefix="shown:findable"):
+    """Whether other members may find me (handlers/partners/settings.py; /ho_so has the
+    button): `shown:findable:on|off|show`."""
+
+    state: Literal["on", "off", "show"]

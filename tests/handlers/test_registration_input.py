@@ -54,7 +54,8 @@ async def finish(chat: Chat) -> None:
         if "Please check your registration" in chat.text:
             return
         labels = [b.payload for b in chat.options]
-        for pick in ("reg:products:skip", "reg:tax_code:skip", "reg:ocop:none", "done"):
+        picks = ("reg:products:skip", "reg:tax_code:skip", "reg:ocop:none", "reg:findable:no")
+        for pick in (*picks, "done"):
             chosen = next((p for p in labels if p.endswith(pick)), None)
             if chosen:
                 if pick == "done":

@@ -1,0 +1,80 @@
+"""Members find each other by typing, ask to connect, and answer by typing (issue 20)."""
+
+from __future__ import annotations
+
+from bot.app import App
+from storage.enterprises import EnterpriseStatus
+from tests.handlers.partners.members import VAN_PHUC, member, person
+
+
+async def test_a_shop_finds_only_approved_findable_producers(app: App) -> None:
+    minh = await person(app, "minh")
+    await member(app, minh, "Gốm Minh Hải", products="Bát đĩa men lam")
+    hidden = await person(app, "hidden")
+    await member(app, hidden, "Gốm Kín Đáo", findable=False)
+    waiting = await person(app, "waiting")
+    await member(app, waiting, "Gốm Chờ Duyệt", status=EnterpriseStatus.PENDING)
+    silk = await person(app, "silk")
+    await member(app, silk, "Lụa Vạn Phúc Hà", sectors=("textile_silk",), ward=VAN_PHUC)
+    shop = await person(app, "shop")
+    await member(app, shop, "Cửa hàng Quà Việt", roles=("distributor",), findable=False)
+
+    await shop.say("ai ban gom su bat trang")
+    assert "Gốm Minh Hải" in shop.text
+    assert "Sản phẩm: Bát đĩa men lam" in shop.text
+    assert "Kín Đáo" not in shop.text and "Chờ Duyệt" not in shop.text
+    assert "0912" not in shop.text  # never the phone before a link
+    await shop.say("co so lua van phuc")
+    assert "Lụa Vạn Phúc Hà" in shop.text and "Gốm" not in shop.text.split("\n", 1)[1]
+
+
+async def test_the_empty_result_says_what_was_understood_and_widens(app: App) -> None:
+    minh = await person(app, "minh")
+    await member(app, minh, "Gốm Minh Hải")
+    shop = await person(app, "shop", "en")
+    await member(app, shop, "Quà Việt", roles=("distributor",))
+    await shop.say("/find ceramics producer in Van Phuc")
+    assert "I found no member for: Producer · Ceramics · in Vạn Phúc" in shop.text
+    await shop.press("Search the whole city")
+    assert "1 member found for: Producer · Ceramics" in shop.text
+    assert "Gốm Minh Hải" in shop.text
+
+
+async def test_a_request_accepted_by_typing_gives_both_the_contacts(app: App) -> None:
+    minh = await person(app, "minh")
+    await member(app, minh, "Gốm Minh Hải", phone="+84912345678")
+    shop = await person(app, "shop")
+    await member(app, shop, "Cửa hàng Quà Việt", roles=("distributor",), phone="+84987654321")
+    await shop.say("tim nha san xuat gom")
+    await shop.press("Kết nối với số 1")
+    assert "vì sao bạn muốn kết nối" in shop.text
+    await shop.say("Chúng tôi cần bát men lam cho cửa hàng ở Hà Đông")
+    assert "Yêu cầu của bạn đã được gửi" in shop.text
+    assert "còn gửi được 4 yêu cầu" in shop.text
+
+    svc = app.router.services
+    notice = await _last_message(app, "minh")
+    assert "Cửa hàng Quà Việt" in notice and "bát men lam" in notice
+    assert "0987" not in notice
+    await minh.say("dong y")
+    assert "0987 654 321" in minh.text
+    to_shop = await _last_message(app, "shop")
+    assert "Gốm Minh Hải" in to_shop and "0912 345 678" in to_shop
+    rows = await svc.chain.link_rows()
+    assert [(r.chain_pair, r.sector, r.status) for r in rows] == [
+        ("producer>distributor", "ceramics", "accepted")
+    ]
+
+
+async def _last_message(app: App, external_id: str) -> str:
+    """The text of the newest outbox message to a console user."""
+    svc = app.router.services
+    row = await svc.db.fetchone(
+        "SELECT o.dedupe_key FROM outbox o JOIN users u ON u.id = o.user_id"
+        " WHERE u.external_id = ? ORDER BY o.id DESC LIMIT 1",
+        (external_id,),
+    )
+    assert row is not None
+    sent = await svc.outbox.get(row["dedupe_key"])
+    assert sent is not None
+    return "\n".join(r.text for r in sent.replies)
