@@ -248,6 +248,16 @@ class ChainRepo:
         )
         return [MemberReport.model_validate(dict(r)) for r in rows]
 
+    async def seen(self, report_id: int, by: int) -> MemberReport | None:
+        """Mark a report dealt with by a member of staff; None if it was already."""
+        async with self.db.transaction():
+            row = await self.db.fetchone(
+                "UPDATE member_reports SET seen_by = ?, seen_at = ? WHERE id = ?"
+                " AND seen_at IS NULL RETURNING *",
+                (by, utcnow().isoformat(), report_id),
+            )
+        return MemberReport.model_validate(dict(row)) if row else None
+
     async def reports_about(self, reported_id: int) -> int:
         """How many reports name this member."""
         row = await self.db.fetchone(

@@ -31,7 +31,7 @@ def fake() -> Iterator[FakeTelegram]:
 
 
 @contextlib.asynccontextmanager
-async def serving(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[None]:
+async def serving(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[App]:
     """The App with its Telegram channel and outbox, as `ketnoi run` has them."""
     settings = make_settings(
         tmp_path, telegram_token=TOKEN, telegram_api_url=fake.url, admins=f"telegram:{ADMIN}"
@@ -44,7 +44,7 @@ async def serving(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[None]:
     await channel.start()
     outbox = asyncio.get_running_loop().create_task(app.outbox.run())
     try:
-        yield
+        yield app
     finally:
         outbox.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -4,14 +4,16 @@ approved (or not) as staff would."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.app import App
+from bot.core.types import UserRef
 from bot.domain.places import match_ward
 from storage.enterprises import Enterprise, EnterpriseFields, EnterpriseStatus
 from tests.chat import Chat
 from tests.handlers.registration_walk import BAT_TRANG
 
-__all__ = ["BAT_TRANG", "VAN_PHUC", "member", "person"]
+__all__ = ["BAT_TRANG", "VAN_PHUC", "enterprise_for", "member", "person"]
 
 # "Vạn Phúc" names several wards (the silk village is in Hà Đông): the first one it reads as
 VAN_PHUC = match_ward("van phuc")[0].ward.code
@@ -25,9 +27,14 @@ async def person(app: App, external_id: str, lang: str = "vi") -> Chat:
     return chat
 
 
-async def member(
+async def member(app: App, chat: Chat, name: str, **answers: Any) -> Enterprise:
+    """The chat's user registered as `name` (see enterprise_for)."""
+    return await enterprise_for(app, chat.user, name, **answers)
+
+
+async def enterprise_for(
     app: App,
-    chat: Chat,
+    ref: UserRef,
     name: str,
     *,
     roles: tuple[str, ...] = ("producer",),
@@ -38,9 +45,10 @@ async def member(
     findable: bool = True,
     status: EnterpriseStatus = EnterpriseStatus.APPROVED,
 ) -> Enterprise:
-    """The chat's user registered as `name`, findable or not, approved or not."""
+    """The user at `ref` (who has written to the bot) registered as `name`, findable or not,
+    approved or not."""
     svc = app.router.services
-    user = await svc.users.find(chat.user)
+    user = await svc.users.find(ref)
     assert user is not None
     fields = EnterpriseFields(
         name=name,
