@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.app import App
+from bot.core.types import Incoming, Kind
+from tests.chat import Chat
 from storage.enterprises import EnterpriseStatus
 from tests.handlers.partners.members import VAN_PHUC, member, person
 
@@ -78,3 +80,91 @@ async def _last_message(app: App, external_id: str) -> str:
     sent = await svc.outbox.get(row["dedupe_key"])
     assert sent is not None
     return "\n".join(r.text for r in sent.replies)
+
+
+async def test_the_daily_limit_is_said_and_kept(app: App) -> None:
+    shop = await person(app, "shop", "en")
+    await member(app, shop, "Quà Việt", roles=("distributor",), phone="+84987654321")
+    for i in range(6):
+        maker = await person(app, f"maker{i}")
+        await member(app, maker, f"Gốm Số {i}", phone=f"+8491200000{i}")
+    for i in range(5):
+        await shop.say("/find ceramics producer")
+        await shop.press(f"Connect with no. {i + 1}")
+        await shop.say("We buy bowls for our shop")
+    assert "You can send 0 more requests today (at most 5 a day)" in shop.text
+    await shop.say("/find ceramics producer")
+    await shop.press("More ▶")
+    await shop.press("Connect with no. 6")
+    assert "You have sent 5 requests to connect today" in shop.text
+
+
+async def test_a_blocked_member_is_no_longer_found_and_cannot_ask(app: App) -> None:
+    minh = await person(app, "minh", "en")
+    await member(app, minh, "Gốm Minh Hải")
+    shop = await person(app, "shop", "en")
+    await member(app, shop, "Quà Việt", roles=("distributor",), phone="+84987654321")
+    await shop.say("/find ceramics")
+    await shop.press("Connect with no. 1")
+    await shop.say("Please call me back")
+    request = await app.router.services.chain.latest_open_to(1)
+    assert request is not None
+    await _press(minh, f"conn:{request.id}:block")
+    assert "Blocked" in minh.text
+    await shop.say("/find ceramics")
+    assert "I found no member" in shop.text
+
+
+async def test_a_report_reaches_staff_with_the_reported_member(app: App) -> None:
+    minh = await person(app, "minh", "en")
+    await member(app, minh, "Gốm Minh Hải")
+    shop = await person(app, "shop", "en")
+    await member(app, shop, "Quà Việt", roles=("distributor",), phone="+84987654321")
+    await shop.say("/find ceramics")
+    await shop.press("Connect with no. 1")
+    await shop.say("Buy cheap fake ceramics here www.spam.example")
+    request = await app.router.services.chain.latest_open_to(1)
+    assert request is not None
+    await _press(minh, f"conn:{request.id}:report")
+    assert "What happened?" in minh.text
+    await minh.say("Advertising, not a real request")
+    assert "staff will look into it" in minh.text
+    boss = Chat(app.router, external_id="admin")  # the owner of the test settings
+    await boss.say("/language")
+    await boss.press("lang:en")
+    await boss.say("/member_reports")
+    assert "Quà Việt (HN-" in boss.text and "0987 654 321" in boss.text
+    assert "reported 1 times in all; this time by Gốm Minh Hải" in boss.text
+    assert "Advertising, not a real request" in boss.text
+    await boss.press("No. 1 dealt with")
+    assert "Marked as dealt with." in boss.text
+    stranger = await person(app, "stranger", "en")
+    await stranger.say("/member_reports")
+    assert "Quà Việt" not in stranger.text
+
+
+async def test_withdrawing_the_choice_or_consent_removes_a_member_at_once(app: App) -> None:
+    minh = await person(app, "minh", "en")
+    await member(app, minh, "Gốm Minh Hải")
+    lan = await person(app, "lan", "en")
+    await member(app, lan, "Gốm Lan Anh", phone="+84912000009")
+    shop = await person(app, "shop", "en")
+    await member(app, shop, "Quà Việt", roles=("distributor",), phone="+84987654321")
+    await shop.say("/find ceramics")
+    assert "Gốm Minh Hải" in shop.text and "Gốm Lan Anh" in shop.text
+    await minh.say("/profile")
+    await minh.press("What other members see")
+    await minh.press("Stop: members may not find me")
+    assert "nobody finds you" in minh.text
+    await shop.say("/find ceramics")
+    assert "Gốm Minh Hải" not in shop.text and "Gốm Lan Anh" in shop.text
+    await lan.say("/my_data")
+    await lan.press("mydata:erase")
+    await lan.press("mydata:erase_yes")
+    await shop.say("/find ceramics")
+    assert "I found no member" in shop.text
+
+
+async def _press(chat: Chat, payload: str) -> None:
+    """A button of a message the bot sent outside the chat's own turns (a notice)."""
+    await chat.send(Incoming(user=chat.user, kind=Kind.BUTTON, payload=payload))
