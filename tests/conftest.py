@@ -1,4 +1,5 @@
-"""Shared fixtures: a real, migrated SQLite file per test and a recording chat harness."""
+"""Shared fixtures: a real, migrated SQLite file per test, a recording chat harness, the test
+calendar's today, and the local Telegram and Zalo Bot API servers."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 
 from bot.app import App
 from bot.core.config import Settings
 from tests.chat import Chat
+from tests.fair_data import TODAY
+from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.zalo_api import FakeZalo
 
 
 @pytest.fixture(autouse=True)
@@ -47,3 +52,27 @@ async def app(settings: Settings) -> AsyncIterator[App]:
 def chat(app: App) -> Chat:
     """A producer on the console channel."""
     return Chat(app.router)
+
+
+@pytest.fixture(autouse=True)
+def _today(request: pytest.FixtureRequest) -> None:
+    """In a module marked `pytestmark = pytest.mark.today`, the clock stands at
+    tests.fair_data.TODAY (23 November 2026) and ticks, before any other fixture runs; the
+    test's own `time_machine` can move it on."""
+    if request.node.get_closest_marker("today") is not None:
+        clock: time_machine.TimeMachineFixture = request.getfixturevalue("time_machine")
+        clock.move_to(TODAY, tick=True)
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    """A local server speaking the Telegram Bot API (token 123:ABC), recording what was sent."""
+    with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_zalo() -> Iterator[FakeZalo]:
+    """A local server speaking the Zalo Bot API, recording what was sent."""
+    with FakeZalo() as server:
+        yield server

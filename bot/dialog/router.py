@@ -13,14 +13,13 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from bot.core.i18n import I18n, Lang
 from bot.core.payloads import Payload, PayloadError, PayloadTable
 from bot.core.types import Incoming, Kind, Reply, UserRef
 from bot.dialog.traffic import Traffic
 from bot.dialog.typed import Aside, menu_choice
-from bot.engine.ratelimit import Lane, Limiter
 from bot.services.base import Build, Services
 from storage.conversations import Conversation
 from storage.users import User
@@ -33,7 +32,6 @@ __all__ = [
     "Handler",
     "Job",
     "Router",
-    "Sender",
     "Services",
     "Turn",
     "user_hash",
@@ -46,14 +44,6 @@ AskAgain = Callable[["Turn", str], Awaitable[list[Reply]]]  # the pending questi
 PAUSED = "paused"  # in a conversation's data: kept (after /huy) but not answered until resumed
 # Typed text at a step read as a question (see `Router.asides`); `sure`: she said it is one.
 Asides = Callable[["Turn", str, bool], Awaitable[Aside | None]]
-
-
-class Sender(Protocol):
-    """A channel's way to send replies to one person (SendError kinds on failure)."""
-
-    def __call__(
-        self, user: UserRef, replies: list[Reply], lane: Lane = ..., /
-    ) -> Awaitable[None]: ...
 
 
 MAX_TEXT = 2000
@@ -182,8 +172,6 @@ class Router:
         self.flows: dict[str, Handler] = {}
         self.file_flows: set[str] = set()  # flows that take photos and documents
         self._ask_again: dict[str, AskAgain] = {}
-        self.senders: dict[str, Sender] = {}
-        self.limiters: dict[str, Limiter] = {}  # each channel's sending budget
         self.deep_links: dict[str, Handler] = {}
         self._text: Handler | None = None
         self._contact: Handler | None = None

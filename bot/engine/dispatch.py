@@ -37,6 +37,7 @@ from bot.core.types import (
     UserRef,
 )
 from bot.dialog.router import CommandInfo, Router, user_hash
+from bot.engine.outlets import Outlets
 from bot.engine.ratelimit import Lane, Limiter
 
 __all__ = ["BACKLOG", "TOO_FAST", "Dispatcher", "Outlet"]
@@ -99,8 +100,9 @@ class _Person:
 class Dispatcher:
     """What a channel sees of the bot: where updates go and whom it tells what it learned."""
 
-    def __init__(self, router: Router, *, backlog: int = BACKLOG) -> None:
+    def __init__(self, router: Router, outlets: Outlets, *, backlog: int = BACKLOG) -> None:
         self.router = router
+        self.outlets = outlets
         self.backlog = backlog
         self._svc = router.services
         self._people: dict[_Key, _Person] = {}
@@ -118,9 +120,9 @@ class Dispatcher:
         """Answer this channel's people through `outlet` (and let the outbox send through it);
         `typing` shows "typing…" while an update is handled."""
         self._outlets[outlet.name] = outlet
-        self.router.senders[outlet.name] = outlet.send
+        self.outlets.senders[outlet.name] = outlet.send
         if outlet.limiter is not None:
-            self.router.limiters[outlet.name] = outlet.limiter
+            self.outlets.limiters[outlet.name] = outlet.limiter
         if typing is not None:
             self._typing[outlet.name] = typing
         self._stopping.discard(outlet.name)

@@ -19,10 +19,7 @@ from storage.sqlite import SqliteDatabase as Database
 from storage.users import UserRepo
 from tests.fair_data import TODAY, make_fair
 
-
-@pytest.fixture(autouse=True)
-def _today(time_machine: time_machine.TimeMachineFixture) -> None:
-    time_machine.move_to(TODAY, tick=True)
+pytestmark = pytest.mark.today
 
 
 async def _enterprises(db: Database, n: int) -> list[tuple[int, int]]:
