@@ -11,6 +11,7 @@ from handlers import (
     invitations,
     language,
     link,
+    meetings,
     my_data,
     partners,
     questions,
@@ -41,3 +42,4 @@ def register_all(router: Router) -> None:
     invitations.register(router)
     my_data.register(router)
     partners.register(router)  # after questions: hands its searches to it
+    meetings.register(router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Final
 
@@ -269,7 +269,7 @@ class ChainRepo:
 
     async def offer(self, fair_id: int, enterprise_id: int, starts: Iterable[datetime]) -> int:
         """Offer half-hour slots (UTC starts); those offered already are kept. How many new."""
-        rows = [(fair_id, enterprise_id, s.isoformat()) for s in starts]
+        rows = [(fair_id, enterprise_id, s.astimezone(UTC).isoformat()) for s in starts]
         async with self.db.transaction():
             return await self.db.executemany(
                 "INSERT INTO meeting_slots (fair_id, enterprise_id, starts_at) VALUES (?, ?, ?)"
@@ -317,6 +317,14 @@ class ChainRepo:
         )
         return [int(r["fair_id"]) for r in rows]
 
+    async def fairs_with_slots(self, after: datetime) -> list[int]:
+        """The fairs with meeting slots after `after` (staff's schedules)."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT fair_id FROM meeting_slots WHERE starts_at > ? ORDER BY fair_id",
+            (after.isoformat(),),
+        )
+        return [int(r["fair_id"]) for r in rows]
+
     async def booked_between(self, start: datetime, end: datetime) -> list[MeetingSlot]:
         """Meetings that begin in [start, end): those to remind."""
         rows = await self.db.fetchall(
@@ -338,8 +346,8 @@ class ChainRepo:
     # -- figures -----------------------------------------------------------------------------
 
     async def link_rows(self) -> list[LinkCount]:
-        """Requests per day (UTC 'YYYY-MM-DD' in `month`'s place: the service groups them by
-        local month), pair along the chain, craft and status."""
+        """Requests per UTC hour ('YYYY-MM-DDTHH' in `month`'s place: the service groups them
+        by local month), pair along the chain, craft and status."""
         rows = await self.db.fetchall(
             "SELECT substr(created_at, 1, 13) AS month, chain_pair, sector, status,"
             " count(*) AS n FROM connection_requests GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"

@@ -62,6 +62,7 @@ __all__ = [
     "Findable",
     "Id",
     "Key",
+    "MeetAt",
     "MenuChoice",
     "MenuEntry",
     "OneOf",
@@ -285,3 +286,12 @@ class Findable(Payload, prefix="shown:findable"):
     button): `shown:findable:on|off|show`."""
 
     state: Literal["on", "off", "show"]
+
+
+@dataclass(frozen=True, slots=True)
+class MeetAt(Payload, prefix="meet:slots"):
+    """The free meeting slots of a member at a fair (handlers/meetings.py; search results have
+    the button): `meet:slots:ENTERPRISE:FAIR`."""
+
+    enterprise: Id
+    fair: Id

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bot.core.payloads import Id, Page, Payload
+from bot.core.clock import utcnow
+from bot.core.payloads import Id, MeetAt, Page, Payload
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from bot.domain.enterprise_terms import ROLE_NAMES, term
@@ -140,6 +141,8 @@ async def show_results(turn: Turn, query: PartnerQuery, page: int = 0) -> list[R
     for i, e in enumerate(shown, start=page * PER_PAGE + 1):
         lines.append(f"{i}. {card(e, turn.lang)}")
         buttons.append([AskConnect(e.id).button(_("🤝 Connect with no. {n}").format(n=i))])
+        for fair in (await turn.services.chain.offering(e.id, utcnow()))[:1]:
+            buttons.append([MeetAt(e.id, fair).button(_("📅 Meet no. {n} at a fair").format(n=i))])
     lines += ["", _("To ask one to connect, press their button.")]
     nav = []
     if page > 0:

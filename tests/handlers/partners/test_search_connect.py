@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.app import App
 from bot.core.types import Incoming, Kind
-from tests.chat import Chat
 from storage.enterprises import EnterpriseStatus
+from tests.chat import Chat
 from tests.handlers.partners.members import VAN_PHUC, member, person
 
 
