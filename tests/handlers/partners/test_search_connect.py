@@ -168,3 +168,24 @@ async def test_withdrawing_the_choice_or_consent_removes_a_member_at_once(app: A
 async def _press(chat: Chat, payload: str) -> None:
     """A button of a message the bot sent outside the chat's own turns (a notice)."""
     await chat.send(Incoming(user=chat.user, kind=Kind.BUTTON, payload=payload))
+
+
+async def test_the_copy_of_one_s_data_holds_one_s_links(app: App) -> None:
+    minh = await person(app, "minh", "en")
+    await member(app, minh, "Gốm Minh Hải")
+    shop = await person(app, "shop", "en")
+    await member(app, shop, "Quà Việt", roles=("distributor",), phone="+84987654321")
+    await shop.say("/find ceramics")
+    await shop.press("Connect with no. 1")
+    await shop.say("We buy glazed bowls")
+    await shop.say("/my_data")
+    assert "1 requests to connect, 0 members blocked, 0 reports made, 0 meeting slots" in shop.text
+    await shop.press("mydata:copy")
+    documents = [r.document for r in shop.replies if r.document is not None]
+    text = next(d for d in documents if d.filename.endswith(".txt")).content.decode("utf-8")
+    raw = next(d for d in documents if d.filename.endswith(".json")).content.decode("utf-8")
+    assert '"reason"' not in raw and '"text": "We buy glazed bowls"' in raw
+    assert (
+        "request to connect (sent, waiting for an answer) · Gốm Minh Hải · We buy glazed bowls"
+        in text
+    )
