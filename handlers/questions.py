@@ -70,6 +70,7 @@ _COMMANDS = {
     "reminders_off": "nhac_lich",
     "language": "ngon_ngu",
     "help": "huong_dan",
+    "find_partner": "tim",  # picked from "did you mean": how to search (handlers/partners)
 }
 
 

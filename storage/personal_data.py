@@ -24,7 +24,7 @@ from storage.sqlite import SqliteDatabase
 __all__ = ["DataRequest", "Erased", "HeldBooth", "PersonalDataRepo", "SubjectData"]
 
 T = TypeVar("T")
-_JSON_COLUMNS: Final = frozenset({"roles", "sectors", "practices", "booth_numbers"})
+_JSON_COLUMNS: Final = frozenset({"roles", "sectors", "practices", "shown", "booth_numbers"})
 
 
 class DataRequest(BaseModel):

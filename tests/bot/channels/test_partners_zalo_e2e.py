@@ -44,10 +44,12 @@ def join(who: User, name: str, *, roles: str, phone: str, idno: str, findable: b
     return done.split("Mã hồ sơ:", 1)[1].split()[0]
 
 
-def approve(admin: User, reference: str) -> None:
-    """The review pushed to staff, approved by typing its number."""
+def approve(admin: User, reference: str, who: User) -> None:
+    """The review pushed to staff, approved by typing its number; the member is told (and that
+    message's menu is shown before they type a number for anything else)."""
     admin.read(expect=reference)
     admin.say("1", expect=f"Đã duyệt {reference}")
+    who.read(expect="Tin vui!")
 
 
 def test_a_shop_finds_a_producer_and_they_connect_on_zalo(tmp_path: Path, fake: FakeZalo) -> None:
@@ -62,7 +64,7 @@ def test_a_shop_finds_a_producer_and_they_connect_on_zalo(tmp_path: Path, fake: 
         ref = join(
             minh, "Gốm Minh Hải", roles="2", phone="0912345678", idno="001085012345", findable=True
         )
-        approve(admin, ref)
+        approve(admin, ref, minh)
         ref = join(
             hidden,
             "Gốm Kín Đáo",
@@ -71,7 +73,7 @@ def test_a_shop_finds_a_producer_and_they_connect_on_zalo(tmp_path: Path, fake: 
             idno="001085012346",
             findable=False,
         )
-        approve(admin, ref)
+        approve(admin, ref, hidden)
         join(
             waiting,
             "Gốm Chờ Duyệt",
@@ -88,7 +90,7 @@ def test_a_shop_finds_a_producer_and_they_connect_on_zalo(tmp_path: Path, fake: 
             idno="001085012348",
             findable=False,
         )
-        approve(admin, ref)
+        approve(admin, ref, shop)
 
         found = shop.say("ai ban gom su o bat trang", expect="thành viên cho")
         asked = shop.say("1", expect="vì sao bạn muốn kết nối")
