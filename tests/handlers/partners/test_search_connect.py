@@ -189,3 +189,22 @@ async def test_the_copy_of_one_s_data_holds_one_s_links(app: App) -> None:
         "request to connect (sent, waiting for an answer) · Gốm Minh Hải · We buy glazed bowls"
         in text
     )
+
+
+async def test_a_decline_is_told_politely_without_reasons(app: App) -> None:
+    minh = await person(app, "minh")
+    await member(app, minh, "Gốm Minh Hải")
+    shop = await person(app, "shop")
+    await member(app, shop, "Cửa hàng Quà Việt", roles=("distributor",), phone="+84987654321")
+    await shop.say("tim nha san xuat gom")
+    await shop.press("Kết nối với số 1")
+    await shop.say("Chúng tôi cần bát men lam")
+    await minh.say("khong")
+    assert "Đã từ chối" in minh.text
+    told = await _last_message(app, "shop")
+    assert "Gốm Minh Hải chưa thể nhận lời kết nối của bạn lần này" in told
+    assert "0912" not in told
+    await minh.say("khong")  # nothing waits any more: an ordinary answer, not a decision
+    assert "Đã từ chối" not in minh.text
+    rows = await app.router.services.chain.link_rows()
+    assert [(r.status, r.n) for r in rows] == [("declined", 1)]
