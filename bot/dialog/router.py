@@ -12,7 +12,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from bot.core.i18n import I18n, Lang
@@ -312,7 +311,7 @@ class Router:
                     turn.notifications += [(t, build) for t in await svc.roles.reviewers()]
                 for target, build in turn.notifications:
                     key = f"notice:{uuid.uuid4().hex}"
-                    await self.enqueue(target, build, key, lane="notice", at_commit=True)
+                    await svc.enqueue(target, build, key, lane="notice", at_commit=True)
         except Exception:
             log.exception("update failed: %s %s", incoming.user.channel, user_hash(incoming.user))
             svc.conversations.forget(ref)
@@ -393,21 +392,6 @@ class Router:
         )
         await self.services.audit.refused_attempt(turn, reason)
         return await self._fallbacks["bad_button"](turn)
-
-    async def enqueue(
-        self,
-        target: int | UserRef,
-        build: Build,
-        dedupe_key: str,
-        *,
-        lane: str = "bulk",
-        not_before: datetime | None = None,
-        at_commit: bool = False,
-    ) -> bool:
-        """Queue a message for a user in their language (Services.enqueue)."""
-        return await self.services.enqueue(
-            target, build, dedupe_key, lane=lane, not_before=not_before, at_commit=at_commit
-        )
 
     @property
     def on_queued(self) -> Callable[[], None]:

@@ -143,7 +143,9 @@ class Outbox:
         key = uuid.uuid4().hex
         async with self.repo.db.transaction():
             for ref in self.settings.admins:
-                await self.router.enqueue(ref, build, f"{ALARM_KEY}{key}:{ref}", lane="notice")
+                await self.router.services.enqueue(
+                    ref, build, f"{ALARM_KEY}{key}:{ref}", lane="notice"
+                )
         self.wake()
 
     # -- draining ---------------------------------------------------------------------------
