@@ -208,3 +208,17 @@ async def test_a_decline_is_told_politely_without_reasons(app: App) -> None:
     assert "Đã từ chối" not in minh.text
     rows = await app.router.services.chain.link_rows()
     assert [(r.status, r.n) for r in rows] == [("declined", 1)]
+
+
+async def test_only_approved_members_search(app: App) -> None:
+    minh = await person(app, "minh")
+    await member(app, minh, "Gốm Minh Hải")
+    stranger = await person(app, "stranger")
+    await stranger.say("tim nha cung cap men gom")
+    assert "Bạn hãy đăng ký cơ sở trước (/dang_ky)" in stranger.text
+    waiting = await person(app, "waiting")
+    await member(
+        app, waiting, "Gốm Chờ Duyệt", phone="+84912000007", status=EnterpriseStatus.PENDING
+    )
+    await waiting.say("/tim gom")
+    assert "đang chờ Sở duyệt" in waiting.text and "Gốm Minh Hải" not in waiting.text
