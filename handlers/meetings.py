@@ -14,12 +14,13 @@ from typing import Annotated, Final
 from bot.core.clock import utcnow
 from bot.core.i18n import N_, Lang
 from bot.core.payloads import Id, MeetAt, Pattern, Payload
-from bot.core.types import Reply
+from bot.core.types import Notice, Reply
 from bot.dialog.router import Router, Turn
 from bot.dialog.steps import Answer, Done, Flow, Next, Outcome, Question, Stay
 from bot.domain.meeting_times import MAX_SLOTS, read_times
 from bot.services.base import Services
 from bot.services.fair_view import short_title
+from bot.services.notice_values import moment
 from handlers.partners.cards import card, title
 from handlers.partners.search import member_of, not_a_member
 from storage.booths import BoothStatus
@@ -391,7 +392,9 @@ def _reminder(
         booths=_(", booth {numbers}").format(numbers=booths) if booths else "",
         topic=slot.reason or "",
     )
-    return [Reply(text=text)]
+    fields = {"fair": fair.title("vi"), "time": moment(lang, slot.starts_at)}
+    notice = Notice("meeting_reminder", {**fields, "enterprise": other.name})
+    return [Reply(text=text, notice=notice)]
 
 
 OFFER: Flow[Turn, OfferStep] = Flow(

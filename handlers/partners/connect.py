@@ -12,11 +12,12 @@ from typing import Final, Literal
 from bot.core.clock import utcnow
 from bot.core.i18n import Lang
 from bot.core.payloads import Id, Payload
-from bot.core.types import Reply
+from bot.core.types import Notice, Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import Answer, Done, Flow, Outcome, Question, Stay
 from bot.dialog.typed import stands_for
 from bot.domain.partners import chain_pair
+from bot.domain.phones import format_phone
 from handlers.guards import record_refusal
 from handlers.partners.cards import card, contact_lines, title
 from handlers.partners.search import AskConnect, member_of, not_a_member, saved
@@ -198,7 +199,10 @@ def _request_notice(lang: Lang, request: ConnectionRequest, sender: Enterprise) 
             RequestAnswer(r, "report").button(_("⚠️ Report to staff")),
         ],
     ]
-    return [Reply(text=text, buttons=buttons)]
+    notice = Notice(
+        "connection_request", {"enterprise": sender.name, "reason": request.reason or ""}
+    )
+    return [Reply(text=text, buttons=buttons, notice=notice)]
 
 
 async def _answer(turn: Turn, request: ConnectionRequest, action: str) -> list[Reply]:
@@ -266,7 +270,9 @@ def _linked(lang: Lang, other: Enterprise, app: str) -> list[Reply]:
             _("The link is recorded in the network's figures. Good business!"),
         ]
     )
-    return [Reply(text=text)]
+    fields = {"enterprise": other.name, "contact": other.contact_name}
+    notice = Notice("connection_accepted", {**fields, "phone": format_phone(other.phone)})
+    return [Reply(text=text, notice=notice)]
 
 
 async def on_request_button(turn: Turn) -> list[Reply]:

@@ -69,6 +69,11 @@ async def test_a_buyer_books_a_slot_and_both_are_reminded_an_hour_before(
     texts = [r.replies[0].text for r in reminded if r is not None]
     assert any("In an hour: your meeting at Test fair" in t and "Quà Việt" in t for t in texts)
     assert any("with Gốm Minh Hải, booth A12" in t for t in texts)
+    # outside the Zalo OA's 7 days, the Department's template goes in its place
+    notices = [r.replies[0].notice for r in reminded if r is not None]
+    assert {(n.kind, n.fields["time"]) for n in notices if n} == {
+        ("meeting_reminder", "09:00 08/12/2026")
+    }
 
     boss = Chat(app.router, external_id="admin")
     await boss.say("/language")
