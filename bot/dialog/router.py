@@ -307,6 +307,8 @@ class Router:
                 menu = next((r for r in reversed(replies) if r.buttons), None)
                 conv.last_menu = [(b.label, b.payload) for b in menu.options] if menu else []
                 svc.conversations.save_at_commit(conv)
+                if incoming.within_turn is not None:
+                    incoming.within_turn()
                 for build in turn.staff_notices:  # roles as they are at the commit
                     turn.notifications += [(t, build) for t in await svc.roles.reviewers()]
                 for target, build in turn.notifications:

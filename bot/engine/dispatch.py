@@ -34,6 +34,7 @@ from bot.core.types import (
     RetryLater,
     SendError,
     UnknownOutcome,
+    Unreachable,
     UserRef,
 )
 from bot.dialog.router import CommandInfo, Router, user_hash
@@ -294,6 +295,12 @@ class Dispatcher:
                 return
             except (RetryLater, UnknownOutcome) as exc:
                 log.warning("reply to %s not taken (%s): kept in the outbox", user_hash(ref), exc)
+                await self._keep(ref, replies[i:])
+                return
+            except Unreachable as exc:
+                # The platform no longer carries it (the Zalo OA after 7 days of silence): kept
+                # in the outbox, which records it unreachable and counts it in /thong_ke.
+                log.warning("reply to %s out of reach (%s)", user_hash(ref), exc)
                 await self._keep(ref, replies[i:])
                 return
             except SendError:  # refused for good (400): the next replies may still go
