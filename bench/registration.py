@@ -7,7 +7,7 @@ through a python-telegram-bot ConversationHandler with PicklePersistence, for co
 
 Ours: the App opened on a real SQLite file in a temporary directory, every step committed
 before its reply is returned (group commit), no network. The peer (bench/registration_peer.py):
-the same 15 or 16 steps, answers, checks and reply texts, fed to `Application.process_update`;
+the same 16 or 17 steps, answers, checks and reply texts, fed to `Application.process_update`;
 it keeps its state in memory and writes its pickle every 60 s by default and at shutdown; here
 the interval is set past the end of the run, so no write stalls its timed steps, and the final
 flush (timed once per size) shows what a write costs: minutes at 10,000 users.
@@ -63,7 +63,7 @@ __all__ = [
 CONCURRENCY = 64
 SIZES = (1_000, 10_000)
 FIRST_ID = 100_000  # Telegram user ids of the simulated producers
-STEPS = 16  # at most: a ward name that needs no pick saves one
+STEPS = 17  # at most: a ward name that needs no pick saves one
 T = TypeVar("T")
 
 # (typed ward, crafts by number, kind of establishment, main products): Hanoi craft villages
@@ -86,7 +86,7 @@ def _needs_pick(ward: str) -> bool:
 
 
 def steps_of(user: int) -> int:
-    """How many messages user `user` sends (15 or 16: a ward may need no pick)."""
+    """How many messages user `user` sends (16 or 17: a ward may need no pick)."""
     return len(answers(user % len(_VILLAGES)))
 
 
@@ -109,6 +109,7 @@ def answers(i: int) -> list[str]:
         products,
         "4",  # 4 stars
         "2 7" if i % 2 else "1 2",  # energy saving, Done (or with cleaner production)
+        "2",  # not findable by other members (yet)
         "1",  # Confirm and send
     ]
 

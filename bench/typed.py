@@ -45,7 +45,8 @@ _WALK: list[tuple[str, str]] = [
     ("products", "{tax}"),
     ("ocop", "Bát đĩa"),
     ("practices", "4"),
-    ("summary", "2 7"),
+    ("findable", "2 7"),
+    ("summary", "2"),  # not findable by other members (yet)
 ]
 _ORDER = [step for step, _ in _WALK]
 _FIELDS = {

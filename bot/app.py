@@ -32,6 +32,7 @@ from bot.services.faq_reader import FaqReader
 from storage.audit import AuditRepo
 from storage.booths import BoothRepo
 from storage.broadcasts import BroadcastRepo
+from storage.chain import ChainRepo
 from storage.conversations import ConversationRepo
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
@@ -165,6 +166,7 @@ class App:
             invitations=InvitationRepo(self._db),
             registrations=RegistrationRepo(self._db, search_text),
             web_sessions=WebSessionRepo(self._db),
+            chain=ChainRepo(self._db),
         )
         await services.faq.seed()  # data/faq.yaml, the first time
         await services.faq_reader.warm()  # not on the first question, in every chat's way

@@ -3,6 +3,7 @@ logged as unanswered for staff (`ketnoi questions unanswered`)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.core.clock import utcnow
@@ -26,7 +27,18 @@ from handlers.menu import main_menu
 from handlers.registration.nudge import DROPPED
 from storage.faq import FaqEntry
 
-__all__ = ["INTENT_LABELS", "MeantThis", "register"]
+__all__ = ["INTENT_LABELS", "MeantThis", "hand_over", "read_text", "register"]
+
+# Modules that answer some free text themselves (handlers/partners: searches for members and
+# typed answers to requests), asked in order after the text is read: None passes it on.
+Hook = Callable[[Turn, Understanding], Awaitable[list[Reply] | None]]
+_HOOKS: list[Hook] = []
+
+
+def hand_over(hook: Hook) -> None:
+    """Let `hook` answer free text first (once, however often it is registered)."""
+    if hook not in _HOOKS:
+        _HOOKS.append(hook)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +65,7 @@ INTENT_LABELS = {
     "help": N_("How to use the bot"),
     "greeting": N_("Say hello"),
     "thanks": N_("Say thank you"),
+    "find_partner": N_("Find members of the network"),
 }
 
 # Intents another module answers: the command that answers them.
@@ -64,6 +77,7 @@ _COMMANDS = {
     "reminders_off": "nhac_lich",
     "language": "ngon_ngu",
     "help": "huong_dan",
+    "find_partner": "tim",  # picked from "did you mean": how to search (handlers/partners)
 }
 
 
@@ -74,6 +88,12 @@ async def _read(turn: Turn, text: str) -> tuple[Understanding, dict[str, FaqEntr
     matcher, faq = await turn.services.faq_reader.current()
     today = turn.lang.local(utcnow()).date()
     return matcher.understand(text, today), faq
+
+
+async def read_text(turn: Turn, text: str) -> Understanding:
+    """`text` read as every question is."""
+    reading, _faq = await _read(turn, text)
+    return reading
 
 
 def _speak_as_written(turn: Turn, reading: Understanding) -> None:
@@ -126,19 +146,26 @@ async def on_text(turn: Turn) -> list[Reply]:
     _ = turn._
     best = reading.candidates[0].intent if reading.candidates else None
     answered = reading.intent
-    # "ok", "1", "👍", a name: not a question (and emoji, which fold to nothing, are never
-    # grouped together in the staff's list)
-    if answered is None and _small_talk(text, reading):
+    # "ok", "1", "👍", a name: not a question, so not noted for staff (and emoji, which fold
+    # to nothing, are never grouped together in their list); a hook may still take it ("dong
+    # y" to a request to connect)
+    small_talk = answered is None and _small_talk(text, reading)
+    qid = 0
+    if not small_talk:
+        qid = await turn.services.questions.log(
+            text,
+            reading.folded,
+            intent=answered,
+            guess=best,
+            score=reading.score,
+            user_hash=user_hash(turn.user.ref),
+        )
+    for hook in _HOOKS:
+        if (handed := await hook(turn, reading)) is not None:
+            return handed
+    if small_talk:
         hint = _("👍 Ask me about fairs, booths or registering in your own words, or choose below:")
         return [main_menu(turn.lang, hint)]
-    qid = await turn.services.questions.log(
-        text,
-        reading.folded,
-        intent=answered,
-        guess=best,
-        score=reading.score,
-        user_hash=user_hash(turn.user.ref),
-    )
     if answered is not None:
         return await _answer(turn, answered, reading.entities, faq)
     if reading.status == "unsure":
