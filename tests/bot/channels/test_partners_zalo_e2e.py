@@ -30,8 +30,7 @@ def join(who: User, name: str, *, roles: str, phone: str, idno: str, findable: b
     who.say("1", expect="Vai trò của bạn trong chuỗi")
     who.say(f"{roles} 5", expect="Bạn làm ngành nghề nào?")  # the role(s), Done
     who.say("1 16", expect="phường, xã nào")  # ceramics, Done
-    who.say("bat trang", expect="Là nơi nào trong số này?")
-    who.say("1", expect="Địa chỉ cụ thể")
+    who.say("bat trang", expect="Địa chỉ cụ thể")  # the one ward of that name: no pick
     who.say("bo qua", expect="Người liên hệ là ai?")
     who.say("Nguyễn Thị Hải", expect="số điện thoại nào")
     who.say(phone, expect="Mã số thuế")
@@ -48,7 +47,11 @@ def approve(admin: User, reference: str, who: User) -> None:
     """The review pushed to staff, approved by typing its number; the member is told (and that
     message's menu is shown before they type a number for anything else)."""
     admin.read(expect=reference)
-    admin.say("1", expect=f"Đã duyệt {reference}")
+    said = admin.say("1", expect=reference)  # approved, or asked which (several waiting)
+    if "Bạn muốn chọn hồ sơ nào?" in said:
+        number = next(line.split(".")[0] for line in said.splitlines() if reference in line)
+        said = admin.say(number, expect=f"Đã duyệt {reference}")
+    assert said.startswith(f"Đã duyệt {reference}")
     who.read(expect="Tin vui!")
 
 
