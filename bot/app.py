@@ -31,6 +31,7 @@ from storage.audit import AuditRepo
 from storage.booths import BoothRepo
 from storage.broadcasts import BroadcastRepo
 from storage.conversations import ConversationRepo
+from storage.engine import Database
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
 from storage.faq import FaqRepo
@@ -45,7 +46,7 @@ from storage.reports import ReportRepo
 from storage.retention import RetentionRepo
 from storage.roles import RoleRepo
 from storage.signing_keys import SigningKeyRepo
-from storage.sqlite import SqliteDatabase
+from storage.opening import open_database
 from storage.users import UserRepo
 from storage.web_sessions import WebSessionRepo
 
@@ -87,7 +88,7 @@ class App:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._db: SqliteDatabase | None = None
+        self._db: Database | None = None
         self._router: Router | None = None
         self._dispatcher: Dispatcher | None = None
         self._outbox: Outbox | None = None
@@ -108,7 +109,7 @@ class App:
         await self.close()
 
     @property
-    def db(self) -> SqliteDatabase:
+    def db(self) -> Database:
         """The open database."""
         assert self._db is not None, "App.open() first"
         return self._db
@@ -134,7 +135,7 @@ class App:
     async def open(self) -> None:
         """Load the catalogs, open and migrate the database, wire the handlers and jobs."""
         i18n = I18n(self.settings.locale, self.settings.tz)
-        self._db = await SqliteDatabase.open(self.settings.db_path)
+        self._db = await open_database(self.settings.db_path, self.settings.database)
         roles = RoleRepo(self._db, self.settings.admins)
         services = Services(
             settings=self.settings,
