@@ -37,6 +37,7 @@ from storage.fairs import FairRepo
 from storage.faq import FaqRepo
 from storage.invitations import InvitationRepo
 from storage.links import LinkRepo
+from storage.opening import open_database
 from storage.outbox import OutboxRepo
 from storage.personal_data import PersonalDataRepo
 from storage.questions import QuestionRepo
@@ -46,7 +47,6 @@ from storage.reports import ReportRepo
 from storage.retention import RetentionRepo
 from storage.roles import RoleRepo
 from storage.signing_keys import SigningKeyRepo
-from storage.opening import open_database
 from storage.users import UserRepo
 from storage.web_sessions import WebSessionRepo
 
