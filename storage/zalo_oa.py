@@ -72,8 +72,9 @@ class ZaloOaRepo:
             "INSERT INTO zalo_oa_tokens (id, seed, refresh_token, updated_at) VALUES (1, ?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET seed = excluded.seed,"
             " refresh_token = excluded.refresh_token, access_token = NULL, expires_at = NULL,"
-            " generation = generation + 1, refreshing_by = NULL, refreshing_until = NULL,"
-            " updated_at = excluded.updated_at WHERE seed != excluded.seed",
+            " generation = zalo_oa_tokens.generation + 1, refreshing_by = NULL,"
+            " refreshing_until = NULL, updated_at = excluded.updated_at"
+            " WHERE zalo_oa_tokens.seed != excluded.seed",
             (seed, refresh_token, now),
         )
 
