@@ -26,7 +26,7 @@ test-pg: $(STAMP)
 	@dir=$$(mktemp -d /tmp/ketnoi-pg.XXXXXX); \
 	trap 'tools/pg_throwaway.sh stop "'"$$dir"'"' EXIT INT TERM; \
 	url=$$(tools/pg_throwaway.sh start "$$dir" $(PG_PORT)) && \
-	KETNOI_TEST_DATABASE_URL="$$url" $(PY) -m pytest
+	KETNOI_TEST_DATABASE_URL="$$url" KETNOI_TEST_THROWAWAY=1 $(PY) -m pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
