@@ -62,7 +62,7 @@ __all__ = [
 CONCURRENCY = 64
 SIZES = (1_000, 10_000)
 FIRST_ID = 100_000  # Telegram user ids of the simulated producers
-STEPS = 16
+STEPS = 17
 T = TypeVar("T")
 
 # (typed ward, crafts by number, kind of establishment, main products): Hanoi craft villages
@@ -95,6 +95,7 @@ def answers(i: int) -> list[str]:
         products,
         "4",  # 4 stars
         "2 7" if i % 2 else "1 2",  # energy saving, Done (or with cleaner production)
+        "2",  # not findable by other members (yet)
         "1",  # Confirm and send
     ]
 

@@ -209,12 +209,20 @@ class PeerBot:
         return self.ask.practices(update)
 
     async def got_practices(self, update: Update, context: Context) -> str:
-        """Stores the practices and shows the summary."""
+        """Stores the practices and asks whether other members may find it."""
         keys = list(PRACTICE_NAMES)
         picked = _numbers(_text(update), len(keys))
         if picked is None:
             return self.ask.practices(update)
         _answers(context)["practices"] = [keys[n - 1] for n in sorted(set(picked))]
+        return self.ask.findable(update)
+
+    async def got_findable(self, update: Update, context: Context) -> str:
+        """Stores whether other members may find it (1 yes, 2 no) and shows the summary."""
+        text = _text(update)
+        if text not in ("1", "2"):
+            return self.ask.findable(update)
+        _answers(context)["findable"] = text == "1"
         return self.ask.summary(update, _answers(context))
 
     async def got_summary(self, update: Update, context: Context) -> str | int:
@@ -261,6 +269,7 @@ class PeerBot:
             ("products", self.got_products),
             ("ocop", self.got_ocop),
             ("practices", self.got_practices),
+            ("findable", self.got_findable),
             ("summary", self.got_summary),
         ]
         text = filters.TEXT & ~filters.COMMAND

@@ -56,6 +56,7 @@ FIELD_LABELS: dict[str, str] = {
     "products": N_("Main products"),
     "ocop_stars": N_("OCOP rating"),
     "practices": N_("Sustainable practices"),
+    "findable": N_("Found by other members"),
 }
 
 
@@ -97,6 +98,7 @@ def _summary_lines(answers: dict[str, Any], _: Callable[[str], str]) -> str:
         "products": answers.get("products") or "",
         "ocop_stars": _("{stars} stars").format(stars=stars) if stars else _("none"),
         "practices": names(PRACTICE_NAMES, answers.get("practices", [])),
+        "findable": _("yes") if answers.get("findable") else _("no"),
     }
     return "\n".join(
         f"• {_(label)}: {values[field] or _('not given')}" for field, label in FIELD_LABELS.items()
@@ -258,6 +260,21 @@ class PeerReplies:
         first = [Button(label=_("No OCOP rating"), payload="reg:ocop:none"), self.back("ocop")]
         self.reply(update, text, _inline([first, stars]))
         return "ocop"
+
+    def findable(self, update: Update) -> str:
+        _ = self.lang.gettext
+        text = _(
+            "May other members of the network (suppliers, producers, shops, buyers) find your"
+            " establishment when they search, once the Department has approved it?\n\nThey would"
+            " see its name, kind, role, crafts, ward or province, products and OCOP stars, never"
+            " your phone or tax code: those are given only to a member whose request to connect"
+            " you accept. You can change this at any time in {profile}."
+        ).format(profile="/ho_so")
+        rows = [
+            [Button(label=_("Yes, members may find me"), payload="reg:findable:yes")],
+            [Button(label=_("No, not now"), payload="reg:findable:no")],
+        ]
+        return self.question(update, "findable", text, rows)
 
     def summary(self, update: Update, answers: dict[str, Any]) -> str:
         _ = self.lang.gettext

@@ -31,6 +31,7 @@ from bot.services.fair_import import load_samples_if_empty
 from storage.audit import AuditRepo
 from storage.booths import BoothRepo
 from storage.broadcasts import BroadcastRepo
+from storage.chain import ChainRepo
 from storage.conversations import ConversationRepo
 from storage.engine import Database
 from storage.enterprises import EnterpriseRepo
@@ -163,6 +164,7 @@ class App:
             invitations=InvitationRepo(self._db),
             registrations=RegistrationRepo(self._db, search_text),
             web_sessions=WebSessionRepo(self._db),
+            chain=ChainRepo(self._db),
         )
         await services.faq.seed()  # data/faq.yaml, the first time
         router = self._router = Router(services)

@@ -11,7 +11,9 @@ from handlers import (
     invitations,
     language,
     link,
+    meetings,
     my_data,
+    partners,
     questions,
     registration,
     reminders,
@@ -39,3 +41,5 @@ def register_all(router: Router) -> None:
     shared_phone.register(router)
     invitations.register(router)
     my_data.register(router)
+    partners.register(router)  # after questions: hands its searches to it
+    meetings.register(router)

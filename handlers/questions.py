@@ -3,6 +3,7 @@ logged as unanswered for staff (`ketnoi questions unanswered`)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,7 +20,18 @@ from handlers.guards import record_refusal
 from handlers.menu import main_menu
 from storage.faq import FaqEntry
 
-__all__ = ["INTENT_LABELS", "MeantThis", "matcher_for", "register"]
+__all__ = ["INTENT_LABELS", "MeantThis", "hand_over", "matcher_for", "read_text", "register"]
+
+# Modules that answer some free text themselves (handlers/partners: searches for members and
+# typed answers to requests), asked in order after the text is read: None passes it on.
+Hook = Callable[[Turn, Understanding], Awaitable[list[Reply] | None]]
+_HOOKS: list[Hook] = []
+
+
+def hand_over(hook: Hook) -> None:
+    """Let `hook` answer free text first (once, however often it is registered)."""
+    if hook not in _HOOKS:
+        _HOOKS.append(hook)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +58,7 @@ INTENT_LABELS = {
     "help": N_("How to use the bot"),
     "greeting": N_("Say hello"),
     "thanks": N_("Say thank you"),
+    "find_partner": N_("Find members of the network"),
 }
 
 # Intents another module answers: the command that answers them.
@@ -57,6 +70,7 @@ _COMMANDS = {
     "reminders_off": "nhac_lich",
     "language": "ngon_ngu",
     "help": "huong_dan",
+    "find_partner": "tim",  # picked from "did you mean": how to search (handlers/partners)
 }
 
 
@@ -73,6 +87,12 @@ async def _read(turn: Turn, text: str) -> tuple[Understanding, dict[str, FaqEntr
     entries = await turn.services.faq.all()
     today = turn.lang.local(utcnow()).date()
     return matcher_for(tuple(entries)).understand(text, today), {e.key: e for e in entries}
+
+
+async def read_text(turn: Turn, text: str) -> Understanding:
+    """`text` read as every question is."""
+    reading, _faq = await _read(turn, text)
+    return reading
 
 
 def _speak_as_written(turn: Turn, reading: Understanding) -> None:
@@ -131,6 +151,9 @@ async def on_text(turn: Turn) -> list[Reply]:
         score=reading.score,
         user_hash=user_hash(turn.user.ref),
     )
+    for hook in _HOOKS:
+        if (handed := await hook(turn, reading)) is not None:
+            return handed
     if answered is not None:
         return await _answer(turn, answered, reading.entities, faq)
     if reading.status == "unsure":

@@ -18,6 +18,7 @@ __all__ = [
     "KINDS",
     "PRACTICES",
     "ROLES",
+    "SHOWN",
     "Enterprise",
     "EnterpriseFields",
     "EnterpriseRepo",
@@ -35,6 +36,9 @@ PRACTICES: Final = (
     "less_plastic",
     "none_yet",
 )
+# What a findable member may show other members (the phone and tax code never: the phone is
+# given when a request to connect is accepted). `place` is the ward or the province.
+SHOWN: Final = ("name", "kind", "roles", "sectors", "place", "products", "ocop_stars")
 # Changing one of these on an approved registration sends it back to the Department's review.
 KEY_FIELDS: Final = frozenset({"name", "kind", "tax_code", "phone", "ward_code", "province"})
 
@@ -52,8 +56,10 @@ _FIELDS: Final = (
     "ocop_stars",
     "products",
     "practices",
+    "findable",
+    "shown",
 )
-_JSON: Final = frozenset({"roles", "sectors", "practices"})
+_JSON: Final = frozenset({"roles", "sectors", "practices", "shown"})
 
 
 class EnterpriseStatus(StrEnum):
@@ -80,6 +86,8 @@ class EnterpriseFields(BaseModel):
     ocop_stars: int | None = None
     products: str | None = None
     practices: list[str] = Field(default_factory=list)  # of PRACTICES
+    findable: bool = False  # other members may find it (handlers/partners)
+    shown: list[str] = Field(default_factory=lambda: list(SHOWN))  # of SHOWN, when findable
 
 
 class Enterprise(EnterpriseFields):

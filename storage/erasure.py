@@ -82,6 +82,34 @@ async def erase_rows(
         f"DELETE FROM invitations WHERE used_by IN ({u}) OR enterprise_id IN ({e})",
         [*users, *enterprises],
     )
+    # Links with other members: the requests keep only their count (pair, craft, month), the
+    # blocks, reports and meeting slots go; what the others booked with them is freed.
+    await run(
+        "connections",
+        "UPDATE connection_requests SET reason = NULL,"
+        " status = CASE WHEN status = 'open' THEN 'cancelled' ELSE status END,"
+        f" from_id = CASE WHEN from_id IN ({e}) THEN NULL ELSE from_id END,"
+        f" to_id = CASE WHEN to_id IN ({e}) THEN NULL ELSE to_id END"
+        f" WHERE from_id IN ({e}) OR to_id IN ({e})",
+        [*enterprises, *enterprises, *enterprises, *enterprises],
+    )
+    await run(
+        "connections",
+        f"DELETE FROM member_blocks WHERE enterprise_id IN ({e}) OR blocked_id IN ({e})",
+        [*enterprises, *enterprises],
+    )
+    await run(
+        "connections",
+        f"DELETE FROM member_reports WHERE reporter_id IN ({e}) OR reported_id IN ({e})",
+        [*enterprises, *enterprises],
+    )
+    await run(
+        "connections",
+        "UPDATE meeting_slots SET buyer_id = NULL, reason = NULL, booked_at = NULL"
+        f" WHERE buyer_id IN ({e})",
+        enterprises,
+    )
+    await run("connections", f"DELETE FROM meeting_slots WHERE enterprise_id IN ({e})", enterprises)
     await run("registration", f"DELETE FROM enterprises WHERE id IN ({e})", enterprises)
     for table, key in (
         ("consents", "consents"),

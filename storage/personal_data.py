@@ -21,7 +21,7 @@ from storage.erasure import Erased, anonymised, erase_rows, identities
 
 __all__ = ["DataRequest", "Erased", "HeldBooth", "PersonalDataRepo", "SubjectData"]
 
-_JSON_COLUMNS: Final = frozenset({"roles", "sectors", "practices", "booth_numbers"})
+_JSON_COLUMNS: Final = frozenset({"roles", "sectors", "practices", "shown", "booth_numbers"})
 
 
 class DataRequest(BaseModel):
@@ -68,6 +68,9 @@ class SubjectData(BaseModel):
     questions: list[dict[str, Any]]
     requests: list[DataRequest]
     zalo_oa: list[dict[str, Any]] = Field(default_factory=list)  # the OA's card: phone, consent
+    # links with other members: requests sent and received (the other side by name), blocks,
+    # reports made, meeting slots offered or booked
+    connections: list[dict[str, Any]] = Field(default_factory=list)
 
 
 def _dicts(rows: Iterable[Row]) -> list[dict[str, Any]]:
@@ -279,6 +282,29 @@ class PersonalDataRepo:
                 "SELECT c.phone, c.shared_name, c.phone_consent_at, c.last_interaction_at"
                 " FROM zalo_oa_contacts c JOIN users u ON u.channel = 'zalo_oa'"
                 " AND u.external_id = c.external_id WHERE u.account_id = ?"
+            ),
+            connections=await rows(
+                "SELECT 'request' AS kind, r.created_at AS at, r.status,"
+                " CASE WHEN r.from_id = e.id THEN 'sent' ELSE 'received' END AS side,"
+                " o.name AS other, r.reason AS text FROM connection_requests r"
+                " JOIN enterprises e ON e.id IN (r.from_id, r.to_id)"
+                " LEFT JOIN enterprises o ON o.id = CASE WHEN r.from_id = e.id"
+                " THEN r.to_id ELSE r.from_id END WHERE e.account_id = ?"
+                " UNION ALL SELECT 'block', b.created_at, NULL, 'sent', o.name, NULL"
+                " FROM member_blocks b JOIN enterprises e ON e.id = b.enterprise_id"
+                " LEFT JOIN enterprises o ON o.id = b.blocked_id WHERE e.account_id = ?"
+                " UNION ALL SELECT 'report', p.created_at, NULL, 'sent', o.name, p.reason"
+                " FROM member_reports p JOIN enterprises e ON e.id = p.reporter_id"
+                " LEFT JOIN enterprises o ON o.id = p.reported_id WHERE e.account_id = ?"
+                " UNION ALL SELECT 'meeting', m.starts_at,"
+                " CASE WHEN m.buyer_id IS NULL THEN 'free' ELSE 'booked' END,"
+                " CASE WHEN m.enterprise_id = e.id THEN 'offered' ELSE 'booked' END,"
+                " o.name, m.reason FROM meeting_slots m"
+                " JOIN enterprises e ON e.id IN (m.enterprise_id, m.buyer_id)"
+                " LEFT JOIN enterprises o ON o.id = CASE WHEN m.enterprise_id = e.id"
+                " THEN m.buyer_id ELSE m.enterprise_id END WHERE e.account_id = ?"
+                " ORDER BY 2",
+                (account_id, account_id, account_id, account_id),
             ),
             requests=[
                 _request(r)

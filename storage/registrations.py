@@ -214,7 +214,7 @@ class RegistrationRepo:
 
 def _loaded(row: Row) -> dict[str, Any]:
     values = dict(row)
-    for name in ("roles", "sectors", "practices"):
+    for name in ("roles", "sectors", "practices", "shown"):
         values[name] = json.loads(values[name])
     return values
 

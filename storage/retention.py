@@ -109,6 +109,16 @@ _SQL: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
             " AND coalesce(locked_until, '') < :cutoff",
         ),
     ),
+    "connection_requests": (
+        "SELECT count(*) FROM connection_requests WHERE created_at < :cutoff"
+        " AND (from_id IS NOT NULL OR to_id IS NOT NULL OR reason IS NOT NULL)",
+        (
+            "UPDATE connection_requests SET from_id = NULL, to_id = NULL, reason = NULL,"
+            " status = CASE WHEN status = 'open' THEN 'cancelled' ELSE status END"
+            " WHERE created_at < :cutoff"
+            " AND (from_id IS NOT NULL OR to_id IS NOT NULL OR reason IS NOT NULL)",
+        ),
+    ),
     "data_requests": (
         "SELECT count(*) FROM data_requests WHERE status = 'done' AND done_at < :cutoff",
         ("DELETE FROM data_requests WHERE status = 'done' AND done_at < :cutoff",),

@@ -44,6 +44,20 @@ _FIELDS: Final[dict[str, dict[str, str]]] = {
         "fair": "the fair's title",
         "reason": "why the application was not approved",
     },
+    "connection_request": {
+        "enterprise": "the name of the member who asks to connect",
+        "reason": "their one line on why",
+    },
+    "connection_accepted": {
+        "enterprise": "the name of the member who accepted (or was accepted)",
+        "contact": "their contact person",
+        "phone": "their phone number, 0912 345 678",
+    },
+    "meeting_reminder": {
+        "fair": "the fair's title",
+        "time": "when the meeting begins, HH:MM dd/mm/yyyy",
+        "enterprise": "the member met",
+    },
 }
 _NAME = "the person's name (as shared with the Zalo OA, or the contact's)"
 # kind -> {field: what it holds}, `name` in each

@@ -59,8 +59,10 @@ __all__ = [
     "FairAction",
     "FairsPage",
     "Feedback",
+    "Findable",
     "Id",
     "Key",
+    "MeetAt",
     "MenuChoice",
     "MenuEntry",
     "OneOf",
@@ -276,3 +278,20 @@ class BroadcastStop(Payload, prefix="bcast:stop"):
 class OpenProfile(Payload, prefix="reg:profile:open"):
     """The registration sent, to see and change: `reg:profile:open` (handlers/registration;
     the request for a correction that staff send, chat or web, carries it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Findable(Payload, prefix="shown:findable"):
+    """Whether other members may find me (handlers/partners/settings.py; /ho_so has the
+    button): `shown:findable:on|off|show`."""
+
+    state: Literal["on", "off", "show"]
+
+
+@dataclass(frozen=True, slots=True)
+class MeetAt(Payload, prefix="meet:slots"):
+    """The free meeting slots of a member at a fair (handlers/meetings.py; search results have
+    the button): `meet:slots:ENTERPRISE:FAIR`."""
+
+    enterprise: Id
+    fair: Id

@@ -136,6 +136,7 @@ FIELD_LABELS: dict[str, str] = {
     "products": N_("Main products"),
     "ocop_stars": N_("OCOP rating"),
     "practices": N_("Sustainable practices"),
+    "findable": N_("Found by other members"),
 }
 
 
@@ -159,6 +160,8 @@ def field_value(field: str, f: Fields, _: Gettext, *, reveal: bool = True) -> st
             value = _("{stars} stars").format(stars=f.ocop_stars) if f.ocop_stars else _("none")
         case "practices":
             value = ", ".join(term(PRACTICE_NAMES, k, _) for k in f.practices)
+        case "findable":
+            value = _("yes") if getattr(f, "findable", False) else _("no")
         case _:
             value = str(getattr(f, field) or "")
     return value or _("not given")

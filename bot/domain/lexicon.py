@@ -149,6 +149,24 @@ CONCEPTS: Final[dict[str, str]] = _invert(
             "supplies, materials, raw materials, vat tu"
         ),
         "_network": ("mang luoi, network, ketnoi"),
+        # roles along the chain and looking for someone (handlers/partners, issue 20)
+        "_distributor": (
+            "ban buon, ban si, nha phan phoi, phan phoi, dai ly, cua hang, nguoi ban buon, "
+            "distributor, distributors, wholesaler, wholesalers, wholesale, retailer, "
+            "retailers, reseller, resellers, stockist"
+        ),
+        "_producer": (
+            "co so san xuat, nha san xuat, xuong san xuat, xuong, producer, producers, maker, "
+            "makers, manufacturer, manufacturers, workshop, workshops"
+        ),
+        "_consumer": (
+            "nguoi tieu dung, khach hang, nguoi mua, ben mua, consumer, consumers, buyer, "
+            "buyers, customer, customers"
+        ),
+        "_find": (
+            "tim, tim kiem, can tim, muon tim, tim giup, looking for, look for, find, search, "
+            "searching, search for, doi tac, partner, partners"
+        ),
         "_how": (
             "nhu the nao, the nao, nhu nao, lam sao, lam the nao, cach nao, kieu gi, ra sao, "
             "bang cach nao, how to, how do i, how can i, how do, how"
@@ -382,6 +400,18 @@ INTENT_EXAMPLES: Final[dict[str, list[str]]] = {
         "greeting": (
             "xin chào | chào | chào bot | chào bạn | alo | chào buổi sáng | chào anh | chào chị |"
             " chào em | hello | hi | hey | good morning | good afternoon"
+        ),
+        "find_partner": (
+            "tìm nhà cung cấp {sector} | tìm nhà cung cấp nguyên liệu | ai bán buôn {sector} | "
+            "tìm nhà phân phối {sector} | tìm đại lý bán {sector} | cơ sở {sector} {place} | "
+            "cơ sở sản xuất {sector} ở {place} | tìm cơ sở sản xuất {sector} | "
+            "ai làm {sector} ở {place} | ai bán {sector} | tìm người mua {sector} | "
+            "tìm khách hàng cho {sector} | tìm đối tác | tìm đối tác {sector} | "
+            "tìm thành viên mạng lưới | nhà cung cấp {sector} ở {place} | "
+            "looking for a {sector} distributor | looking for a {sector} supplier | "
+            "find a {sector} producer | who sells {sector} wholesale | "
+            "find {sector} makers in {place} | looking for partners | find suppliers | "
+            "find buyers for {sector}"
         ),
         "thanks": (
             "cảm ơn | cảm ơn bạn | cảm ơn nhiều | cám ơn | vâng cảm ơn | rất cảm ơn | thank you |"

@@ -114,6 +114,8 @@ CATEGORIES: Final = (
             "enterprises.ocop_stars",
             "enterprises.products",
             "enterprises.practices",
+            "enterprises.findable",
+            "enterprises.shown",
             "enterprises.consent_at",
             "enterprises.consent_version",
             "enterprises.status",
@@ -148,6 +150,56 @@ CATEGORIES: Final = (
             "enterprise_tags.tag",
             "enterprise_tags.created_by",
             "enterprise_tags.created_at",
+        ),
+    ),
+    Category(
+        key="connections",
+        title=N_("Your links with other members"),
+        holds=N_(
+            "the requests to connect you sent and received (with their one-line reason and"
+            " the answer), the members you blocked or reported and why, the meeting slots you"
+            " offered or took at a fair"
+        ),
+        purpose=N_(
+            "to let members find each other and connect, as they chose, and to count the links"
+            " the network forms"
+        ),
+        recipients=N_(
+            "the member you asked or who asked you (your contact only once you accept);"
+            " the Department's staff"
+        ),
+        basis=_CONSENT,
+        retention=("connection_requests",),
+        kept_while=N_(
+            "with your registration; requests, two years (then only their count remains)"
+        ),
+        columns=(
+            "connection_requests.id",
+            "connection_requests.from_id",
+            "connection_requests.to_id",
+            "connection_requests.reason",
+            "connection_requests.status",
+            "connection_requests.chain_pair",
+            "connection_requests.sector",
+            "connection_requests.created_at",
+            "connection_requests.decided_at",
+            "member_blocks.enterprise_id",
+            "member_blocks.blocked_id",
+            "member_blocks.created_at",
+            "member_reports.id",
+            "member_reports.reporter_id",
+            "member_reports.reported_id",
+            "member_reports.reason",
+            "member_reports.created_at",
+            "member_reports.seen_by",
+            "member_reports.seen_at",
+            "meeting_slots.id",
+            "meeting_slots.fair_id",
+            "meeting_slots.enterprise_id",
+            "meeting_slots.starts_at",
+            "meeting_slots.buyer_id",
+            "meeting_slots.reason",
+            "meeting_slots.booked_at",
         ),
     ),
     Category(

@@ -14,6 +14,7 @@ from bot.core.types import Reply, UserRef
 from bot.services.audit import Audit
 from storage.booths import BoothRepo
 from storage.broadcasts import BroadcastRepo
+from storage.chain import ChainRepo
 from storage.conversations import ConversationRepo
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
@@ -74,6 +75,7 @@ class Services:
     invitations: InvitationRepo  # producers imported from lists, waiting to claim
     registrations: RegistrationRepo  # the staff's lists of registrations, and their tags
     web_sessions: WebSessionRepo  # staff's login links and sessions on the web pages
+    chain: ChainRepo  # members finding each other: requests to connect, blocks, reports, meetings
     # Called after something was queued outside a turn: the outbox looks now, not at its tick.
     on_queued: Callable[[], None] = field(default=_nobody_listens)
 

@@ -60,6 +60,24 @@ REQUEST_KINDS: Final = {
 }
 
 
+# The words of a link's row in the copy (storage.personal_data.SubjectData.connections).
+_LINK_WORDS: Final = {
+    "request": N_("request to connect"),
+    "block": N_("member blocked"),
+    "report": N_("report to staff"),
+    "meeting": N_("meeting at a fair"),
+    "sent": N_("sent"),
+    "received": N_("received"),
+    "offered": N_("offered"),
+    "booked": N_("booked"),
+    "open": N_("waiting for an answer"),
+    "accepted": N_("accepted"),
+    "declined": N_("declined"),
+    "cancelled": N_("cancelled"),
+    "free": N_("not booked"),
+}
+
+
 def message_text(replies: Any) -> str:
     """The texts of the replies an outbox row holds (its JSON), joined."""
     items = json.loads(replies) if isinstance(replies, str) else replies
@@ -79,6 +97,7 @@ def copy_json(data: SubjectData) -> dict[str, Any]:
             "registration": data.registration,
             "consents": data.consents,
             "booth_applications": data.booths,
+            "connections": data.connections,
             "fair_feedback": data.feedback,
             "reminders": {
                 "sectors": data.sectors,
@@ -213,6 +232,18 @@ def copy_text(data: SubjectData, lang: Lang) -> str:
         )
         reminders.append(_("Fairs you follow: {names}").format(names=titles))
     sections.append(_section(lang, "reminders", reminders))
+    connections = [
+        _("{date}: {kind} ({side}, {status}) · {other} · {text}").format(
+            date=_when(lang, c["at"]),
+            kind=_(_LINK_WORDS.get(c["kind"], c["kind"])),
+            side=_(_LINK_WORDS.get(c["side"], c["side"])),
+            status=_(_LINK_WORDS.get(c["status"] or "", c["status"] or "—")),
+            other=c["other"] or "—",
+            text=c["text"] or "—",
+        )
+        for c in data.connections
+    ]
+    sections.append(_section(lang, "connections", connections))
     apps = [
         _(
             "{channel} (id {id}): name {name}, language {language}, phone {phone};"

@@ -15,6 +15,7 @@ from bot.domain.enterprise_terms import STATUS_NAMES as REGISTRATION_STATUS
 from bot.domain.phones import format_phone
 from bot.domain.sectors import sector_name
 from bot.domain.taxcode import mask_tax_code
+from bot.services.link_figures import LinkLine, pair_name
 from storage.enterprises import Enterprise
 from storage.reports import BoothRow
 
@@ -23,6 +24,7 @@ __all__ = [
     "Table",
     "booth_table",
     "enterprise_table",
+    "link_table",
     "neutral",
     "to_csv",
     "to_xlsx",
@@ -195,6 +197,33 @@ def booth_table(items: list[BoothRow], lang: Lang, *, personal: bool) -> Table:
         for b in items
     ]
     return _table(_BOOTH, rows, lang, personal)
+
+
+_LINKS: Final = (
+    Column(N_("Month")),
+    Column(N_("Pair along the chain")),
+    Column(N_("Craft")),
+    Column(N_("Requests asked"), "number"),
+    Column(N_("Accepted"), "number"),
+    Column(N_("Declined"), "number"),
+)
+
+
+def link_table(lines: list[LinkLine], lang: Lang) -> Table:
+    """The links members made (requests to connect), a row per month, pair and craft."""
+    _ = lang.gettext
+    rows = [
+        [
+            x.month,
+            pair_name(x.chain_pair, lang),
+            sector_name(x.sector, _) if x.sector else "",
+            x.asked,
+            x.accepted,
+            x.declined,
+        ]
+        for x in lines
+    ]
+    return _table(_LINKS, rows, lang, personal=False)
 
 
 def neutral(text: str, *, in_workbook: bool = False) -> str:

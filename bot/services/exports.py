@@ -12,7 +12,15 @@ from bot.core.clock import utcnow
 from bot.core.i18n import N_, Lang
 from bot.core.types import Document
 from bot.services.base import Services
-from bot.services.export_tables import Table, booth_table, enterprise_table, to_csv, to_xlsx
+from bot.services.export_tables import (
+    Table,
+    booth_table,
+    enterprise_table,
+    link_table,
+    to_csv,
+    to_xlsx,
+)
+from bot.services.link_figures import link_lines
 from storage.booths import BoothStatus
 from storage.enterprises import EnterpriseStatus
 
@@ -49,12 +57,15 @@ class What(StrEnum):
 
     ENTERPRISES = "enterprises"
     BOOTHS = "booths"
+    LINKS = "links"  # requests to connect between members, counted (no personal data)
 
 
 def statuses_of(what: What) -> list[str]:
     """The statuses a filter may name for `what`."""
     if what is What.ENTERPRISES:
         return [s.value for s in EnterpriseStatus]
+    if what is What.LINKS:
+        return []
     return [s.value for s in BoothStatus]
 
 
@@ -78,6 +89,8 @@ class Export(BaseModel):
 async def _table(svc: Services, flt: ExportFilter, lang: Lang, personal: bool) -> Table:
     sectors = [flt.sector] if flt.sector else []
     wards = [flt.ward] if flt.ward else []
+    if flt.what is What.LINKS:
+        return link_table(link_lines(await svc.chain.link_rows(), svc.settings.tz), lang)
     if flt.what is What.BOOTHS:
         rows = await svc.reports.booth_rows(
             fair_ids=[flt.fair] if flt.fair else [],
@@ -103,7 +116,10 @@ async def make_export(
     """The filtered rows as a file named for what it holds and today's date."""
     table = await _table(svc, flt, lang, personal)
     vi = lang.code == "vi"
-    if flt.what is What.BOOTHS:
+    if flt.what is What.LINKS:
+        base = "ket-noi" if vi else "links"
+        sheet = lang.gettext("Links between members")
+    elif flt.what is What.BOOTHS:
         base = "don-gian-hang" if vi else "booth-applications"
         sheet = lang.gettext("Booth applications")
     else:

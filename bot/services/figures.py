@@ -15,6 +15,7 @@ from bot.domain.enterprise_terms import STATUS_NAMES, term, ward_label
 from bot.domain.sectors import sector_name
 from bot.services.base import Services
 from bot.services.fair_view import short_title
+from bot.services.link_figures import LinkLine, by, link_lines
 from bot.services.stats_chart import Panel
 from storage.booths import BoothStatus
 from storage.fairs import Fair
@@ -55,6 +56,8 @@ class Figures(BaseModel):
     # Zalo OA template messages (paid each) over the last day, 7 days and 30 days; empty when
     # the OA is not configured and none was ever sent
     templates: dict[int, TemplateCounts] = Field(default_factory=dict)
+    # links between members: requests by local month, pair along the chain and craft
+    links: list[LinkLine] = Field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -104,6 +107,7 @@ async def gather(svc: Services, tz: ZoneInfo) -> Figures:
         sent=await svc.reports.sent(),
         broadcasts=await svc.reports.broadcasts(),
         templates=await _templates(svc, now),
+        links=link_lines(await svc.chain.link_rows(), tz),
     )
 
 
@@ -137,7 +141,7 @@ def named(lang: Lang, by: str, counts: dict[str, int]) -> list[tuple[str, int]]:
 
 
 def panels(lang: Lang, f: Figures) -> list[Panel]:
-    """The six charts of /thong_ke and the staff overview, labelled in `lang`."""
+    """The seven charts of /thong_ke and the staff overview, labelled in `lang`."""
     _ = lang.gettext
     nothing = _("nothing yet")
 
@@ -176,5 +180,14 @@ def panels(lang: Lang, f: Figures) -> list[Panel]:
             totals=[x.fair.booths for x in f.fills],
             legend=[_("held"), _("free")],
             empty=_("No upcoming fair."),
+        ),
+        Panel(
+            title=_("Links between members per month (accepted of asked)"),
+            kind="fill",
+            labels=list(by(f.links, "month")),
+            values=[x.accepted for x in by(f.links, "month").values()],
+            totals=[x.asked for x in by(f.links, "month").values()],
+            legend=[_("accepted"), _("not accepted (yet)")],
+            empty=nothing,
         ),
     ]

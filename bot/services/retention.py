@@ -29,6 +29,9 @@ RULE_NAMES: Final = {
     "delivered_messages": N_("the text of messages once sent (or given up on)"),
     "questions": N_("free-text questions typed to the bot"),
     "link_codes": N_("codes to link two apps, and wrong tries, after they expire"),
+    "connection_requests": N_(
+        "who asked whom to connect, and why: emptied, the count of links kept"
+    ),
     "data_requests": N_("the record of requests about personal data, once done"),
     "audit_log": N_("the log of staff actions"),
 }

@@ -30,6 +30,7 @@ REMOVED_NAMES: Final = {
     "feedback": N_("answers after a fair"),
     "conversations": N_("unfinished answers"),
     "link_codes": N_("codes to link your apps"),
+    "connections": N_("your links with other members, blocks, reports and meeting slots"),
     "questions": N_("questions you typed"),
     "messages": N_("messages kept for you or about you"),
     "audit_snapshots": N_("copies of your data in the staff log"),

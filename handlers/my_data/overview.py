@@ -38,6 +38,7 @@ _CATEGORY: Final = {c.key: c for c in CATEGORIES}
 _ICONS: Final = {
     "registration": "📋",
     "booths": "🎪",
+    "connections": "🤝",
     "reminders": "🔔",
     "apps": "📱",
     "messages": "💬",
@@ -84,6 +85,22 @@ def _registration_lines(turn: Turn, data: SubjectData) -> list[str]:
         consent += " " + _("(the text has changed since: you will be asked again)")
     lines.append(consent)
     return lines
+
+
+def _connection_lines(turn: Turn, data: SubjectData) -> list[str]:
+    """How many requests, blocks, reports and meetings are held."""
+    kinds = [c["kind"] for c in data.connections]
+    return [
+        turn._(
+            "{requests} requests to connect, {blocks} members blocked, {reports} reports made,"
+            " {meetings} meeting slots"
+        ).format(
+            requests=kinds.count("request"),
+            blocks=kinds.count("block"),
+            reports=kinds.count("report"),
+            meetings=kinds.count("meeting"),
+        )
+    ]
 
 
 def _moment(value: Any) -> datetime:
@@ -144,6 +161,7 @@ async def overview(turn: Turn, note: str | None = None) -> list[Reply]:
     groups = [
         _group(turn, "registration", _registration_lines(turn, data)),
         _group(turn, "booths", booths),
+        *([_group(turn, "connections", _connection_lines(turn, data))] if data.connections else []),
         _group(turn, "reminders", reminders),
         _group(turn, "apps", apps),
         _group(turn, "messages", messages),

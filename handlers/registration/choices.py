@@ -158,6 +158,6 @@ PRACTICES_STEP = MultiSelect(
     ),
     at_least_one=N_("Please choose at least one option (or “None yet”), then “Done”."),
     per_row=1,
-    then=Step.SUMMARY,
+    then=Step.FINDABLE,
     exclusive="none_yet",
 )

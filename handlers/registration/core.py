@@ -66,6 +66,7 @@ class Step(StrEnum):
     PRODUCTS = "products"
     OCOP = "ocop"
     PRACTICES = "practices"
+    FINDABLE = "findable"
     SUMMARY = "summary"
 
 
@@ -83,6 +84,7 @@ FIELD_STEPS: dict[str, Step] = {
     "products": Step.PRODUCTS,
     "ocop_stars": Step.OCOP,
     "practices": Step.PRACTICES,
+    "findable": Step.FINDABLE,
 }
 
 

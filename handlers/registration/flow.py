@@ -10,7 +10,7 @@ from bot.dialog.router import PAUSED, Turn
 from bot.dialog.steps import BACK, Answer, Flow, Outcome, Question
 from bot.domain.consent import is_current
 from handlers.menu import main_menu
-from handlers.registration import basics, choices, numbers, place, profile, summary
+from handlers.registration import basics, choices, findable, numbers, place, profile, summary
 from handlers.registration.core import (
     FIELD_STEPS,
     FLOW,
@@ -60,6 +60,9 @@ STEPS: dict[Step, Question[Turn]] = {
     Step.PRODUCTS: Question(basics.ask_products, basics.got_products, back=True, skip=True),
     Step.OCOP: Question(basics.ask_ocop, basics.got_ocop, back=True),
     Step.PRACTICES: Question(choices.PRACTICES_STEP.ask, choices.PRACTICES_STEP.got, back=True),
+    Step.FINDABLE: Question(
+        findable.ask_findable, findable.got_findable, back=True, yes="yes", no="no"
+    ),
     Step.SUMMARY: Question(summary.ask_summary, summary.got_summary, back=True, yes="confirm"),
 }
 

@@ -3,6 +3,7 @@ edit (a key change to an approved registration sends it back to review)."""
 
 from __future__ import annotations
 
+from bot.core.payloads import Findable
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from handlers.registration.core import FLOW, EditSentField, StartRegistration, answers
@@ -39,6 +40,7 @@ async def show(turn: Turn, note: str | None = None, resume: str | None = None) -
         ]
     )
     buttons = edit_buttons(EditSentField, _)
+    buttons.append([Findable("show").button(_("🔎 What other members see"))])
     if resume:
         buttons.insert(0, [Button(label=_("Continue where I was ▶"), payload=resume)])
     return [Reply(text=text, buttons=buttons)]

@@ -16,6 +16,8 @@ from handlers.staff import (
     fair_card,
     fair_flow,
     fair_steps,
+    meetings,
+    member_reports,
     menu,
     review,
     review_bulk,
@@ -48,6 +50,11 @@ def register(router: Router) -> None:
     router.command(("duyet_dang_ky", "review"), review_(review_bulk.on_button))
     router.button(review.PAYLOADS, review_(review_bulk.on_button))
     router.flow(REVIEW_FLOW, review_(review_bulk.on_input))
+    booths = may(Permission.BOOTHS)
+    router.command(("lich_gap_hoi_cho", "meeting_schedule"), booths(meetings.schedules))
+    router.button(meetings.FairSchedule, booths(meetings.on_button))
+    router.command(("bao_cao_thanh_vien", "member_reports"), review_(member_reports.show_reports))
+    router.button(member_reports.ReportSeen, review_(member_reports.on_button))
     router.command(("quan_ly_hoi_cho", "manage_fairs"), fairs(fair_card.fair_list))
     router.button(fair_card.PAYLOADS, fairs(fair_admin.on_button))
     router.button(fair_steps.PAYLOADS, fairs(fair_flow.on_button))

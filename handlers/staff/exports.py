@@ -65,7 +65,7 @@ class Filtered(Payload, prefix="export"):
     status, craft, ward or fair, or download: `export:e:pending:ceramics:00577:12:show`,
     `export:b:-:-:-:7:xlsx.fair` (at most about 60 bytes)."""
 
-    what: Literal["e", "b"]  # registrations, booth applications
+    what: Literal["e", "b", "l"]  # registrations, booth applications, links between members
     status: Annotated[str, OneOf(_STATUSES)] | None
     sector: Annotated[str, OneOf(SECTORS)] | None
     ward: WardCode | None
@@ -75,12 +75,14 @@ class Filtered(Payload, prefix="export"):
     @classmethod
     def of(cls, flt: ExportFilter, op: str) -> Self:
         """The payload of `op` on the export `flt`."""
-        what: Literal["e", "b"] = "e" if flt.what is What.ENTERPRISES else "b"
+        what = _LETTER[flt.what]
         return cls(what, flt.status, flt.sector, flt.ward, flt.fair, op)
 
     def export_filter(self) -> ExportFilter | None:
         """The filter, if its status fits what is exported and its ward exists."""
-        what = What.ENTERPRISES if self.what == "e" else What.BOOTHS
+        what = next(w for w, letter in _LETTER.items() if letter == self.what)
+        if what is What.LINKS and (self.status or self.sector or self.ward or self.fair):
+            return None  # links are counted whole: no filters
         if self.status is not None and self.status not in statuses_of(what):
             return None
         if self.ward is not None and get_ward(self.ward) is None:
@@ -91,6 +93,11 @@ class Filtered(Payload, prefix="export"):
 
 
 PAYLOADS: Final = (ExportMenu, Filtered)
+_LETTER: Final[dict[What, Literal["e", "b", "l"]]] = {
+    What.ENTERPRISES: "e",
+    What.BOOTHS: "b",
+    What.LINKS: "l",
+}
 
 
 def _button(label: str, flt: ExportFilter, op: str) -> Button:
@@ -109,6 +116,7 @@ async def choose_what(turn: Turn) -> list[Reply]:
     buttons = [
         [_button(_("Registrations"), ExportFilter(what=What.ENTERPRISES), "show")],
         [_button(_("Booth applications"), ExportFilter(what=What.BOOTHS), "show")],
+        [_button(_("Links between members"), ExportFilter(what=What.LINKS), "show")],
     ]
     return [Reply(text=_("What would you like to export?"), buttons=buttons)]
 
@@ -116,6 +124,13 @@ async def choose_what(turn: Turn) -> list[Reply]:
 async def filters(turn: Turn, flt: ExportFilter, note: str | None = None) -> list[Reply]:
     """The filters chosen, a button to change each, and the downloads."""
     _ = turn._
+    if flt.what is What.LINKS:
+        text = _(
+            "Export of the links between members: requests to connect asked, accepted and"
+            " declined, by month, pair along the chain and craft (counts only, no names)."
+        )
+        downloads = [_button(_("⬇ Excel (.xlsx)"), flt, "xlsx"), _button(_("⬇ CSV"), flt, "csv")]
+        return [Reply(text="\n\n".join(filter(None, [note, text])), buttons=[downloads])]
     every = _("all")
     fair = await turn.services.fairs.get(flt.fair) if flt.fair else None
     what = _("registrations") if flt.what is What.ENTERPRISES else _("booth applications")

@@ -10,8 +10,10 @@ from bot.core.payloads import Payload
 from bot.core.types import Document, Reply
 from bot.dialog.router import Turn
 from bot.domain.enterprise_terms import STATUS_NAMES, term
+from bot.domain.sectors import sector_name
 from bot.services.fair_view import short_title
 from bot.services.figures import STATUSES, Figures, gather, named, panels
+from bot.services.link_figures import LinkLine, by, pair_name
 from bot.services.stats_chart import chart_png
 
 __all__ = ["ShowStats", "show_stats", "stats_text"]
@@ -82,6 +84,7 @@ def stats_text(turn: Turn, f: Figures) -> str:
             failed=sent["broadcast"].failed,
         ),
     ]
+    lines += ["", *_link_lines(turn, f)]
     unreachable = sum(s.unreachable for s in f.sent)
     if unreachable or f.templates:
         lines.append(
@@ -108,6 +111,34 @@ def stats_text(turn: Turn, f: Figures) -> str:
             )
         )
     return "\n".join(lines)
+
+
+def _link_lines(turn: Turn, f: Figures) -> list[str]:
+    """The links members made: per month, by pair along the chain, by craft."""
+    _ = turn._
+    total = by(f.links, "month")
+    asked = sum(x.asked for x in total.values())
+    if not asked:
+        return [_("Links between members: no request to connect yet.")]
+
+    def counts(x: LinkLine) -> str:
+        return _("{asked} asked, {accepted} accepted, {declined} declined").format(
+            asked=x.asked, accepted=x.accepted, declined=x.declined
+        )
+
+    lines = [_("Links between members (requests to connect):")]
+    lines += [f"• {month}: {counts(x)}" for month, x in list(total.items())[-6:]]
+    lines.append(_("By pair along the chain:"))
+    lines += [
+        f"• {pair_name(pair, turn.lang)}: {counts(x)}"
+        for pair, x in by(f.links, "chain_pair").items()
+    ]
+    lines.append(_("By craft:"))
+    lines += [
+        f"• {sector_name(key, _) if key else _('no craft')}: {counts(x)}"
+        for key, x in by(f.links, "sector").items()
+    ]
+    return lines
 
 
 @dataclass(frozen=True, slots=True)

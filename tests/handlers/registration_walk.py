@@ -33,6 +33,7 @@ async def to_summary(
     kind: str = "household",
     phone: str = "0912 345 678",
     tax_code: str | None = "001085012345",
+    findable: bool = False,
 ) -> None:
     """Answers every question with buttons where there are any, up to the summary."""
     await chat.say("/dang_ky")
@@ -56,9 +57,10 @@ async def to_summary(
     await chat.press("reg:ocop:4")
     await chat.press("reg:practices:energy_saving")
     await chat.press("reg:practices:done")
+    await chat.press(f"reg:findable:{'yes' if findable else 'no'}")
 
 
-async def register(chat: Chat, **answers: str | None) -> None:
+async def register(chat: Chat, **answers: str | bool | None) -> None:
     """A whole registration, confirmed."""
     await to_summary(chat, **answers)  # type: ignore[arg-type]
     await chat.press("reg:summary:confirm")

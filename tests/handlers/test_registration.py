@@ -94,6 +94,8 @@ async def test_a_zalo_user_answers_everything_by_typing(app: App) -> None:
     assert "OCOP" in chat.text
     await chat.say("5")
     await chat.say("3 5")
+    assert "May other members of the network" in chat.text
+    await chat.say("khong")  # not findable, typed
     assert "Please check your registration" in chat.text
     await chat.say("1")  # Confirm and send
     e = await stored(app, chat)
@@ -197,8 +199,8 @@ async def test_editing_from_the_summary_comes_back_to_it(app: App) -> None:
     assert "Kind: Company" in chat.text
     assert "Tax code: 0100109106" in chat.text
     await chat.press("reg:summary:back")
-    assert "sustainable practices" in chat.text
-    await chat.press("reg:practices:done")
+    assert "May other members of the network" in chat.text  # the question before the summary
+    await chat.press("reg:findable:no")
     await chat.press("reg:summary:confirm")
     e = await stored(app, chat)
     assert e is not None
@@ -239,6 +241,8 @@ async def test_a_restart_loses_nothing(settings: Settings) -> None:
         await chat.press("Skip")
         await chat.press("No OCOP")
         await chat.say("6")
+        await chat.say("co")  # findable, typed
+        assert "Found by other members: yes" in chat.text
         assert "Establishment name: Cơ sở gốm Minh Hải" in chat.text
         assert "Role in the chain: Producer" in chat.text
         await chat.press("reg:summary:confirm")

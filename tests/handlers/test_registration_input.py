@@ -54,7 +54,8 @@ async def finish(chat: Chat) -> None:
         if "Please check your registration" in chat.text:
             return
         labels = [b.payload for b in chat.options]
-        for pick in ("reg:products:skip", "reg:tax_code:skip", "reg:ocop:none", "done"):
+        picks = ("reg:products:skip", "reg:tax_code:skip", "reg:ocop:none", "reg:findable:no")
+        for pick in (*picks, "done"):
             chosen = next((p for p in labels if p.endswith(pick)), None)
             if chosen:
                 if pick == "done":
@@ -288,6 +289,7 @@ async def test_a_bad_ocop_rating(app: App, answer: str) -> None:
     await chat.say("4")  # option 4 and 4 stars agree
     assert "sustainable practices" in chat.text
     await chat.say("6")
+    await chat.say("khong")  # not findable
     assert "OCOP rating: 4 stars" in chat.text
 
 
@@ -295,6 +297,7 @@ async def test_no_ocop_rating_typed(app: App) -> None:
     chat = await at(app, "ocop")
     await chat.say("không")
     await chat.say("6")
+    await chat.say("khong")  # not findable
     assert "OCOP rating: none" in chat.text
 
 

@@ -74,6 +74,7 @@ async def test_each_kind_goes_when_its_rule_says(
         "delivered_messages": 0,
         "questions": 0,
         "link_codes": 1,
+        "connection_requests": 0,
         "data_requests": 0,
         "audit_log": 0,
     }

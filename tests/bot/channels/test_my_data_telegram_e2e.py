@@ -116,7 +116,8 @@ async def _register(fake: FakeTelegram) -> None:
     await _press(fake, LAN, "reg:ocop:4", button="reg:practices:energy_saving")
     fake.press_button(LAN, "reg:practices:energy_saving")
     await fake.await_call("editMessageText")
-    await _press(fake, LAN, "reg:practices:done", button="reg:summary:confirm")
+    await _press(fake, LAN, "reg:practices:done", button="reg:findable:no")
+    await _press(fake, LAN, "reg:findable:no", button="reg:summary:confirm")
     await _press(fake, LAN, "reg:summary:confirm", has="Mã hồ sơ: HN-")
 
 

@@ -31,7 +31,7 @@ def fake() -> Iterator[FakeTelegram]:
 
 
 @contextlib.asynccontextmanager
-async def serving(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[None]:
+async def serving(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[App]:
     """The App with its Telegram channel and outbox, as `ketnoi run` has them."""
     settings = make_settings(
         tmp_path, telegram_token=TOKEN, telegram_api_url=fake.url, admins=f"telegram:{ADMIN}"
@@ -44,7 +44,7 @@ async def serving(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[None]:
     await channel.start()
     outbox = asyncio.get_running_loop().create_task(app.outbox.run())
     try:
-        yield
+        yield app
     finally:
         outbox.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -106,7 +106,8 @@ async def test_a_registration_on_telegram_survives_a_restart_and_is_approved(
         await _say(fake, "Bát đĩa men lam")
         await _press(fake, "reg:ocop:4")
         await _tick(fake, "reg:practices:energy_saving")
-        summary = (await _press(fake, "reg:practices:done"))["text"]
+        await _press(fake, "reg:practices:done")
+        summary = (await _press(fake, "reg:findable:no"))["text"]
         assert "Tên cơ sở: Cơ sở gốm Minh Hải" in summary
         assert "Địa bàn: Xã Bát Tràng, Hà Nội" in summary
         assert "Số điện thoại: 0912 345 678" in summary
@@ -150,7 +151,8 @@ async def test_only_one_s_own_contact_is_taken_as_one_s_phone(
         await _say(fake, "Bát đĩa men lam")
         await _press(fake, "reg:ocop:4")
         await _tick(fake, "reg:practices:energy_saving")
-        summary = (await _press(fake, "reg:practices:done"))["text"]
+        await _press(fake, "reg:practices:done")
+        summary = (await _press(fake, "reg:findable:no"))["text"]
         assert "Tên cơ sở: Cơ sở gốm Minh Hải" in summary  # nothing entered is lost
         assert "Số điện thoại: 0912 345 678" in summary and "0987" not in summary
 

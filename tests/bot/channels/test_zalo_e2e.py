@@ -108,7 +108,8 @@ def register_on_zalo(lan: User) -> str:
     lan.say("001085012345", expect="Sản phẩm chính")
     lan.say("Bát đĩa men lam, lọ hoa", expect="OCOP")
     lan.say("4", expect="thực hành bền vững")
-    summary = lan.say("2 7", expect="kiểm tra lại thông tin đăng ký")
+    lan.say("2 7", expect="được tìm thấy cơ sở của bạn")
+    summary = lan.say("2", expect="kiểm tra lại thông tin đăng ký")  # "2. Không, để sau"
     assert "• Tên cơ sở: Gốm Minh Hải" in summary
     assert "• Địa bàn: Xã Bát Tràng, Hà Nội" in summary
     assert "• Số điện thoại: 0912 345 678" in summary
@@ -167,7 +168,8 @@ def test_a_producer_registers_on_zalo_typing_words_only(
         lan.say("Bát đĩa men lam, lọ hoa", expect="OCOP")
         lan.say("chua co ocop", expect="thực hành bền vững")
         lan.say("tiet kiem nang luong", expect="Đã chọn: Tiết kiệm năng lượng.")
-        summary = lan.say("xong", expect="kiểm tra lại thông tin đăng ký")
+        lan.say("xong", expect="được tìm thấy cơ sở của bạn")
+        summary = lan.say("khong", expect="kiểm tra lại thông tin đăng ký")
         done = lan.say("xác nhận", expect="Mã hồ sơ:")
         status = bot.stop()
 

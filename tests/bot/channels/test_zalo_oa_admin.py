@@ -119,7 +119,7 @@ booth_rejected:
     assert (
         "none  booth_approved: no template: outside the 7 days these notices cannot be sent"
     ) in lines
-    assert lines[-1] == "1 of 7 kinds of notice can go by template; 3 configured wrongly"
+    assert lines[-1] == "1 of 10 kinds of notice can go by template; 3 configured wrongly"
 
 
 def test_a_template_file_with_a_mistake_names_it(fake: FakeOa, tmp_path: Path) -> None:

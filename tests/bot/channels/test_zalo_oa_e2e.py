@@ -111,7 +111,8 @@ def register_on_the_oa(lan: Follower, fake: FakeOa) -> str:
     lan.say("001085012345", expect="Sản phẩm chính")
     lan.say("Bát đĩa men lam, lọ hoa", expect="OCOP")
     lan.say("4", expect="thực hành bền vững")
-    summary = lan.say("2 7", expect="kiểm tra lại thông tin đăng ký")
+    lan.say("2 7", expect="được tìm thấy cơ sở của bạn")
+    summary = lan.say("khong", expect="kiểm tra lại thông tin đăng ký")
     assert "• Số điện thoại: 0912 345 678" in summary
     done = lan.say("1", expect="Mã hồ sơ:")
     return done.split("Mã hồ sơ:", 1)[1].split()[0]

@@ -12,8 +12,10 @@ import pytest
 
 import main
 from bot.app import App
+from storage.chain import RequestStatus
 from storage.enterprises import EnterpriseStatus
 from tests.fair_data import make_fair
+from tests.handlers.partners.members import member, person
 from tests.handlers.registration_walk import ward_code
 from tests.handlers.staff.staff_data import add_enterprise, audit_entries
 
@@ -136,3 +138,25 @@ async def test_a_registrant_s_formula_is_written_as_text(
             values = [v for row in csv.reader(f) for v in row]
     assert "'" + name in values and "'\t=1+1" in values
     assert not [v for v in values if str(v).startswith(("=", "+", "-", "@", "\t", "\r"))]
+
+
+async def test_export_links_counts_them_without_personal_data(
+    app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    minh = await member(app, await person(app, "minh"), "Gốm Minh Hải")
+    shop = await member(
+        app, await person(app, "shop"), "Quà Việt", roles=("distributor",), phone="+84987654321"
+    )
+    chain = app.router.services.chain
+    asked = await chain.ask(shop.id, minh.id, "Bát men lam", "producer>distributor", "ceramics")
+    await chain.decide(asked.id, RequestStatus.ACCEPTED)
+    await chain.ask(shop.id, minh.id, "Lọ hoa", "producer>distributor", "ceramics")
+    target = tmp_path / "ket-noi.csv"
+    code, out, _ = await _run(["export", "links", "--purpose", "report", "-o", str(target)], capsys)
+    assert code == 0 and "1 rows" in out
+    rows = list(csv.reader(target.open(encoding="utf-8-sig")))
+    assert rows[0] == [
+        "Tháng", "Cặp trong chuỗi", "Ngành nghề", "Yêu cầu đã gửi", "Đã đồng ý", "Đã từ chối",
+    ]  # fmt: skip
+    assert rows[1][1:] == ["Nhà sản xuất → Nhà phân phối, bán lẻ", "Gốm sứ", "2", "1", "0"]
+    assert "Quà Việt" not in target.read_text(encoding="utf-8-sig")

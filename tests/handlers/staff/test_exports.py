@@ -13,9 +13,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.app import App
 from bot.core.types import Document
+from storage.chain import RequestStatus
 from storage.enterprises import EnterpriseStatus
 from storage.roles import Role
 from tests.fair_data import TODAY, make_fair, tap
+from tests.handlers.partners.members import member as joined
+from tests.handlers.partners.members import person
 from tests.handlers.registration_walk import ward_code
 from tests.handlers.staff.staff_data import add_enterprise, audit_entries, member
 
@@ -225,3 +228,25 @@ async def test_what_registrants_typed_is_never_a_formula_in_either_format(app: A
         rows = list(csv.reader(io.StringIO(text, newline="")))
         assert not [v for r in rows for v in r if v.startswith(FORMULA_START)]
         assert "'" + HYPERLINK in rows[1]
+
+
+async def test_a_viewer_exports_the_links_between_members(app: App) -> None:
+    minh = await joined(app, await person(app, "minh"), "Gốm Minh Hải")
+    shop = await joined(
+        app, await person(app, "shop"), "Quà Việt", roles=("distributor",), phone="+84987654321"
+    )
+    chain = app.router.services.chain
+    asked = await chain.ask(shop.id, minh.id, "Bát men lam", "producer>distributor", "ceramics")
+    await chain.decide(asked.id, RequestStatus.DECLINED)
+    viewer = await member(app, Role.VIEWER)
+    await viewer.say("/xuat")
+    await viewer.press("Kết nối giữa các thành viên")
+    assert "chỉ số lượng, không có tên" in viewer.text
+    await viewer.press("Excel")
+    await viewer.press("Số liệu và báo cáo")
+    rows = _rows(_sheet(viewer.last.document))
+    assert [(r["Cặp trong chuỗi"], r["Yêu cầu đã gửi"], r["Đã từ chối"]) for r in rows] == [
+        ("Nhà sản xuất → Nhà phân phối, bán lẻ", 1, 1)
+    ]
+    assert await tap(viewer, "export:l:approved:-:-:-:show")  # no filters for links
+    assert "Bạn muốn xuất danh sách nào?" in viewer.text

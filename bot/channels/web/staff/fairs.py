@@ -22,6 +22,7 @@ from bot.domain.phones import format_phone
 from bot.domain.sectors import SECTORS, sector_name
 from bot.services import booth_decisions as decisions
 from bot.services import fair_admin
+from bot.services.base import Services
 from bot.services.checkin import GRACE
 from bot.services.fair_view import STATUS_NAMES, fair_dates, sectors_text
 from bot.services.permissions import Permission
@@ -385,6 +386,8 @@ async def fair_page(request: Request, staff: Staff) -> Response:
             )
         )
     held = (await svc.booths.taken([fair.id]))[fair.id]
+    booths_of = {r.enterprise_id: ", ".join(r.app.booth_numbers) for r in rows}
+    meetings, free = await _meetings(svc, lang, fair, booths_of)
     live = [r for r in rows if r.app.status in LIVE]
     audience = len({r.app.account_id for r in live} | set(await svc.fairs.followers(fair.id)))
     return await render(
@@ -402,9 +405,50 @@ async def fair_page(request: Request, staff: Staff) -> Response:
         over=fair.ends_at <= utcnow(),
         gate_open=_gate_open(fair),
         audience=audience,
+        meetings=meetings,
+        free_slots=free,
         done=_done(lang, request.query_params.get("xong")),
         problem=_problem(lang, request.query_params.get("loi"), request.query_params.get("so")),
     )
+
+
+@dataclass
+class _Meeting:
+    when: str
+    exhibitor: str
+    booths: str
+    buyer: str
+    topic: str
+
+
+async def _meetings(
+    svc: Services, lang: Lang, fair: Fair, booths_of: dict[int, str]
+) -> tuple[list[_Meeting], int]:
+    """The meetings booked at the fair (handlers/meetings.py), in time order, and how many
+    offered slots are still free."""
+    slots = await svc.chain.slots(fair.id)
+    names: dict[int, str] = {}
+
+    async def name(enterprise_id: int | None) -> str:
+        if enterprise_id is None:
+            return "—"
+        if enterprise_id not in names:
+            e = await svc.enterprises.get(enterprise_id)
+            names[enterprise_id] = e.name if e else "—"
+        return names[enterprise_id]
+
+    booked = [
+        _Meeting(
+            when=lang.short_datetime(s.starts_at),
+            exhibitor=await name(s.enterprise_id),
+            booths=booths_of.get(s.enterprise_id, ""),
+            buyer=await name(s.buyer_id),
+            topic=s.reason or "",
+        )
+        for s in slots
+        if s.buyer_id is not None
+    ]
+    return booked, sum(1 for s in slots if s.buyer_id is None)
 
 
 def _gate_open(fair: Fair) -> bool:

@@ -224,3 +224,24 @@ def test_a_past_fair_offers_no_edit_and_refuses_one(site: Site) -> None:
         post = site.form(f"/quan-tri/hoi-cho/{fair.id}", f"/quan-tri/hoi-cho/{fair.id}/sua", NEW)
         assert "loi=over" in post.headers["location"]
     assert site.run(site.app.router.services.fairs.get, fair.id).title_vi == fair.title_vi  # type: ignore[union-attr]
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_fair_page_shows_the_meetings_booked_there(site: Site) -> None:
+    fair = site.run(make_fair, site.app)
+    exhibitor_app, buyer_app = _applicant(site, fair.id, 2)
+    svc = site.app.router.services
+    exhibitor = site.run(svc.booths.get, exhibitor_app)
+    buyer = site.run(svc.booths.get, buyer_app)
+    assert exhibitor is not None and buyer is not None
+    site.run(svc.booths.approve, exhibitor_app, ["A12"], exhibitor.account_id)
+    nine = fair.starts_at + timedelta(days=1, hours=1)  # 09:00 on the second day
+    site.run(svc.chain.offer, fair.id, exhibitor.enterprise_id, [nine, nine + timedelta(hours=1)])
+    slot = site.run(svc.chain.slots, fair.id)[0]
+    site.run(svc.chain.book, slot.id, buyer.enterprise_id, "Bát men lam cho cửa hàng")
+    site.login(site.staff(Role.MODERATOR))
+    page = site.get(f"/quan-tri/hoi-cho/{fair.id}").text
+    meetings = page.split('id="meetings"', 1)[1]
+    assert "Cơ sở 0" in meetings and "A12" in meetings and "Cơ sở 1" in meetings
+    assert "Bát men lam cho cửa hàng" in meetings
+    assert "slots still free: 1" in page or "còn trống: 1" in page

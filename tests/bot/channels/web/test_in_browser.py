@@ -155,6 +155,12 @@ def test_every_page_fits_a_phone_and_a_desk(
     for i in range(3):
         live.run(add_enterprise, live.app, f"p{i}", f"Hợp tác xã mây tre Phú Vinh {i}",
                  phone=f"+8491200000{i}", tax_code=None)  # fmt: skip
+    svc = live.app.router.services  # a meeting booked at the first fair, for its table
+    fair = live.run(svc.fairs.get, 1)
+    assert fair is not None
+    live.run(svc.chain.offer, 1, 1, [fair.starts_at + timedelta(hours=1)])
+    slot = live.run(svc.chain.slots, 1)[0]
+    live.run(svc.chain.book, slot.id, 2, "Giỏ mây cho cửa hàng lưu niệm ở phố cổ, số lượng lớn")
     owner = live.run(
         live.app.router.services.users.ensure, UserRef(channel="console", external_id="admin")
     )
