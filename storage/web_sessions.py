@@ -41,7 +41,7 @@ class WebSession(BaseModel):
 
 
 class WebSessionRepo:
-    """Reads and writes `web_logins` and `web_sessions`."""
+    """Reads and writes `web_logins`, `web_sessions` and `web_sign_in_failures`."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -107,6 +107,10 @@ class WebSessionRepo:
                 "DELETE FROM web_sessions WHERE expires_at < ?", (now.isoformat(),)
             )
             await self.db.execute("DELETE FROM web_logins WHERE expires_at < ?", (now.isoformat(),))
+            await self.db.execute(  # failed sign-ins are counted over ten minutes at most
+                "DELETE FROM web_sign_in_failures WHERE failed_at < ?",
+                ((now - timedelta(minutes=10)).isoformat(),),
+            )
 
     async def get(self, token: str) -> WebSession | None:
         """The session known by `token` if it is open and not expired."""
@@ -145,3 +149,26 @@ class WebSessionRepo:
                 (utcnow().isoformat(), token_hash(token)),
             )
         return changed > 0
+
+    async def failures_since(self, address_hash: str, window: timedelta) -> list[datetime]:
+        """When sign-ins from the (hashed) address failed within `window` until now, oldest
+        first."""
+        rows = await self.db.fetchall(
+            "SELECT failed_at FROM web_sign_in_failures WHERE address_hash = ? AND failed_at > ?"
+            " ORDER BY failed_at",
+            (address_hash, (utcnow() - window).isoformat()),
+        )
+        return [datetime.fromisoformat(r[0]) for r in rows]
+
+    async def sign_in_failed(self, address_hash: str, window: timedelta) -> None:
+        """Count a failed sign-in from the (hashed) address; what is older than `window` goes."""
+        now = utcnow()
+        async with self.db.transaction():
+            await self.db.execute(
+                "INSERT INTO web_sign_in_failures (address_hash, failed_at) VALUES (?, ?)",
+                (address_hash, now.isoformat()),
+            )
+            await self.db.execute(
+                "DELETE FROM web_sign_in_failures WHERE failed_at <= ?",
+                ((now - window).isoformat(),),
+            )

@@ -443,6 +443,9 @@ NOT_PERSONAL: Final = frozenset(
         *(f"reminder_rules.{c}" for c in ("id", "kind", "days", "at_time", "hours", "active")),
         *(f"retention_rules.{c}" for c in ("kind", "days", "active")),
         *(f"retention_runs.{c}" for c in ("id", "ran_at", "removed")),
+        # failed sign-ins to the staff pages: the address only as an HMAC with the site's key
+        # (not linkable to anyone from the database), gone after 10 minutes
+        *(f"web_sign_in_failures.{c}" for c in ("address_hash", "failed_at")),
         *(f"signing_keys.{c}" for c in ("name", "secret", "created_at")),
         *(f"zalo_oa_tokens.{c}" for c in (
             "id", "seed", "access_token", "expires_at", "refresh_token", "generation",

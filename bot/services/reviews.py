@@ -32,8 +32,8 @@ NOTE_MIN, NOTE_MAX = 5, 1000
 # The answers staff may correct from the web desk (the rest only the producer changes);
 # "place" stands for ward_code and province together.
 EDITABLE: Final = (
-    "name", "kind", "sectors", "place", "address", "contact_name", "phone", "tax_code",
-    "products",
+    "name", "kind", "roles", "sectors", "place", "address", "contact_name", "phone", "tax_code",
+    "ocop_stars", "products", "practices",
 )  # fmt: skip
 
 

@@ -9,11 +9,11 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
+from urllib.parse import quote, unquote
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -27,13 +27,14 @@ from bot.services.permissions import Permission, allowed, needed
 from bot.services.web_login import SESSION_IDLE, SESSION_VALID, may_log_in
 from storage.roles import Role
 from storage.users import User
-from storage.web_sessions import LinkState, WebSession
+from storage.web_sessions import LinkState, WebSession, WebSessionRepo
 
 __all__ = ["COOKIE", "Attempts", "Staff", "StaffPage", "routes", "staff_page"]
 
 log = logging.getLogger("ketnoi.web")
 
 COOKIE = "ketnoi_staff"
+BACK_COOKIE = "ketnoi_back"  # the staff page to go back to after signing in again
 StaffPage = Callable[[Request, "Staff"], Awaitable[Response]]
 
 
@@ -91,35 +92,38 @@ def _secure(request: Request) -> bool:
 class Attempts:
     """Sign-in tries that failed, by address: after `most` within `window` that address is
     answered "wait" without the link being looked at, until the oldest try is `window` old.
-    Links are too long to guess; this keeps a script from hammering the database trying."""
+    Links are too long to guess; this keeps a script from hammering the database trying.
 
-    def __init__(self, most: int = 20, window: timedelta = timedelta(minutes=10)) -> None:
+    The tries are counted in the database (`web_sign_in_failures`), so a restart does not
+    forgive them and several processes serving the pages count together. The address is kept
+    only as an HMAC with the site's key."""
+
+    def __init__(
+        self,
+        sessions: WebSessionRepo,
+        key: bytes,
+        most: int = 20,
+        window: timedelta = timedelta(minutes=10),
+    ) -> None:
+        self.sessions = sessions
+        self.key = key
         self.most = most
         self.window = window
-        self.failed: dict[str, deque[datetime]] = {}
 
-    def _recent(self, who: str) -> deque[datetime]:
-        tries = self.failed.setdefault(who, deque())
-        while tries and tries[0] <= utcnow() - self.window:
-            tries.popleft()
-        if not tries:
-            del self.failed[who]
-            return deque()
-        return tries
+    def _hash(self, who: str) -> str:
+        return hmac.new(self.key, b"sign-in:" + who.encode(), hashlib.sha256).hexdigest()
 
-    def blocked(self, who: str) -> int:
+    async def blocked(self, who: str) -> int:
         """Minutes to wait (0: may try now)."""
-        tries = self._recent(who)
+        tries = await self.sessions.failures_since(self._hash(who), self.window)
         if len(tries) < self.most:
             return 0
-        left = tries[0] + self.window - utcnow()
+        left = tries[-self.most] + self.window - utcnow()
         return max(1, -(-int(left.total_seconds()) // 60))
 
-    def failed_once(self, who: str) -> None:
+    async def failed_once(self, who: str) -> None:
         """Count a failed try."""
-        if len(self.failed) > 10_000:  # many addresses at once: forget the oldest
-            self.failed.pop(next(iter(self.failed)))
-        self.failed.setdefault(who, deque()).append(utcnow())
+        await self.sessions.sign_in_failed(self._hash(who), self.window)
 
 
 def _address(request: Request) -> str:
@@ -147,12 +151,12 @@ async def login_form(request: Request) -> Response:
     the previews that chat apps fetch of links do not use it up."""
     web = web_of(request)
     token = request.path_params["token"]
-    wait = _attempts(request).blocked(_address(request))
+    wait = await _attempts(request).blocked(_address(request))
     if wait:
         return _wait_page(request, wait)
     state = await web.router.services.web_sessions.link_state(token)
     if state is not LinkState.VALID:
-        _attempts(request).failed_once(_address(request))
+        await _attempts(request).failed_once(_address(request))
         return web.page(request, "staff/link_spent.html", status_code=410, state=state.value)
     return web.page(request, "staff/login.html", token=token)
 
@@ -162,13 +166,13 @@ async def login(request: Request) -> Response:
     web = web_of(request)
     svc = web.router.services
     token = request.path_params["token"]
-    wait = _attempts(request).blocked(_address(request))
+    wait = await _attempts(request).blocked(_address(request))
     if wait:
         return _wait_page(request, wait)
     user_id = await svc.web_sessions.use_link(token)
     user = await svc.users.get(user_id) if user_id is not None else None
     if user is None:
-        _attempts(request).failed_once(_address(request))
+        await _attempts(request).failed_once(_address(request))
         state = await svc.web_sessions.link_state(token)
         return web.page(request, "staff/link_spent.html", status_code=410, state=state.value)
     if not await may_log_in(svc.roles, user):
@@ -178,7 +182,8 @@ async def login(request: Request) -> Response:
     async with svc.db.transaction():
         await svc.web_sessions.open(session, user.id, secrets.token_urlsafe(24), SESSION_IDLE)
         await svc.audit.record(_Actor(user), "web.login", target=f"user:{user.id}")
-    response = RedirectResponse("/quan-tri", status_code=303)
+    response = RedirectResponse(_back_of(request), status_code=303)
+    response.delete_cookie(BACK_COOKIE, path="/")
     response.set_cookie(
         COOKIE,
         _cookie_value(web.key, session),
@@ -189,6 +194,40 @@ async def login(request: Request) -> Response:
         path="/",
     )
     log.info("staff user %s logged in to the web pages", user.id)
+    return response
+
+
+def _back_of(request: Request) -> str:
+    """Where a login leads: the staff page that asked for it (kept in BACK_COOKIE by the
+    sign-in page, or by the pages' script for a form refused), else the overview. Only a path
+    of the staff pages: the cookie never sends anyone to another site."""
+    path = unquote(request.cookies.get(BACK_COOKIE, ""))
+    address = path.partition("?")[0]
+    if (
+        len(path) > 1000
+        or not (address == "/quan-tri" or address.startswith("/quan-tri/"))
+        or any(c in path for c in "\\\r\n\t ")
+        or "//" in path
+    ):
+        return "/quan-tri"
+    return path
+
+
+def _login_needed(request: Request) -> Response:
+    """The sign-in page, for a staff page asked without a session; a page opened (not a form
+    sent, not the script's requests) is where the next login leads back to."""
+    response = web_of(request).page(request, "staff/login_needed.html", status_code=401)
+    if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        response.set_cookie(
+            BACK_COOKIE,
+            quote(path, safe="/"),
+            max_age=24 * 3600,
+            httponly=False,  # a path, no secret: the script sets it too, for a form refused
+            samesite="lax",
+            secure=_secure(request),
+            path="/",
+        )
     return response
 
 
@@ -222,7 +261,7 @@ def staff_page(permission: Permission) -> Callable[[StaffPage], Callable[[Reques
             svc = web.router.services
             found = await _staff(request)
             if found is None:
-                return web.page(request, "staff/login_needed.html", status_code=401)
+                return _login_needed(request)
             _token, session, user = found
             role = await svc.roles.role_of(user)
             if role is None or not allowed(role, permission):

@@ -105,7 +105,7 @@ def build_app(router: Router, key: bytes) -> Starlette:
         middleware=[Middleware(_Headers)],
     )
     app.state.web = Web(router=router, pages=Pages(), key=key)
-    app.state.attempts = Attempts()
+    app.state.attempts = Attempts(router.services.web_sessions, key)
     return app
 
 

@@ -20,6 +20,8 @@ from bot.core.i18n import Lang
 from bot.domain.enterprise_terms import (
     FIELD_LABELS,
     KIND_NAMES,
+    PRACTICE_NAMES,
+    ROLE_NAMES,
     STATUS_NAMES,
     field_value,
     place_label,
@@ -351,6 +353,8 @@ async def record(request: Request, staff: Staff) -> Response:
 
 # the lengths the chat's registration allows (handlers/registration/basics.py)
 _LONGEST: Final = {"name": 120, "contact_name": 80, "address": 200, "products": 500}
+_OCOP: Final = ("none", "3", "4", "5")
+PRACTICE_NONE: Final = "none_yet"  # handlers/registration/choices.py: alone or not at all
 _TEXTS: Final = ("name", "address", "contact_name", "phone", "tax_code", "products", "province")
 
 
@@ -366,6 +370,9 @@ def _form_values(e: Enterprise) -> dict[str, Any]:
         "phone": format_phone(e.phone),
         "tax_code": e.tax_code or "",
         "products": e.products or "",
+        "roles": list(e.roles),
+        "ocop": str(e.ocop_stars) if e.ocop_stars else "none",
+        "practices": list(e.practices),
     }
 
 
@@ -380,6 +387,9 @@ async def _read_form(
     values["kind"] = staff.field("kind")
     values["ward"] = staff.field("ward")
     values["sectors"] = [k for k in staff.fields("sectors") if k in SECTORS]
+    values["roles"] = [k for k in ROLE_NAMES if k in staff.fields("roles")]
+    values["practices"] = [k for k in PRACTICE_NAMES if k in staff.fields("practices")]
+    values["ocop"] = staff.field("ocop")
     errors: dict[str, str] = {}
     for name, longest in _LONGEST.items():
         if len(values[name]) > longest:
@@ -391,6 +401,17 @@ async def _read_form(
         errors["kind"] = _("Choose one.")
     if not values["sectors"]:
         errors["sectors"] = _("Choose at least one craft.")
+    # checked as the chat asks them (handlers/registration/choices.py, basics.py): a role;
+    # at least one practice, "none yet" alone; OCOP 3, 4 or 5 stars, or none
+    # (a record imported from the Department's lists may have none yet: not asked for then)
+    if not values["roles"] and e.roles:
+        errors["roles"] = _("Choose at least one role.")
+    if not values["practices"] and e.practices:
+        errors["practices"] = _("Choose at least one practice, or “None yet”.")
+    elif PRACTICE_NONE in values["practices"] and len(values["practices"]) > 1:
+        errors["practices"] = _("“None yet” cannot go with the other practices.")
+    if values["ocop"] not in _OCOP:
+        errors["ocop"] = _("Choose 3, 4 or 5 stars, or no OCOP rating.")
     ward = values["ward"] if get_ward(values["ward"]) is not None else None
     if ward is None and not values["province"]:
         errors["place"] = _("Choose a ward or commune of Hanoi, or type the province.")
@@ -440,6 +461,9 @@ async def _read_form(
             "phone": e164,
             "tax_code": tax_code,
             "products": values["products"] or None,
+            "roles": values["roles"],
+            "ocop_stars": None if values["ocop"] == "none" else int(values["ocop"]),
+            "practices": values["practices"],
         }
     )
     return values, errors, fields
@@ -463,6 +487,10 @@ async def _show_edit(
         values=values,
         errors=errors,
         kinds=[(k, _(n)) for k, n in KIND_NAMES.items()],
+        roles=[(k, _(n)) for k, n in ROLE_NAMES.items()],
+        practices=[(k, _(n)) for k, n in PRACTICE_NAMES.items()],
+        ocop=[("none", _("No OCOP rating"))]
+        + [(s, _("{stars} stars").format(stars=s)) for s in _OCOP[1:]],
         **_choices(staff.lang),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 import time_machine
@@ -13,7 +14,7 @@ from bot.app import App
 from bot.cli.web import cmd_login
 from bot.services.web_login import LINK_VALID, SESSION_VALID
 from storage.roles import Role
-from tests.bot.channels.web.site import Site
+from tests.bot.channels.web.site import Site, csrf_of
 from tests.fair_data import TODAY
 from tests.handlers.staff.staff_data import audit_entries, member
 
@@ -115,3 +116,21 @@ async def test_web_login_on_the_server_for_staff_only(
     await member(app, None, "88")
     assert await cmd_login(argparse.Namespace(user="console:88"), app.router) == 1
     assert await cmd_login(argparse.Namespace(user="nobody"), app.router) == 2
+
+
+def test_signing_in_again_leads_back_to_the_staff_page_that_asked(site: Site) -> None:
+    user = site.staff(Role.MODERATOR)
+    page = "/quan-tri/dang-ky?status=pending&q=gom"
+    asked = site.get(page, headers={"accept": "text/html,*/*"})
+    assert asked.status_code == 401 and "Vui lòng đăng nhập" in asked.text
+    assert site.post(site.link(user)).headers["location"] == page
+    assert site.post(site.link(user)).headers["location"] == "/quan-tri"  # once
+    site.post("/dang-xuat", {"csrf": csrf_of(site.get("/quan-tri").text)})
+    site.get("/quan-tri/phien")  # the pages' script asking, not a page opened: not kept
+    assert site.post(site.link(user)).headers["location"] == "/quan-tri"
+    # the script keeps the page of a form refused in the same cookie: a staff page, or nothing
+    for forged in ("https://evil.example/", "//evil.example/quan-tri", "/quan-trix", "/dang-xuat"):
+        site.client.cookies.set("ketnoi_back", quote(forged, safe=""))
+        assert site.post(site.link(user)).headers["location"] == "/quan-tri", forged
+    site.client.cookies.set("ketnoi_back", quote("/quan-tri/thong-bao", safe=""))
+    assert site.post(site.link(user)).headers["location"] == "/quan-tri/thong-bao"

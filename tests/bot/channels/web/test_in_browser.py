@@ -125,6 +125,122 @@ def test_an_announcement_is_sent_and_watched_to_the_end(live: LiveSite, page: Pa
     assert len(got) == 3
 
 
+async def _lapse_sessions(live: LiveSite) -> None:
+    """Every open session lapses now, as after half an hour away from the desk."""
+    db = live.app.router.services.db
+    async with db.transaction():
+        past = (utcnow() - timedelta(seconds=1)).isoformat()
+        await db.execute("UPDATE web_sessions SET expires_at = ?", (past,))
+
+
+def _shots(page: Page, name: str) -> None:
+    """With SCREENSHOTS_DIR set: the page at a phone's and a desk's width, to look at."""
+    if not os.environ.get("SCREENSHOTS_DIR"):
+        return
+    shots = Path(os.environ["SCREENSHOTS_DIR"])
+    shots.mkdir(parents=True, exist_ok=True)
+    for width in (PHONE, DESK):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+
+
+def test_an_announcement_typed_when_the_session_lapsed_is_not_lost(
+    live: LiveSite, page: Page
+) -> None:
+    live.run(_producers, live, 2)
+    user = _staff(live, Role.ADMIN)
+    _log_in(page, live, user)
+    page.goto(live.url + "/quan-tri/thong-bao")
+    text = "Kính gửi các cơ sở gốm: hội chợ mùa xuân mở đăng ký gian hàng từ thứ Hai.\n" * 5
+    page.fill("#text", text)
+    page.select_option("#audience", "sector:ceramics")
+    live.run(_lapse_sessions, live)
+    page.click("#preview")
+    expect(page.locator("#draft-kept")).to_be_visible()  # the sign-in page says it is kept
+    _shots(page, "draft-kept")
+    page.goto(live.link(user))  # a new link from the chat
+    page.click("#login")
+    expect(page).to_have_url(live.url + "/quan-tri/thong-bao")  # back where the text was
+    expect(page.locator("#text")).to_have_value(text)
+    expect(page.locator("#audience")).to_have_value("sector:ceramics")
+    expect(page.locator("[data-draft-notice]")).to_contain_text("chưa được gửi")
+    _shots(page, "draft-restored")
+    page.click("#preview")
+    expect(page.locator("#count")).to_have_text("Sẽ gửi tới 2 người.")
+    page.click("#send")
+    expect(page.locator("#finished")).to_be_visible(timeout=30_000)
+    got = [t for _ref, t in live.sent if "hội chợ mùa xuân mở đăng ký" in t]
+    assert len(got) == 2
+    page.goto(live.url + "/quan-tri/thong-bao")  # sent: nothing comes back any more
+    expect(page.locator("#text")).to_have_value("")
+    expect(page.locator("[data-draft-notice]")).to_have_count(0)
+
+
+def test_a_rejection_reason_and_an_announcement_at_its_last_step_survive_a_lapsed_session(
+    live: LiveSite, page: Page
+) -> None:
+    e = live.run(add_enterprise, live.app, "p1", "Gốm Minh Hải")
+    live.run(_producers, live, 2)
+    user = _staff(live, Role.ADMIN)
+    _log_in(page, live, user)
+    record = live.url + f"/quan-tri/dang-ky/{e.id}"
+    page.goto(record)
+    reason = "Ảnh giấy phép kinh doanh bị mờ, chưa đọc được mã số thuế."
+    page.fill("#reason", reason)
+    live.run(_lapse_sessions, live)
+    page.click("text=Từ chối")
+    expect(page.locator("#draft-kept")).to_be_visible()
+    page.goto(live.link(user))
+    page.click("#login")
+    expect(page).to_have_url(record)
+    expect(page.locator("#reason")).to_have_value(reason)
+    expect(page.locator("#note")).to_have_value("")  # the other form on the page: untouched
+    page.click("text=Từ chối")
+    expect(page.locator(".flash")).to_be_visible()
+    after = live.run(live.app.router.services.enterprises.get, e.id)
+    assert after is not None and after.reject_reason == reason
+    # an announcement refused on its preview page comes back to the page where it is written
+    page.goto(live.url + "/quan-tri/thong-bao")
+    page.fill("#text", "Lịch họp các làng nghề quý I.")
+    page.select_option("#audience", "sector:ceramics")
+    page.click("#preview")
+    live.run(_lapse_sessions, live)
+    page.click("#send")
+    expect(page.locator("#draft-kept")).to_be_visible()
+    page.goto(live.link(user))
+    page.click("#login")
+    expect(page).to_have_url(live.url + "/quan-tri/thong-bao")
+    expect(page.locator("#text")).to_have_value("Lịch họp các làng nghề quý I.")
+    expect(page.locator("#audience")).to_have_value("sector:ceramics")
+
+
+def test_a_registration_corrected_after_the_session_lapsed(live: LiveSite, page: Page) -> None:
+    e = live.run(add_enterprise, live.app, "p1", "Gốm Minh Hải")
+    user = _staff(live, Role.MODERATOR)
+    _log_in(page, live, user)
+    page.goto(live.url + f"/quan-tri/dang-ky/{e.id}/sua")
+    page.fill("#products", "Bình hút lộc men rạn, ấm chén")
+    page.check('input[name="roles"][value="distributor"]')
+    page.select_option("#ocop", "4")
+    page.check('input[name="practices"][value="eco_label"]')
+    live.run(_lapse_sessions, live)
+    page.click("#save-registration")
+    expect(page.locator("#draft-kept")).to_be_visible()
+    page.goto(live.link(user))
+    page.click("#login")
+    expect(page).to_have_url(live.url + f"/quan-tri/dang-ky/{e.id}/sua")
+    expect(page.locator("#products")).to_have_value("Bình hút lộc men rạn, ấm chén")
+    expect(page.locator("#ocop")).to_have_value("4")
+    expect(page.locator('input[name="practices"][value="eco_label"]')).to_be_checked()
+    page.click("#save-registration")
+    expect(page.locator(".flash")).to_contain_text("4")
+    after = live.run(live.app.router.services.enterprises.get, e.id)
+    assert (
+        after is not None and after.ocop_stars == 4 and after.roles == ["producer", "distributor"]
+    )
+    assert after.practices == ["eco_label"] and after.products == "Bình hút lộc men rạn, ấm chén"
+
+
 PAGES = [
     "/",
     "/hoi-cho/gom-su-kim-lan-2026",

@@ -283,6 +283,8 @@ def test_staff_correct_a_registration_and_the_producer_is_told_what_changed(site
         "phone": "0988 777 666",  # the other's number
         "tax_code": "12ab",
         "products": e.products or "",
+        "roles": ["producer"],
+        "ocop": "none",
     }
     wrong = site.form(record + "/sua", record + "/sua", values)
     assert wrong.status_code == 400
@@ -308,6 +310,52 @@ def test_staff_correct_a_registration_and_the_producer_is_told_what_changed(site
     )
     assert "xong=edited%3A0" in same.headers["location"]
     assert len(site.run(_notices, site.app)) == 1  # nothing changed: nobody told again
+
+
+def test_staff_correct_the_roles_ocop_stars_and_practices(site: Site) -> None:
+    e = site.run(add_enterprise, site.app, "p1", "Gốm Minh Hải", phone="+84912000111")
+    _moderator(site)
+    record = f"/quan-tri/dang-ky/{e.id}"
+    form = site.get(record + "/sua").text
+    assert 'name="roles" value="producer" checked' in form
+    assert '<option value="none" selected>Chưa có OCOP</option>' in form
+    values = {
+        "name": e.name,
+        "kind": "household",
+        "sectors": ["ceramics"],
+        "ward": e.ward_code or "",
+        "province": "",
+        "address": e.address or "",
+        "contact_name": e.contact_name,
+        "phone": "0912 000 111",
+        "tax_code": "",
+        "products": e.products or "",
+        "roles": [],  # the chat's checks: a role, practices with "none yet" alone, 3 to 5 stars
+        "ocop": "6",
+        "practices": ["none_yet", "eco_label"],
+    }
+    wrong = site.form(record + "/sua", record + "/sua", values)
+    assert wrong.status_code == 400
+    assert "Hãy chọn ít nhất một vai trò." in wrong.text
+    assert "“Chưa có” không đi cùng các thực hành khác." in wrong.text
+    assert "Hãy chọn 3, 4 hoặc 5 sao, hoặc “Chưa có OCOP”." in wrong.text
+    assert 'name="practices" value="eco_label" checked' in wrong.text  # nothing ticked is lost
+    fixed = {**values, "roles": ["producer", "distributor"], "ocop": "4"}
+    fixed["practices"] = ["eco_label", "less_plastic"]
+    saved = site.form(record + "/sua", record + "/sua", fixed)
+    assert saved.status_code == 303 and "xong=edited%3A3" in saved.headers["location"]
+    after = site.run(site.app.router.services.enterprises.get, e.id)
+    assert after is not None and after.roles == ["producer", "distributor"]
+    assert after.ocop_stars == 4 and after.practices == ["eco_label", "less_plastic"]
+    told = [t for _u, t in site.run(_notices, site.app)]
+    assert len(told) == 1 and "4 sao" in told[0] and "Nhà phân phối" in told[0]
+    entry = next(x for x in site.run(audit_entries, site.app) if x.action == "registration.edit")
+    assert entry.before == {"roles": ["producer"], "ocop_stars": None, "practices": []}
+    assert entry.after == {
+        "roles": ["producer", "distributor"],
+        "ocop_stars": 4,
+        "practices": ["eco_label", "less_plastic"],
+    }
 
 
 def test_the_records_history_has_its_booth_decisions_with_their_fair(site: Site) -> None:

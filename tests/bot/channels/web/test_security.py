@@ -12,11 +12,12 @@ from starlette.routing import Route
 
 from bot.app import App
 from bot.channels.web import build_app
+from bot.core.config import Settings
 from bot.services.permissions import Permission, allowed
-from bot.services.web_login import LINKS_AT_ONCE, SESSION_IDLE, SESSION_VALID
+from bot.services.web_login import LINKS_AT_ONCE, SESSION_IDLE, SESSION_VALID, too_many_links
 from storage.roles import Role
 from storage.users import User
-from tests.bot.channels.web.site import Site, csrf_of
+from tests.bot.channels.web.site import Site, csrf_of, open_site
 from tests.fair_data import TODAY, make_fair
 from tests.handlers.staff.staff_data import add_enterprise, member
 
@@ -175,6 +176,34 @@ def test_many_failed_sign_ins_from_one_address_are_made_to_wait(site: Site) -> N
         assert site.post(good).status_code == 429
         clock.shift(timedelta(minutes=1, seconds=1))  # ten minutes after the first failure
         assert site.post(site.link(site.staff(Role.VIEWER))).status_code == 303
+
+
+def test_failed_sign_ins_count_across_processes_and_restarts(settings: Settings) -> None:
+    # two `ketnoi run` on one database file: twenty failures split between them block both,
+    # and a restart forgives nothing
+    with time_machine.travel(TODAY, tick=False) as clock:
+        with open_site(settings) as first, open_site(settings) as second:
+            good = second.link(second.staff(Role.VIEWER))
+            for n in range(10):
+                assert first.post(f"/dang-nhap/guessed-{n}").status_code == 410
+                assert second.post(f"/dang-nhap/tried-{n}").status_code == 410
+            assert first.post(good).status_code == 429
+            assert second.get(good).status_code == 429
+        with open_site(settings) as restarted:
+            assert restarted.post(good).status_code == 429
+            clock.shift(timedelta(minutes=10, seconds=1))
+            fresh = restarted.link(restarted.staff(Role.VIEWER))
+            assert restarted.post(fresh).status_code == 303
+
+
+def test_login_links_asked_of_two_processes_count_together(settings: Settings) -> None:
+    with open_site(settings) as first, open_site(settings) as second:
+        user = first.staff(Role.MODERATOR)
+        for _ in range(LINKS_AT_ONCE - 2):
+            first.link(user)
+        for _ in range(2):
+            second.link(user)
+        assert second.run(too_many_links, second.app.router.services.web_sessions, user)
 
 
 async def test_web_in_the_chat_gives_a_few_links_then_asks_to_wait(app: App) -> None:
