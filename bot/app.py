@@ -34,11 +34,13 @@ from storage.booths import BoothRepo
 from storage.broadcasts import BroadcastRepo
 from storage.chain import ChainRepo
 from storage.conversations import ConversationRepo
+from storage.engine import Database
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
 from storage.faq import FaqRepo
 from storage.invitations import InvitationRepo
 from storage.links import LinkRepo
+from storage.opening import open_database
 from storage.outbox import OutboxRepo
 from storage.personal_data import PersonalDataRepo
 from storage.questions import QuestionRepo
@@ -48,7 +50,6 @@ from storage.reports import ReportRepo
 from storage.retention import RetentionRepo
 from storage.roles import RoleRepo
 from storage.signing_keys import SigningKeyRepo
-from storage.sqlite import SqliteDatabase
 from storage.users import UserRepo
 from storage.web_sessions import WebSessionRepo
 
@@ -90,7 +91,7 @@ class App:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._db: SqliteDatabase | None = None
+        self._db: Database | None = None
         self._router: Router | None = None
         self._dispatcher: Dispatcher | None = None
         self._outbox: Outbox | None = None
@@ -112,7 +113,7 @@ class App:
         await self.close()
 
     @property
-    def db(self) -> SqliteDatabase:
+    def db(self) -> Database:
         """The open database."""
         assert self._db is not None, "App.open() first"
         return self._db
@@ -138,7 +139,7 @@ class App:
     async def open(self) -> None:
         """Load the catalogs, open and migrate the database, wire the handlers and jobs."""
         i18n = I18n(self.settings.locale, self.settings.tz)
-        self._db = await SqliteDatabase.open(self.settings.db_path)
+        self._db = await open_database(self.settings.db_path, self.settings.database)
         roles = RoleRepo(self._db, self.settings.admins)
         faq = FaqRepo(self._db)
         services = Services(

@@ -139,7 +139,7 @@ class ReminderRepo:
         """Applicants of the fair, its followers, and followers of its sectors."""
         marks = ", ".join("?" * len(sectors)) or "NULL"
         rows = await self.db.fetchall(
-            f"SELECT * FROM ({_reachable()}) WHERE account_id IN ("
+            f"SELECT * FROM ({_reachable()}) AS r WHERE account_id IN ("
             f" SELECT account_id FROM booth_applications WHERE fair_id = ? AND status IN {_LIVE}"
             " UNION SELECT account_id FROM fair_follows WHERE fair_id = ?"
             f" UNION SELECT account_id FROM sector_follows WHERE sector IN ({marks})"
@@ -163,7 +163,7 @@ class ReminderRepo:
     async def exhibitors(self, fair_id: int) -> list[Recipient]:
         """Those who held booths at the fair."""
         rows = await self.db.fetchall(
-            f"SELECT * FROM ({_reachable()}) WHERE account_id IN (SELECT account_id"
+            f"SELECT * FROM ({_reachable()}) AS r WHERE account_id IN (SELECT account_id"
             f" FROM booth_applications WHERE fair_id = ? AND status IN {_EXHIBITORS})"
             " ORDER BY id",
             (fair_id,),
@@ -210,8 +210,8 @@ class ReminderRepo:
         row = await self.db.fetchone(
             "INSERT INTO fair_feedback (fair_id, account_id, visitors, come_again, answered_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (fair_id, account_id) DO UPDATE SET"
-            " visitors = coalesce(excluded.visitors, visitors),"
-            " come_again = coalesce(excluded.come_again, come_again),"
+            " visitors = coalesce(excluded.visitors, fair_feedback.visitors),"
+            " come_again = coalesce(excluded.come_again, fair_feedback.come_again),"
             " answered_at = excluded.answered_at RETURNING *",
             (
                 fair_id,

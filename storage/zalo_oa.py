@@ -118,8 +118,9 @@ class ZaloOaRepo:
             "INSERT INTO zalo_oa_tokens (id, seed, refresh_token, updated_at) VALUES (1, ?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET seed = excluded.seed,"
             " refresh_token = excluded.refresh_token, access_token = NULL, expires_at = NULL,"
-            " generation = generation + 1, refreshing_by = NULL, refreshing_until = NULL,"
-            " updated_at = excluded.updated_at WHERE seed != excluded.seed",
+            " generation = zalo_oa_tokens.generation + 1, refreshing_by = NULL,"
+            " refreshing_until = NULL, updated_at = excluded.updated_at"
+            " WHERE zalo_oa_tokens.seed != excluded.seed",
             (seed, refresh_token, now),
         )
 
@@ -194,7 +195,7 @@ class ZaloOaRepo:
         await self.db.execute(
             "INSERT INTO zalo_oa_contacts (external_id, last_interaction_at, updated_at)"
             " VALUES (?, ?, ?) ON CONFLICT (external_id) DO UPDATE SET"
-            " last_interaction_at = max(coalesce(last_interaction_at, ''),"
+            " last_interaction_at = max(coalesce(zalo_oa_contacts.last_interaction_at, ''),"
             " excluded.last_interaction_at), updated_at = excluded.updated_at",
             (external_id, at.isoformat(), now),
         )
@@ -215,7 +216,8 @@ class ZaloOaRepo:
         await self.db.execute(
             "INSERT INTO zalo_oa_contacts (external_id, phone, shared_name, phone_consent_at,"
             " updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (external_id) DO UPDATE SET"
-            " phone = excluded.phone, shared_name = coalesce(excluded.shared_name, shared_name),"
+            " phone = excluded.phone,"
+            " shared_name = coalesce(excluded.shared_name, zalo_oa_contacts.shared_name),"
             " phone_consent_at = excluded.phone_consent_at, updated_at = excluded.updated_at",
             (external_id, phone, name, now, now),
         )
@@ -332,6 +334,7 @@ class ZaloOaRepo:
             return
         await self.db.execute(
             "INSERT INTO zalo_oa_paid_messages (day, messages) VALUES (?, ?)"
-            " ON CONFLICT (day) DO UPDATE SET messages = messages + excluded.messages",
+            " ON CONFLICT (day) DO UPDATE SET"
+            " messages = zalo_oa_paid_messages.messages + excluded.messages",
             (utcnow().date().isoformat(), count),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.database import db_env
 from tests.fakes.botproc import BotProcess
 from tests.fakes.zalo_api import FakeZalo
 
@@ -16,7 +17,7 @@ def zalo_only(fake_zalo: FakeZalo, tmp_path: Path, token: str = TOKEN, **extra: 
     env = {
         "KETNOI_ZALO_TOKEN": token,
         "KETNOI_ZALO_API_URL": fake_zalo.url,
-        "KETNOI_DB_PATH": str(tmp_path / "ketnoi.db"),
+        **db_env(tmp_path / "ketnoi.db"),
         # a test types faster than a person; one message a second would make it wait
         "KETNOI_ZALO_CHAT_RATE": "50",
         **extra,
@@ -225,7 +226,7 @@ def test_a_booth_application_on_zalo(tmp_path: Path, fake_zalo: FakeZalo) -> Non
     calendar = tmp_path / "fairs.yaml"
     calendar.write_text(FAIRS, encoding="utf-8")
     with BotProcess(
-        {"KETNOI_DB_PATH": str(tmp_path / "ketnoi.db")},
+        db_env(tmp_path / "ketnoi.db"),
         cwd=tmp_path,
         args=("fairs", "import", str(calendar)),
     ) as imported:
