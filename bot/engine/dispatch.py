@@ -259,7 +259,11 @@ class Dispatcher:
         """Handle one update (or say that some were dropped) and deliver the replies."""
         if item.incoming is None:
             replies = [Reply(text=(await self.lang(ref)).gettext(TOO_FAST))]
-        else:
+            await self._deliver(ref, replies)
+            return
+        # Whatever process received it: held until the replies are out (or kept), so that
+        # the person's next update, handled perhaps by another process, is answered after.
+        async with self._svc.coordination.person((ref.channel, ref.external_id)):
             typing = self._typing.get(ref.channel)
             async with self._handling:  # never held while the replies wait to be sent
                 shown: asyncio.Task[None] | None = None
@@ -268,7 +272,7 @@ class Dispatcher:
                 replies = await self.router.handle(item.incoming)
             if shown is not None:
                 await shown
-        await self._deliver(ref, replies)
+            await self._deliver(ref, replies)
 
     # -- replies -----------------------------------------------------------------------------
 
@@ -299,6 +303,9 @@ class Dispatcher:
 
     async def _has_kept(self, ref: UserRef) -> bool:
         """Whether replies of this person wait in the outbox (later ones must queue behind)."""
+        if self._svc.coordination.shared:  # another process may have kept them
+            user = await self._svc.users.find(ref)
+            return user is not None and await self._svc.outbox.replies_waiting(user.id) > 0
         if self._kept is None:
             async with self._loading:  # once, however many people write at the start
                 if self._kept is None:

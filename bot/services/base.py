@@ -15,6 +15,7 @@ from bot.services.audit import Audit
 from storage.booths import BoothRepo
 from storage.broadcasts import BroadcastRepo
 from storage.conversations import ConversationRepo
+from storage.coordination import Coordination, Local
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
 from storage.faq import FaqRepo
@@ -74,6 +75,8 @@ class Services:
     invitations: InvitationRepo  # producers imported from lists, waiting to claim
     registrations: RegistrationRepo  # the staff's lists of registrations, and their tags
     web_sessions: WebSessionRepo  # staff's login links and sessions on the web pages
+    # How this process works beside others on the same database (one process: Local).
+    coordination: Coordination = field(default_factory=Local)
     # Called after something was queued outside a turn: the outbox looks now, not at its tick.
     on_queued: Callable[[], None] = field(default=_nobody_listens)
 
