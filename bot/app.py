@@ -32,11 +32,13 @@ from storage.booths import BoothRepo
 from storage.broadcasts import BroadcastRepo
 from storage.conversations import ConversationRepo
 from storage.coordination import Coordination, Local
+from storage.engine import Database
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
 from storage.faq import FaqRepo
 from storage.invitations import InvitationRepo
 from storage.links import LinkRepo
+from storage.opening import open_database
 from storage.outbox import OutboxRepo
 from storage.personal_data import PersonalDataRepo
 from storage.questions import QuestionRepo
@@ -46,7 +48,6 @@ from storage.reports import ReportRepo
 from storage.retention import RetentionRepo
 from storage.roles import RoleRepo
 from storage.signing_keys import SigningKeyRepo
-from storage.sqlite import SqliteDatabase
 from storage.users import UserRepo
 from storage.web_sessions import WebSessionRepo
 
@@ -84,13 +85,11 @@ class Channel(Protocol):
 async def open_coordination(settings: Settings) -> Coordination:
     """How this process works beside others: on PostgreSQL (KETNOI_DATABASE_URL), with every
     process on the same database; on SQLite, alone."""
-    url = getattr(settings, "database_url", None)
-    if not url:
+    if not settings.database:
         return Local()
-    from storage.coordination.postgres import PostgresCoordination
+    from storage.coordination.postgres import PostgresCoordination  # psycopg only if used
 
-    text = url.get_secret_value() if hasattr(url, "get_secret_value") else str(url)
-    return await PostgresCoordination.open(text)
+    return await PostgresCoordination.open(settings.database)
 
 
 class App:
@@ -103,7 +102,7 @@ class App:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._db: SqliteDatabase | None = None
+        self._db: Database | None = None
         self._coordination: Coordination | None = None
         self._router: Router | None = None
         self._dispatcher: Dispatcher | None = None
@@ -125,7 +124,7 @@ class App:
         await self.close()
 
     @property
-    def db(self) -> SqliteDatabase:
+    def db(self) -> Database:
         """The open database."""
         assert self._db is not None, "App.open() first"
         return self._db
@@ -151,7 +150,7 @@ class App:
     async def open(self) -> None:
         """Load the catalogs, open and migrate the database, wire the handlers and jobs."""
         i18n = I18n(self.settings.locale, self.settings.tz)
-        self._db = await SqliteDatabase.open(self.settings.db_path)
+        self._db = await open_database(self.settings.db_path, self.settings.database)
         coordination = self._coordination = await open_coordination(self.settings)
         roles = RoleRepo(self._db, self.settings.admins)
         services = Services(

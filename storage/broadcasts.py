@@ -103,15 +103,15 @@ def _audience_sql(audience: str) -> tuple[str, list[str]]:
     if kind in _ENTERPRISE_WHERE:
         accounts = f"SELECT e.account_id FROM enterprises e WHERE {_ENTERPRISE_WHERE[kind]}"
         if kind != "sector":
-            return f"SELECT * FROM ({_REACHABLE}) WHERE account_id IN ({accounts})", [arg]
+            return f"SELECT * FROM ({_REACHABLE}) AS r WHERE account_id IN ({accounts})", [arg]
         accounts += " UNION SELECT account_id FROM sector_follows WHERE sector = ?"
-        return f"SELECT * FROM ({_REACHABLE}) WHERE account_id IN ({accounts})", [arg, arg]
+        return f"SELECT * FROM ({_REACHABLE}) AS r WHERE account_id IN ({accounts})", [arg, arg]
     if kind == "fair":
         accounts = (
             "SELECT a.account_id FROM booth_applications a JOIN fairs f ON f.id = a.fair_id"
             f" WHERE f.key = ? AND a.status IN {_LIVE_APPLICATIONS}"
         )
-        return f"SELECT * FROM ({_REACHABLE}) WHERE account_id IN ({accounts})", [arg]
+        return f"SELECT * FROM ({_REACHABLE}) AS r WHERE account_id IN ({accounts})", [arg]
     raise ValueError(f"unknown audience {audience!r}")
 
 
@@ -134,7 +134,7 @@ class BroadcastRepo:
         """Who an audience reaches now, by user id."""
         parse_audience(audience)
         sql, params = _audience_sql(audience)
-        rows = await self.db.fetchall(f"SELECT * FROM ({sql}) ORDER BY id", params)
+        rows = await self.db.fetchall(f"SELECT * FROM ({sql}) AS q ORDER BY id", params)
         return [
             Recipient(user_id=r["id"], locale=r["locale"], blocked=r["blocked_at"] is not None)
             for r in rows

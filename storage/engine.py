@@ -2,16 +2,19 @@
 
 Repositories (storage/*.py) reach the database through `Database` and nothing else, so that a
 second engine (PostgreSQL, for several processes) can carry the same repositories. The SQLite
-engine is storage/sqlite/. The SQL itself is still SQLite's dialect (`?` placeholders, json_each,
-`UPDATE OR IGNORE`); a second engine translates or overrides those statements in one place.
+engine is storage/sqlite/, the PostgreSQL engine storage/postgres/ (storage/opening.py picks
+one). The SQL is SQLite's dialect (`?` placeholders, json_each, `INSERT OR IGNORE`); the
+PostgreSQL engine translates it, and overrides the few statements a rule cannot translate, in
+one place: storage/postgres/dialect.py. What differs beyond the SQL (the catalogue, migrations)
+is a method of each engine (`schema`, `migrate`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol, TypeVar, overload
+from typing import Any, NamedTuple, Protocol, TypeVar, overload
 
-__all__ = ["Database", "Row", "StorageError", "Transaction", "TurnMemory"]
+__all__ = ["Database", "Row", "StorageError", "TableInfo", "Transaction", "TurnMemory"]
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -20,6 +23,13 @@ S = TypeVar("S")
 
 class StorageError(Exception):
     """The database cannot be used; the message is the one line to show."""
+
+
+class TableInfo(NamedTuple):
+    """A table as the catalogue describes it."""
+
+    columns: tuple[str, ...]
+    unique: tuple[tuple[str, ...], ...]  # the primary key's and unique indexes' column lists
 
 
 class Row(Protocol):
@@ -146,4 +156,20 @@ class Database(Protocol):
         """Where people's turns are kept between updates: `memory` (one the engine's own kind,
         made by the caller) or a new one; None if this engine keeps nothing (then every turn
         reads its person from the database)."""
+        ...
+
+    async def schema(self) -> dict[str, TableInfo]:
+        """Every table of the application (not the engine's own): columns and unique keys."""
+        ...
+
+    async def migrate(self) -> list[str]:
+        """Apply every migration not applied yet (a missing lower number too); their names."""
+        ...
+
+    async def applied_migrations(self) -> dict[int, str]:
+        """number → file name of every migration applied."""
+        ...
+
+    async def close(self) -> None:
+        """Finish what is pending and let the database go."""
         ...

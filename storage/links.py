@@ -179,29 +179,22 @@ async def _wrong(db: Database, user_id: int, tries: Row | None, now: datetime) -
     return Redeemed(outcome=Outcome.WRONG, tries_left=MAX_TRIES - failures)
 
 
-async def _owned_tables(db: Database) -> tuple[list[str], list[str]]:
-    """Every table but users with an account_id column, and those where it is unique (read from
-    SQLite's own catalogue: a second engine answers this from its own)."""
-    names = [
-        r[0]
-        for r in await db.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'users'"
-            " AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
-    owned, single = [], []
-    for name in names:
-        columns = await db.fetchall(f"PRAGMA table_info({name})", quick=True)
-        if not any(col[1] == "account_id" for col in columns):
+async def _owned_tables(db: Database) -> tuple[dict[str, list[tuple[str, ...]]], list[str]]:
+    """Every table but users with an account_id column, with the other columns of each unique
+    key that holds account_id; and the tables where account_id alone is unique (read from the
+    engine's catalogue)."""
+    owned: dict[str, list[tuple[str, ...]]] = {}
+    single = []
+    for name, table in (await db.schema()).items():
+        if name == "users" or "account_id" not in table.columns:
             continue
-        owned.append(name)
-        for index in await db.fetchall(f"PRAGMA index_list({name})", quick=True):
-            indexed = [
-                i[2] for i in await db.fetchall(f"PRAGMA index_info({index[1]})", quick=True)
-            ]
-            if index[2] and indexed == ["account_id"]:  # unique, on account_id alone
-                single.append(name)
-                break
+        owned[name] = [
+            tuple(c for c in key if c != "account_id")
+            for key in table.unique
+            if "account_id" in key and len(key) > 1
+        ]
+        if ("account_id",) in table.unique:
+            single.append(name)
     return owned, single
 
 
@@ -220,11 +213,16 @@ async def _join(db: Database, mine: int, theirs: int) -> Outcome:
         return Outcome.BOTH_REGISTERED
     keep = holders[0] if holders else min(mine, theirs)
     drop = theirs if keep == mine else mine
-    for table in owned:
-        # A row the kept account already has (both followed the same fair) stays once.
-        await db.execute(
-            f"UPDATE OR IGNORE {table} SET account_id = ? WHERE account_id = ?", (keep, drop)
-        )
-        await db.execute(f"DELETE FROM {table} WHERE account_id = ?", (drop,))
+    for table, keys in owned.items():
+        # A row the kept account already has (both followed the same fair) stays once: the
+        # dropped account's copy goes first, then the rest moves over.
+        for others in keys:
+            same = "".join(f" AND k.{c} = {table}.{c}" for c in others)
+            await db.execute(
+                f"DELETE FROM {table} WHERE account_id = ? AND EXISTS"
+                f" (SELECT 1 FROM {table} k WHERE k.account_id = ?{same})",
+                (drop, keep),
+            )
+        await db.execute(f"UPDATE {table} SET account_id = ? WHERE account_id = ?", (keep, drop))
     await db.execute("UPDATE users SET account_id = ? WHERE account_id = ?", (keep, drop))
     return Outcome.LINKED

@@ -9,21 +9,18 @@ removes (PRAGMA secure_delete), and keeps only what identifies no one: the fact 
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from pydantic import BaseModel, Field
 
 from bot.core.clock import utcnow
-from storage.engine import Row
-from storage.erasure import Erased, anonymise_rows, erase_rows
-from storage.sqlite import SqliteDatabase
+from storage.engine import Database, Row
+from storage.erasure import Erased, anonymised, erase_rows, identities
 
 __all__ = ["DataRequest", "Erased", "HeldBooth", "PersonalDataRepo", "SubjectData"]
 
-T = TypeVar("T")
 _JSON_COLUMNS: Final = frozenset({"roles", "sectors", "practices", "booth_numbers"})
 
 
@@ -94,27 +91,13 @@ def _marks(values: Sequence[object]) -> str:
     return ", ".join("?" * len(values)) or "NULL"
 
 
-def _overwriting(fn: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
-    """`fn` with what it deletes overwritten in the file, not only unlinked
-    (https://sqlite.org/pragma.html#pragma_secure_delete)."""
-
-    def go(c: sqlite3.Connection) -> T:
-        c.execute("PRAGMA secure_delete = ON")
-        try:
-            return fn(c)
-        finally:
-            c.execute("PRAGMA secure_delete = OFF")
-
-    return go
-
-
 class PersonalDataRepo:
     """Reads and writes `consents` and `data_requests`; reads and erases an account's data.
 
     Every method that writes expects to run inside `Database.transaction()`.
     """
 
-    def __init__(self, db: SqliteDatabase) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     # -- consent ------------------------------------------------------------------------------
@@ -124,17 +107,15 @@ class PersonalDataRepo:
         registration, if any, is now held under that version."""
         now = utcnow().isoformat()
 
-        def go(c: sqlite3.Connection) -> None:
-            c.execute(
+        async with self.db.transaction():
+            await self.db.execute(
                 "INSERT INTO consents (account_id, version, channel, given_at) VALUES (?, ?, ?, ?)",
                 (account_id, version, channel, now),
             )
-            c.execute(
+            await self.db.execute(
                 "UPDATE enterprises SET consent_version = ?, consent_at = ? WHERE account_id = ?",
                 (version, now, account_id),
             )
-
-        await self.db.run(go, quick=True)
 
     # -- requests -----------------------------------------------------------------------------
 
@@ -240,74 +221,73 @@ class PersonalDataRepo:
         in the question log (bot.dialog.router.user_hash)."""
         hashes = list(user_hashes)
 
-        def go(c: sqlite3.Connection) -> SubjectData:
-            def rows(sql: str, params: Sequence[object] = (account_id,)) -> list[dict[str, Any]]:
-                return _dicts(c.execute(sql, tuple(params)).fetchall())
+        db = self.db
 
-            users = "SELECT id FROM users WHERE account_id = ?"
-            registration = rows("SELECT * FROM enterprises WHERE account_id = ?")
-            return SubjectData(
-                apps=rows(
-                    "SELECT id, channel, external_id, display_name, locale, phone, created_at,"
-                    " last_seen_at, blocked_at, reminders_on, broadcasts_on FROM users"
-                    " WHERE account_id = ? ORDER BY id"
-                ),
-                registration=registration[0] if registration else None,
-                consents=rows(
-                    "SELECT version, channel, given_at, withdrawn_at FROM consents"
-                    " WHERE account_id = ? ORDER BY id"
-                ),
-                booths=rows(
-                    "SELECT a.id, f.key AS fair_key, f.title_vi AS fair_title_vi,"
-                    " f.title_en AS fair_title_en, f.starts_at AS fair_starts_at, a.booths,"
-                    " a.products, a.needs, a.status, a.booth_numbers, a.reason,"
-                    " a.offer_expires_at, a.checked_in_at, a.created_at, a.updated_at"
-                    " FROM booth_applications a JOIN fairs f ON f.id = a.fair_id"
-                    " WHERE a.account_id = ? ORDER BY a.id"
-                ),
-                feedback=rows(
-                    "SELECT f.key AS fair_key, b.visitors, b.come_again, b.answered_at"
-                    " FROM fair_feedback b JOIN fairs f ON f.id = b.fair_id"
-                    " WHERE b.account_id = ? ORDER BY b.answered_at"
-                ),
-                sectors=[
-                    r["sector"]
-                    for r in rows(
-                        "SELECT sector FROM sector_follows WHERE account_id = ? ORDER BY sector"
-                    )
-                ],
-                fairs=rows(
-                    "SELECT f.key, f.title_vi, f.title_en, w.created_at FROM fair_follows w"
-                    " JOIN fairs f ON f.id = w.fair_id WHERE w.account_id = ? ORDER BY w.created_at"
-                ),
-                messages=rows(
-                    "SELECT o.created_at, o.sent_at, o.status, o.lane, o.replies FROM outbox o"
-                    f" WHERE o.user_id IN ({users}) ORDER BY o.id"
-                ),
-                conversations=rows(
-                    "SELECT flow, step, data, updated_at FROM conversations"
-                    f" WHERE user_id IN ({users}) AND flow IS NOT NULL"
-                ),
-                questions=rows(
-                    f"SELECT text, created_at FROM questions WHERE user_hash IN ({_marks(hashes)})"
-                    " ORDER BY id",
-                    hashes,
-                ),
-                zalo_oa=rows(
-                    "SELECT c.phone, c.shared_name, c.phone_consent_at, c.last_interaction_at"
-                    " FROM zalo_oa_contacts c JOIN users u ON u.channel = 'zalo_oa'"
-                    " AND u.external_id = c.external_id WHERE u.account_id = ?"
-                ),
-                requests=[
-                    _request(r)
-                    for r in c.execute(
-                        "SELECT * FROM data_requests WHERE account_id = ? ORDER BY id",
-                        (account_id,),
-                    ).fetchall()
-                ],
-            )
+        async def rows(sql: str, params: Sequence[object] = (account_id,)) -> list[dict[str, Any]]:
+            return _dicts(await db.fetchall(sql, tuple(params)))
 
-        return await self.db.run(go)
+        users = "SELECT id FROM users WHERE account_id = ?"
+        registration = await rows("SELECT * FROM enterprises WHERE account_id = ?")
+        return SubjectData(
+            apps=await rows(
+                "SELECT id, channel, external_id, display_name, locale, phone, created_at,"
+                " last_seen_at, blocked_at, reminders_on, broadcasts_on FROM users"
+                " WHERE account_id = ? ORDER BY id"
+            ),
+            registration=registration[0] if registration else None,
+            consents=await rows(
+                "SELECT version, channel, given_at, withdrawn_at FROM consents"
+                " WHERE account_id = ? ORDER BY id"
+            ),
+            booths=await rows(
+                "SELECT a.id, f.key AS fair_key, f.title_vi AS fair_title_vi,"
+                " f.title_en AS fair_title_en, f.starts_at AS fair_starts_at, a.booths,"
+                " a.products, a.needs, a.status, a.booth_numbers, a.reason,"
+                " a.offer_expires_at, a.checked_in_at, a.created_at, a.updated_at"
+                " FROM booth_applications a JOIN fairs f ON f.id = a.fair_id"
+                " WHERE a.account_id = ? ORDER BY a.id"
+            ),
+            feedback=await rows(
+                "SELECT f.key AS fair_key, b.visitors, b.come_again, b.answered_at"
+                " FROM fair_feedback b JOIN fairs f ON f.id = b.fair_id"
+                " WHERE b.account_id = ? ORDER BY b.answered_at"
+            ),
+            sectors=[
+                r["sector"]
+                for r in await rows(
+                    "SELECT sector FROM sector_follows WHERE account_id = ? ORDER BY sector"
+                )
+            ],
+            fairs=await rows(
+                "SELECT f.key, f.title_vi, f.title_en, w.created_at FROM fair_follows w"
+                " JOIN fairs f ON f.id = w.fair_id WHERE w.account_id = ? ORDER BY w.created_at"
+            ),
+            messages=await rows(
+                "SELECT o.created_at, o.sent_at, o.status, o.lane, o.replies FROM outbox o"
+                f" WHERE o.user_id IN ({users}) ORDER BY o.id"
+            ),
+            conversations=await rows(
+                "SELECT flow, step, data, updated_at FROM conversations"
+                f" WHERE user_id IN ({users}) AND flow IS NOT NULL"
+            ),
+            questions=await rows(
+                f"SELECT text, created_at FROM questions WHERE user_hash IN ({_marks(hashes)})"
+                " ORDER BY id",
+                hashes,
+            ),
+            zalo_oa=await rows(
+                "SELECT c.phone, c.shared_name, c.phone_consent_at, c.last_interaction_at"
+                " FROM zalo_oa_contacts c JOIN users u ON u.channel = 'zalo_oa'"
+                " AND u.external_id = c.external_id WHERE u.account_id = ?"
+            ),
+            requests=[
+                _request(r)
+                for r in await db.fetchall(
+                    "SELECT * FROM data_requests WHERE account_id = ? ORDER BY id",
+                    (account_id,),
+                )
+            ],
+        )
 
     # -- stopping and erasing -----------------------------------------------------------------
 
@@ -315,35 +295,33 @@ class PersonalDataRepo:
         """No more announcements to any identity of the account, including those queued;
         returns how many queued messages were withdrawn."""
 
-        def go(c: sqlite3.Connection) -> int:
-            c.execute("UPDATE users SET broadcasts_on = 0 WHERE account_id = ?", (account_id,))
-            return c.execute(
+        async with self.db.transaction():
+            await self.db.execute(
+                "UPDATE users SET broadcasts_on = 0 WHERE account_id = ?", (account_id,)
+            )
+            return await self.db.execute(
                 "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending'"
                 " AND broadcast_id IS NOT NULL"
                 " AND user_id IN (SELECT id FROM users WHERE account_id = ?)",
                 (account_id,),
-            ).rowcount
-
-        return await self.db.run(go)
+            )
 
     async def stop_all_messages(self, account_id: int) -> int:
         """No more reminders or announcements, nothing followed, and every message queued in
         bulk withdrawn (notices still go: they answer what the person did); how many."""
 
-        def go(c: sqlite3.Connection) -> int:
-            c.execute(
+        async with self.db.transaction():
+            await self.db.execute(
                 "UPDATE users SET reminders_on = 0, broadcasts_on = 0 WHERE account_id = ?",
                 (account_id,),
             )
-            c.execute("DELETE FROM sector_follows WHERE account_id = ?", (account_id,))
-            c.execute("DELETE FROM fair_follows WHERE account_id = ?", (account_id,))
-            return c.execute(
+            await self.db.execute("DELETE FROM sector_follows WHERE account_id = ?", (account_id,))
+            await self.db.execute("DELETE FROM fair_follows WHERE account_id = ?", (account_id,))
+            return await self.db.execute(
                 "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending'"
                 " AND lane = 'bulk' AND user_id IN (SELECT id FROM users WHERE account_id = ?)",
                 (account_id,),
-            ).rowcount
-
-        return await self.db.run(go)
+            )
 
     async def erase(
         self,
@@ -367,12 +345,21 @@ class PersonalDataRepo:
         quoted = [n for n in dict.fromkeys(needles) if len(n) >= 6]
         now = utcnow().isoformat()
 
-        erased = await self.db.run(
-            _overwriting(lambda c: erase_rows(c, account_id, subject, hashes, quoted))
-        )
-        anonymise = _overwriting(lambda c: anonymise_rows(c, account_id, now))
+        # What is deleted is overwritten in the file, not only unlinked (SQLite's
+        # secure_delete, https://sqlite.org/pragma.html#pragma_secure_delete; nothing on
+        # PostgreSQL, whose autovacuum reclaims deleted rows: storage/postgres/dialect.py).
+        await self.db.execute("PRAGMA secure_delete = ON")
+        try:
+            erased = await erase_rows(self.db, account_id, subject, hashes, quoted)
+        finally:
+            await self.db.execute("PRAGMA secure_delete = OFF")
+        anonymise = anonymised(await identities(self.db, account_id), now)
         if at_commit:
-            self.db.defer(anonymise)
+            self.db.at_commit("PRAGMA secure_delete = ON")
+            for sql, params in anonymise:
+                self.db.at_commit(sql, params)
+            self.db.at_commit("PRAGMA secure_delete = OFF")
         else:
-            await self.db.run(anonymise)
+            for sql, params in anonymise:
+                await self.db.execute(sql, params)
         return erased

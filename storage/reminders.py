@@ -132,7 +132,7 @@ class ReminderRepo:
         """Applicants of the fair, its followers, and followers of its sectors."""
         marks = ", ".join("?" * len(sectors)) or "NULL"
         rows = await self.db.fetchall(
-            f"SELECT * FROM ({_REACHABLE}) WHERE account_id IN ("
+            f"SELECT * FROM ({_REACHABLE}) AS r WHERE account_id IN ("
             f" SELECT account_id FROM booth_applications WHERE fair_id = ? AND status IN {_LIVE}"
             " UNION SELECT account_id FROM fair_follows WHERE fair_id = ?"
             f" UNION SELECT account_id FROM sector_follows WHERE sector IN ({marks})"
@@ -156,7 +156,7 @@ class ReminderRepo:
     async def exhibitors(self, fair_id: int) -> list[Recipient]:
         """Those who held booths at the fair."""
         rows = await self.db.fetchall(
-            f"SELECT * FROM ({_REACHABLE}) WHERE account_id IN (SELECT account_id"
+            f"SELECT * FROM ({_REACHABLE}) AS r WHERE account_id IN (SELECT account_id"
             f" FROM booth_applications WHERE fair_id = ? AND status IN {_EXHIBITORS})"
             " ORDER BY id",
             (fair_id,),

@@ -9,8 +9,8 @@ removed by age: their data goes when they withdraw their consent (storage/person
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from bot.core.clock import utcnow
 from bot.core.types import UserRef
-from storage.sqlite import SqliteDatabase
+from storage.engine import Database
 
 __all__ = ["KINDS", "RetentionRepo", "RetentionRule", "RetentionRun"]
 
@@ -57,7 +57,7 @@ _SQL: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
         ),
     ),
     "rejected_registrations": (
-        f"SELECT count(*) FROM ({_REJECTED})",
+        f"SELECT count(*) FROM ({_REJECTED}) AS r",
         (
             "CREATE TEMP TABLE ketnoi_expired AS " + _REJECTED,
             "UPDATE audit_log SET before = NULL, after = NULL WHERE target IN"
@@ -150,7 +150,7 @@ def _owners_sql(owners: Sequence[UserRef]) -> tuple[str, dict[str, str]]:
 class RetentionRepo:
     """Reads `retention_rules`, counts and removes what they say has been kept long enough."""
 
-    def __init__(self, db: SqliteDatabase, owners: Sequence[UserRef] = ()) -> None:
+    def __init__(self, db: Database, owners: Sequence[UserRef] = ()) -> None:
         self.db = db
         self.owners = list(owners)
 
@@ -163,22 +163,30 @@ class RetentionRepo:
 
     async def count(self, now: datetime | None = None) -> dict[str, int]:
         """How many rows each active rule would remove in a run at `now`."""
-        return await self._each(now, lambda c, count_sql, _, p: _one(c, count_sql, p))
+
+        async def count(count_sql: str, _: tuple[str, ...], p: dict[str, str]) -> int:
+            return await self._one(count_sql, p)
+
+        return await self._each(now, count)
 
     async def apply(self, now: datetime | None = None) -> RetentionRun:
         """Remove what each active rule says is old enough, record the run; in one
         transaction."""
 
-        def remove(
-            c: sqlite3.Connection, count_sql: str, statements: tuple[str, ...], p: dict[str, str]
-        ) -> int:
-            found = _one(c, count_sql, p)
+        async def remove(count_sql: str, statements: tuple[str, ...], p: dict[str, str]) -> int:
+            found = await self._one(count_sql, p)
             for sql in statements:
-                c.execute(sql, p)
+                await self.db.execute(*_positional(sql, p))
             return found
 
         async with self.db.transaction():
-            removed = await self._each(now, remove, secure=True)
+            # what is deleted is overwritten in the file, not only unlinked (SQLite's
+            # secure_delete; nothing on PostgreSQL, whose VACUUM reclaims it: dialect.py)
+            await self.db.execute("PRAGMA secure_delete = ON")
+            try:
+                removed = await self._each(now, remove)
+            finally:
+                await self.db.execute("PRAGMA secure_delete = OFF")
             moment = (now or utcnow()).isoformat()
             row = await self.db.fetchone(
                 "INSERT INTO retention_runs (ran_at, removed) VALUES (?, ?) RETURNING *",
@@ -197,35 +205,37 @@ class RetentionRepo:
     async def _each(
         self,
         now: datetime | None,
-        step: Callable[[sqlite3.Connection, str, tuple[str, ...], dict[str, str]], int],
-        *,
-        secure: bool = False,
+        step: Callable[[str, tuple[str, ...], dict[str, str]], Awaitable[int]],
     ) -> dict[str, int]:
         moment = now or utcnow()
         rules = [r for r in await self.rules() if r.active and r.kind in _SQL]
         owners, owner_params = _owners_sql(self.owners)
+        found: dict[str, int] = {}
+        for rule in rules:
+            count_sql, statements = _SQL[rule.kind]
+            cutoff = (moment - timedelta(days=rule.days)).isoformat()
+            params = {"cutoff": cutoff}
+            if rule.kind == "never_registered":
+                count_sql = count_sql.format(owners=owners)
+                statements = tuple(s.format(owners=owners) for s in statements)
+                params |= owner_params
+            found[rule.kind] = await step(count_sql, statements, params)
+        return found
 
-        def go(c: sqlite3.Connection) -> dict[str, int]:
-            if secure:
-                c.execute("PRAGMA secure_delete = ON")
-            try:
-                found: dict[str, int] = {}
-                for rule in rules:
-                    count_sql, statements = _SQL[rule.kind]
-                    cutoff = (moment - timedelta(days=rule.days)).isoformat()
-                    params = {"cutoff": cutoff}
-                    if rule.kind == "never_registered":
-                        count_sql = count_sql.format(owners=owners)
-                        statements = tuple(s.format(owners=owners) for s in statements)
-                        params |= owner_params
-                    found[rule.kind] = step(c, count_sql, statements, params)
-                return found
-            finally:
-                if secure:
-                    c.execute("PRAGMA secure_delete = OFF")
-
-        return await self.db.run(go)
+    async def _one(self, sql: str, params: dict[str, str]) -> int:
+        row = await self.db.fetchone(*_positional(sql, params), quick=False)
+        return int(row[0]) if row else 0
 
 
-def _one(c: sqlite3.Connection, sql: str, params: dict[str, str]) -> int:
-    return int(c.execute(sql, params).fetchone()[0])
+_NAMED: Final = re.compile(r"(?<![:\w]):(\w+)")
+
+
+def _positional(sql: str, params: dict[str, str]) -> tuple[str, list[str]]:
+    """`sql` with its `:name` parameters as `?`, and their values in order."""
+    values: list[str] = []
+
+    def mark(m: re.Match[str]) -> str:
+        values.append(params[m[1]])
+        return "?"
+
+    return _NAMED.sub(mark, sql), values

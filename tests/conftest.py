@@ -1,4 +1,5 @@
-"""Shared fixtures: a real, migrated SQLite file per test and a recording chat harness."""
+"""Shared fixtures: a real, migrated database per test (an SQLite file, or PostgreSQL with
+KETNOI_TEST_DATABASE_URL: tests/database.py) and a recording chat harness."""
 
 from __future__ import annotations
 
@@ -12,6 +13,24 @@ import pytest
 from bot.app import App
 from bot.core.config import Settings
 from tests.chat import Chat
+from tests.database import database_url_for, on_postgres
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): about the SQLite engine itself (its thread, inline path, turn"
+        " cache, WAL or file); skipped when the tests run on PostgreSQL",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not on_postgres():
+        return
+    for item in items:
+        if (mark := item.get_closest_marker("sqlite_only")) is not None:
+            why = mark.kwargs.get("reason") or (mark.args[0] if mark.args else "SQLite only")
+            item.add_marker(pytest.mark.skip(reason=f"SQLite engine only: {why}"))
 
 
 @pytest.fixture(autouse=True)
@@ -25,8 +44,11 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None
 
 
 def make_settings(tmp_path: Path, **values: Any) -> Settings:
-    """Settings for a test: a fresh database file in tmp_path, no .env."""
+    """Settings for a test: a fresh database file in tmp_path (or its PostgreSQL stand-in:
+    tests/database.py), no .env."""
     values.setdefault("db_path", tmp_path / "ketnoi.db")
+    if "database_url" not in values and (url := database_url_for(values["db_path"])):
+        values["database_url"] = url
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 

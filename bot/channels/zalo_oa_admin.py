@@ -12,7 +12,7 @@ from bot.channels.zalo_oa_api import ZaloOaApi, ZaloOaError
 from bot.channels.zalo_oa_templates import TemplateBook, TemplateError, check
 from bot.channels.zalo_oa_tokens import RefreshRefused, TokenKeeper
 from bot.core.config import ConfigError, Settings
-from storage.sqlite import SqliteDatabase
+from storage.opening import open_database
 from storage.zalo_oa import ZaloOaRepo
 
 __all__ = ["add_parsers", "cmd_templates_check", "cmd_token"]
@@ -24,7 +24,7 @@ async def _connected(settings: Settings, work: Work) -> int:
     """Run `work` with the OA's client and its token keeper on the database."""
     if not settings.zalo_oa or settings.zalo_oa_refresh_token is None:
         raise ConfigError("KETNOI_ZALO_OA_APP_ID: the Zalo OA channel is not configured")
-    db = await SqliteDatabase.open(settings.db_path)
+    db = await open_database(settings.db_path, settings.database)
     api = ZaloOaApi.from_settings(settings)
     await api.open()
     try:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from bot.core.config import Settings
 from storage.faq import FaqError, FaqRepo, load_faq_file
 from storage.questions import QuestionRepo
-from storage.sqlite import SqliteDatabase
+from storage.opening import open_database
 
 __all__ = ["add_parsers", "cmd_faq_import", "cmd_unanswered"]
 
@@ -24,7 +24,7 @@ async def cmd_faq_import(args: argparse.Namespace, settings: Settings) -> int:
         print(exc, file=sys.stderr)
         print(f"{args.file}: nothing was imported", file=sys.stderr)
         return 1
-    db = await SqliteDatabase.open(settings.db_path)
+    db = await open_database(settings.db_path, settings.database)
     try:
         added, updated, deleted = await FaqRepo(db).upsert(entries, replace=args.replace)
     finally:
@@ -36,7 +36,7 @@ async def cmd_faq_import(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
     """List the questions the bot could not answer, the most frequent first."""
-    db = await SqliteDatabase.open(settings.db_path)
+    db = await open_database(settings.db_path, settings.database)
     try:
         groups = await QuestionRepo(db).unanswered(limit=args.limit)
     finally:

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     )
 
     db_path: Path = Path("ketnoi.db")
+    # postgresql://user:password@host/db: PostgreSQL (15+) instead of the SQLite file at db_path,
+    # for several processes sharing one database (storage/postgres/); it may hold a password
+    database_url: SecretStr | None = None
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
     telegram_username: str = "ketnoi_hanoi_bot"  # the bot's @name, for t.me links and QR posters
@@ -114,6 +117,11 @@ class Settings(BaseSettings):
     erasure_hours: int = Field(default=72, ge=1)
     # info: a summary line a minute (bot/dialog/traffic.py); debug: a line for every update as well
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @property
+    def database(self) -> str | None:
+        """KETNOI_DATABASE_URL's value, or None (the SQLite file at db_path)."""
+        return self.database_url.get_secret_value() if self.database_url else None
 
     @field_validator("log_level", mode="before")
     @classmethod

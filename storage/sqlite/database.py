@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
-from storage.engine import Row, StorageError, TurnMemory
+from storage.engine import Row, StorageError, TableInfo, TurnMemory
 from storage.sqlite import statements as st
 from storage.sqlite.connection import Connection
 from storage.sqlite.statements import Write
@@ -335,16 +335,50 @@ class SqliteDatabase:
         row = await self.fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0
 
+    async def applied_migrations(self) -> dict[int, str]:
+        """number → name of every migration applied (schema_migrations, made from PRAGMA
+        user_version the first time: statements.applied_migrations)."""
+        files = st.migration_files()
+        async with self._lock:  # its own transaction, when none is open
+            return await self._conn.call(partial(st.applied_migrations, files=files))
+
     async def migrate(self) -> list[str]:
-        """Apply the migrations newer than PRAGMA user_version; returns their names."""
-        current = await self.user_version()
+        """Apply every migration not in schema_migrations, a lower number than the last one
+        applied included; returns their names."""
+        done = await self.applied_migrations()
         applied = []
         for number, name, sql in st.migration_files():
-            if number <= current:
+            if number in done:
                 continue
             await self.run(partial(st.apply_migration, number=number, name=name, sql=sql))
             applied.append(name)
         return applied
+
+    async def schema(self) -> dict[str, TableInfo]:
+        """Every table but SQLite's own, FTS5's and schema_migrations: columns, unique keys."""
+
+        def go(c: sqlite3.Connection) -> dict[str, TableInfo]:
+            tables: dict[str, TableInfo] = {}
+            names = c.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE"
+                " 'CREATE VIRTUAL%' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE"
+                " 'enterprise_search%' AND name != 'schema_migrations' ORDER BY name"
+            ).fetchall()
+            for (name,) in names:
+                info = c.execute(f'PRAGMA table_info("{name}")').fetchall()
+                columns = tuple(str(col[1]) for col in info)
+                unique: list[tuple[str, ...]] = []
+                key = tuple(str(col[1]) for col in sorted(info, key=lambda r: r[5]) if col[5])
+                if key:
+                    unique.append(key)
+                for index in c.execute(f'PRAGMA index_list("{name}")').fetchall():
+                    if index[2]:
+                        cols = c.execute(f'PRAGMA index_info("{index[1]}")').fetchall()
+                        unique.append(tuple(str(i[2]) for i in cols))
+                tables[str(name)] = TableInfo(columns=columns, unique=tuple(unique))
+            return tables
+
+        return await self._conn.call(go)
 
     async def backup(self, target: Path | str) -> None:
         """Copy the live database to `target` with SQLite's online backup API."""

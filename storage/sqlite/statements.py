@@ -16,7 +16,9 @@ __all__ = [
     "CHECKPOINT_EVERY",
     "MIN_SQLITE",
     "Write",
+    "LATE_MIGRATIONS",
     "apply_migration",
+    "applied_migrations",
     "begin",
     "check_library",
     "checkpoint",
@@ -54,9 +56,62 @@ def migration_files() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+# The migrations that landed after higher numbers had already shipped: a database whose
+# PRAGMA user_version passed their number may lack them. Before schema_migrations existed, the
+# user_version alone said what was applied; these are checked by an object they create.
+LATE_MIGRATIONS: dict[int, tuple[str, str]] = {
+    9: ("index", "outbox_replies"),
+    14: ("table", "web_sessions"),
+}
+TRACKING = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+)
+
+
+def applied_migrations(c: sqlite3.Connection, files: list[tuple[int, str, str]]) -> dict[int, str]:
+    """number → name of the migrations applied, from schema_migrations; made the first time
+    from PRAGMA user_version (every file numbered up to it, but the late ones only if their
+    objects exist), all in one transaction."""
+    exists = c.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ).fetchone()
+    if not exists:
+        version = c.execute("PRAGMA user_version").fetchone()[0]
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            c.execute(TRACKING)
+            for number, name, _ in files:
+                if number > version:
+                    continue
+                if number in LATE_MIGRATIONS:
+                    kind, obj = LATE_MIGRATIONS[number]
+                    if not c.execute(
+                        "SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?", (kind, obj)
+                    ).fetchone():
+                        continue
+                c.execute(
+                    "INSERT INTO schema_migrations (number, name, applied_at)"
+                    " VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'))",
+                    (number, name),
+                )
+            c.execute("COMMIT")
+        except BaseException:
+            rollback_if_open(c)
+            raise
+    rows = c.execute("SELECT number, name FROM schema_migrations").fetchall()
+    return {int(n): str(name) for n, name in rows}
+
+
 def apply_migration(c: sqlite3.Connection, number: int, name: str, sql: str) -> None:
-    """Apply one migration and record it in PRAGMA user_version, all or nothing."""
-    script = f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;"
+    """Apply one migration and record it in schema_migrations (and PRAGMA user_version, the
+    highest number applied, which older versions of ketnoi read), all or nothing."""
+    version = max(number, c.execute("PRAGMA user_version").fetchone()[0])
+    script = (
+        f"BEGIN IMMEDIATE;\n{sql}\n;INSERT INTO schema_migrations (number, name, applied_at)"
+        f" VALUES ({number}, '{name}', strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'));\n"
+        f"PRAGMA user_version = {version};\nCOMMIT;"
+    )
     try:
         c.executescript(script)
     except sqlite3.Error as exc:

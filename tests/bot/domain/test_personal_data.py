@@ -16,26 +16,27 @@ from bot.services.retention import RULE_NAMES
 from storage.retention import KINDS
 
 
+# SQLite's full-text index of the staff's search (migration 0014) is the engine's own: its
+# tables are not in Database.schema(), and PostgreSQL has none.
+_ENGINE_OWN = "enterprise_search"
+
+
 async def _schema(app: App) -> set[str]:
     db = app.router.services.db
-    tables = await db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    )
-    columns: set[str] = set()
-    for (table,) in tables:
-        columns |= {f"{table}.{c[1]}" for c in await db.fetchall(f"PRAGMA table_info({table})")}
-    return columns
+    return {f"{t}.{c}" for t, info in (await db.schema()).items() for c in info.columns}
 
 
 async def test_every_column_of_the_schema_is_classified(app: App) -> None:
     schema = await _schema(app)
     personal = {column for c in CATEGORIES for column in c.columns}
-    unclassified = sorted(schema - personal - NOT_PERSONAL)
+    personal = {c for c in personal if not c.startswith(_ENGINE_OWN)}
+    not_personal = {c for c in NOT_PERSONAL if not c.startswith(_ENGINE_OWN)}
+    unclassified = sorted(schema - personal - not_personal)
     assert not unclassified, (
         "New columns: add each to a category of bot/domain/personal_data.py (with the"
         f" retention rule that removes it) or to NOT_PERSONAL: {unclassified}"
     )
-    assert not sorted((personal | NOT_PERSONAL) - schema), "listed but not in the schema"
+    assert not sorted((personal | not_personal) - schema), "listed but not in the schema"
     assert not personal & NOT_PERSONAL
 
 

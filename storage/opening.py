@@ -1,0 +1,30 @@
+"""Which engine: PostgreSQL when a database URL is given (KETNOI_DATABASE_URL), else the SQLite
+file (KETNOI_DB_PATH). The one place the process, the command line and the tests open a
+database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from storage.engine import Database, StorageError
+
+__all__ = ["is_postgres_url", "open_database"]
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+async def open_database(
+    path: Path | str, url: str | None = None, *, migrate: bool = True
+) -> Database:
+    """Open (and migrate) the database: PostgreSQL at `url` if given, else SQLite at `path`."""
+    if url:
+        if not is_postgres_url(url):
+            raise StorageError("KETNOI_DATABASE_URL must start with postgresql://")
+        from storage.postgres import PostgresDatabase  # psycopg only when it is used
+
+        return await PostgresDatabase.open(url, migrate=migrate)
+    from storage.sqlite import SqliteDatabase
+
+    return await SqliteDatabase.open(path, migrate=migrate)

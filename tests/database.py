@@ -1,0 +1,114 @@
+"""Where every test's database comes from: the one switch between the two engines.
+
+Without KETNOI_TEST_DATABASE_URL the tests use a fresh SQLite file in tmp_path, as the bot
+does by default. With it (postgresql://… of a server the tests may create databases on, e.g.
+tools/pg_throwaway.sh's, or `make test-pg`), every SQLite path a test names gets its own
+PostgreSQL database instead, made in a few milliseconds as a copy of one migrated template
+(CREATE DATABASE … TEMPLATE), so that the whole suite runs on PostgreSQL unchanged. A test
+that is about the SQLite engine itself (its thread, inline path, turn cache, WAL, the file)
+is marked `sqlite_only` and skipped there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import os
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from storage.engine import Database
+from storage.opening import open_database
+
+__all__ = [
+    "TEST_DATABASE_URL",
+    "database_url_for",
+    "db_env",
+    "on_postgres",
+    "open_test_db",
+]
+
+# Read once at import: the tests' own fixture clears every KETNOI_* variable.
+TEST_DATABASE_URL = os.environ.get("KETNOI_TEST_DATABASE_URL") or None
+
+_lock = threading.Lock()
+_made: dict[str, str] = {}  # a test's SQLite path -> its PostgreSQL database's URL
+_names: list[str] = []
+_template: str | None = None
+
+
+def on_postgres() -> bool:
+    return TEST_DATABASE_URL is not None
+
+
+def _url(name: str) -> str:
+    """TEST_DATABASE_URL with the database `name`."""
+    assert TEST_DATABASE_URL is not None
+    return urlsplit(TEST_DATABASE_URL)._replace(path=f"/{name}").geturl()
+
+
+def _admin(sql: str) -> None:
+    import psycopg
+
+    assert TEST_DATABASE_URL is not None
+    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _make_template() -> str:
+    """A migrated database, the template of every test's (made once per test run)."""
+    global _template
+    if _template is None:
+        name = f"ketnoi_template_{os.getpid()}"
+        _admin(f"DROP DATABASE IF EXISTS {name}")
+        _admin(f"CREATE DATABASE {name}")
+
+        async def migrate() -> None:
+            db = await open_database(Path("unused"), _url(name))
+            await db.close()
+
+        # a thread of its own: the caller may be inside a running event loop
+        worker = threading.Thread(target=lambda: asyncio.run(migrate()))
+        worker.start()
+        worker.join()
+        _template = name
+        atexit.register(_drop_all)
+    return _template
+
+
+def _drop_all() -> None:
+    for name in [*_names, _template]:
+        try:
+            _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        except Exception:  # noqa: BLE001, S112 - the throwaway cluster goes anyway
+            continue
+
+
+def database_url_for(path: Path | str) -> str | None:
+    """The PostgreSQL URL standing for the SQLite file `path` (the same for the same path,
+    a new empty migrated database the first time); None when the tests run on SQLite."""
+    if TEST_DATABASE_URL is None:
+        return None
+    key = str(Path(path).resolve())
+    with _lock:
+        if key not in _made:
+            template = _make_template()
+            name = f"ketnoi_t{os.getpid()}_{len(_made)}"
+            _admin(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
+            _names.append(name)
+            _made[key] = _url(name)
+        return _made[key]
+
+
+async def open_test_db(path: Path | str, *, migrate: bool = True) -> Database:
+    """The test's database at `path`: that SQLite file, or its PostgreSQL stand-in."""
+    return await open_database(path, database_url_for(path), migrate=migrate)
+
+
+def db_env(path: Path | str) -> dict[str, str]:
+    """The environment that makes a `ketnoi` process open the test's database at `path`."""
+    env = {"KETNOI_DB_PATH": str(path)}
+    if (url := database_url_for(path)) is not None:
+        env["KETNOI_DATABASE_URL"] = url
+    return env

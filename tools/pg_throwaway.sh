@@ -1,0 +1,32 @@
+#!/bin/sh
+# A throwaway PostgreSQL for the tests: `tools/pg_throwaway.sh start DIR [PORT]` makes a cluster
+# in DIR (fsync off: nothing in it outlives the run), listening only on a unix socket in DIR,
+# and prints the URL to put in KETNOI_TEST_DATABASE_URL; `tools/pg_throwaway.sh stop DIR` stops
+# it and removes DIR. Uses the machine's own server binaries (Debian's `postgresql` package:
+# /usr/lib/postgresql/*/bin); as root (CI) the server runs as the `postgres` user, since
+# PostgreSQL refuses to run as root.
+set -eu
+cmd=${1:?start|stop}
+dir=${2:?directory}
+port=${3:-55432}
+bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+[ -x "$bin/initdb" ] || { echo "no PostgreSQL server binaries (apt-get install postgresql)" >&2; exit 1; }
+as_owner() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+case $cmd in
+start)
+    mkdir -p "$dir"
+    [ "$(id -u)" = 0 ] && chown postgres: "$dir"
+    as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -s start -o \
+        "-c listen_addresses='' -c unix_socket_directories='$dir' -p $port -c fsync=off \
+         -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    echo "postgresql://postgres@/postgres?host=$dir&port=$port"
+    ;;
+stop)
+    if [ -d "$dir/data" ]; then as_owner "$bin/pg_ctl" -D "$dir/data" -s -m immediate stop || true; fi
+    rm -rf "$dir"
+    ;;
+*) echo "usage: $0 start|stop DIR [PORT]" >&2; exit 2 ;;
+esac
