@@ -158,13 +158,16 @@ class OutboxRepo:
                     break
                 params = (lane, now, channel, want) if channel is not None else (lane, now, want)
                 first = f" AND {_FIRST_REPLY}" if lane == "reply" else ""
-                # status again outside: a row another sender took meanwhile is not taken twice
+                # The rows picked once (MATERIALIZED: PostgreSQL may otherwise run a locking
+                # subquery again for each row it updates, taking more than LIMIT); status again
+                # outside: a row another sender took meanwhile is not taken twice.
                 rows = await self.db.fetchall(
-                    "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
+                    f"WITH picked AS MATERIALIZED (SELECT id FROM outbox WHERE {where}{first}"
+                    f" ORDER BY not_before, id LIMIT ?{locks})"
+                    " UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
                     " claimed_by = ?, handed_at = NULL WHERE status = 'pending'"
-                    f" AND id IN (SELECT id FROM outbox WHERE {where}{first}"
-                    f" ORDER BY not_before, id LIMIT ?{locks}) RETURNING *",
-                    (me, *params),
+                    " AND id IN (SELECT id FROM picked) RETURNING *",
+                    (*params, me),
                 )
                 claimed += sorted(rows, key=lambda r: (r["not_before"], r["id"]))
         return [_row(r) for r in claimed]

@@ -169,4 +169,9 @@ class PostgresCoordination:
     async def close(self) -> None:
         await self._turns.close()
         with contextlib.suppress(psycopg.Error):
+            # At once, rather than when the server notices the connection gone: a process
+            # started right after this one sees it stopped.
+            async with self._talking:
+                await self._presence.execute("SELECT pg_advisory_unlock_all()")
+        with contextlib.suppress(psycopg.Error):
             await self._presence.close()

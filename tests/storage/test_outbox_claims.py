@@ -4,6 +4,7 @@ back in the queue), replies sent again."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,21 +12,23 @@ import pytest
 
 from bot.core.types import Reply, UserRef
 from storage.coordination import Local
+from storage.engine import Database
+from storage.opening import open_database
 from storage.outbox import OutboxRepo
-from storage.sqlite import SqliteDatabase
 from storage.users import UserRepo
+from tests.database import database_url_for, on_postgres, open_test_db
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
-    opened = await SqliteDatabase.open(tmp_path / "ketnoi.db")
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    opened = await open_test_db(tmp_path / "ketnoi.db")
     try:
         yield opened
     finally:
         await opened.close()
 
 
-async def _queue(db: SqliteDatabase, keys: list[tuple[str, str]]) -> None:
+async def _queue(db: Database, keys: list[tuple[str, str]]) -> None:
     users, outbox = UserRepo(db), OutboxRepo(db)
     for n, (key, lane) in enumerate(keys, start=1):
         user = await users.ensure(UserRef("telegram", str(n)))
@@ -33,7 +36,7 @@ async def _queue(db: SqliteDatabase, keys: list[tuple[str, str]]) -> None:
 
 
 async def test_a_stopped_process_rows_are_taken_over_and_a_live_ones_left(
-    db: SqliteDatabase,
+    db: Database,
 ) -> None:
     await _queue(db, [("went", "bulk"), ("waited", "bulk"), ("answer", "reply"), ("b", "bulk")])
     one, two = Local(), Local()
@@ -63,7 +66,7 @@ async def test_a_stopped_process_rows_are_taken_over_and_a_live_ones_left(
 
 
 async def test_alone_on_sqlite_everything_in_flight_at_a_restart_is_unknown(
-    db: SqliteDatabase,
+    db: Database,
 ) -> None:
     await _queue(db, [("a", "bulk"), ("b", "notice")])
     before = OutboxRepo(db, Local())
@@ -75,3 +78,40 @@ async def test_alone_on_sqlite_everything_in_flight_at_a_restart_is_unknown(
         unsent_back=after.coordination.shared,
     )
     assert sorted(r.dedupe_key for r in unknown) == ["a", "b"]
+
+
+@pytest.mark.skipif(not on_postgres(), reason="needs PostgreSQL: KETNOI_TEST_DATABASE_URL")
+async def test_senders_of_two_processes_never_claim_the_same_row(
+    db: Database, tmp_path: Path
+) -> None:
+    from storage.coordination.postgres import PostgresCoordination
+
+    url = database_url_for(tmp_path / "ketnoi.db")
+    assert url is not None
+    user = await UserRepo(db).ensure(UserRef("telegram", "1"))
+    await OutboxRepo(db).enqueue_many(
+        [(user.id, f"row:{n}") for n in range(300)], [Reply(text="Hội chợ")]
+    )
+    processes = [
+        (await open_database(tmp_path / "unused", url), await PostgresCoordination.open(url))
+        for _ in range(2)
+    ]
+    try:
+        senders = [OutboxRepo(d, c) for d, c in processes for _ in range(4)]  # 4 each
+
+        async def drain(repo: OutboxRepo) -> list[int]:
+            mine: list[int] = []
+            while rows := await repo.claim(7, channel="telegram"):
+                assert len(rows) <= 7  # no more than asked: each claimed row is at risk
+                mine += [r.id for r in rows]
+                for row in rows:
+                    await repo.finish(row.id, "sent")
+            return mine
+
+        claimed = await asyncio.gather(*(drain(r) for r in senders))
+        every = [i for ids in claimed for i in ids]
+        assert len(every) == len(set(every)) == 300  # each row once, none left
+    finally:
+        for database, coordination in processes:
+            await coordination.close()
+            await database.close()

@@ -39,10 +39,11 @@ from storage.fairs import FairFields, FairStatus
 from tests.conftest import make_settings
 from tests.fakes.botproc import BotProcess
 from tests.fakes.telegram_api import FakeTelegram
-from tests.pg_server import needs_postgres, pg_url
+from tests.database import database_url_for, on_postgres
 
-pytestmark = needs_postgres
-__all__ = ["pg_url"]
+pytestmark = pytest.mark.skipif(
+    not on_postgres(), reason="needs PostgreSQL: set KETNOI_TEST_DATABASE_URL (.ci/run does)"
+)
 
 Json = dict[str, Any]
 TOKEN = "123456:TEST-token"
@@ -52,6 +53,14 @@ FAIR = "gom-su-kim-lan"
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 FIRST_PRODUCER = 1_000_000
 FIRST_READER = 2_000_000
+
+
+@pytest.fixture
+def pg_url(tmp_path: Path) -> str:
+    """The test's database (migrated), which make_settings(tmp_path) opens too."""
+    url = database_url_for(tmp_path / "ketnoi.db")
+    assert url is not None
+    return url
 
 
 @pytest.fixture
@@ -189,7 +198,7 @@ async def _seed_fair_and_producers(url: str, tmp_path: Path, chats: list[int]) -
             "status": FairStatus.SCHEDULED,
         }
     )
-    async with App(make_settings(tmp_path, database_url=url)) as app:
+    async with App(make_settings(tmp_path)) as app:
         svc = app.router.services
         await import_fairs(svc, [fair])
         for chat in chats:
@@ -219,8 +228,7 @@ def _step(
 
     def shown() -> bool:
         return all(
-            any(wanted in _payloads(m) for m in fake.sent(chat, since=seen[chat]))
-            for chat in chats
+            any(wanted in _payloads(m) for m in fake.sent(chat, since=seen[chat])) for chat in chats
         )
 
     _wait_until(shown, 180, f"everyone shown {wanted}")
@@ -273,7 +281,7 @@ async def test_a_broadcast_to_2000_with_a_process_killed_halfway(
     fake: FakeTelegram, tmp_path: Path, pg_url: str, processes: int
 ) -> None:
     readers = [FIRST_READER + i for i in range(2000)]
-    async with App(make_settings(tmp_path, database_url=pg_url)) as app:
+    async with App(make_settings(tmp_path)) as app:
         svc = app.router.services
         owner = await svc.users.ensure(UserRef("telegram", str(OWNER)))
         async with svc.db.transaction():
@@ -336,8 +344,6 @@ async def test_a_broadcast_to_2000_with_a_process_killed_halfway(
 async def test_ten_quick_messages_spread_over_processes_are_answered_in_order(
     fake: FakeTelegram, tmp_path: Path, pg_url: str, processes: int
 ) -> None:
-    async with App(make_settings(tmp_path, database_url=pg_url)):
-        pass  # the database migrated before the processes start
     chat = 4242
     with Cluster(fake, tmp_path, pg_url, processes) as cluster:
         for n in range(1, 11):

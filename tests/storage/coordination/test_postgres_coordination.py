@@ -5,16 +5,25 @@ PostgresCoordination of its own, with its own connections, as in `ketnoi run`.""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 
 import psycopg
 import pytest
 
 from storage.coordination.postgres import PERSON, PostgresCoordination
-from tests.pg_server import needs_postgres, pg_url
+from tests.database import database_url_for, on_postgres
 
-pytestmark = needs_postgres
-__all__ = ["pg_url"]
+pytestmark = pytest.mark.skipif(
+    not on_postgres(), reason="needs PostgreSQL: set KETNOI_TEST_DATABASE_URL (.ci/run does)"
+)
+
+
+@pytest.fixture
+def pg_url(tmp_path: Path) -> str:
+    url = database_url_for(tmp_path / "ketnoi.db")
+    assert url is not None
+    return url
 
 
 async def _people_locks(url: str, *, granted: bool) -> int:
