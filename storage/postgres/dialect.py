@@ -81,9 +81,7 @@ class Translated:
 _OR_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.I)
 _INDEXED_BY = re.compile(r"\s+INDEXED\s+BY\s+\w+", re.I)
 _LIKE = re.compile(r"\bLIKE\b", re.I)
-_BARE_BOOL = re.compile(
-    r"\b(WHERE|AND|OR|ON|NOT)\s+([01])(?=\s*(?:$|\)|AND\b|OR\b|ORDER\b|GROUP\b|LIMIT\b))", re.I
-)
+_BARE_BOOL = re.compile(r"\b(WHERE|AND|OR|ON|NOT)\s+([01])(?=\s*(?:$|\)|AND\b|OR\b|ORDER\b|GROUP\b|LIMIT\b))", re.I)
 _RETURNING = re.compile(r"\bRETURNING\b", re.I)
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+(?:OR\s+\w+\s+)?INTO\s+(\w+)", re.I)
 _PRAGMA = re.compile(r"^\s*PRAGMA\b", re.I)
