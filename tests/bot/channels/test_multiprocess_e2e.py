@@ -37,9 +37,9 @@ from bot.services.fair_import import import_fairs
 from storage.enterprises import EnterpriseFields
 from storage.fairs import FairFields, FairStatus
 from tests.conftest import make_settings
+from tests.database import database_url_for, on_postgres
 from tests.fakes.botproc import BotProcess
 from tests.fakes.telegram_api import FakeTelegram
-from tests.database import database_url_for, on_postgres
 
 pytestmark = pytest.mark.skipif(
     not on_postgres(), reason="needs PostgreSQL: set KETNOI_TEST_DATABASE_URL (.ci/run does)"
@@ -155,10 +155,8 @@ class Cluster:
     def deliver(self, updates: list[Json]) -> None:
         """Everything queued at the fake, at once, each update to the next live process."""
         alive = self.alive()
-        targets = []
-        for update in updates:
-            targets.append(alive[self._next % len(alive)])
-            self._next += 1
+        targets = [alive[(self._next + i) % len(alive)] for i in range(len(updates))]
+        self._next += len(updates)
         statuses = list(self._pool.map(self.post, updates, targets))
         assert set(statuses) == {200}, Counter(statuses)
 
@@ -192,6 +190,8 @@ async def _seed_fair_and_producers(url: str, tmp_path: Path, chats: list[int]) -
             "ends_at": starts + timedelta(days=3),
             "venue_name": "Bảo tàng Gốm sứ Kim Lan",
             "venue_address": "xã Bát Tràng, Hà Nội",
+            "venue_latitude": 20.9665,
+            "venue_longitude": 105.9205,
             "booths": 80,
             "apply_by": (starts - timedelta(days=10)).date(),
             "max_booths": 1,
@@ -292,7 +292,7 @@ async def test_a_broadcast_to_2000_with_a_process_killed_halfway(
                 svc.broadcasts, svc.i18n, "all", "Hội chợ gốm sứ mở cửa lúc 8 giờ.", owner.id
             )
     # Every send stays on the wire a moment: the killed process has some in flight.
-    fake.lose_answers("sendMessage", "late", delay=0.2, times=100_000)
+    fake.lose_answers("sendMessage", "late", delay=0.05, times=100_000)
 
     def announcements() -> Counter[int]:
         return Counter(
