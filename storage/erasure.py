@@ -93,9 +93,7 @@ async def erase_rows(
     await run("conversations", f"DELETE FROM conversations WHERE user_id IN ({u})", users)
     await run("link_codes", f"DELETE FROM link_codes WHERE user_id IN ({u})", users)
     await run("link_codes", f"DELETE FROM link_tries WHERE user_id IN ({u})", users)
-    await run(
-        "questions", f"DELETE FROM questions WHERE user_hash IN ({_marks(hashes)})", hashes
-    )
+    await run("questions", f"DELETE FROM questions WHERE user_hash IN ({_marks(hashes)})", hashes)
     # Messages: the person's own, and any to staff that quote their numbers or reference.
     quotes = " OR ".join("instr(replies, ?) > 0" for _ in quoted) or "1 = 0"
     await run(

@@ -4,11 +4,17 @@ database."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from storage.engine import Database, StorageError
 
-__all__ = ["is_postgres_url", "open_database"]
+__all__ = ["is_postgres_url", "open_database", "stand_in"]
+
+# The tests' switch to PostgreSQL (tests/database.py) sets this: the URL of the database that
+# stands for an SQLite path, for every open that names no URL (a `ketnoi` command run in the
+# test's process, say).
+stand_in: Callable[[Path], str | None] | None = None
 
 
 def is_postgres_url(url: str) -> bool:
@@ -19,6 +25,8 @@ async def open_database(
     path: Path | str, url: str | None = None, *, migrate: bool = True
 ) -> Database:
     """Open (and migrate) the database: PostgreSQL at `url` if given, else SQLite at `path`."""
+    if not url and stand_in is not None:
+        url = stand_in(Path(path))
     if url:
         if not is_postgres_url(url):
             raise StorageError("KETNOI_DATABASE_URL must start with postgresql://")

@@ -141,7 +141,9 @@ class RegistrationRepo:
 
         if len(clauses) == 1 and sets:  # one set alone: count it, not the registrations
             sql, values = sets[0]
-            counted = await self.db.fetchone(f"SELECT count(*) FROM ({sql}) AS q", values, quick=False)
+            counted = await self.db.fetchone(
+                f"SELECT count(*) FROM ({sql}) AS q", values, quick=False
+            )
         else:
             counted = await self.db.fetchone(
                 f"SELECT count(*) FROM enterprises e WHERE {where}", params, quick=False

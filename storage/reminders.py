@@ -203,8 +203,8 @@ class ReminderRepo:
         row = await self.db.fetchone(
             "INSERT INTO fair_feedback (fair_id, account_id, visitors, come_again, answered_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (fair_id, account_id) DO UPDATE SET"
-            " visitors = coalesce(excluded.visitors, visitors),"
-            " come_again = coalesce(excluded.come_again, come_again),"
+            " visitors = coalesce(excluded.visitors, fair_feedback.visitors),"
+            " come_again = coalesce(excluded.come_again, fair_feedback.come_again),"
             " answered_at = excluded.answered_at RETURNING *",
             (
                 fair_id,

@@ -132,7 +132,7 @@ class ZaloOaRepo:
         await self.db.execute(
             "INSERT INTO zalo_oa_contacts (external_id, last_interaction_at, updated_at)"
             " VALUES (?, ?, ?) ON CONFLICT (external_id) DO UPDATE SET"
-            " last_interaction_at = max(coalesce(last_interaction_at, ''),"
+            " last_interaction_at = max(coalesce(zalo_oa_contacts.last_interaction_at, ''),"
             " excluded.last_interaction_at), updated_at = excluded.updated_at",
             (external_id, at.isoformat(), now),
         )
@@ -153,7 +153,8 @@ class ZaloOaRepo:
         await self.db.execute(
             "INSERT INTO zalo_oa_contacts (external_id, phone, shared_name, phone_consent_at,"
             " updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (external_id) DO UPDATE SET"
-            " phone = excluded.phone, shared_name = coalesce(excluded.shared_name, shared_name),"
+            " phone = excluded.phone,"
+            " shared_name = coalesce(excluded.shared_name, zalo_oa_contacts.shared_name),"
             " phone_consent_at = excluded.phone_consent_at, updated_at = excluded.updated_at",
             (external_id, phone, name, now, now),
         )
@@ -224,6 +225,7 @@ class ZaloOaRepo:
             return
         await self.db.execute(
             "INSERT INTO zalo_oa_paid_messages (day, messages) VALUES (?, ?)"
-            " ON CONFLICT (day) DO UPDATE SET messages = messages + excluded.messages",
+            " ON CONFLICT (day) DO UPDATE SET"
+            " messages = zalo_oa_paid_messages.messages + excluded.messages",
             (utcnow().date().isoformat(), count),
         )

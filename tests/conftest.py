@@ -13,7 +13,9 @@ import pytest
 from bot.app import App
 from bot.core.config import Settings
 from tests.chat import Chat
-from tests.database import database_url_for, on_postgres
+from tests.database import database_url_for, install, on_postgres
+
+install()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -14,17 +14,23 @@ from __future__ import annotations
 import asyncio
 import atexit
 import os
+import sqlite3
 import threading
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+from storage import opening
 from storage.engine import Database
 from storage.opening import open_database
 
 __all__ = [
     "TEST_DATABASE_URL",
+    "connect_sync",
     "database_url_for",
     "db_env",
+    "install",
     "on_postgres",
     "open_test_db",
 ]
@@ -36,6 +42,13 @@ _lock = threading.Lock()
 _made: dict[str, str] = {}  # a test's SQLite path -> its PostgreSQL database's URL
 _names: list[str] = []
 _template: str | None = None
+
+
+def install() -> None:
+    """On PostgreSQL, every database the code under test opens by path alone is the path's
+    stand-in (storage.opening.stand_in)."""
+    if TEST_DATABASE_URL is not None:
+        opening.stand_in = database_url_for
 
 
 def on_postgres() -> bool:
@@ -81,7 +94,7 @@ def _drop_all() -> None:
     for name in [*_names, _template]:
         try:
             _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        except Exception:  # noqa: BLE001, S112 - the throwaway cluster goes anyway
+        except Exception:
             continue
 
 
@@ -112,3 +125,62 @@ def db_env(path: Path | str) -> dict[str, str]:
     if (url := database_url_for(path)) is not None:
         env["KETNOI_DATABASE_URL"] = url
     return env
+
+
+class _PgSync:
+    """A blocking connection to the PostgreSQL stand-in, taking SQLite's dialect as
+    sqlite3's does (storage/postgres/dialect.py), committed when the `with` block ends."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self._conn = psycopg.connect(url)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        from storage.postgres.dialect import translate
+
+        return self._conn.execute(translate(sql).sql, tuple(params))
+
+    def tables(self) -> list[str]:
+        rows = self._conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def __enter__(self) -> _PgSync:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if kind is None:
+            self._conn.commit()
+        else:
+            self._conn.rollback()
+        self._conn.close()
+
+
+class _SqliteSync:
+    def __init__(self, path: Path | str) -> None:
+        self._conn = sqlite3.connect(path)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._conn.execute(sql, tuple(params))
+
+    def tables(self) -> list[str]:
+        rows = self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return [str(r[0]) for r in rows]
+
+    def __enter__(self) -> _SqliteSync:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        with self._conn:  # commits, or rolls back on an error
+            if kind is not None:
+                self._conn.rollback()
+        self._conn.close()
+
+
+def connect_sync(path: Path | str) -> _PgSync | _SqliteSync:
+    """A plain blocking connection to the test's database at `path`, for a test that reads or
+    changes it while a `ketnoi` process runs: `with connect_sync(p) as c: c.execute(…)`."""
+    url = database_url_for(path)
+    return _SqliteSync(path) if url is None else _PgSync(url)

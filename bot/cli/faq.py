@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 
 from bot.core.config import Settings
 from storage.faq import FaqError, FaqRepo, load_faq_file
-from storage.questions import QuestionRepo
 from storage.opening import open_database
+from storage.questions import QuestionRepo
 
 __all__ = ["add_parsers", "cmd_faq_import", "cmd_unanswered"]
 

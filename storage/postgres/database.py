@@ -362,9 +362,7 @@ class PostgresDatabase:
     async def applied_migrations(self) -> dict[int, str]:
         """number → name of every migration applied."""
         async with self._pool.connection() as conn:
-            cur = await conn.execute(
-                "SELECT number, name FROM schema_migrations ORDER BY number"
-            )
+            cur = await conn.execute("SELECT number, name FROM schema_migrations ORDER BY number")
             return {int(n): str(name) for n, name in await cur.fetchall()}
 
     async def schema_version(self) -> int:

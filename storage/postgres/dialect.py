@@ -6,6 +6,9 @@ statement through `translate` once (the result is cached by text). What it does:
 
 - placeholders `?` become `%s` (psycopg's), and a literal `%` becomes `%%`;
 - `INSERT OR IGNORE INTO …` becomes `INSERT INTO … ON CONFLICT DO NOTHING`;
+- `x IS ?` / `x IS NOT ?` become IS [NOT] DISTINCT FROM, max(a, b) / min(a, b) of two values
+  greatest / least, `temp.name` pg_temp.name, `+column` (SQLite's hint not to use an index)
+  the column, `CROSS JOIN t ON` (a join-order hint to SQLite) a plain JOIN;
 - `LIKE` becomes `ILIKE` (SQLite's LIKE ignores the case of ASCII letters; PostgreSQL's does
   not), `INDEXED BY name` (a hint to SQLite's planner) is dropped, a bare `1`/`0` used as a
   condition becomes TRUE/FALSE;
@@ -56,11 +59,17 @@ CREATE OR REPLACE FUNCTION instr(haystack text, needle text) RETURNS integer
 CREATE OR REPLACE FUNCTION json_each(doc text) RETURNS TABLE (value text)
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT jsonb_array_elements_text(coalesce(doc, '[]')::jsonb) $$;
+-- sum() of conditions, which SQLite counts as 1 and 0
+CREATE OR REPLACE FUNCTION sum_flag(total bigint, flag boolean) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT coalesce(total, 0) + coalesce(flag::int, 0) $$;
+CREATE OR REPLACE AGGREGATE sum(boolean) (SFUNC = sum_flag, STYPE = bigint);
 -- FTS5's MATCH of '"w1" AND "w2"' (storage/registrations.py) on the folded search text:
 -- every quoted word is a substring of it (FTS5's trigram tokenizer finds substrings too)
 CREATE OR REPLACE FUNCTION search_match(haystack text, query text) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT haystack IS NOT NULL AND coalesce(bool_and(strpos(haystack, replace(w, '""', '"')) > 0), TRUE)
+    SELECT haystack IS NOT NULL
+        AND coalesce(bool_and(strpos(haystack, replace(w, '""', '"')) > 0), TRUE)
     FROM unnest(string_to_array(substr(query, 2, length(query) - 2), '" AND "')) AS w
 $$;
 """
@@ -81,7 +90,14 @@ class Translated:
 _OR_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.I)
 _INDEXED_BY = re.compile(r"\s+INDEXED\s+BY\s+\w+", re.I)
 _LIKE = re.compile(r"\bLIKE\b", re.I)
-_BARE_BOOL = re.compile(r"\b(WHERE|AND|OR|ON|NOT)\s+([01])(?=\s*(?:$|\)|AND\b|OR\b|ORDER\b|GROUP\b|LIMIT\b))", re.I)
+_BARE_BOOL = re.compile(
+    r"\b(WHERE|AND|OR|ON|NOT)\s+([01])(?=\s*(?:$|\)|AND\b|OR\b|ORDER\b|GROUP\b|LIMIT\b))", re.I
+)
+_CROSS_JOIN_ON = re.compile(r"\bCROSS\s+JOIN(\s+\w+(?:\s+(?:AS\s+)?\w+)?\s+ON)\b", re.I)
+_IS_PARAM = re.compile(r"\bIS\s+(NOT\s+)?\?", re.I)
+_MAX_MIN = re.compile(r"\b(max|min)\(", re.I)
+_UNARY_PLUS = re.compile(r"(?<=[\s(,=])\+(?=[A-Za-z_])")
+_TEMP_SCHEMA = re.compile(r"\btemp\.(?=\w)", re.I)
 _RETURNING = re.compile(r"\bRETURNING\b", re.I)
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+(?:OR\s+\w+\s+)?INTO\s+(\w+)", re.I)
 _PRAGMA = re.compile(r"^\s*PRAGMA\b", re.I)
@@ -108,6 +124,26 @@ def _placeholders(sql: str) -> str:
     return "".join(out)
 
 
+def _scalar_max_min(sql: str) -> str:
+    """SQLite's max(a, b) / min(a, b) of two values (not the aggregates) as greatest/least."""
+    out, pos = [], 0
+    for m in _MAX_MIN.finditer(sql):
+        if m.start() < pos:
+            continue
+        depth, i, comma = 1, m.end(), False
+        while i < len(sql) and depth:
+            ch = sql[i]
+            depth += (ch == "(") - (ch == ")")
+            comma = comma or (ch == "," and depth == 1)
+            i += 1
+        if comma:
+            out.append(sql[pos : m.start()])
+            out.append("greatest(" if m[1].lower() == "max" else "least(")
+            pos = m.end()
+    out.append(sql[pos:])
+    return "".join(out)
+
+
 @lru_cache(maxsize=4096)
 def translate(sql: str) -> Translated:
     """`sql` (SQLite's dialect, as the repositories write it) in PostgreSQL's."""
@@ -125,6 +161,13 @@ def translate(sql: str) -> Translated:
         else:
             sql = f"{sql.rstrip().rstrip(';')} ON CONFLICT DO NOTHING"
     sql = _INDEXED_BY.sub("", sql)
+    sql = _CROSS_JOIN_ON.sub(r"JOIN\1", sql)  # SQLite's join-order hint, with an ON
+    sql = _IS_PARAM.sub(lambda m: "IS DISTINCT FROM ?" if m[1] else "IS NOT DISTINCT FROM ?", sql)
+    sql = _scalar_max_min(sql)
+    sql = _UNARY_PLUS.sub("", sql)
+    sql = _TEMP_SCHEMA.sub(
+        "pg_temp.", sql
+    )  # the session's temporary tables  # `+column`: SQLite's hint not to use an index
     sql = _LIKE.sub("ILIKE", sql)
     sql = _BARE_BOOL.sub(lambda m: f"{m[1]} {'TRUE' if m[2] == '1' else 'FALSE'}", sql)
     return Translated(

@@ -14,11 +14,11 @@ from storage.sqlite.connection import WouldWait
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "CHECKPOINT_EVERY",
+    "LATE_MIGRATIONS",
     "MIN_SQLITE",
     "Write",
-    "LATE_MIGRATIONS",
-    "apply_migration",
     "applied_migrations",
+    "apply_migration",
     "begin",
     "check_library",
     "checkpoint",

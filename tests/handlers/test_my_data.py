@@ -16,6 +16,7 @@ from storage.booths import BoothStatus
 from storage.enterprises import EnterpriseStatus
 from storage.roles import Role
 from tests.chat import Chat
+from tests.database import on_postgres
 from tests.fair_data import TODAY, make_fair, outbox_rows, register_enterprise, tap
 from tests.handlers.registration_walk import register, stored
 from tests.handlers.staff.staff_data import audit_entries, member, owner
@@ -32,9 +33,8 @@ def _today(time_machine: time_machine.TimeMachineFixture) -> None:
 async def everything_stored(app: App) -> str:
     """Every text value of every table, one per line: what a search of the file would find."""
     db = app.router.services.db
-    tables = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
     found: list[str] = []
-    for (table,) in tables:
+    for table in await db.schema():
         for row in await db.fetchall(f"SELECT * FROM {table}"):
             found += [f"{table}: {v}" for v in tuple(row) if isinstance(v, str)]
     return "\n".join(found)
@@ -116,13 +116,14 @@ async def test_withdrawing_consent_deletes_everything_and_says_what_remains(app:
         assert needle not in everything, needle
     names = await svc.db.fetchall("SELECT display_name FROM users WHERE channel = 'telegram'")
     assert [r[0] for r in names] == [None]
-    # not only unlinked: overwritten in the file (once the log is copied into it)
-    await svc.db.run(lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
-    raw = app.settings.db_path.read_bytes()
-    for (sql,) in await svc.db.fetchall("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL"):
-        raw = raw.replace(sql.encode(), b"")  # a comment there shows +84912345678 as example
-    for needle in (*PHONE_FORMS, TAX_CODE, "Nguyễn Thị Lan"):
-        assert needle.encode() not in raw, needle
+    if not on_postgres():  # PostgreSQL's autovacuum reclaims deleted rows, in its own time
+        # not only unlinked: overwritten in the file (once the log is copied into it)
+        await svc.db.run(lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
+        raw = app.settings.db_path.read_bytes()
+        for (sql,) in await svc.db.fetchall("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL"):
+            raw = raw.replace(sql.encode(), b"")  # a comment there shows +84912345678
+        for needle in (*PHONE_FORMS, TAX_CODE, "Nguyễn Thị Lan"):
+            assert needle.encode() not in raw, needle
     entries = [e for e in await audit_entries(app) if e.action == "data.erase"]
     assert len(entries) == 1 and entries[0].actor.startswith("P-")
     assert entries[0].after["removed"]["registration"] == 1

@@ -14,9 +14,10 @@ from bot.app import App
 from bot.core.clock import utcnow
 from bot.core.types import UserRef
 from storage.booths import BoothApplication, BoothNumbersTaken, BoothRepo, BoothStatus
+from storage.engine import Database
 from storage.enterprises import EnterpriseFields, EnterpriseRepo
-from storage.sqlite import SqliteDatabase as Database
 from storage.users import UserRepo
+from tests.database import open_test_db
 from tests.fair_data import TODAY, make_fair
 
 
@@ -94,7 +95,7 @@ async def test_mixed_booth_counts_never_exceed_the_total(app: App) -> None:
 async def test_two_connections_cannot_both_take_the_last_booths(app: App, tmp_path: Path) -> None:
     fair = await make_fair(app, booths=10, max_booths=1)
     who = await _enterprises(app.db, 40)
-    other = await Database.open(tmp_path / "ketnoi.db")  # as a second process would
+    other = await open_test_db(tmp_path / "ketnoi.db")  # as a second process would
     try:
         first, second = await asyncio.gather(
             _apply_all(app.db, fair.id, who[:20], [1] * 20),

@@ -15,6 +15,8 @@ from storage.sqlite import SqliteDatabase as Database
 from storage.sqlite.statements import migration_files as _migrations
 from storage.users import UserRepo
 
+pytestmark = pytest.mark.sqlite_only(reason="the SQLite file: WAL, PRAGMAs, backup, its errors")
+
 
 async def test_open_sets_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "k.db")

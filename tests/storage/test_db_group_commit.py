@@ -11,6 +11,8 @@ import pytest
 
 from storage.sqlite import SqliteDatabase as Database
 
+pytestmark = pytest.mark.sqlite_only(reason="SQLite's group commit")
+
 NOW = "2026-11-23T00:00:00+00:00"
 INSERT = "INSERT INTO users (channel, external_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)"
 

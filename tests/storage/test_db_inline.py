@@ -14,6 +14,8 @@ import pytest
 from storage.sqlite import SqliteDatabase as Database
 from storage.sqlite import statements as db_module
 
+pytestmark = pytest.mark.sqlite_only(reason="the inline path of the SQLite thread")
+
 NOW = "2026-11-23T00:00:00+00:00"
 INSERT = "INSERT INTO users (channel, external_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)"
 

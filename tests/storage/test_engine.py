@@ -40,10 +40,8 @@ def test_storage_imports_only_the_core_of_the_bot(path: Path) -> None:
     assert outside <= {"bot.core.clock", "bot.core.types"}
 
 
-# Landed while the engine was being contained, and not yet moved onto storage.engine: they run
-# several statements at once on the raw connection under PRAGMA secure_delete (an erasure's,
-# a retention run's, some at the COMMIT), through SqliteDatabase.run and .defer.
-STILL_ON_SQLITE = {"erasure.py", "personal_data.py", "retention.py"}
+# storage/opening.py is where an engine is chosen: it alone names them.
+STILL_ON_SQLITE = {"opening.py"}
 
 
 @pytest.mark.parametrize(
@@ -68,6 +66,7 @@ def test_nothing_uses_aiosqlite() -> None:
             assert "aiosqlite" not in imported(path), path
 
 
+@pytest.mark.sqlite_only(reason="PostgreSQL keeps nothing in memory: every test there is this one")
 async def test_turns_go_on_with_an_engine_that_keeps_nothing_in_memory(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

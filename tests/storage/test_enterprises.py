@@ -9,14 +9,15 @@ import pytest
 
 from bot.core.clock import utcnow
 from bot.core.types import UserRef
+from storage.engine import Database
 from storage.enterprises import EnterpriseFields, EnterpriseRepo, EnterpriseStatus
-from storage.sqlite import SqliteDatabase as Database
 from storage.users import UserRepo
+from tests.database import open_test_db
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "ketnoi.db")
+    database = await open_test_db(tmp_path / "ketnoi.db")
     yield database
     await database.close()
 

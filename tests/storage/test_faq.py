@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from storage.faq import DATA_PATH, FaqError, FaqRepo, load_faq_file
-from storage.sqlite import SqliteDatabase as Database
+from tests.database import open_test_db
 
 ENTRY = """
   - key: {key}
@@ -34,7 +34,7 @@ def entry(key: str, answer: str = "Trả lời") -> dict[str, str]:
 
 @pytest.fixture
 async def repo(tmp_path: Path) -> AsyncIterator[FaqRepo]:
-    db = await Database.open(tmp_path / "k.db")
+    db = await open_test_db(tmp_path / "k.db")
     yield FaqRepo(db)
     await db.close()
 

@@ -125,14 +125,15 @@ async def test_own_code_and_same_app_are_refused_and_keep_the_code(
 
 async def own_tables(app: App) -> None:
     """Tables owned by account, as other features have them: one per account, many, keyed."""
-    await app.db.run(
-        lambda c: c.executescript(
-            "CREATE TABLE profiles (account_id INTEGER NOT NULL UNIQUE, name TEXT);"
-            "CREATE TABLE notes (account_id INTEGER NOT NULL, note TEXT);"
-            "CREATE TABLE follows (account_id INTEGER, fair INTEGER,"
-            " PRIMARY KEY (account_id, fair));"
+    async with app.db.transaction():
+        await app.db.execute(
+            "CREATE TABLE profiles (account_id INTEGER NOT NULL UNIQUE, name TEXT)"
         )
-    )
+        await app.db.execute("CREATE TABLE notes (account_id INTEGER NOT NULL, note TEXT)")
+        await app.db.execute(
+            "CREATE TABLE follows (account_id INTEGER, fair INTEGER,"
+            " PRIMARY KEY (account_id, fair))"
+        )
 
 
 async def rows(app: App, table: str) -> list[tuple[int, object]]:

@@ -8,11 +8,11 @@ import time_machine
 
 from bot.domain.textnorm import fold
 from storage.questions import QuestionRepo
-from storage.sqlite import SqliteDatabase as Database
+from tests.database import open_test_db
 
 
 async def test_unanswered_grouped_and_ordered_by_frequency(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "k.db")
+    db = await open_test_db(tmp_path / "k.db")
     log = QuestionRepo(db)
     try:
         asked = ["Giá vàng?", "gia vang", "GIÁ VÀNG", "bóng đá", "bong da", "xổ số"]

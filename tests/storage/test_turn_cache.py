@@ -14,6 +14,8 @@ from storage.conversations import ConversationRepo
 from storage.sqlite import TurnCache
 from tests.chat import Chat
 
+pytestmark = pytest.mark.sqlite_only(reason="the turn cache (SQLite triggers and data_version)")
+
 NAME_QUESTION = "What is the name of your establishment?"
 KIND_QUESTION = "What kind of establishment is it?"
 

@@ -10,12 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+from tests.database import db_env
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KETNOI_")}
-    env["KETNOI_DB_PATH"] = str(tmp_path / "ketnoi.db")
+    env.update(db_env(tmp_path / "ketnoi.db"))
     return {**env, **extra}
 
 

@@ -19,8 +19,8 @@ import main
 from bot.core.clock import utcnow
 from bot.core.types import UserRef
 from storage.enterprises import EnterpriseFields, EnterpriseRepo
-from storage.sqlite import SqliteDatabase as Database
 from storage.users import UserRepo
+from tests.database import db_env, open_test_db
 from tests.fakes.botproc import BotProcess
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -62,7 +62,7 @@ def _calendar(path: Path) -> Path:
 
 async def _registered(db_path: Path, chats: dict[int, str]) -> None:
     """Establishments already registered (the registration has its own end-to-end tests)."""
-    db = await Database.open(db_path)
+    db = await open_test_db(db_path)
     try:
         for chat, name in chats.items():
             user = await UserRepo(db).ensure(UserRef(channel="telegram", external_id=str(chat)))
@@ -101,7 +101,7 @@ def test_browse_apply_wait_withdraw_offer_and_approve(
         "KETNOI_TELEGRAM_TOKEN": TOKEN,
         "KETNOI_TELEGRAM_API_URL": fake.url,
         "KETNOI_TELEGRAM_USERNAME": "ketnoi_test_bot",
-        "KETNOI_DB_PATH": str(db_path),
+        **db_env(db_path),
         "KETNOI_ADMINS": f"telegram:{ADMIN}",
         "KETNOI_QUIET_HOURS": "off",
     }

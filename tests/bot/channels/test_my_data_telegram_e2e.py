@@ -122,9 +122,8 @@ async def _register(fake: FakeTelegram) -> None:
 
 async def _everything_stored(app: App) -> str:
     db = app.router.services.db
-    tables = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
     values: list[str] = []
-    for (table,) in tables:
+    for table in await db.schema():
         for row in await db.fetchall(f"SELECT * FROM {table}"):
             values += [str(v) for v in tuple(row) if v is not None]
     return "\n".join(values)

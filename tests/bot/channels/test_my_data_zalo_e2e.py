@@ -4,13 +4,13 @@ nothing of her is left in the database."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.bot.channels.test_zalo_e2e import TOKEN, User, register_on_zalo, zalo_only
+from tests.database import connect_sync
 from tests.fakes.zalo_api import FakeZalo
 
 
@@ -49,9 +49,9 @@ def test_a_copy_as_text_then_consent_withdrawn_on_zalo(tmp_path: Path, fake: Fak
     assert status == 0 and "Traceback" not in bot.logs()
     assert "001085012345" not in bot.logs()
 
-    with sqlite3.connect(tmp_path / "ketnoi.db") as db:
+    with connect_sync(tmp_path / "ketnoi.db") as db:
         values: list[str] = []
-        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        for table in db.tables():
             for row in db.execute(f"SELECT * FROM {table}"):
                 values += [str(v) for v in row if v is not None]
         requests = db.execute("SELECT kind, channel, subject FROM data_requests").fetchall()

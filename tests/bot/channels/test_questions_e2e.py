@@ -12,6 +12,7 @@ import pytest
 
 import main
 from bot.core.i18n import I18n
+from tests.database import db_env
 from tests.fakes.botproc import BotProcess
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo
@@ -79,7 +80,7 @@ def test_a_question_on_telegram_is_answered_with_the_fair(
     env = {
         "KETNOI_TELEGRAM_TOKEN": TELEGRAM_TOKEN,
         "KETNOI_TELEGRAM_API_URL": telegram.url,
-        "KETNOI_DB_PATH": str(tmp_path / "ketnoi.db"),
+        **db_env(tmp_path / "ketnoi.db"),
     }
     with BotProcess(env, cwd=tmp_path):
         telegram.send_text(LAN, "hội chợ gốm khi nào")
@@ -108,7 +109,7 @@ def test_a_question_on_zalo_is_answered_and_options_are_numbered(
     env = {
         "KETNOI_ZALO_TOKEN": ZALO_TOKEN,
         "KETNOI_ZALO_API_URL": zalo.url,
-        "KETNOI_DB_PATH": str(tmp_path / "ketnoi.db"),
+        **db_env(tmp_path / "ketnoi.db"),
     }
 
     def say(text: str, expect: str) -> str:

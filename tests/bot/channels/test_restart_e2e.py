@@ -15,6 +15,7 @@ from bot.core.types import UserRef
 from bot.services.broadcasts import start_broadcast
 from storage.broadcasts import Progress
 from tests.conftest import make_settings
+from tests.database import db_env
 from tests.fakes.botproc import BotProcess
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -34,7 +35,7 @@ def _env(fake: FakeTelegram, tmp_path: Path) -> dict[str, str]:
     return {
         "KETNOI_TELEGRAM_TOKEN": TOKEN,
         "KETNOI_TELEGRAM_API_URL": fake.url,
-        "KETNOI_DB_PATH": str(tmp_path / "ketnoi.db"),
+        **db_env(tmp_path / "ketnoi.db"),
         "KETNOI_ADMINS": f"telegram:{OWNER}",
         "KETNOI_QUIET_HOURS": "off",
         "KETNOI_TELEGRAM_RATE": "5",  # 40 people take about 8 s: SIGTERM comes mid-way

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.database import db_env
 from tests.fakes.botproc import BotProcess
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -27,7 +28,7 @@ def _env(fake: FakeTelegram, tmp_path: Path, **extra: str) -> dict[str, str]:
     return {
         "KETNOI_TELEGRAM_TOKEN": TOKEN,
         "KETNOI_TELEGRAM_API_URL": fake.url,
-        "KETNOI_DB_PATH": str(tmp_path / "ketnoi.db"),
+        **db_env(tmp_path / "ketnoi.db"),
         "KETNOI_ADMINS": "telegram:1",
         **extra,
     }

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.database import db_env
 from tests.fakes.botproc import BotProcess
 from tests.fakes.zalo_api import FakeZalo
 
@@ -25,7 +26,7 @@ def zalo_only(fake: FakeZalo, tmp_path: Path, token: str = TOKEN, **extra: str) 
     env = {
         "KETNOI_ZALO_TOKEN": token,
         "KETNOI_ZALO_API_URL": fake.url,
-        "KETNOI_DB_PATH": str(tmp_path / "ketnoi.db"),
+        **db_env(tmp_path / "ketnoi.db"),
         # a test types faster than a person; one message a second would make it wait
         "KETNOI_ZALO_CHAT_RATE": "50",
         **extra,
@@ -200,7 +201,7 @@ def test_a_booth_application_on_zalo(tmp_path: Path, fake: FakeZalo) -> None:
     calendar = tmp_path / "fairs.yaml"
     calendar.write_text(FAIRS, encoding="utf-8")
     with BotProcess(
-        {"KETNOI_DB_PATH": str(tmp_path / "ketnoi.db")},
+        db_env(tmp_path / "ketnoi.db"),
         cwd=tmp_path,
         args=("fairs", "import", str(calendar)),
     ) as imported:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.database import db_env
 from tests.fakes.botproc import ROOT, BotProcess
 from tests.fakes.zalo_oa_api import APP_ID, FakeOa
 
@@ -23,7 +24,7 @@ def fake() -> Iterator[FakeOa]:
 def oa_env(fake: FakeOa, tmp_path: Path, **extra: str) -> dict[str, str]:
     """The KETNOI_* variables of an OA connected to the fake."""
     return {
-        "KETNOI_DB_PATH": str(tmp_path / "ketnoi.db"),
+        **db_env(tmp_path / "ketnoi.db"),
         "KETNOI_ZALO_OA_APP_ID": APP_ID,
         "KETNOI_ZALO_OA_SECRET_KEY": "app-secret",
         "KETNOI_ZALO_OA_WEBHOOK_KEY": fake.webhook_key,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import socket
-import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,6 +15,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from tests.database import connect_sync, db_env
 from tests.fakes.botproc import BotProcess
 from tests.fakes.zalo_oa_api import APP_ID, FakeOa
 
@@ -49,7 +49,7 @@ def free_port() -> int:
 def oa_bot(fake: FakeOa, tmp_path: Path, port: int, *args: str) -> BotProcess:
     """ketnoi with only the Zalo OA configured, its webhook on `port`."""
     env = {
-        "KETNOI_DB_PATH": str(tmp_path / "ketnoi.db"),
+        **db_env(tmp_path / "ketnoi.db"),
         "KETNOI_ZALO_OA_APP_ID": APP_ID,
         "KETNOI_ZALO_OA_SECRET_KEY": "app-secret",
         "KETNOI_ZALO_OA_WEBHOOK_KEY": fake.webhook_key,
@@ -143,7 +143,7 @@ def ten_days_pass(db: Path, starts: datetime) -> None:
     the fake's did), and the fair's seven-day reminder falls due now."""
     ago = (datetime.now(UTC) - timedelta(days=10)).isoformat()
     hours = math.ceil((starts.astimezone(UTC) - datetime.now(UTC)).total_seconds() / 3600)
-    with sqlite3.connect(db) as conn:
+    with connect_sync(db) as conn:
         conn.execute("UPDATE zalo_oa_contacts SET last_interaction_at = ?", (ago,))
         conn.execute("UPDATE users SET last_seen_at = ?", (ago,))
         conn.execute("UPDATE reminder_rules SET active = 0")
@@ -204,7 +204,7 @@ def test_a_producer_registers_on_the_oa_and_ten_days_later_a_reminder_goes_by_te
     }
     assert len(fake.calls("message/cs")) == tried  # no customer-service message tried
     assert second == 0 and "Traceback" not in second_logs
-    with sqlite3.connect(tmp_path / "ketnoi.db") as conn:
+    with connect_sync(tmp_path / "ketnoi.db") as conn:
         statuses = conn.execute("SELECT status FROM outbox WHERE topic LIKE 'fair:%'").fetchall()
         spent = conn.execute("SELECT kind, status, cost FROM zalo_oa_template_messages").fetchall()
     assert statuses == [("sent",)]

@@ -12,8 +12,9 @@ import pytest
 from bot.channels.zalo_oa_api import ZaloOaApi
 from bot.channels.zalo_oa_tokens import RefreshRefused, TokenKeeper
 from bot.core.clock import utcnow
-from storage.sqlite import SqliteDatabase
+from storage.engine import Database
 from storage.zalo_oa import ZaloOaRepo
+from tests.database import open_test_db
 from tests.fakes.zalo_oa_api import APP_ID, FakeOa
 
 
@@ -26,7 +27,7 @@ def fake() -> Iterator[FakeOa]:
 class Process:
     """What one ketnoi process holds: its own database connection, client and keeper."""
 
-    def __init__(self, db: SqliteDatabase, fake: FakeOa, first: str = "ref-first") -> None:
+    def __init__(self, db: Database, fake: FakeOa, first: str = "ref-first") -> None:
         self.db = db
         self.repo = ZaloOaRepo(db)
         self.api = ZaloOaApi(
@@ -51,8 +52,8 @@ class Process:
 @pytest.fixture
 async def two(tmp_path: Path, fake: FakeOa) -> AsyncIterator[tuple[Process, Process]]:
     path = tmp_path / "ketnoi.db"
-    first = await Process(await SqliteDatabase.open(path), fake).open()
-    second = await Process(await SqliteDatabase.open(path), fake).open()
+    first = await Process(await open_test_db(path), fake).open()
+    second = await Process(await open_test_db(path), fake).open()
     yield first, second
     await first.close()
     await second.close()
@@ -130,7 +131,7 @@ async def test_a_new_refresh_token_in_the_environment_starts_again(
     await one.keeper.token()
     fake._state.refresh_token = "ref-reauthorised"  # the officer authorised the app again
     later = await Process(
-        await SqliteDatabase.open(tmp_path / "ketnoi.db"), fake, "ref-reauthorised"
+        await open_test_db(tmp_path / "ketnoi.db"), fake, "ref-reauthorised"
     ).open()
     try:
         row = await later.repo.tokens()

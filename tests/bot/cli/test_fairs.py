@@ -12,8 +12,8 @@ import main
 from bot.services.checkin import checkin_key, sign, verify
 from bot.services.fair_import import SAMPLE_FAIRS
 from storage.signing_keys import SigningKeyRepo
-from storage.sqlite import SqliteDatabase as Database
 from tests.conftest import make_settings
+from tests.database import open_test_db
 
 
 def test_the_qr_poster_of_a_fair(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -53,7 +53,7 @@ def test_tokens_are_signed_and_checked() -> None:
 
 
 async def test_the_key_is_generated_once_unless_configured(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "k.db")
+    db = await open_test_db(tmp_path / "k.db")
     try:
         keys = SigningKeyRepo(db)
         settings = make_settings(tmp_path)

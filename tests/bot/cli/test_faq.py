@@ -11,9 +11,9 @@ import main
 from bot.app import App
 from bot.core.config import Settings
 from storage.faq import FaqRepo
-from storage.sqlite import SqliteDatabase as Database
 from tests.chat import Chat
 from tests.conftest import make_settings
+from tests.database import open_test_db
 
 
 async def ask(settings: Settings, *questions: str) -> None:
@@ -77,7 +77,7 @@ def test_faq_import_updates_by_key(
     assert capsys.readouterr().out == f"{path}: 2 entries: 1 new, 1 updated\n"
 
     async def stored() -> tuple[int, str]:
-        db = await Database.open(settings.db_path)
+        db = await open_test_db(settings.db_path)
         try:
             repo = FaqRepo(db)
             fee = await repo.get("fee")

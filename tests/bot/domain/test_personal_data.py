@@ -15,7 +15,6 @@ from bot.domain.personal_data import CATEGORIES, NOT_PERSONAL, RETENTION_KINDS, 
 from bot.services.retention import RULE_NAMES
 from storage.retention import KINDS
 
-
 # SQLite's full-text index of the staff's search (migration 0014) is the engine's own: its
 # tables are not in Database.schema(), and PostgreSQL has none.
 _ENGINE_OWN = "enterprise_search"

@@ -14,6 +14,8 @@ import pytest
 from storage.engine import StorageError
 from storage.sqlite import SqliteDatabase, statements
 
+pytestmark = pytest.mark.sqlite_only(reason="the SQLite connection's thread")
+
 NOW = "2026-11-23T00:00:00+00:00"
 INSERT = "INSERT INTO users (channel, external_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)"
 
