@@ -5,8 +5,8 @@ PostgresCoordination of its own, with its own connections, as in `ketnoi run`.""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import psycopg
 import pytest
