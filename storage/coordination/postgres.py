@@ -40,9 +40,11 @@ PROCESS = 0x6B6E0001  # one per live process: its presence
 LEADER = 0x6B6E0002  # the periodic jobs' leader
 PERSON = 0x6B6E0003  # one person's turn
 
-# People's turns holding a lock at once: the dispatcher handles 32 updates at a time
-# (bot/engine/dispatch.py); more only wait here for their turn, in order.
-TURNS = 32
+# People's turns holding a lock at once, each on a connection of its own: twice the engine's
+# pool (storage/postgres/database.py), which their statements share; more wait here for a
+# connection, first come first served. With the engine's 8 and the presence connection, a
+# process uses up to 25 connections: mind max_connections (100 by default) with 4 processes.
+TURNS = 16
 
 _ALIVE = (
     "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND classid = %s::oid"
