@@ -218,7 +218,8 @@ class ZaloOaChannel:
         incoming = to_incoming(event)
         if incoming is None:
             return
-        self.dispatcher.receive(incoming)  # each follower in order, replies through send()
+        # each follower in order (across processes too), replies through send()
+        await self.dispatcher.arrive(incoming)
 
     # -- sending -----------------------------------------------------------------------------
 
