@@ -151,7 +151,12 @@ class App:
         """Load the catalogs, open and migrate the database, wire the handlers and jobs."""
         i18n = I18n(self.settings.locale, self.settings.tz)
         self._db = await open_database(self.settings.db_path, self.settings.database)
-        coordination = self._coordination = await open_coordination(self.settings)
+        try:
+            coordination = self._coordination = await open_coordination(self.settings)
+        except BaseException:
+            await self._db.close()
+            self._db = None
+            raise
         roles = RoleRepo(self._db, self.settings.admins)
         services = Services(
             settings=self.settings,
