@@ -1,11 +1,13 @@
 # make run   — set up .venv if needed and run the bot (console chat when no token is set)
 # make test  — set up .venv if needed and run every test
+# make test-pg — every test again on PostgreSQL: a throwaway server (tools/pg_throwaway.sh)
+#                from the machine's own binaries, in a temporary directory, removed after
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint catalogs clean
+.PHONY: run test test-pg lint catalogs clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -18,6 +20,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+PG_PORT ?= 55432
+test-pg: $(STAMP)
+	@dir=$$(mktemp -d /tmp/ketnoi-pg.XXXXXX); \
+	trap 'tools/pg_throwaway.sh stop "'"$$dir"'"' EXIT INT TERM; \
+	url=$$(tools/pg_throwaway.sh start "$$dir" $(PG_PORT)) && \
+	KETNOI_TEST_DATABASE_URL="$$url" KETNOI_TEST_THROWAWAY=1 $(PY) -m pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -21,6 +21,7 @@ from bot.core.i18n import CatalogError
 from bot.dialog.router import Router
 from bot.engine.logs import configure_logging
 from storage.engine import StorageError
+from storage.opening import is_postgres_url, open_database
 from storage.sqlite import SqliteDatabase
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[None, None, int]]
@@ -59,10 +60,10 @@ async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_db_migrate(args: argparse.Namespace, settings: Settings) -> int:
     """Apply pending migrations."""
-    db = await SqliteDatabase.open(settings.db_path, migrate=False)
+    db = await open_database(settings.db_path, settings.database, migrate=False)
     try:
         applied = await db.migrate()
-        version = await db.user_version()
+        version = max(await db.applied_migrations(), default=0)
     finally:
         await db.close()
     print(f"applied: {', '.join(applied)}" if applied else "nothing to apply")
@@ -70,8 +71,36 @@ async def cmd_db_migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy the SQLite database (KETNOI_DB_PATH) into the PostgreSQL one at --to."""
+    from storage.postgres import PostgresDatabase  # psycopg only for this command
+    from storage.postgres.copy import copy_database
+
+    if not is_postgres_url(args.to):
+        print("--to must be a postgresql://… URL", file=sys.stderr)
+        return 2
+    if not settings.db_path.exists():
+        print(f"{settings.db_path}: no such database (KETNOI_DB_PATH)", file=sys.stderr)
+        return 2
+    source = await SqliteDatabase.open(settings.db_path)
+    try:
+        target = await PostgresDatabase.open(args.to)
+        try:
+            print(f"{'table':<28} {'rows':>9} {'copied':>9}")
+            counts = await copy_database(source, target)
+        finally:
+            await target.close()
+    finally:
+        await source.close()
+    print(f"copied {sum(counts.values())} rows of {len(counts)} tables; the counts match")
+    return 0
+
+
 async def cmd_db_backup(args: argparse.Namespace, settings: Settings) -> int:
     """Copy the live database with SQLite's online backup API."""
+    if settings.database:
+        print("the database is PostgreSQL: back it up with pg_dump", file=sys.stderr)
+        return 2
     target = Path(args.file)
     if target.exists():
         print(f"{target} exists; choose a new file name", file=sys.stderr)
@@ -96,6 +125,11 @@ def parser() -> argparse.ArgumentParser:
     backup = db.add_parser("backup", help="online backup to FILE")
     backup.add_argument("file")
     backup.set_defaults(func=cmd_db_backup)
+    copy = db.add_parser(
+        "copy", help="copy the SQLite database into a migrated PostgreSQL one, checking counts"
+    )
+    copy.add_argument("--to", required=True, metavar="postgresql://…")
+    copy.set_defaults(func=cmd_db_copy)
     fairs_cli.add_parsers(sub, _with_router)
     export_cli.add_parsers(sub, _with_router)
     faq_cli.add_parsers(sub)

@@ -246,6 +246,7 @@ PAGES = [
     ("one fair's booth table", "/quan-tri/hoi-cho/{fair}"),
     ("announcements", "/quan-tri/thong-bao"),
     ("audit log", "/quan-tri/nhat-ky"),
+    ("audit log: one kind of action, from a day", "/quan-tri/nhat-ky?viec=web.login&tu=2020-01-01"),
     ("public: upcoming fairs", "/"),
     ("overview (figures of /thong_ke)", "/quan-tri"),
     ("open data: 1,000 fairs as JSON", "/du-lieu/hoi-cho.json"),

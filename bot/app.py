@@ -25,6 +25,7 @@ from bot.domain.textnorm import fold
 from bot.engine.dispatch import Dispatcher
 from bot.engine.jobs import Jobs
 from bot.engine.outbox import STOP_GRACE, Outbox, Stopped
+from bot.engine.outlets import Outlets
 from bot.services.audit import Audit
 from bot.services.fair_import import load_samples_if_empty
 from storage.audit import AuditRepo
@@ -107,6 +108,7 @@ class App:
         self._router: Router | None = None
         self._dispatcher: Dispatcher | None = None
         self._outbox: Outbox | None = None
+        self.outlets = Outlets()  # each channel's sender and budget, filled as channels attach
         self._outbox_task: asyncio.Task[None] | None = None
         self._jobs: Jobs | None = None
         self._webhook: WebhookServer | None = None  # the one server when webhooks are on
@@ -187,8 +189,8 @@ class App:
         await services.faq.seed()  # data/faq.yaml, the first time
         router = self._router = Router(services)
         handlers.register_all(router)  # every feature: its handlers and its periodic jobs
-        self._dispatcher = Dispatcher(router)
-        self._outbox = Outbox(router)
+        self._dispatcher = Dispatcher(router, self.outlets)
+        self._outbox = Outbox(router, self.outlets)
         router.on_queued = self._outbox.wake
         # The engine's own jobs.
         outbox = self._outbox

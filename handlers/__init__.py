@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from bot.dialog.router import Router
 from handlers import (
-    booth_admin,
     booth_apply,
     booths,
-    broadcast,
     fairs,
     faq,
     invitations,
@@ -36,9 +34,7 @@ def register_all(router: Router) -> None:
     fairs.register(router)
     booth_apply.register(router)
     booths.register(router)
-    booth_admin.register(router)
     staff.register(router)
-    broadcast.register(router)
     reminders.register(router)
     shared_phone.register(router)
     invitations.register(router)

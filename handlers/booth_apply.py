@@ -16,8 +16,8 @@ from bot.dialog.typed import SAME_WORDS
 from bot.domain.textnorm import fold
 from bot.services.fair_view import applications_close_at, fair_dates, is_open
 from handlers import registration
-from handlers.booth_admin import ReviewApplication
 from handlers.booths import show_application
+from handlers.staff.booth_queue import ReviewApplication
 from handlers.start import bad_button
 from storage.booths import BoothApplication, BoothStatus
 from storage.enterprises import Enterprise, EnterpriseStatus

@@ -12,6 +12,7 @@ from bot.core.clock import utcnow
 from bot.core.types import Reply
 from storage.engine import Database, Row
 from storage.outbox import FINAL, OutboxRepo
+from storage.zalo_oa import outranked
 
 __all__ = [
     "AUDIENCE_KINDS",
@@ -26,14 +27,23 @@ __all__ = [
 AUDIENCE_KINDS: Final = ("all", "sector", "role", "ward", "fair", "status")
 _LIVE_APPLICATIONS: Final = "('allocated', 'waitlisted', 'offered', 'approved')"
 
-# The identity of each account that was seen last (reminders and announcements go where the
-# person is now), on a channel that can carry announcements, not opted out.
+# The identity of each account that a message surely reaches (an app without a window, or a
+# Zalo OA follower inside the free 48 hours: storage.zalo_oa.reach_rank) and was seen last
+# (reminders and announcements go where the person is now), on a channel that can carry
+# announcements, not opted out.
 _REACHABLE = (
     "SELECT u.id, u.locale, u.blocked_at, u.account_id FROM users u"
     " WHERE u.channel != 'console' AND u.broadcasts_on = 1"
-    " AND u.id = (SELECT v.id FROM users v WHERE v.account_id = u.account_id"
-    " ORDER BY v.last_seen_at DESC, v.id DESC LIMIT 1)"
+    " AND NOT EXISTS (SELECT 1 FROM users v WHERE v.account_id = u.account_id"
+    " AND v.id != u.id AND {outranked})"
 )
+
+
+def _reachable() -> str:
+    """_REACHABLE as of now: the identity a message surely reaches first (reach_rank)."""
+    return _REACHABLE.format(outranked=outranked("u", "v", utcnow()))
+
+
 _ENTERPRISE_WHERE: Final = {
     "sector": "EXISTS (SELECT 1 FROM json_each(e.sectors) WHERE value = ?)",
     "role": "EXISTS (SELECT 1 FROM json_each(e.roles) WHERE value = ?)",
@@ -99,19 +109,19 @@ def _audience_sql(audience: str) -> tuple[str, list[str]]:
     """The query of (id, locale, blocked_at, account_id) of an audience's recipients."""
     kind, _, arg = audience.partition(":")
     if kind == "all":
-        return _REACHABLE, []
+        return _reachable(), []
     if kind in _ENTERPRISE_WHERE:
         accounts = f"SELECT e.account_id FROM enterprises e WHERE {_ENTERPRISE_WHERE[kind]}"
         if kind != "sector":
-            return f"SELECT * FROM ({_REACHABLE}) AS r WHERE account_id IN ({accounts})", [arg]
+            return f"SELECT * FROM ({_reachable()}) AS r WHERE account_id IN ({accounts})", [arg]
         accounts += " UNION SELECT account_id FROM sector_follows WHERE sector = ?"
-        return f"SELECT * FROM ({_REACHABLE}) AS r WHERE account_id IN ({accounts})", [arg, arg]
+        return f"SELECT * FROM ({_reachable()}) AS r WHERE account_id IN ({accounts})", [arg, arg]
     if kind == "fair":
         accounts = (
             "SELECT a.account_id FROM booth_applications a JOIN fairs f ON f.id = a.fair_id"
             f" WHERE f.key = ? AND a.status IN {_LIVE_APPLICATIONS}"
         )
-        return f"SELECT * FROM ({_REACHABLE}) AS r WHERE account_id IN ({accounts})", [arg]
+        return f"SELECT * FROM ({_reachable()}) AS r WHERE account_id IN ({accounts})", [arg]
     raise ValueError(f"unknown audience {audience!r}")
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from bot.core.clock import utcnow
 from storage.engine import Database, Row
 from storage.users import User
+from storage.zalo_oa import reach_rank
 
 __all__ = ["CODE_TTL", "LOCK_FOR", "MAX_TRIES", "LinkCode", "LinkRepo", "Outcome", "Redeemed"]
 
@@ -145,12 +146,14 @@ class LinkRepo:
             return keep.id
 
     async def reachable(self, user_id: int) -> User | None:
-        """The identity of this user's account to write to: the one seen last that has not
-        blocked the bot (or, if all have, the one seen last)."""
+        """The identity of this user's account to write to: of those a message surely reaches
+        (an app without a window, a Zalo OA follower inside the free 48 hours), the one seen
+        last; else an OA follower inside the 7 days, else one outside them (a template message
+        or unreachable); an identity that blocked the bot last of all (zalo_oa.reach_rank)."""
         row = await self.db.fetchone(
             "SELECT u.* FROM users u JOIN users me ON me.account_id = u.account_id"
-            " WHERE me.id = ? ORDER BY u.blocked_at IS NOT NULL, u.last_seen_at DESC, u.id DESC"
-            " LIMIT 1",
+            f" WHERE me.id = ? ORDER BY {reach_rank('u', utcnow())}, u.last_seen_at DESC,"
+            " u.id DESC LIMIT 1",
             (user_id,),
         )
         return User.model_validate(dict(row)) if row else None

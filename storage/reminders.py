@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from bot.core.clock import utcnow
 from storage.engine import Database, Row
+from storage.zalo_oa import outranked
 
 __all__ = ["Feedback", "Recipient", "ReminderRepo", "Rule", "RuleKind"]
 
@@ -16,14 +17,20 @@ RuleKind = str  # before_start | apply_by | offer_expiring | feedback
 _LIVE: Final = "('allocated', 'waitlisted', 'offered', 'approved')"
 _EXHIBITORS: Final = "('allocated', 'approved')"
 
-# Each account's identity seen last, with reminders on and not blocked (console users are
-# people trying the bot at a terminal, not recipients).
+# Each account's identity a message surely reaches (storage.zalo_oa.reach_rank), seen last,
+# with reminders on and not blocked (console users are people trying the bot at a terminal,
+# not recipients).
 _REACHABLE: Final = (
     "SELECT u.id, u.locale, u.account_id FROM users u"
     " WHERE u.channel != 'console' AND u.reminders_on = 1 AND u.blocked_at IS NULL"
-    " AND u.id = (SELECT v.id FROM users v WHERE v.account_id = u.account_id"
-    " ORDER BY v.last_seen_at DESC, v.id DESC LIMIT 1)"
+    " AND NOT EXISTS (SELECT 1 FROM users v WHERE v.account_id = u.account_id"
+    " AND v.id != u.id AND {outranked})"
 )
+
+
+def _reachable() -> str:
+    """_REACHABLE as of now: the identity a message surely reaches first (reach_rank)."""
+    return _REACHABLE.format(outranked=outranked("u", "v", utcnow()))
 
 
 class Rule(BaseModel):
@@ -132,7 +139,7 @@ class ReminderRepo:
         """Applicants of the fair, its followers, and followers of its sectors."""
         marks = ", ".join("?" * len(sectors)) or "NULL"
         rows = await self.db.fetchall(
-            f"SELECT * FROM ({_REACHABLE}) AS r WHERE account_id IN ("
+            f"SELECT * FROM ({_reachable()}) AS r WHERE account_id IN ("
             f" SELECT account_id FROM booth_applications WHERE fair_id = ? AND status IN {_LIVE}"
             " UNION SELECT account_id FROM fair_follows WHERE fair_id = ?"
             f" UNION SELECT account_id FROM sector_follows WHERE sector IN ({marks})"
@@ -144,7 +151,7 @@ class ReminderRepo:
     async def unfinished_applications(self, fair_id: int) -> list[Recipient]:
         """Those who began applying for the fair and did not send the application."""
         rows = await self.db.fetchall(
-            f"SELECT * FROM ({_REACHABLE}) r WHERE r.id IN ("
+            f"SELECT * FROM ({_reachable()}) r WHERE r.id IN ("
             " SELECT c.user_id FROM conversations c WHERE c.flow = 'booth_apply'"
             " AND json_extract(c.data, '$.fair') = ?)"
             " AND r.account_id NOT IN (SELECT account_id FROM booth_applications"
@@ -156,7 +163,7 @@ class ReminderRepo:
     async def exhibitors(self, fair_id: int) -> list[Recipient]:
         """Those who held booths at the fair."""
         rows = await self.db.fetchall(
-            f"SELECT * FROM ({_REACHABLE}) AS r WHERE account_id IN (SELECT account_id"
+            f"SELECT * FROM ({_reachable()}) AS r WHERE account_id IN (SELECT account_id"
             f" FROM booth_applications WHERE fair_id = ? AND status IN {_EXHIBITORS})"
             " ORDER BY id",
             (fair_id,),
@@ -176,7 +183,7 @@ class ReminderRepo:
         """(application id, fair id, offer expiry, recipient) of every offer not yet answered."""
         rows = await self.db.fetchall(
             f"SELECT a.id AS app_id, a.fair_id, a.offer_expires_at, r.* FROM booth_applications a"
-            f" JOIN ({_REACHABLE}) r ON r.account_id = a.account_id"
+            f" JOIN ({_reachable()}) r ON r.account_id = a.account_id"
             " WHERE a.status = 'offered' AND a.offer_expires_at IS NOT NULL ORDER BY a.id"
         )
         return [

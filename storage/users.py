@@ -103,6 +103,11 @@ class UserRepo:
             return found
         now = utcnow().isoformat()
         async with self.db.transaction():
+            # again under the write lock: they may have written meanwhile (on PostgreSQL,
+            # from another process), and the read above saw only what was committed
+            found = await self.find(ref)
+            if found is not None:
+                return found
             new_id = await self.db.execute(
                 "INSERT INTO users (channel, external_id, created_at, last_seen_at)"
                 " VALUES (?, ?, ?, ?)",

@@ -58,6 +58,15 @@ class WebSessionRepo:
             )
         return expires
 
+    async def links_since(self, user_id: int, window: timedelta) -> int:
+        """How many links were made for the user within `window` until now."""
+        since = (utcnow() - window).isoformat()
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM web_logins WHERE user_id = ? AND created_at > ?",
+            (user_id, since),
+        )
+        return int(row[0]) if row else 0
+
     async def link_state(self, token: str) -> LinkState:
         """Whether the link can still be used (without using it)."""
         row = await self.db.fetchone(
@@ -83,7 +92,8 @@ class WebSessionRepo:
         return int(row[0]) if row else None
 
     async def open(self, token: str, user_id: int, csrf: str, valid_for: timedelta) -> None:
-        """Start a session for the user, known by `token` (the cookie's)."""
+        """Start a session for the user, known by `token` (the cookie's), that lapses after
+        `valid_for` unless `touch` keeps it alive (see `touch`)."""
         now = utcnow()
 
         async with self.db.transaction():
@@ -106,6 +116,26 @@ class WebSessionRepo:
             (token_hash(token), utcnow().isoformat()),
         )
         return WebSession.model_validate(dict(row)) if row else None
+
+    async def touch(self, token: str, idle: timedelta, longest: timedelta) -> None:
+        """The session was used now: it lapses `idle` from now, never later than `longest`
+        after it opened (`expires_at` holds the nearer of the two)."""
+        row = await self.db.fetchone(
+            "SELECT created_at, expires_at FROM web_sessions WHERE token_hash = ?",
+            (token_hash(token),),
+        )
+        if row is None:
+            return
+        now = utcnow()
+        until = min(now + idle, datetime.fromisoformat(row["created_at"]) + longest)
+        # written at most once a minute: a page view is not a database write each time
+        if until - datetime.fromisoformat(row["expires_at"]) < timedelta(minutes=1):
+            return
+        async with self.db.transaction():
+            await self.db.execute(
+                "UPDATE web_sessions SET expires_at = ? WHERE token_hash = ?",
+                (until.isoformat(), token_hash(token)),
+            )
 
     async def end(self, token: str) -> bool:
         """Log the session out; False if it was not open."""

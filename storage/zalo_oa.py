@@ -4,6 +4,7 @@ webhook events waiting to be handled, and the template messages tried."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
@@ -12,12 +13,56 @@ from bot.core.clock import utcnow
 from storage.engine import Database
 
 __all__ = [
+    "FREE_WINDOW",
+    "WINDOW",
     "OaContact",
     "OaInboxEvent",
     "OaTokens",
     "ZaloOaRepo",
+    "outranked",
+    "reach_rank",
     "seed_of",
 ]
+
+# Customer-service messages ("tin Tư vấn") reach a follower within 48 hours of their last action
+# for free (developers.zalo.me's "8 messages in 48 hours" reply quota, as eTelecom passes it on:
+# docs.etelecom.vn .../zalo-cloud-api/send-text-consulting, quota_type "reply"; the
+# @warriorteam/redai-zalo-sdk ConsultationService puts the window at 48 hours outright), then
+# from the OA's paid quota until Zalo refuses them after 7 days (-230: see
+# bot/channels/zalo_oa_api.OUTSIDE_WINDOW).
+FREE_WINDOW = timedelta(hours=48)
+WINDOW = timedelta(days=7)
+
+
+def reach_rank(alias: str, now: datetime) -> str:
+    """An SQL expression ranking an identity (`alias` of `users`) by how surely a message
+    reaches it: 0 an app with no window (Telegram, the Zalo Bot Platform) or an OA follower
+    inside the free 48 hours, 1 an OA follower inside the 7 days, 2 an OA follower outside them
+    (a template message or nothing), 3 an identity that blocked the bot. Order by it, then by
+    last seen, to pick the identity of a linked account (/lien_ket) a message goes to.
+    The two instants are inlined (our own ISO timestamps, to the minute: the statement's text
+    stays the same for a minute), so that the queries using it keep their parameters."""
+    minute = now.replace(second=0, microsecond=0)
+    free, window = (minute - FREE_WINDOW).isoformat(), (minute - WINDOW).isoformat()
+    window_of = (
+        f"coalesce((SELECT CASE WHEN c.last_interaction_at >= '{free}' THEN 0"
+        f" WHEN c.last_interaction_at >= '{window}' THEN 1 ELSE 2 END FROM zalo_oa_contacts c"
+        f" WHERE c.external_id = {alias}.external_id), 2)"
+    )
+    return (
+        f"CASE WHEN {alias}.blocked_at IS NOT NULL THEN 3"
+        f" WHEN {alias}.channel != 'zalo_oa' THEN 0 ELSE {window_of} END"
+    )
+
+
+def outranked(alias: str, other: str, now: datetime) -> str:
+    """An SQL condition: identity `other` goes before `alias` (of the same account) by
+    reach_rank, then last seen, then id. As `NOT EXISTS (… AND outranked(u, v))` it picks each
+    account's identity with the rank computed only for accounts of several identities."""
+    return (
+        f"({reach_rank(alias, now)}, {other}.last_seen_at, {other}.id)"
+        f" > ({reach_rank(other, now)}, {alias}.last_seen_at, {alias}.id)"
+    )
 
 
 def seed_of(refresh_token: str) -> str:
@@ -54,6 +99,7 @@ class OaInboxEvent(BaseModel):
     event_key: str
     body: str
     received_at: datetime
+    tries: int = 1  # times taken, this one included
 
 
 class ZaloOaRepo:
@@ -72,8 +118,9 @@ class ZaloOaRepo:
             "INSERT INTO zalo_oa_tokens (id, seed, refresh_token, updated_at) VALUES (1, ?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET seed = excluded.seed,"
             " refresh_token = excluded.refresh_token, access_token = NULL, expires_at = NULL,"
-            " generation = generation + 1, refreshing_by = NULL, refreshing_until = NULL,"
-            " updated_at = excluded.updated_at WHERE seed != excluded.seed",
+            " generation = zalo_oa_tokens.generation + 1, refreshing_by = NULL,"
+            " refreshing_until = NULL, updated_at = excluded.updated_at"
+            " WHERE zalo_oa_tokens.seed != excluded.seed",
             (seed, refresh_token, now),
         )
 
@@ -96,16 +143,32 @@ class ZaloOaRepo:
         return changed == 1
 
     async def store_refreshed(
-        self, holder: str, access_token: str, refresh_token: str, expires_at: datetime
+        self,
+        old: OaTokens,
+        access_token: str,
+        refresh_token: str,
+        expires_at: datetime,
     ) -> bool:
-        """Store the new pair and release the lease, in one statement; False if the lease was
-        lost meanwhile (it expired and another process took it)."""
+        """Store the pair a refresh with `old`'s refresh token gave, and end the lease, in one
+        statement: a compare-and-set on the old generation and refresh token. It holds whether
+        or not the refreshing process's lease ran out meanwhile, as long as nobody stored a
+        pair since (a refresh token works once: the pair Zalo gave is the only good one, keep
+        it). False if another pair was stored first."""
         now = utcnow().isoformat()
         changed = await self.db.execute(
             "UPDATE zalo_oa_tokens SET access_token = ?, refresh_token = ?, expires_at = ?,"
             " generation = generation + 1, refreshing_by = NULL, refreshing_until = NULL,"
-            " refreshed_at = ?, updated_at = ? WHERE id = 1 AND refreshing_by = ?",
-            (access_token, refresh_token, expires_at.isoformat(), now, now, holder),
+            " refreshed_at = ?, updated_at = ? WHERE id = 1 AND generation = ?"
+            " AND refresh_token = ?",
+            (
+                access_token,
+                refresh_token,
+                expires_at.isoformat(),
+                now,
+                now,
+                old.generation,
+                old.refresh_token,
+            ),
         )
         return changed == 1
 
@@ -161,33 +224,79 @@ class ZaloOaRepo:
 
     # -- the webhook's inbox ----------------------------------------------------------------
 
-    async def receive(self, event_key: str, body: str) -> bool:
-        """Keep an event for the worker; False if it came before (a retry)."""
+    async def receive(self, event_key: str, body: str, follower: str | None = None) -> bool:
+        """Keep an event (about `follower`) for the worker; False if it came before (a retry)."""
         added = await self.db.execute(
-            "INSERT INTO zalo_oa_inbox (event_key, body, received_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (event_key) DO NOTHING",
-            (event_key, body, utcnow().isoformat()),
+            "INSERT INTO zalo_oa_inbox (event_key, body, follower, received_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (event_key) DO NOTHING",
+            (event_key, body, follower, utcnow().isoformat()),
         )
         return added > 0
 
-    async def take_events(self, limit: int = 50) -> list[OaInboxEvent]:
-        """The oldest events not handled yet, marked taken (each is handed on at most once)."""
+    async def take_events(
+        self, holder: str, until: datetime, limit: int = 50
+    ) -> list[OaInboxEvent]:
+        """The oldest events not done and not in another process's hands (never taken, given
+        back at a clean stop, or whose lease ran out: that process died), leased to `holder`
+        until `until`; none of a follower while another process has an earlier event of theirs
+        in hand (their events are handled in order). An event stays in the inbox until `done`."""
+        now = utcnow().isoformat()
         async with self.db.transaction():
             rows = await self.db.fetchall(
-                "UPDATE zalo_oa_inbox SET taken_at = ? WHERE id IN (SELECT id FROM zalo_oa_inbox"
-                " WHERE taken_at IS NULL ORDER BY id LIMIT ?)"
-                " RETURNING id, event_key, body, received_at",
-                (utcnow().isoformat(), limit),
+                "UPDATE zalo_oa_inbox SET taken_by = ?, taken_until = ?, tries = tries + 1,"
+                " taken_at = coalesce(taken_at, ?) WHERE id IN (SELECT e.id FROM zalo_oa_inbox e"
+                " WHERE e.done_at IS NULL AND (e.taken_until IS NULL OR e.taken_until < ?)"
+                " AND NOT EXISTS (SELECT 1 FROM zalo_oa_inbox o WHERE o.follower = e.follower"
+                " AND o.id < e.id AND o.done_at IS NULL AND o.taken_by != ?"
+                " AND o.taken_until >= ?)"
+                " ORDER BY e.id LIMIT ?) RETURNING id, event_key, body, received_at, tries",
+                (holder, until.isoformat(), now, now, holder, now, limit),
                 quick=True,
             )
         return sorted((OaInboxEvent.model_validate(dict(r)) for r in rows), key=lambda e: e.id)
 
+    async def hold(self, holder: str, event_ids: Sequence[int], until: datetime) -> None:
+        """Renew `holder`'s lease on these events, which it has in hand (an event it took and
+        did not hand on, after a failure, is left to run out and be taken again)."""
+        if not event_ids:
+            return
+        marks = ", ".join("?" * len(event_ids))
+        await self.db.execute(
+            "UPDATE zalo_oa_inbox SET taken_until = ? WHERE taken_by = ? AND done_at IS NULL"
+            f" AND id IN ({marks})",
+            (until.isoformat(), holder, *event_ids),
+        )
+
+    def done_at_commit(self, event_id: int) -> None:
+        """Mark the event done with the COMMIT of the transaction under way (its turn's): a turn
+        that committed is never handled again, one rolled back or cut short leaves it to do."""
+        self.db.at_commit(
+            "UPDATE zalo_oa_inbox SET done_at = ? WHERE id = ? AND done_at IS NULL",
+            (utcnow().isoformat(), event_id),
+        )
+
+    async def done(self, event_id: int) -> None:
+        """Mark the event done (it needed no turn, or its turn is over whatever happened)."""
+        await self.db.execute(
+            "UPDATE zalo_oa_inbox SET done_at = ? WHERE id = ? AND done_at IS NULL",
+            (utcnow().isoformat(), event_id),
+        )
+
+    async def give_back(self, holder: str) -> int:
+        """At a clean stop: the events `holder` has not done go back to the inbox, for the next
+        process to take at once; returns how many."""
+        return await self.db.execute(
+            "UPDATE zalo_oa_inbox SET taken_by = NULL, taken_until = NULL"
+            " WHERE taken_by = ? AND done_at IS NULL",
+            (holder,),
+        )
+
     async def forget_events(self, older_than: timedelta) -> int:
-        """Drop handled events received before `older_than` ago (their text is personal; their
+        """Drop done events received before `older_than` ago (their text is personal; their
         keys are kept as long as Zalo may still retry them)."""
         cutoff = (utcnow() - older_than).isoformat()
         return await self.db.execute(
-            "DELETE FROM zalo_oa_inbox WHERE taken_at IS NOT NULL AND received_at < ?",
+            "DELETE FROM zalo_oa_inbox WHERE done_at IS NOT NULL AND received_at < ?",
             (cutoff,),
         )
 

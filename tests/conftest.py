@@ -1,5 +1,6 @@
 """Shared fixtures: a real, migrated database per test (an SQLite file, or PostgreSQL with
-KETNOI_TEST_DATABASE_URL: tests/database.py) and a recording chat harness."""
+KETNOI_TEST_DATABASE_URL: tests/database.py), a recording chat harness, the test calendar's
+today, and the local Telegram and Zalo Bot API servers."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 
 from bot.app import App
 from bot.core.config import Settings
 from tests.chat import Chat
 from tests.database import database_url_for, install, on_postgres
+from tests.fair_data import TODAY
+from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.zalo_api import FakeZalo
 
 install()
 
@@ -71,3 +76,27 @@ async def app(settings: Settings) -> AsyncIterator[App]:
 def chat(app: App) -> Chat:
     """A producer on the console channel."""
     return Chat(app.router)
+
+
+@pytest.fixture(autouse=True)
+def _today(request: pytest.FixtureRequest) -> None:
+    """In a module marked `pytestmark = pytest.mark.today`, the clock stands at
+    tests.fair_data.TODAY (23 November 2026) and ticks, before any other fixture runs; the
+    test's own `time_machine` can move it on."""
+    if request.node.get_closest_marker("today") is not None:
+        clock: time_machine.TimeMachineFixture = request.getfixturevalue("time_machine")
+        clock.move_to(TODAY, tick=True)
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    """A local server speaking the Telegram Bot API (token 123:ABC), recording what was sent."""
+    with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_zalo() -> Iterator[FakeZalo]:
+    """A local server speaking the Zalo Bot API, recording what was sent."""
+    with FakeZalo() as server:
+        yield server

@@ -37,6 +37,7 @@ __all__ = [
 
 # Read once at import: the tests' own fixture clears every KETNOI_* variable.
 TEST_DATABASE_URL = os.environ.get("KETNOI_TEST_DATABASE_URL") or None
+_THROWAWAY = os.environ.get("KETNOI_TEST_THROWAWAY") == "1"  # the server goes after the run
 
 _lock = threading.Lock()
 _made: dict[str, str] = {}  # a test's SQLite path -> its PostgreSQL database's URL
@@ -61,12 +62,17 @@ def _url(name: str) -> str:
     return urlsplit(TEST_DATABASE_URL)._replace(path=f"/{name}").geturl()
 
 
+_conn: Any = None  # the connection that creates and drops the tests' databases
+
+
 def _admin(sql: str) -> None:
+    global _conn
     import psycopg
 
     assert TEST_DATABASE_URL is not None
-    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as conn:
-        conn.execute(sql)
+    if _conn is None or _conn.closed:
+        _conn = psycopg.connect(TEST_DATABASE_URL, autocommit=True)
+    _conn.execute(sql)
 
 
 def _make_template() -> str:
@@ -86,7 +92,10 @@ def _make_template() -> str:
         worker.start()
         worker.join()
         _template = name
-        atexit.register(_drop_all)
+        # a throwaway server (make test-pg) goes whole: dropping 1,400 databases one by one
+        # would take minutes
+        if not _THROWAWAY:
+            atexit.register(_drop_all)
     return _template
 
 

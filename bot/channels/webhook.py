@@ -58,6 +58,38 @@ async def _read(request: Request, limit: int) -> bytes | None:
     return bytes(body)
 
 
+async def _json_body(request: Request, path: str) -> bytes | Response:
+    """The raw body of a JSON request of at most MAX_BODY bytes, or the refusal to answer
+    (415 not JSON, 413 too long, 400 cut off)."""
+    if not _is_json(request.headers.get("content-type")):
+        log.warning("webhook %s: a body that is not JSON refused", path)
+        return _refuse(415, "Unsupported Media Type: send application/json")
+    try:
+        raw = await _read(request, MAX_BODY)
+    except ClientDisconnect:
+        return _refuse(400, "Bad Request")
+    if raw is None:
+        log.warning("webhook %s: a body over %d bytes refused", path, MAX_BODY)
+        return _refuse(413, "Payload Too Large")
+    return raw
+
+
+async def _handle(path: str, raw: bytes, on_update: OnUpdate) -> Response:
+    """Parse the body as one JSON object and hand it on; 400 when it is not an update."""
+    try:
+        body = json.loads(raw)
+    except ValueError:  # not JSON, or not UTF-8
+        return _refuse(400, "Bad Request: not JSON")
+    if not isinstance(body, dict):
+        return _refuse(400, "Bad Request: not an update")
+    try:
+        await on_update(body)
+    except BadUpdate as exc:
+        log.warning("webhook %s: not an update refused (%s)", path, exc)
+        return _refuse(400, "Bad Request: not an update")
+    return JSONResponse({"ok": True})
+
+
 def secret_matches(given: str | None, expected: str) -> bool:
     """Compare a request's secret header with ours in constant time."""
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
@@ -95,28 +127,10 @@ class WebhookServer:
             if not secret_matches(request.headers.get(header), secret):
                 log.warning("webhook %s: request with a wrong or missing secret refused", path)
                 return _refuse(403, "Forbidden")
-            if not _is_json(request.headers.get("content-type")):
-                log.warning("webhook %s: a body that is not JSON refused", path)
-                return _refuse(415, "Unsupported Media Type: send application/json")
-            try:
-                raw = await _read(request, MAX_BODY)
-            except ClientDisconnect:
-                return _refuse(400, "Bad Request")
-            if raw is None:
-                log.warning("webhook %s: a body over %d bytes refused", path, MAX_BODY)
-                return _refuse(413, "Payload Too Large")
-            try:
-                body = json.loads(raw)
-            except ValueError:  # not JSON, or not UTF-8
-                return _refuse(400, "Bad Request: not JSON")
-            if not isinstance(body, dict):
-                return _refuse(400, "Bad Request: not an update")
-            try:
-                await on_update(body)
-            except BadUpdate as exc:
-                log.warning("webhook %s: not an update refused (%s)", path, exc)
-                return _refuse(400, "Bad Request: not an update")
-            return JSONResponse({"ok": True})
+            raw = await _json_body(request, path)
+            if isinstance(raw, Response):
+                return raw
+            return await _handle(path, raw, on_update)
 
         self._endpoints[path] = endpoint
 
@@ -127,32 +141,14 @@ class WebhookServer:
         None: refused, 403 and nothing processed. Then as `add`: 415, 413, 400."""
 
         async def endpoint(request: Request) -> Response:
-            if not _is_json(request.headers.get("content-type")):
-                log.warning("webhook %s: a body that is not JSON refused", path)
-                return _refuse(415, "Unsupported Media Type: send application/json")
-            try:
-                raw = await _read(request, MAX_BODY)
-            except ClientDisconnect:
-                return _refuse(400, "Bad Request")
-            if raw is None:
-                log.warning("webhook %s: a body over %d bytes refused", path, MAX_BODY)
-                return _refuse(413, "Payload Too Large")
+            raw = await _json_body(request, path)
+            if isinstance(raw, Response):
+                return raw
             refused = verify(raw, request.headers)
             if refused is not None:
                 log.warning("webhook %s: refused (%s)", path, refused)
                 return _refuse(403, "Forbidden")
-            try:
-                body = json.loads(raw)
-            except ValueError:  # not JSON, or not UTF-8
-                return _refuse(400, "Bad Request: not JSON")
-            if not isinstance(body, dict):
-                return _refuse(400, "Bad Request: not an update")
-            try:
-                await on_update(raw, body)
-            except BadUpdate as exc:
-                log.warning("webhook %s: not an update refused (%s)", path, exc)
-                return _refuse(400, "Bad Request: not an update")
-            return JSONResponse({"ok": True})
+            return await _handle(path, raw, lambda body: on_update(raw, body))
 
         self._endpoints[path] = endpoint
 

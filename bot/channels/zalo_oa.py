@@ -2,9 +2,11 @@
 
 Receiving: Zalo posts each event to the webhook `/zalo-oa` on KETNOI_LISTEN, signed
 (bot/channels/zalo_oa_api.signature_valid). A request badly signed or unsigned, or dated more
-than STALE_AFTER ago, gets 403 and is not processed; a good one is kept in the database's inbox
-(once, however often Zalo retries it) and answered 200 at once, and a worker hands the events
-to the dispatcher, which handles each follower's in order.
+than STALE_AFTER ago, gets 403 and is not processed; a good one is stored in the database's
+inbox (once, however often Zalo retries it: keyed by its message id) before the 200 goes back.
+The inbox (bot/channels/zalo_oa_inbox.py) hands the events to the dispatcher, each follower's
+in order, and keeps each until its turn commits: none is lost to a stop or a crash, none is
+handled twice after a turn that committed.
 
 Sending: a reply, or anything the outbox sends while the person's window is open (they did
 something in the last 7 days), is a customer-service message. After 7 days Zalo refuses those
@@ -16,19 +18,17 @@ silently lost.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from bot.channels.retry import within_limits
 from bot.channels.webhook import BadUpdate, WebhookServer
-from bot.channels.zalo_oa_api import OaEvent, ZaloOaApi, ZaloOaError, event_time
-from bot.channels.zalo_oa_events import CHANNEL, digits, loads, refusal, to_incoming
+from bot.channels.zalo_oa_api import OaEvent, ZaloOaApi, ZaloOaError
+from bot.channels.zalo_oa_events import CHANNEL, refusal
+from bot.channels.zalo_oa_inbox import Inbox
 from bot.channels.zalo_oa_render import needs_lang, render
 from bot.channels.zalo_oa_templates import TemplateBook, TemplateError
 from bot.channels.zalo_oa_tokens import RefreshRefused, TokenKeeper
@@ -48,7 +48,7 @@ from bot.core.types import (
 )
 from bot.engine.dispatch import Dispatcher
 from bot.engine.ratelimit import Lane, Limiter
-from storage.zalo_oa import OaContact, ZaloOaRepo
+from storage.zalo_oa import FREE_WINDOW, WINDOW, OaContact, ZaloOaRepo
 
 __all__ = ["PATH", "ZaloOaChannel"]
 
@@ -56,9 +56,6 @@ log = logging.getLogger("ketnoi.zalo_oa")
 
 T = TypeVar("T")
 PATH = "/zalo-oa"
-KEEP_EVENTS = timedelta(days=1)  # longer than Zalo retries an event (STALE_AFTER)
-WINDOW = timedelta(days=7)  # customer-service messages reach a follower this long after…
-FREE_WINDOW = timedelta(hours=48)  # …and are free this long after (then they use the quota)
 NOT_FOLLOWING = -213  # "User has not followed the OA" (the fake's; Zalo also says so)
 
 
@@ -96,8 +93,7 @@ class ZaloOaChannel:
         # Template messages have a budget of their own: each is paid.
         self.template_limiter = Limiter(settings.zalo_oa_template_rate)
         self._serving = False
-        self._wake = asyncio.Event()
-        self._worker: asyncio.Task[None] | None = None
+        self.inbox = Inbox(repo, dispatcher, self._app_id)
         dispatcher.attach(self)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -113,7 +109,7 @@ class ZaloOaChannel:
         except BaseException:
             await self.stop()  # ConfigError: main prints it as one line and exits with status 2
             raise
-        self._worker = asyncio.get_running_loop().create_task(self._work())
+        self.inbox.start()
         log.info("zalo oa started; webhook at %s", PATH)
 
     async def _connect(self) -> None:
@@ -146,16 +142,14 @@ class ZaloOaChannel:
             )
 
     async def stop_receiving(self) -> None:
-        """Take no new events; the ones in hand finish and are answered. Sending still works."""
+        """Take no new events; the ones in hand finish and are answered, and those not reached
+        go back to the inbox for the next start. Sending still works."""
         if self._serving:
             self._serving = False
             await self.webhook.stop()
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-            self._worker = None
+        await self.inbox.stop_taking()
         await self.dispatcher.settle(self.name)
+        await self.inbox.hand_back()
 
     async def stop(self) -> None:
         """Stop receiving if not yet and close the client."""
@@ -169,57 +163,15 @@ class ZaloOaChannel:
         return refusal(raw, headers, app_id=self._app_id, key=self._key, now=utcnow())
 
     async def _on_event(self, raw: bytes, body: dict[str, Any]) -> None:
-        """Keep a verified event for the worker (a retry adds nothing) and answer at once."""
+        """Store a verified event for the worker (a retry adds nothing) before answering."""
         event = OaEvent.parse(body)
         if event is None:
             raise BadUpdate("not a Zalo OA event")
-        if await self.repo.receive(event.key, raw.decode("utf-8", errors="replace")):
-            self._wake.set()
+        body_text = raw.decode("utf-8", errors="replace")
+        if await self.repo.receive(event.key, body_text, event.user_id):
+            self.inbox.wake()
         else:
             log.debug("zalo oa event %s came again; kept once", event.event_name)
-
-    async def _work(self) -> None:
-        """Hand the inbox's events on in order; forget old ones now and then."""
-        forgotten = utcnow()
-        while True:
-            self._wake.clear()
-            try:
-                events = await self.repo.take_events()
-                for kept in events:
-                    event = OaEvent.parse(loads(kept.body.encode()))
-                    if event is not None:
-                        await self._take(event)
-                if utcnow() - forgotten > timedelta(hours=1):
-                    forgotten = utcnow()
-                    await self.repo.forget_events(KEEP_EVENTS)
-            except Exception:
-                log.exception("zalo oa inbox failed; again in a second")
-                events = []
-            if not events:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), 1.0)
-
-    async def _take(self, event: OaEvent) -> None:
-        """What an event means for the follower's window, consent and account; then its turn."""
-        user_id = event.user_id
-        when = event_time(event) or utcnow()
-        if not user_id or event.app_id != self._app_id:
-            return
-        if event.event_name == "unfollow":
-            await self.dispatcher.blocked(UserRef(CHANNEL, user_id))
-            return
-        if event.event_name.startswith("user_send_") or event.event_name in (
-            "follow",
-            "user_submit_info",
-        ):
-            await self.repo.interacted(user_id, when)
-        if event.event_name == "user_submit_info" and event.info and event.info.phone:
-            await self.repo.shared_info(user_id, digits(event.info.phone), event.info.name)
-        incoming = to_incoming(event)
-        if incoming is None:
-            return
-        # each follower in order (across processes too), replies through send()
-        await self.dispatcher.arrive(incoming)
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -229,7 +181,9 @@ class ZaloOaChannel:
         contact = await self.repo.contact(user.external_id)
         last = contact.last_interaction_at if contact else None
         now = utcnow()
-        if lane is Lane.BULK and (last is None or now - last >= WINDOW):
+        if last is None or now - last >= WINDOW:
+            if lane is not Lane.BULK:  # a reply Zalo refused before: it will again
+                raise Unreachable("zalo oa: outside the 7-day window")
             await self._by_template(user, contact, replies)
             return
         try:

@@ -263,7 +263,9 @@ class ZaloOaApi:
         """A customer-service message ("tin Tư vấn") to a follower: POST {api}/v3.0/oa/message/cs
         with the access token in an `access_token` header and
         `{"recipient": {"user_id": …}, "message": {…}}` (zalo-php-sdk ZaloEndPoint
-        API_OA_SEND_CONSULTATION_MESSAGE_V3 and README "Gửi tin Tư vấn dạng văn bản")."""
+        API_OA_SEND_CONSULTATION_MESSAGE_V3 and README "Gửi tin Tư vấn dạng văn bản";
+        zalo-java-sdk src/test/java/v3/SendQuoteCSMessage.java posts the same body to the same
+        URL with the same header)."""
         body = {"recipient": {"user_id": user_id}, "message": message}
         return await self._call(
             "POST", f"{self.api_url}/v3.0/oa/message/cs", access_token, json=body

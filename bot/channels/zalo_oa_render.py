@@ -3,9 +3,13 @@ images by URL, and the request-for-information card where a reply asks for the p
 
 The OA API's customer-service messages ("tin Tư vấn", v3) are text, an image, a file, a
 sticker, a quote, or the request-for-information card (github.com/zaloplatform/zalo-php-sdk
-README, "Gửi tin Tư vấn …"): none carries buttons with a payload (those are in the paid
-transaction and promotion messages), so options are numbered as on the Bot Platform, and the
-card is the one interactive element used.
+README, "Gửi tin Tư vấn …"): none carries buttons with a payload. Buttons that send a payload
+back (`oa.query.show`, `oa.query.hide`) belong to the paid promotion messages ("tin Truyền
+thông", @warriorteam/redai-zalo-sdk docs/BUTTON_TYPES_GUIDE.md, "Zalo Promotion API v3.0") and
+to the elements' default actions of that one card, whose first element must ask for the
+person's information (the same SDK's types/consultation.d.ts). So options are numbered as on
+the Bot Platform (a typed number or label picks one), and the card is the one interactive
+element used: where a conversation asks for the phone.
 """
 
 from __future__ import annotations

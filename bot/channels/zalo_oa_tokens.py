@@ -3,9 +3,14 @@
 Zalo's refresh token works once: two processes refreshing with it would leave one of them
 holding a pair Zalo has already replaced. So the process that needs a new token first takes a
 lease on the tokens row with a conditional UPDATE (storage.zalo_oa.ZaloOaRepo.take_refresh),
-refreshes, and writes the new pair and releases the lease in one statement; every other process
-(and every other coroutine of this one) waits until the row's generation changes and uses the
-pair written there.
+refreshes, and stores the new pair and ends the lease in one statement, a compare-and-set on the
+refresh token it used (ZaloOaRepo.store_refreshed); every other process (and every other
+coroutine of this one) waits until the row's generation changes and uses the pair stored there.
+
+A refresh may outlive its lease (a slow network): the pair it brings back is still stored if no
+other pair was stored since, since it is then the only pair Zalo honours. A process that took
+the lease after it ran out and refreshed with the same token is refused by Zalo; it waits for
+the first one's pair rather than declaring the refresh token dead.
 """
 
 from __future__ import annotations
@@ -43,12 +48,14 @@ class TokenKeeper:
         first_refresh_token: str,
         *,
         poll: float = 0.2,
+        lease: timedelta = LEASE,
     ) -> None:
         self.repo = repo
         self.api = api
         self._first = first_refresh_token
         self._holder = uuid.uuid4().hex  # this process, in the lease
         self._poll = poll
+        self._lease = lease
         self._lock = asyncio.Lock()  # one refresh attempt at a time within the process
         self.refreshes = 0  # made by this process (for the log and tests)
 
@@ -68,13 +75,15 @@ class TokenKeeper:
         """A token newer than `generation` (whose token expired or was refused): refreshed
         here if no other process is refreshing, else the one it writes."""
         async with self._lock:
-            deadline = time.monotonic() + 2 * LEASE.total_seconds()
+            deadline = time.monotonic() + 2 * self._lease.total_seconds()
             while True:
                 row = await self._row()
                 if row.generation != generation and _usable(row):
                     assert row.access_token is not None
                     return row.access_token, row.generation
-                if await self.repo.take_refresh(self._holder, row.generation, utcnow() + LEASE):
+                if await self.repo.take_refresh(
+                    self._holder, row.generation, utcnow() + self._lease
+                ):
                     return await self._refresh(row)
                 if time.monotonic() > deadline:
                     raise ZaloOaError(None, "another process held the token refresh too long")
@@ -88,21 +97,39 @@ class TokenKeeper:
             await self.repo.release_refresh(self._holder)
             if exc.transient:
                 raise
+            if row.refreshing_by is not None:
+                # We took over a lease that ran out: its holder may have refreshed with this
+                # token and be about to store the pair (which is why Zalo refused ours).
+                newer = await self._newer_than(row, self._lease.total_seconds())
+                if newer is not None:
+                    return newer
             raise RefreshRefused(str(exc)) from None
         except BaseException:
             await self.repo.release_refresh(self._holder)
             raise
         self.refreshes += 1
-        stored = await self.repo.store_refreshed(
-            self._holder, pair.access_token, pair.refresh_token, pair.expires_at
-        )
-        if not stored:
-            # The lease ran out during the call and another process took it: its refresh, with
-            # the token this one just used, fails, and Zalo holds the pair made here. Nothing
-            # else can be done than say so loudly.
-            log.error("zalo oa tokens refreshed after the lease ran out; they may be lost")
-        log.info("zalo oa access token refreshed (valid until %s)", pair.expires_at)
-        return pair.access_token, row.generation + 1
+        if await self.repo.store_refreshed(
+            row, pair.access_token, pair.refresh_token, pair.expires_at
+        ):
+            log.info("zalo oa access token refreshed (valid until %s)", pair.expires_at)
+            return pair.access_token, row.generation + 1
+        # Another pair was stored since we read the row: only possible if Zalo let the same
+        # refresh token work twice. The stored pair is the one every process uses.
+        log.error("zalo oa tokens: another process stored a pair during this refresh; using it")
+        newer = await self._newer_than(row, 0)
+        return newer if newer is not None else (pair.access_token, row.generation + 1)
+
+    async def _newer_than(self, row: OaTokens, wait: float) -> tuple[str, int] | None:
+        """A usable token of a generation after `row`'s, waiting up to `wait` seconds for one."""
+        deadline = time.monotonic() + wait
+        while True:
+            newer = await self._row()
+            if newer.generation != row.generation and _usable(newer):
+                assert newer.access_token is not None
+                return newer.access_token, newer.generation
+            if time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(self._poll)
 
     async def _row(self) -> OaTokens:
         row = await self.repo.tokens()

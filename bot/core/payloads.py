@@ -267,7 +267,7 @@ class DataRequestAction(Payload, prefix="datareq"):
 
 @dataclass(frozen=True, slots=True)
 class BroadcastStop(Payload, prefix="bcast:stop"):
-    """Withdraw what a broadcast has not sent yet: `bcast:stop:3` (handlers/broadcast.py)."""
+    """Withdraw what a broadcast has not sent yet: `bcast:stop:3` (handlers/staff/broadcast.py)."""
 
     broadcast: Id
 

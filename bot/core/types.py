@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ClassVar, Literal
@@ -79,6 +80,10 @@ class Incoming:
     display_name: str | None = None
     language_hint: str | None = None
     attachment: Attachment | None = None  # with Kind.FILE; the caption is `text`
+    # Called inside the turn's transaction once the handler is done: what the channel records
+    # with the turn's COMMIT (the Zalo OA marks the webhook event done, so that an event whose
+    # turn committed is never handled again, and one whose turn did not is not lost).
+    within_turn: Callable[[], None] | None = field(default=None, compare=False, repr=False)
 
     @property
     def command(self) -> str | None:

@@ -12,15 +12,13 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from bot.core.i18n import I18n, Lang
 from bot.core.payloads import Payload, PayloadError, PayloadTable
 from bot.core.types import Incoming, Kind, Reply, UserRef
 from bot.dialog.traffic import Traffic
 from bot.dialog.typed import Aside, menu_choice
-from bot.engine.ratelimit import Lane, Limiter
 from bot.services.base import Build, Services
 from storage.conversations import Conversation
 from storage.users import User
@@ -33,7 +31,6 @@ __all__ = [
     "Handler",
     "Job",
     "Router",
-    "Sender",
     "Services",
     "Turn",
     "user_hash",
@@ -46,14 +43,6 @@ AskAgain = Callable[["Turn", str], Awaitable[list[Reply]]]  # the pending questi
 PAUSED = "paused"  # in a conversation's data: kept (after /huy) but not answered until resumed
 # Typed text at a step read as a question (see `Router.asides`); `sure`: she said it is one.
 Asides = Callable[["Turn", str, bool], Awaitable[Aside | None]]
-
-
-class Sender(Protocol):
-    """A channel's way to send replies to one person (SendError kinds on failure)."""
-
-    def __call__(
-        self, user: UserRef, replies: list[Reply], lane: Lane = ..., /
-    ) -> Awaitable[None]: ...
 
 
 MAX_TEXT = 2000
@@ -185,8 +174,6 @@ class Router:
         self.flows: dict[str, Handler] = {}
         self.file_flows: set[str] = set()  # flows that take photos and documents
         self._ask_again: dict[str, AskAgain] = {}
-        self.senders: dict[str, Sender] = {}
-        self.limiters: dict[str, Limiter] = {}  # each channel's sending budget
         self.deep_links: dict[str, Handler] = {}
         self._text: Handler | None = None
         self._contact: Handler | None = None
@@ -332,11 +319,13 @@ class Router:
                 menu = next((r for r in reversed(replies) if r.buttons), None)
                 conv.last_menu = [(b.label, b.payload) for b in menu.options] if menu else []
                 svc.conversations.save_at_commit(conv)
+                if incoming.within_turn is not None:
+                    incoming.within_turn()
                 for build in turn.staff_notices:  # roles as they are at the commit
                     turn.notifications += [(t, build) for t in await svc.roles.reviewers()]
                 for target, build in turn.notifications:
                     key = f"notice:{uuid.uuid4().hex}"
-                    await self.enqueue(target, build, key, lane="notice", at_commit=True)
+                    await svc.enqueue(target, build, key, lane="notice", at_commit=True)
         except Exception:
             log.exception("update failed: %s %s", incoming.user.channel, user_hash(incoming.user))
             svc.conversations.forget(ref)
@@ -417,21 +406,6 @@ class Router:
         )
         await self.services.audit.refused_attempt(turn, reason)
         return await self._fallbacks["bad_button"](turn)
-
-    async def enqueue(
-        self,
-        target: int | UserRef,
-        build: Build,
-        dedupe_key: str,
-        *,
-        lane: str = "bulk",
-        not_before: datetime | None = None,
-        at_commit: bool = False,
-    ) -> bool:
-        """Queue a message for a user in their language (Services.enqueue)."""
-        return await self.services.enqueue(
-            target, build, dedupe_key, lane=lane, not_before=not_before, at_commit=at_commit
-        )
 
     @property
     def on_queued(self) -> Callable[[], None]:

@@ -320,6 +320,11 @@ CATEGORIES: Final = (
             "zalo_oa_inbox.body",
             "zalo_oa_inbox.received_at",
             "zalo_oa_inbox.taken_at",
+            "zalo_oa_inbox.follower",
+            "zalo_oa_inbox.taken_by",
+            "zalo_oa_inbox.taken_until",
+            "zalo_oa_inbox.tries",
+            "zalo_oa_inbox.done_at",
         ),
     ),
     Category(

@@ -34,9 +34,11 @@ from bot.core.types import (
     RetryLater,
     SendError,
     UnknownOutcome,
+    Unreachable,
     UserRef,
 )
 from bot.dialog.router import CommandInfo, Router, user_hash
+from bot.engine.outlets import Outlets
 from bot.engine.ratelimit import Lane, Limiter
 
 __all__ = ["BACKLOG", "TOO_FAST", "Dispatcher", "Outlet"]
@@ -103,8 +105,9 @@ class _Person:
 class Dispatcher:
     """What a channel sees of the bot: where updates go and whom it tells what it learned."""
 
-    def __init__(self, router: Router, *, backlog: int = BACKLOG) -> None:
+    def __init__(self, router: Router, outlets: Outlets, *, backlog: int = BACKLOG) -> None:
         self.router = router
+        self.outlets = outlets
         self.backlog = backlog
         self._svc = router.services
         self._people: dict[_Key, _Person] = {}
@@ -122,9 +125,9 @@ class Dispatcher:
         """Answer this channel's people through `outlet` (and let the outbox send through it);
         `typing` shows "typing…" while an update is handled."""
         self._outlets[outlet.name] = outlet
-        self.router.senders[outlet.name] = outlet.send
+        self.outlets.senders[outlet.name] = outlet.send
         if outlet.limiter is not None:
-            self.router.limiters[outlet.name] = outlet.limiter
+            self.outlets.limiters[outlet.name] = outlet.limiter
         if typing is not None:
             self._typing[outlet.name] = typing
         self._stopping.discard(outlet.name)
@@ -327,6 +330,12 @@ class Dispatcher:
                 return
             except (RetryLater, UnknownOutcome) as exc:
                 log.warning("reply to %s not taken (%s): kept in the outbox", user_hash(ref), exc)
+                await self._keep(ref, replies[i:])
+                return
+            except Unreachable as exc:
+                # The platform no longer carries it (the Zalo OA after 7 days of silence): kept
+                # in the outbox, which records it unreachable and counts it in /thong_ke.
+                log.warning("reply to %s out of reach (%s)", user_hash(ref), exc)
                 await self._keep(ref, replies[i:])
                 return
             except SendError:  # refused for good (400): the next replies may still go

@@ -24,7 +24,8 @@ from bot.core.types import (
     Unreachable,
 )
 from bot.dialog.router import Build, Router, user_hash
-from bot.engine.ratelimit import ATTEMPT, Attempt, Lane, Limiter
+from bot.engine.outlets import Outlets
+from bot.engine.ratelimit import ATTEMPT, Attempt, Lane
 from storage.outbox import LANES, OutboxRow
 
 __all__ = ["MAX_ATTEMPTS", "STOP_GRACE", "Outbox", "Stopped"]
@@ -64,15 +65,17 @@ class Outbox:
     bot/channels/retry.py).
     """
 
-    def __init__(self, router: Router, *, workers: int = WORKERS, tick: float = 1.0) -> None:
+    def __init__(
+        self, router: Router, outlets: Outlets, *, workers: int = WORKERS, tick: float = 1.0
+    ) -> None:
         svc = router.services
         self.router = router
         self.repo = svc.outbox
         self.users = svc.users
         self.settings = svc.settings
         self.coordination = svc.coordination
-        self.senders = router.senders
-        self.limiters: dict[str, Limiter] = router.limiters
+        self.senders = outlets.senders
+        self.limiters = outlets.limiters
         self.workers = workers
         self.tick = tick
         self._wakes: dict[str, asyncio.Event] = {}
@@ -149,7 +152,9 @@ class Outbox:
         key = uuid.uuid4().hex
         async with self.repo.db.transaction():
             for ref in self.settings.admins:
-                await self.router.enqueue(ref, build, f"{ALARM_KEY}{key}:{ref}", lane="notice")
+                await self.router.services.enqueue(
+                    ref, build, f"{ALARM_KEY}{key}:{ref}", lane="notice"
+                )
         self.wake()
 
     async def share_rate(self) -> int:

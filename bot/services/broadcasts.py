@@ -6,10 +6,11 @@ import logging
 import time
 from collections import deque
 from datetime import datetime
+from typing import Final
 
 from bot.core.clock import utcnow
 from bot.core.config import quiet_until
-from bot.core.i18n import I18n, Lang
+from bot.core.i18n import N_, I18n, Lang
 from bot.core.payloads import BroadcastStop
 from bot.core.types import Attachment, Button, Reply
 from bot.domain.enterprise_terms import ROLE_NAMES, STATUS_NAMES, term, ward_label
@@ -20,6 +21,7 @@ from storage.broadcasts import Broadcast, BroadcastRepo, Progress, parse_audienc
 from storage.fairs import FairRepo
 
 __all__ = [
+    "AUDIENCE_KINDS",
     "MAX_ANNOUNCEMENT",
     "PROGRESS_EVERY",
     "Broadcaster",
@@ -92,6 +94,17 @@ async def start_broadcast(
         lambda locale: announcement(i18n.get(locale), text, attachment),
         not_before=not_before,
     )
+
+
+# The kinds of audience, as the chat's buttons and the web page's groups name them, in order.
+AUDIENCE_KINDS: Final = {
+    "all": N_("Everyone"),
+    "sector": N_("A sector"),
+    "role": N_("A role in the chain"),
+    "ward": N_("A ward or commune"),
+    "fair": N_("Applicants of a fair"),
+    "status": N_("A registration status"),
+}
 
 
 def known_audience(kind: str, arg: str) -> bool:

@@ -9,23 +9,32 @@ from typing import Final, Protocol
 from bot.core.i18n import Lang
 from bot.core.payloads import OpenProfile
 from bot.core.types import Notice, Reply, UserRef
+from bot.domain.enterprise_terms import FIELD_LABELS, field_value
 from bot.services.base import Build, Services
 from bot.services.main_menu import main_menu
-from storage.enterprises import Enterprise, EnterpriseStatus
+from storage.enterprises import Enterprise, EnterpriseFields, EnterpriseStatus
 from storage.users import User
 
 __all__ = [
+    "EDITABLE",
     "NOTE_MAX",
     "NOTE_MIN",
     "REASON_MAX",
     "Acting",
     "approve",
     "ask_correction",
+    "edit",
     "reject",
 ]
 
 REASON_MAX: Final = 500
 NOTE_MIN, NOTE_MAX = 5, 1000
+# The answers staff may correct from the web desk (the rest only the producer changes);
+# "place" stands for ward_code and province together.
+EDITABLE: Final = (
+    "name", "kind", "sectors", "place", "address", "contact_name", "phone", "tax_code",
+    "products",
+)  # fmt: skip
 
 
 class Acting(Protocol):
@@ -126,3 +135,49 @@ async def ask_correction(svc: Services, act: Acting, e: Enterprise, note: str) -
     await svc.audit.record(
         act, "registration.correction", None, {"message": note}, target=f"enterprise:{e.id}"
     )
+
+
+def _columns(name: str) -> tuple[str, ...]:
+    return ("ward_code", "province") if name == "place" else (name,)
+
+
+def _edited(e: Enterprise, fields: list[str]) -> Build:
+    """The owner's message: which answers the Department corrected, as they now read."""
+
+    def build(lang: Lang) -> list[Reply]:
+        _ = lang.gettext
+        lines = "\n".join(f"• {_(FIELD_LABELS[f])}: {field_value(f, e, _)}" for f in fields)
+        text = _(
+            "The Department of Industry and Trade has corrected your registration {reference}"
+            " ({name}):\n{lines}\n\nIf something is not right, press the button below to open"
+            " your registration and change it."
+        ).format(reference=e.reference, name=e.name, lines=lines)
+        edit = OpenProfile().button(_("✏️ Edit my registration"))
+        return [Reply(text=text, buttons=[[edit]])]
+
+    return build
+
+
+async def edit(
+    svc: Services, act: Acting, e: Enterprise, fields: EnterpriseFields
+) -> tuple[Enterprise, list[str]]:
+    """Staff correct the EDITABLE answers of a registration (its review stays as it was): the
+    owner is told what now reads differently, the audit log keeps before and after. Returns
+    the registration and the answers that changed. Call inside a transaction."""
+    wanted = e.model_copy(update={c: getattr(fields, c) for f in EDITABLE for c in _columns(f)})
+    changed = [f for f in EDITABLE if any(getattr(e, c) != getattr(wanted, c) for c in _columns(f))]
+    if not changed:
+        return e, []
+    done = await svc.enterprises.update(e.id, EnterpriseFields.model_validate(wanted.model_dump()))
+    if done is None:
+        return e, []
+    columns = [c for f in changed for c in _columns(f)]
+    await svc.audit.record(
+        act,
+        "registration.edit",
+        {c: getattr(e, c) for c in columns},
+        {c: getattr(done, c) for c in columns},
+        target=f"enterprise:{e.id}",
+    )
+    await _tell_applicant(svc, act, _edited(done, changed), done)
+    return done, changed

@@ -34,6 +34,8 @@ ACTION_NAMES: Final = {
     "registration.correction": N_("asked for a correction of a registration"),
     "booth.approve": N_("approved a booth application"),
     "booth.reject": N_("rejected a booth application"),
+    "booth.check_in": N_("checked a booth in at the fair"),
+    "registration.edit": N_("edited a registration"),
     "fair.create": N_("created a fair"),
     "fair.edit": N_("edited a fair"),
     "fair.dates": N_("changed the dates of a fair"),

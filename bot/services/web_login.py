@@ -13,10 +13,26 @@ from storage.roles import RoleRepo
 from storage.users import User
 from storage.web_sessions import WebSessionRepo
 
-__all__ = ["LINK_VALID", "SESSION_VALID", "login_link", "may_log_in"]
+__all__ = [
+    "LINKS_AT_ONCE",
+    "LINK_VALID",
+    "SESSION_IDLE",
+    "SESSION_VALID",
+    "login_link",
+    "may_log_in",
+    "too_many_links",
+]
 
 LINK_VALID: Final = timedelta(minutes=10)
 SESSION_VALID: Final = timedelta(hours=8)  # a working day; then a new link
+SESSION_IDLE: Final = timedelta(minutes=30)  # a desk left open ends its session sooner
+LINKS_AT_ONCE: Final = 5  # links a user may ask for within LINK_VALID
+
+
+async def too_many_links(sessions: WebSessionRepo, user: User) -> bool:
+    """Whether the user already asked for LINKS_AT_ONCE links in the last ten minutes (a
+    stolen chat account, or a script, gets no more; staff wait a few minutes)."""
+    return await sessions.links_since(user.id, LINK_VALID) >= LINKS_AT_ONCE
 
 
 async def may_log_in(roles: RoleRepo, user: User) -> bool:

@@ -1,12 +1,13 @@
-"""Registration into the network: /dang_ky (/register), /ho_so (/profile), the admins' review,
-and reminders of unfinished registrations. Other flows call `begin` to send a user here first."""
+"""Registration into the network: /dang_ky (/register), /ho_so (/profile) and reminders of
+unfinished registrations; the staff's review is handlers/staff/decisions.py. Other flows call
+`begin` to send a user here first."""
 
 from __future__ import annotations
 
 from bot.core.i18n import N_
 from bot.core.types import Reply
 from bot.dialog.router import Router, Turn
-from handlers.registration import admin, profile
+from handlers.registration import profile
 from handlers.registration.core import (
     FLOW,
     EditField,
@@ -34,8 +35,8 @@ async def on_profile(turn: Turn) -> list[Reply]:
 
 
 def register(router: Router) -> None:
-    """Wires the registration commands, its buttons (`reg:`), the admins' review (`regadm:`)
-    and the nudge of unfinished registrations."""
+    """Wires the registration commands, its buttons (`reg:`) and the nudge of unfinished
+    registrations."""
     router.command(
         ("dang_ky", "register"),
         on_register,
@@ -47,4 +48,3 @@ def register(router: Router) -> None:
     router.button((StartRegistration, OpenProfile, EditField, EditSentField, RegOption), on_button)
     router.flow(FLOW, on_input, ask_again=ask_again)
     router.every("registration_nudges", NUDGE_EVERY, lambda: nudge_and_drop(router))
-    admin.register(router)

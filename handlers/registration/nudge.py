@@ -69,10 +69,10 @@ async def nudge_and_drop(router: Router) -> tuple[int, int]:
                 continue
             if now - conv.updated_at >= warn_at:
                 key = f"nudge-drop:{FLOW}:{conv.user_id}:{started}"
-                sent = await router.enqueue(conv.user_id, _warning, key)
+                sent = await router.services.enqueue(conv.user_id, _warning, key)
             else:
                 key = f"nudge:{FLOW}:{conv.user_id}:{started}"
-                sent = await router.enqueue(conv.user_id, _nudge, key)
+                sent = await router.services.enqueue(conv.user_id, _nudge, key)
             nudged += bool(sent)
             await svc.conversations.mark_nudged(conv.user_id)
     if nudged:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
-from handlers.registration import admin
 from handlers.registration.core import FLOW, EditSentField, StartRegistration, answers
 from handlers.registration.render import edit_buttons, status_text, summary_lines
+from handlers.staff import decisions as admin
 from storage.enterprises import KEY_FIELDS, EnterpriseFields, EnterpriseStatus
 
 __all__ = ["save_edit", "show"]

@@ -9,7 +9,7 @@ from bot.core.clock import utcnow
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from handlers.menu import main_menu
-from handlers.registration import admin, profile
+from handlers.registration import profile
 from handlers.registration.core import (
     FIELD_STEPS,
     Answer,
@@ -31,6 +31,7 @@ from handlers.registration.numbers import (
     tax_code_required,
 )
 from handlers.registration.render import edit_buttons, summary_lines
+from handlers.staff import decisions as admin
 from storage.enterprises import EnterpriseFields
 
 __all__ = ["ask_summary", "first_missing", "got_summary", "resume_button"]

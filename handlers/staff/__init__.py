@@ -7,7 +7,10 @@ from bot.dialog.router import Router
 from handlers.guards import Permission, may
 from handlers.staff import (
     audit_log,
+    booth_queue,
+    broadcast,
     data_requests,
+    decisions,
     exports,
     fair_admin,
     fair_card,
@@ -32,6 +35,8 @@ def register(router: Router) -> None:
     export, review_ = may(Permission.EXPORT), may(Permission.REVIEW)
     fairs, audit, owner = may(Permission.FAIRS), may(Permission.AUDIT), may(Permission.ROLES)
     data = may(Permission.DATA_REQUESTS)
+    booth_queue.register(router)  # booth applications to decide: guards of its own
+    decisions.register(router)  # a registration's approval or rejection (`regadm:`)
     router.command(("admin",), staff(menu.admin_menu))
     router.command(("web",), staff(web_login.send_link))
     router.button(menu.PAYLOADS, staff(menu.on_button))
@@ -54,3 +59,4 @@ def register(router: Router) -> None:
     router.command(("quan_tri", "roles"), owner(roles.staff_list))
     router.button(roles.PAYLOADS, owner(roles.on_button))
     router.flow(roles.FLOW, owner(roles.on_input))
+    broadcast.register(router)  # announcements: guards of its own

@@ -193,7 +193,7 @@ async def remind_staff(router: Router) -> int:
         day = utcnow().strftime("%Y%m%d")
         async with svc.db.transaction():
             for target in await svc.roles.reviewers():
-                await router.enqueue(
+                await router.services.enqueue(
                     target, build, f"datareq:{r.id}:remind:{day}:{target}", lane="notice"
                 )
             await svc.personal_data.mark_reminded(r.id)

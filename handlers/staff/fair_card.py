@@ -10,7 +10,7 @@ from bot.core.payloads import Id, Payload
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from bot.services.fair_view import fair_summary, short_title
-from handlers.booth_admin import FairQueue
+from handlers.staff.booth_queue import FairQueue
 from storage.booths import BoothStatus
 from storage.fairs import Fair
 

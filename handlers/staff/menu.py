@@ -8,10 +8,10 @@ from typing import Annotated, Final
 from bot.core.payloads import OneOf, Payload
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
-from handlers.booth_admin import WaitingFairs
 from handlers.guards import role_of
 from handlers.staff import web_login
 from handlers.staff.audit_log import AuditPage
+from handlers.staff.booth_queue import WaitingFairs
 from handlers.staff.data_requests import RequestList
 from handlers.staff.exports import ExportMenu
 from handlers.staff.fair_card import FairsToManage

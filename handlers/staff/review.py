@@ -1,6 +1,6 @@
 """The registrations waiting for review: the list, one registration with Approve, Reject and
 Ask for a correction, and search. Approving and rejecting are the registration module's
-(`regadm:` buttons, handlers/registration/admin.py); approving several is in review_bulk.py."""
+(`regadm:` buttons, handlers/staff/decisions.py); approving several is in review_bulk.py."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from bot.domain.enterprise_terms import KIND_NAMES, place_label, term
 from bot.domain.places import match_ward
 from bot.services import reviews
 from bot.services.reviews import NOTE_MAX, NOTE_MIN
-from handlers.registration.admin import Decide
 from handlers.registration.render import status_text, summary_lines
+from handlers.staff.decisions import Decide
 from storage.enterprises import Enterprise, EnterpriseStatus
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.types import Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import Answer, Flow, Outcome, Question, Stay
-from handlers.registration import admin as registration
+from handlers.staff import decisions as registration
 from handlers.staff import review
 from handlers.staff.review import (
     FLOW,

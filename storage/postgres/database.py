@@ -28,8 +28,10 @@ from typing import Any, Final, TypeVar, overload
 
 import psycopg
 from psycopg import postgres
+from psycopg.abc import Buffer
 from psycopg.adapt import Dumper, Loader
 from psycopg.rows import RowMaker
+from psycopg.types.string import StrDumperUnknown
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from storage.engine import Row, StorageError, TableInfo, TurnMemory
@@ -112,9 +114,18 @@ class _Flag(Dumper):
         return b"1" if obj else b"0"
 
 
+class _Text(StrDumperUnknown):
+    """A Python str, its NUL characters (which PostgreSQL's text cannot hold, and SQLite's
+    can) as U+FFFD: a button payload or a message with one is garbage anyway, and answered."""
+
+    def dump(self, obj: str) -> Buffer | None:
+        return super().dump(obj.replace("\x00", "\ufffd") if "\x00" in obj else obj)
+
+
 async def _configure(conn: Conn) -> None:
     conn.adapters.register_loader("numeric", _Number)
     conn.adapters.register_dumper(bool, _Flag)
+    conn.adapters.register_dumper(str, _Text)
 
 
 def migration_files() -> list[tuple[int, str, str]]:
@@ -358,6 +369,33 @@ class PostgresDatabase:
             for t, cols in columns.items()
             if t != "schema_migrations"
         }
+
+    async def foreign_keys(self) -> dict[str, set[str]]:
+        """table → the tables its foreign keys refer to."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT c.relname, r.relname FROM pg_constraint k"
+                " JOIN pg_class c ON c.oid = k.conrelid JOIN pg_class r ON r.oid = k.confrelid"
+                " WHERE k.contype = 'f' AND c.relnamespace = current_schema()::regnamespace"
+            )
+            found: dict[str, set[str]] = {}
+            for table, refers in await cur.fetchall():
+                found.setdefault(str(table), set()).add(str(refers))
+            return found
+
+    async def reset_identities(self) -> None:
+        """Every identity column's sequence moved past the highest id in its table (after rows
+        were inserted with their ids: `ketnoi db copy`). In the current transaction."""
+        rows = await self.fetchall(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND is_identity = 'YES'"
+        )
+        for row in rows:
+            table, column = str(row[0]), str(row[1])
+            await self.fetchone(
+                f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"
+                f" coalesce(max({column}), 1), max({column}) IS NOT NULL) FROM {table}"
+            )
 
     async def applied_migrations(self) -> dict[int, str]:
         """number → name of every migration applied."""

@@ -4,7 +4,6 @@ feature's periodic jobs; a clean stop loses nothing and raises no alarm."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,12 +21,6 @@ OWNER = 7000
 BUSY = 600  # one chat with many messages: they wait for its one-a-second limit
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
 async def _queue_many(tg: TelegramBot) -> int:
     outbox = tg.app.router.services.outbox
     n = 0
@@ -38,34 +31,36 @@ async def _queue_many(tg: TelegramBot) -> int:
 
 
 async def test_a_clean_stop_puts_back_what_was_not_sent_and_waits_for_what_was(
-    tmp_path: Path, fake: FakeTelegram
+    tmp_path: Path, fake_telegram: FakeTelegram
 ) -> None:
-    fake.lose_answers("sendMessage", "late", delay=0.3, times=1000)  # a slow platform
-    async with running_bot(tmp_path, fake, quiet_hours="off", telegram_rate=6) as tg:
+    fake_telegram.lose_answers("sendMessage", "late", delay=0.3, times=1000)  # a slow platform
+    async with running_bot(tmp_path, fake_telegram, quiet_hours="off", telegram_rate=6) as tg:
         queued = await _queue_many(tg)
         tg.app.start()
-        await eventually(lambda: _sent_at_least(fake, 8))
+        await eventually(lambda: _sent_at_least(fake_telegram, 8))
         stopped = await tg.app.stop()
         counts = await tg.app.router.services.outbox.counts()
 
     assert stopped.put_back >= 1  # claimed for the busy chat, waiting for its turn
     assert stopped.finished >= 1 and stopped.unanswered == 0
     assert "sending" not in counts and "unknown" not in counts
-    assert counts["sent"] == len(fake.sent()) and counts["pending"] == queued - counts["sent"]
+    assert (
+        counts["sent"] == len(fake_telegram.sent()) and counts["pending"] == queued - counts["sent"]
+    )
 
-    async with running_bot(tmp_path, fake, quiet_hours="off") as tg:  # the next start
+    async with running_bot(tmp_path, fake_telegram, quiet_hours="off") as tg:  # the next start
         assert await tg.app.outbox.recover() == []
         while await tg.app.outbox.drain_once():
             pass
-    per_chat = {m["chat_id"]: 0 for m in fake.sent()}
-    for message in fake.sent():
+    per_chat = {m["chat_id"]: 0 for m in fake_telegram.sent()}
+    for message in fake_telegram.sent():
         per_chat[message["chat_id"]] += 1
     assert per_chat.pop(BUSY) == 8
     assert set(per_chat.values()) == {1} and len(per_chat) == 24  # each once, the owner not at all
 
 
-async def _sent_at_least(fake: FakeTelegram, n: int) -> bool:
-    return len(fake.sent()) >= n
+async def _sent_at_least(fake_telegram: FakeTelegram, n: int) -> bool:
+    return len(fake_telegram.sent()) >= n
 
 
 async def test_leaving_the_block_stops_what_runs_and_closes(settings: Settings) -> None:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -45,14 +45,8 @@ APPLY = InlineKeyboardMarkup(
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram(token=TOKEN) as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(fake: FakeTelegram) -> AsyncIterator[Bot]:
-    async with Bot(TOKEN, base_url=f"{fake.url}/bot") as client:
+async def bot(fake_telegram: FakeTelegram) -> AsyncIterator[Bot]:
+    async with Bot(TOKEN, base_url=f"{fake_telegram.url}/bot") as client:
         yield client
 
 
@@ -60,40 +54,44 @@ async def test_get_me_describes_the_bot(bot: Bot) -> None:
     assert (bot.id, bot.username) == (123, "ketnoi_test_bot")
 
 
-async def test_send_message_records_text_and_keyboard(fake: FakeTelegram, bot: Bot) -> None:
+async def test_send_message_records_text_and_keyboard(
+    fake_telegram: FakeTelegram, bot: Bot
+) -> None:
     message = await bot.send_message(CHAT, "Hội chợ gốm sứ", reply_markup=APPLY)
 
     assert message.reply_markup == APPLY
     assert (message.chat.id, message.from_user and message.from_user.is_bot) == (CHAT, True)
-    [sent] = fake.sent(CHAT)
+    [sent] = fake_telegram.sent(CHAT)
     assert sent["message_id"] == message.message_id
     assert sent["text"] == "Hội chợ gốm sứ"
     assert sent["reply_markup"] == {
         "inline_keyboard": [[{"text": "Đăng ký gian hàng", "callback_data": "fair:7:apply"}]]
     }
-    assert fake.calls("sendMessage")[0]["params"]["chat_id"] == CHAT
+    assert fake_telegram.calls("sendMessage")[0]["params"]["chat_id"] == CHAT
 
 
 @pytest.mark.parametrize("text", ["123", "true", "null", '{"a": 1}'])
 async def test_text_that_looks_like_json_stays_text(
-    fake: FakeTelegram, bot: Bot, text: str
+    fake_telegram: FakeTelegram, bot: Bot, text: str
 ) -> None:
     message = await bot.send_message(CHAT, text)
 
     assert message.text == text
-    assert fake.sent(CHAT)[0]["text"] == text
+    assert fake_telegram.sent(CHAT)[0]["text"] == text
 
 
-async def test_reply_keyboard_is_recorded_but_not_echoed(fake: FakeTelegram, bot: Bot) -> None:
+async def test_reply_keyboard_is_recorded_but_not_echoed(
+    fake_telegram: FakeTelegram, bot: Bot
+) -> None:
     ask_phone = ReplyKeyboardMarkup([[KeyboardButton("Gửi số điện thoại", request_contact=True)]])
 
     message = await bot.send_message(CHAT, "Số điện thoại?", reply_markup=ask_phone)
 
     assert message.reply_markup is None  # Message.reply_markup is inline keyboards only
-    assert fake.sent(CHAT)[0]["reply_markup"]["keyboard"][0][0]["request_contact"] is True
+    assert fake_telegram.sent(CHAT)[0]["reply_markup"]["keyboard"][0][0]["request_contact"] is True
 
 
-async def test_edits_apply_in_place_and_keep_history(fake: FakeTelegram, bot: Bot) -> None:
+async def test_edits_apply_in_place_and_keep_history(fake_telegram: FakeTelegram, bot: Bot) -> None:
     message = await bot.send_message(CHAT, "Chọn hội chợ", reply_markup=APPLY)
 
     # PTB drops the "Bad Request: " prefix and capitalises the rest (TelegramError.__init__).
@@ -103,7 +101,7 @@ async def test_edits_apply_in_place_and_keep_history(fake: FakeTelegram, bot: Bo
     with pytest.raises(BadRequest, match="Message is not modified"):
         await bot.edit_message_text("Đã chọn", CHAT, message.message_id)
 
-    [sent] = fake.sent(CHAT)
+    [sent] = fake_telegram.sent(CHAT)
     assert (sent["text"], sent["reply_markup"]) == ("Đã chọn", None)
     assert [e["method"] for e in sent["edits"]] == ["editMessageText", "editMessageReplyMarkup"]
     assert sent["edits"][0]["reply_markup"] == APPLY.to_dict()
@@ -114,7 +112,9 @@ async def test_editing_an_unknown_message_is_a_bad_request(bot: Bot) -> None:
         await bot.edit_message_text("x", CHAT, 999)
 
 
-async def test_send_document_keeps_filename_and_bytes(fake: FakeTelegram, bot: Bot) -> None:
+async def test_send_document_keeps_filename_and_bytes(
+    fake_telegram: FakeTelegram, bot: Bot
+) -> None:
     # Every byte value plus the multipart delimiters, which a sloppy parser would cut at.
     content = bytes(range(256)) + b"\r\n--boundary\r\n\r\n" + "ổ".encode() * 1000
     filename = 'danh sách "gian hàng".xlsx'
@@ -123,25 +123,28 @@ async def test_send_document_keeps_filename_and_bytes(fake: FakeTelegram, bot: B
 
     assert message.document is not None
     assert (message.document.file_name, message.document.file_size) == (filename, len(content))
-    document = fake.sent(CHAT)[0]["document"]
+    document = fake_telegram.sent(CHAT)[0]["document"]
     assert (document["filename"], document["bytes"]) == (filename, content)
-    assert fake.sent(CHAT)[0]["caption"] == "Danh sách"
+    assert fake_telegram.sent(CHAT)[0]["caption"] == "Danh sách"
 
 
-async def test_send_photo_by_upload_and_by_url(fake: FakeTelegram, bot: Bot) -> None:
+async def test_send_photo_by_upload_and_by_url(fake_telegram: FakeTelegram, bot: Bot) -> None:
     uploaded = await bot.send_photo(CHAT, b"\x89PNG fake", filename="qr.png")
     linked = await bot.send_photo(CHAT, "https://example.org/booth.jpg", caption="Gian 12")
 
     assert uploaded.photo and linked.photo
-    first, second = fake.sent(CHAT)
-    assert (first["photo"]["filename"], first["photo"]["bytes"]) == ("qr.png", b"\x89PNG fake")
+    first, second = fake_telegram.sent(CHAT)
+    assert (first["photo"]["filename"], first["photo"]["bytes"]) == (
+        "qr.png",
+        b"\x89PNG fake",
+    )
     assert (second["photo"]["url"], second["caption"]) == (
         "https://example.org/booth.jpg",
         "Gian 12",
     )
 
 
-async def test_send_venue_and_location(fake: FakeTelegram, bot: Bot) -> None:
+async def test_send_venue_and_location(fake_telegram: FakeTelegram, bot: Bot) -> None:
     venue = await bot.send_venue(
         CHAT, 20.977, 105.915, "Bảo tàng Gốm sứ Kim Lan", "xã Bát Tràng, Hà Nội"
     )
@@ -150,7 +153,7 @@ async def test_send_venue_and_location(fake: FakeTelegram, bot: Bot) -> None:
     assert venue.venue is not None and venue.venue.title == "Bảo tàng Gốm sứ Kim Lan"
     assert venue.venue.location.latitude == pytest.approx(20.977)
     assert point.location is not None and point.location.longitude == pytest.approx(105.8542)
-    recorded = fake.sent(CHAT)[0]["venue"]
+    recorded = fake_telegram.sent(CHAT)[0]["venue"]
     assert recorded == {
         "location": {"latitude": 20.977, "longitude": 105.915},
         "title": "Bảo tàng Gốm sứ Kim Lan",
@@ -158,22 +161,22 @@ async def test_send_venue_and_location(fake: FakeTelegram, bot: Bot) -> None:
     }
 
 
-async def test_commands_are_kept_per_language(fake: FakeTelegram, bot: Bot) -> None:
+async def test_commands_are_kept_per_language(fake_telegram: FakeTelegram, bot: Bot) -> None:
     await bot.set_my_commands([BotCommand("dang_ky", "Đăng ký")], language_code="vi")
     await bot.set_my_commands([BotCommand("register", "Register")])
 
     assert await bot.get_my_commands(language_code="vi") == (BotCommand("dang_ky", "Đăng ký"),)
-    assert fake.commands[""] == [{"command": "register", "description": "Register"}]
+    assert fake_telegram.commands[""] == [{"command": "register", "description": "Register"}]
     await bot.delete_my_commands(language_code="vi")
-    assert list(fake.commands) == [""]
+    assert list(fake_telegram.commands) == [""]
     assert await bot.send_chat_action(CHAT, "typing") is True
 
 
-async def test_webhook_is_kept_and_blocks_polling(fake: FakeTelegram, bot: Bot) -> None:
+async def test_webhook_is_kept_and_blocks_polling(fake_telegram: FakeTelegram, bot: Bot) -> None:
     await bot.set_webhook("https://bot.example.org/tg", secret_token="s3cret")
 
-    assert fake.webhook["url"] == "https://bot.example.org/tg"
-    assert fake.webhook["secret_token"] == "s3cret"
+    assert fake_telegram.webhook["url"] == "https://bot.example.org/tg"
+    assert fake_telegram.webhook["secret_token"] == "s3cret"
     assert (await bot.get_webhook_info()).url == "https://bot.example.org/tg"
     with pytest.raises(Conflict):
         await bot.get_updates()
@@ -182,15 +185,15 @@ async def test_webhook_is_kept_and_blocks_polling(fake: FakeTelegram, bot: Bot) 
     assert await bot.get_updates() == ()
 
 
-async def test_user_side_updates_parse_in_ptb(fake: FakeTelegram, bot: Bot) -> None:
+async def test_user_side_updates_parse_in_ptb(fake_telegram: FakeTelegram, bot: Bot) -> None:
     sent = await bot.send_message(CHAT, "Hội chợ", reply_markup=APPLY)
-    fake.send_text(CHAT, "/dang_ky ngay", first_name="Hùng")
-    fake.press_button(CHAT, "fair:7:apply")
-    fake.share_contact(CHAT, "+84912345678")
-    fake.send_location(CHAT, 21.0, 105.8)
-    fake.send_sticker(CHAT)
-    fake.send_photo_from_user(CHAT, caption="sản phẩm")
-    fake.my_chat_member(CHAT, "kicked")
+    fake_telegram.send_text(CHAT, "/dang_ky ngay", first_name="Hùng")
+    fake_telegram.press_button(CHAT, "fair:7:apply")
+    fake_telegram.share_contact(CHAT, "+84912345678")
+    fake_telegram.send_location(CHAT, 21.0, 105.8)
+    fake_telegram.send_sticker(CHAT)
+    fake_telegram.send_photo_from_user(CHAT, caption="sản phẩm")
+    fake_telegram.my_chat_member(CHAT, "kicked")
 
     command, press, contact, place, sticker, photo, member = await bot.get_updates()
 
@@ -215,10 +218,10 @@ async def test_user_side_updates_parse_in_ptb(fake: FakeTelegram, bot: Bot) -> N
 
 
 async def test_a_contact_of_someone_else_carries_their_id_or_none(
-    fake: FakeTelegram, bot: Bot
+    fake_telegram: FakeTelegram, bot: Bot
 ) -> None:
-    fake.share_contact(CHAT, "+84912000111", user_id=777)
-    fake.share_contact(CHAT, "+84912000222", user_id=None)
+    fake_telegram.share_contact(CHAT, "+84912000111", user_id=777)
+    fake_telegram.share_contact(CHAT, "+84912000222", user_id=None)
 
     other, unknown = await bot.get_updates()
 
@@ -228,37 +231,41 @@ async def test_a_contact_of_someone_else_carries_their_id_or_none(
     assert unknown.message.contact.phone_number == "+84912000222"
 
 
-async def test_callback_query_is_answered_once(fake: FakeTelegram, bot: Bot) -> None:
+async def test_callback_query_is_answered_once(fake_telegram: FakeTelegram, bot: Bot) -> None:
     await bot.send_message(CHAT, "Hội chợ", reply_markup=APPLY)
-    fake.press_button(CHAT, "fair:7:apply")
+    fake_telegram.press_button(CHAT, "fair:7:apply")
     [update] = await bot.get_updates()
     assert update.callback_query is not None
 
     assert await update.callback_query.answer("Đã nhận") is True
     with pytest.raises(BadRequest, match="Query is too old"):
         await update.callback_query.answer()
-    assert [a["text"] for a in fake.callback_answers] == ["Đã nhận"]
+    assert [a["text"] for a in fake_telegram.callback_answers] == ["Đã nhận"]
 
 
-def test_pressing_a_button_no_message_has_is_an_error(fake: FakeTelegram) -> None:
+def test_pressing_a_button_no_message_has_is_an_error(fake_telegram: FakeTelegram) -> None:
     with pytest.raises(LookupError):
-        fake.press_button(CHAT, "fair:7:apply")
+        fake_telegram.press_button(CHAT, "fair:7:apply")
 
 
-async def test_offset_confirms_and_allowed_updates_filter(fake: FakeTelegram, bot: Bot) -> None:
-    fake.send_text(CHAT, "một")
-    second = fake.send_text(CHAT, "hai")
+async def test_offset_confirms_and_allowed_updates_filter(
+    fake_telegram: FakeTelegram, bot: Bot
+) -> None:
+    fake_telegram.send_text(CHAT, "một")
+    second = fake_telegram.send_text(CHAT, "hai")
     assert [u.update_id for u in await bot.get_updates()] == [second - 1, second]
 
     assert await bot.get_updates(offset=second + 1) == ()
-    fake.my_chat_member(CHAT, "kicked")
-    last = fake.send_text(CHAT, "ba")
+    fake_telegram.my_chat_member(CHAT, "kicked")
+    last = fake_telegram.send_text(CHAT, "ba")
     updates = await bot.get_updates(allowed_updates=[Update.MESSAGE])
     assert [u.update_id for u in updates] == [last]
 
 
-async def test_long_poll_returns_as_soon_as_a_user_writes(fake: FakeTelegram, bot: Bot) -> None:
-    threading.Timer(0.2, fake.send_text, args=(CHAT, "xin chào")).start()
+async def test_long_poll_returns_as_soon_as_a_user_writes(
+    fake_telegram: FakeTelegram, bot: Bot
+) -> None:
+    threading.Timer(0.2, fake_telegram.send_text, args=(CHAT, "xin chào")).start()
     started = time.monotonic()
 
     [update] = await bot.get_updates(timeout=5)
@@ -273,36 +280,38 @@ async def test_long_poll_times_out_empty(bot: Bot) -> None:
     assert time.monotonic() - started >= 0.9
 
 
-async def test_retry_after(fake: FakeTelegram, bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_retry_after(
+    fake_telegram: FakeTelegram, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")  # PTB 22 warns when retry_after is read as int
-    fake.fail_next("sendMessage", 429, retry_after=3)
+    fake_telegram.fail_next("sendMessage", 429, retry_after=3)
 
     with pytest.raises(RetryAfter) as caught:
         await bot.send_message(CHAT, "x")
 
     assert caught.value.retry_after == dtm.timedelta(seconds=3)
     assert (await bot.send_message(CHAT, "x")).text == "x"  # only the next call failed
-    assert [c["status"] for c in fake.calls("sendMessage")] == [429, 200]
+    assert [c["status"] for c in fake_telegram.calls("sendMessage")] == [429, 200]
 
 
-async def test_forbidden_and_block(fake: FakeTelegram, bot: Bot) -> None:
-    fake.fail_next("sendMessage", 403)
+async def test_forbidden_and_block(fake_telegram: FakeTelegram, bot: Bot) -> None:
+    fake_telegram.fail_next("sendMessage", 403)
     with pytest.raises(Forbidden, match="bot was blocked by the user"):
         await bot.send_message(CHAT, "x")
 
-    fake.block(CHAT)
+    fake_telegram.block(CHAT)
     with pytest.raises(Forbidden):
         await bot.send_chat_action(CHAT, "typing")
     with pytest.raises(Forbidden, match="kicked from the group chat"):
-        fake.block(-5)
+        fake_telegram.block(-5)
         await bot.send_message(-5, "x")
-    fake.unblock(CHAT)
+    fake_telegram.unblock(CHAT)
     assert (await bot.send_message(CHAT, "x")).text == "x"
-    assert fake.stats["blocked"] == 2
+    assert fake_telegram.stats["blocked"] == 2
 
 
-async def test_chat_migrated(fake: FakeTelegram, bot: Bot) -> None:
-    fake.fail_next("sendMessage", 400, migrate_to_chat_id=-1001234567890, chat_id=-5)
+async def test_chat_migrated(fake_telegram: FakeTelegram, bot: Bot) -> None:
+    fake_telegram.fail_next("sendMessage", 400, migrate_to_chat_id=-1001234567890, chat_id=-5)
 
     assert (await bot.send_message(-6, "other group")).chat.type == "group"
     with pytest.raises(ChatMigrated) as caught:
@@ -311,23 +320,25 @@ async def test_chat_migrated(fake: FakeTelegram, bot: Bot) -> None:
 
 
 @pytest.mark.parametrize("status", [500, 502])
-async def test_server_errors_are_network_errors(fake: FakeTelegram, bot: Bot, status: int) -> None:
-    fake.fail_next("sendDocument", status, times=2)
+async def test_server_errors_are_network_errors(
+    fake_telegram: FakeTelegram, bot: Bot, status: int
+) -> None:
+    fake_telegram.fail_next("sendDocument", status, times=2)
 
     for _ in range(2):
         with pytest.raises(NetworkError) as caught:
             await bot.send_document(CHAT, b"x", filename="a.txt")
         assert type(caught.value) is NetworkError  # not its subclass BadRequest
     assert (await bot.send_document(CHAT, b"x", filename="a.txt")).document
-    assert fake.stats[f"status:{status}"] == 2
+    assert fake_telegram.stats[f"status:{status}"] == 2
 
 
-async def test_wrong_token_is_unauthorized(fake: FakeTelegram) -> None:
+async def test_wrong_token_is_unauthorized(fake_telegram: FakeTelegram) -> None:
     with pytest.raises(InvalidToken):
-        async with Bot("999:WRONG", base_url=f"{fake.url}/bot"):
+        async with Bot("999:WRONG", base_url=f"{fake_telegram.url}/bot"):
             pass
 
-    async with httpx.AsyncClient(base_url=fake.url) as client:
+    async with httpx.AsyncClient(base_url=fake_telegram.url) as client:
         wrong = await client.post("/bot999:WRONG/getMe")
         unknown = await client.post(f"/bot{TOKEN}/sendDice")
         elsewhere = await client.get("/favicon.ico")
@@ -343,10 +354,10 @@ async def test_wrong_token_is_unauthorized(fake: FakeTelegram) -> None:
 
 
 async def test_rate_limit_answers_429_over_the_cap(
-    fake: FakeTelegram, bot: Bot, monkeypatch: pytest.MonkeyPatch
+    fake_telegram: FakeTelegram, bot: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")  # RetryAfter() itself warns without it
-    fake.rate_limit(5)
+    fake_telegram.rate_limit(5)
     outcomes = []
     for _ in range(10):
         try:
@@ -356,14 +367,14 @@ async def test_rate_limit_answers_429_over_the_cap(
             outcomes.append("429")
 
     assert outcomes[:5] == ["ok"] * 5 and "429" in outcomes
-    fake.rate_limit(None)
+    fake_telegram.rate_limit(None)
     await bot.send_message(CHAT, "x")
-    assert fake.stats["rate_limited"] == outcomes.count("429")
+    assert fake_telegram.stats["rate_limited"] == outcomes.count("429")
 
 
-async def test_plain_json_and_query_parameters(fake: FakeTelegram) -> None:
+async def test_plain_json_and_query_parameters(fake_telegram: FakeTelegram) -> None:
     markup = {"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]}
-    async with httpx.AsyncClient(base_url=f"{fake.url}/bot{TOKEN}") as client:
+    async with httpx.AsyncClient(base_url=f"{fake_telegram.url}/bot{TOKEN}") as client:
         plain = await client.post(
             "/sendMessage", json={"chat_id": CHAT, "text": "1", "reply_markup": markup}
         )
@@ -375,76 +386,76 @@ async def test_plain_json_and_query_parameters(fake: FakeTelegram) -> None:
         query = await client.get("/sendMessage", params={"chat_id": CHAT, "text": "3"})
 
     assert [r.json()["ok"] for r in (plain, nested, query)] == [True, True, True]
-    assert [(m["text"], m["reply_markup"]) for m in fake.sent(CHAT)] == [
+    assert [(m["text"], m["reply_markup"]) for m in fake_telegram.sent(CHAT)] == [
         ("1", markup),
         ("2", markup),
         ("3", None),
     ]
 
 
-async def test_application_polls_and_replies(fake: FakeTelegram) -> None:
+async def test_application_polls_and_replies(fake_telegram: FakeTelegram) -> None:
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
         await update.message.reply_text(f"Bạn viết: {update.message.text}")
 
-    app = ApplicationBuilder().token(TOKEN).base_url(f"{fake.url}/bot").build()
+    app = ApplicationBuilder().token(TOKEN).base_url(f"{fake_telegram.url}/bot").build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
     async with app:
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0, timeout=1)
-        update_id = fake.send_text(CHAT, "xin chao")
-        reply = await fake.await_message(CHAT, timeout=5)
+        update_id = fake_telegram.send_text(CHAT, "xin chao")
+        reply = await fake_telegram.await_message(CHAT, timeout=5)
         await app.updater.stop()
         await app.stop()
 
     assert reply["text"] == "Bạn viết: xin chao"
-    assert fake.calls("deleteWebhook")  # start_polling drops any webhook first
+    assert fake_telegram.calls("deleteWebhook")  # start_polling drops any webhook first
     # Stopping confirms what was fetched, so a restart would not see the update again.
-    assert fake.calls("getUpdates")[-1]["params"]["offset"] == update_id + 1
+    assert fake_telegram.calls("getUpdates")[-1]["params"]["offset"] == update_id + 1
 
 
-def test_another_process_can_call_and_wait_for_message_sees_it(fake: FakeTelegram) -> None:
+def test_another_process_can_call_and_wait_for_message_sees_it(fake_telegram: FakeTelegram) -> None:
     code = (
         "import sys, urllib.request, urllib.parse\n"
         "data = urllib.parse.urlencode({'chat_id': 42, 'text': 'từ tiến trình khác'}).encode()\n"
         "urllib.request.urlopen(sys.argv[1] + '/sendMessage', data, timeout=5).read()\n"
     )
-    process = subprocess.Popen([sys.executable, "-c", code, f"{fake.url}/bot{TOKEN}"])
+    process = subprocess.Popen([sys.executable, "-c", code, f"{fake_telegram.url}/bot{TOKEN}"])
     try:
-        message = fake.wait_for_message(CHAT, timeout=5)
+        message = fake_telegram.wait_for_message(CHAT, timeout=5)
     finally:
         assert process.wait(timeout=5) == 0
 
     assert message["text"] == "từ tiến trình khác"
 
 
-async def test_waits_read_each_message_once(fake: FakeTelegram, bot: Bot) -> None:
+async def test_waits_read_each_message_once(fake_telegram: FakeTelegram, bot: Bot) -> None:
     for text in ("một", "hai", "ba"):
         await bot.send_message(CHAT, text)
 
-    assert (await fake.await_message(CHAT))["text"] == "một"
-    assert (await fake.await_message(CHAT, lambda m: m["text"] == "ba"))["text"] == "ba"
+    assert (await fake_telegram.await_message(CHAT))["text"] == "một"
+    assert (await fake_telegram.await_message(CHAT, lambda m: m["text"] == "ba"))["text"] == "ba"
     with pytest.raises(TimeoutError, match="chat 42"):
-        await fake.await_message(CHAT, timeout=0.05)  # "hai" was skipped by the cursor
+        await fake_telegram.await_message(CHAT, timeout=0.05)  # "hai" was skipped by the cursor
     await bot.edit_message_text("hai!", CHAT, 2)
-    call = await fake.await_call("editMessageText")
+    call = await fake_telegram.await_call("editMessageText")
     assert call["params"]["text"] == "hai!"
     with pytest.raises(TimeoutError):
-        await asyncio.to_thread(fake.wait_for_message, CHAT, None, 0.05)
+        await asyncio.to_thread(fake_telegram.wait_for_message, CHAT, None, 0.05)
 
 
-def test_my_chat_member_rejects_unknown_status(fake: FakeTelegram) -> None:
+def test_my_chat_member_rejects_unknown_status(fake_telegram: FakeTelegram) -> None:
     with pytest.raises(ValueError, match="status"):
-        fake.my_chat_member(CHAT, "creator")
+        fake_telegram.my_chat_member(CHAT, "creator")
 
 
-def test_wait_idle_waits_until_updates_are_confirmed(fake: FakeTelegram) -> None:
-    update_id = fake.send_text(CHAT, "một")
+def test_wait_idle_waits_until_updates_are_confirmed(fake_telegram: FakeTelegram) -> None:
+    update_id = fake_telegram.send_text(CHAT, "một")
     with pytest.raises(TimeoutError):
-        fake.wait_idle(quiet=0.01, timeout=0.1)
+        fake_telegram.wait_idle(quiet=0.01, timeout=0.1)
 
-    with httpx.Client(base_url=f"{fake.url}/bot{TOKEN}") as client:
+    with httpx.Client(base_url=f"{fake_telegram.url}/bot{TOKEN}") as client:
         client.post("/getUpdates")
         client.post("/getUpdates", data={"offset": str(update_id + 1)})
-    fake.wait_idle(quiet=0.05, timeout=1)
+    fake_telegram.wait_idle(quiet=0.05, timeout=1)

@@ -63,6 +63,7 @@ class FakeOa(Reader):
         self.webhook_url: str | None = None
         self.deliveries: list[Json] = []  # {event, status}
         self._server: BackgroundServer | None = None
+        self._client: httpx.Client | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -78,10 +79,13 @@ class FakeOa(Reader):
         return self
 
     def stop(self) -> None:
-        """Shut the server down."""
+        """Shut the server down (and the client that posted events)."""
         if self._server is not None:
             self._server.stop()
             self._server = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     def __enter__(self) -> FakeOa:
         return self.start()
@@ -221,6 +225,39 @@ class FakeOa(Reader):
         """Post one signed event to the webhook `repeat` times (Zalo retries); the last status.
         `signature` replaces the right one ("" sends none); `timestamp_ms` dates the event."""
         stamp = str(timestamp_ms if timestamp_ms is not None else now_ms())
+        raw = self.body(event_name, user_id, name=name, message=message, info=info, stamp=stamp)
+        mac = sign(raw, app_id=self.app_id, timestamp=stamp, key=self.webhook_key)
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        if signature != "":
+            sent["X-ZEvent-Signature"] = mac if signature is None else signature
+        assert self.webhook_url is not None, "deliver_to() first"
+        status = 0
+        for _ in range(repeat):
+            status = self._poster().post(self.webhook_url, content=raw, headers=sent).status_code
+            with self._lock:
+                self.deliveries.append({"event": json.loads(raw), "status": status})
+        return status
+
+    def _poster(self) -> httpx.Client:
+        """One client for every event posted (httpx's Client may be shared between threads;
+        making one per event costs more than the bot's answer)."""
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(timeout=10)
+            return self._client
+
+    def body(
+        self,
+        event_name: str,
+        user_id: str,
+        *,
+        name: str = "Lan",
+        message: Json | None = None,
+        info: Json | None = None,
+        stamp: str | None = None,
+    ) -> bytes:
+        """The raw body of an event as Zalo posts it (the follower's side moves with it)."""
+        stamp = stamp or str(now_ms())
         body: Json = {"app_id": self.app_id, "event_name": event_name, "timestamp": stamp}
         if event_name in ("follow", "unfollow"):
             body |= {"oa_id": OA_ID, "follower": {"id": user_id}, "source": "oa_profile"}
@@ -233,22 +270,10 @@ class FakeOa(Reader):
         body["user_id_by_app"] = user_id
         with self._lock:
             follower = self._state.followers.setdefault(user_id, Follower(user_id, name))
-            if timestamp_ms is None or timestamp_ms > follower.last_interaction_ms:
+            if int(stamp) > follower.last_interaction_ms:
                 follower.last_interaction_ms = int(stamp)
             follower.following = event_name != "unfollow"
-        raw = json.dumps(body, ensure_ascii=False).encode()
-        mac = sign(raw, app_id=self.app_id, timestamp=stamp, key=self.webhook_key)
-        sent = {"Content-Type": "application/json", **(headers or {})}
-        if signature != "":
-            sent["X-ZEvent-Signature"] = mac if signature is None else signature
-        assert self.webhook_url is not None, "deliver_to() first"
-        status = 0
-        with httpx.Client(timeout=10) as client:
-            for _ in range(repeat):
-                status = client.post(self.webhook_url, content=raw, headers=sent).status_code
-                with self._lock:
-                    self.deliveries.append({"event": body, "status": status})
-        return status
+        return json.dumps(body, ensure_ascii=False).encode()
 
     # -- setting the scene -------------------------------------------------------------------
 

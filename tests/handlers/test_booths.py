@@ -14,10 +14,7 @@ from storage.outbox import OutboxRow
 from tests.chat import Chat
 from tests.fair_data import TODAY, make_fair, outbox_rows, register_enterprise, tap
 
-
-@pytest.fixture(autouse=True)
-def _today(time_machine: time_machine.TimeMachineFixture) -> None:
-    time_machine.move_to(TODAY, tick=True)
+pytestmark = pytest.mark.today
 
 
 async def _applicant(app: App, who: str, booths: int) -> tuple[Chat, BoothApplication]:

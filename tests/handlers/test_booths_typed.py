@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import pytest
-import time_machine
 
 from bot.app import App
 from storage.booths import BoothApplication, BoothStatus
 from tests.chat import Chat
-from tests.fair_data import TODAY, make_fair, register_enterprise
+from tests.fair_data import make_fair, register_enterprise
 
-
-@pytest.fixture(autouse=True)
-def _today(time_machine: time_machine.TimeMachineFixture) -> None:
-    time_machine.move_to(TODAY, tick=True)
+pytestmark = pytest.mark.today
 
 
 async def _applicant(app: App, who: str, booths: int) -> tuple[Chat, BoothApplication]:

@@ -5,17 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-import time_machine
 from icalendar import Calendar
 
 from bot.app import App
 from tests.chat import Chat
-from tests.fair_data import HANOI, TODAY, load_samples, make_fair, tap
+from tests.fair_data import HANOI, load_samples, make_fair, tap
 
-
-@pytest.fixture(autouse=True)
-def _today(time_machine: time_machine.TimeMachineFixture) -> None:
-    time_machine.move_to(TODAY, tick=True)
+pytestmark = pytest.mark.today
 
 
 async def test_upcoming_fairs_soonest_first_five_a_page(app: App, chat: Chat) -> None:

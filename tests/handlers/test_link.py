@@ -29,7 +29,7 @@ async def sent_by_outbox(app: App, channel: str) -> list[Reply]:
     async def record(user: UserRef, replies: list[Reply]) -> None:
         got.extend(replies)
 
-    app.router.senders[channel] = record
+    app.outlets.senders[channel] = record
     await app.outbox.drain_once()
     return got
 

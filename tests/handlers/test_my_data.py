@@ -25,9 +25,7 @@ PHONE_FORMS = ("+84912345678", "0912 345 678", "0912345678")
 TAX_CODE = "001085012345"
 
 
-@pytest.fixture(autouse=True)
-def _today(time_machine: time_machine.TimeMachineFixture) -> None:
-    time_machine.move_to(TODAY, tick=True)
+pytestmark = pytest.mark.today
 
 
 async def everything_stored(app: App) -> str:

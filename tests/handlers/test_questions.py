@@ -5,16 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-import time_machine
 
 from bot.app import App
 from tests.chat import Chat
-from tests.fair_data import HANOI, TODAY, make_fair, tap
+from tests.fair_data import HANOI, make_fair, tap
 
-
-@pytest.fixture(autouse=True)
-def _today(time_machine: time_machine.TimeMachineFixture) -> None:
-    time_machine.move_to(TODAY, tick=True)
+pytestmark = pytest.mark.today
 
 
 async def two_fairs(app: App) -> None:

@@ -20,10 +20,7 @@ from storage.users import UserRepo
 from tests.database import open_test_db
 from tests.fair_data import TODAY, make_fair
 
-
-@pytest.fixture(autouse=True)
-def _today(time_machine: time_machine.TimeMachineFixture) -> None:
-    time_machine.move_to(TODAY, tick=True)
+pytestmark = pytest.mark.today
 
 
 async def _enterprises(db: Database, n: int) -> list[tuple[int, int]]:

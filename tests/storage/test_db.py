@@ -14,10 +14,12 @@ from storage.engine import StorageError
 from storage.sqlite import SqliteDatabase as Database
 from storage.sqlite.statements import migration_files as _migrations
 from storage.users import UserRepo
+from tests.database import connect_sync, open_test_db
 
-pytestmark = pytest.mark.sqlite_only(reason="the SQLite file: WAL, PRAGMAs, backup, its errors")
+SQLITE_FILE = pytest.mark.sqlite_only(reason="the SQLite file: WAL, PRAGMAs, backup, its errors")
 
 
+@SQLITE_FILE
 async def test_open_sets_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "k.db")
     try:
@@ -29,8 +31,9 @@ async def test_open_sets_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> No
         await db.close()
 
 
+@SQLITE_FILE  # the PostgreSQL stand-ins are copies of a migrated template
 async def test_migrations_apply_once(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "k.db", migrate=False)
+    db = await open_test_db(tmp_path / "k.db", migrate=False)
     try:
         first = await db.migrate()
         assert first and first[0] == "0001_init.sql"
@@ -40,7 +43,7 @@ async def test_migrations_apply_once(tmp_path: Path) -> None:
 
 
 async def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "k.db")
+    db = await open_test_db(tmp_path / "k.db")
     users = UserRepo(db)
     with pytest.raises(RuntimeError):
         async with db.transaction():
@@ -51,7 +54,7 @@ async def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
 
 
 async def test_committed_writes_are_seen_by_another_connection(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "k.db")
+    db = await open_test_db(tmp_path / "k.db")
     users = UserRepo(db)
 
     async def one(i: int) -> None:
@@ -60,14 +63,13 @@ async def test_committed_writes_are_seen_by_another_connection(tmp_path: Path) -
 
     await asyncio.gather(*(one(i) for i in range(50)))
     # each transaction returned only after its COMMIT: a second reader sees all 50 now
-    other = sqlite3.connect(tmp_path / "k.db")
-    assert other.execute("SELECT count(*) FROM users").fetchone()[0] == 50
-    other.close()
+    with connect_sync(tmp_path / "k.db") as other:
+        assert other.execute("SELECT count(*) FROM users").fetchone()[0] == 50
     await db.close()
 
 
 async def test_nested_transaction_rolls_back_only_itself(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "k.db")
+    db = await open_test_db(tmp_path / "k.db")
     users = UserRepo(db)
     async with db.transaction():
         await users.touch(UserRef(channel="console", external_id="kept"))
@@ -81,7 +83,7 @@ async def test_nested_transaction_rolls_back_only_itself(tmp_path: Path) -> None
 
 
 async def test_conversation_state_round_trips(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "k.db")
+    db = await open_test_db(tmp_path / "k.db")
     users, convs = UserRepo(db), ConversationRepo(db)
     async with db.transaction():
         user, created = await users.touch(UserRef(channel="telegram", external_id="7"), "Lan")
@@ -91,7 +93,7 @@ async def test_conversation_state_round_trips(tmp_path: Path) -> None:
         await convs.save(conv)
     assert created and user.account_id == user.id
     await db.close()
-    db = await Database.open(tmp_path / "k.db")
+    db = await open_test_db(tmp_path / "k.db")
     again = await ConversationRepo(db).get(user.id)
     assert (again.flow, again.step) == ("registration", "ask_name")
     assert again.data["name"] == "Gốm Minh Long"
@@ -99,6 +101,7 @@ async def test_conversation_state_round_trips(tmp_path: Path) -> None:
     await db.close()
 
 
+@SQLITE_FILE
 async def test_backup_is_a_usable_copy(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "k.db")
     async with db.transaction():
@@ -110,6 +113,7 @@ async def test_backup_is_a_usable_copy(tmp_path: Path) -> None:
     copy.close()
 
 
+@SQLITE_FILE
 async def test_a_file_that_is_not_sqlite_is_refused_clearly(tmp_path: Path) -> None:
     bogus = tmp_path / "notes.db"
     bogus.write_text("these are my notes, not a database " * 100, encoding="utf-8")
@@ -117,13 +121,14 @@ async def test_a_file_that_is_not_sqlite_is_refused_clearly(tmp_path: Path) -> N
         await Database.open(bogus)
 
 
+@SQLITE_FILE
 async def test_an_unwritable_place_is_refused_clearly(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match=r"cannot open the database|unable to open"):
         await Database.open(tmp_path / "missing-dir" / "k.db")
 
 
 async def test_execute_returns_new_ids_and_changed_row_counts(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "k.db")
+    db = await open_test_db(tmp_path / "k.db")
     now = "2026-11-23T00:00:00+00:00"
     insert = (
         "INSERT INTO users (channel, external_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)"

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+from typing import Final
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.channels.web import auth, public
+from bot.channels.web.auth import Attempts
 from bot.channels.web.pages import HERE, Pages, Web, web_of
 from bot.channels.web.staff import (
     broadcasts,
@@ -52,10 +56,56 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return web_of(request).page(request, "public/missing.html", status_code=404)
 
 
+# Everything the pages use comes from this server (no CDN, no inline script); the meters' widths
+# are the only inline styles (style attributes, never <style>). Nobody may frame the pages.
+CSP: Final = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline';"
+    " img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none';"
+    " base-uri 'none'; object-src 'none'"
+)
+HEADERS: Final = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),  # a login link never leaks to another site
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+
+
+class _Headers:
+    """The security headers on every answer of the pages; staff pages are never cached."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        private = scope["path"].startswith(("/quan-tri", "/dang-nhap", "/dang-xuat"))
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _v in headers}
+                headers.extend(h for h in HEADERS if h[0] not in present)
+                if private and b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def build_app(router: Router, key: bytes) -> Starlette:
     """The pages as an ASGI app: public calendar, staff login, staff pages, static files."""
-    app = Starlette(routes=_routes(), exception_handlers={HTTPException: _not_found})
+    app = Starlette(
+        routes=_routes(),
+        exception_handlers={HTTPException: _not_found},
+        middleware=[Middleware(_Headers)],
+    )
     app.state.web = Web(router=router, pages=Pages(), key=key)
+    app.state.attempts = Attempts()
     return app
 
 

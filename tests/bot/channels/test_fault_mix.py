@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,12 +38,6 @@ class RepliesLost(AssertionError):
     """Some chat reply never arrived."""
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
 async def _audience_and_broadcast(tg: TelegramBot) -> int:
     """The people, those who opted out, a reminder to one of them, and the announcement."""
     svc = tg.app.router.services
@@ -60,51 +53,53 @@ async def _audience_and_broadcast(tg: TelegramBot) -> int:
     return broadcast.id
 
 
-def _announcements(fake: FakeTelegram) -> Counter[int]:
-    return Counter(m["chat_id"] for m in fake.sent() if ANNOUNCEMENT in (m["text"] or ""))
+def _announcements(fake_telegram: FakeTelegram) -> Counter[int]:
+    return Counter(m["chat_id"] for m in fake_telegram.sent() if ANNOUNCEMENT in (m["text"] or ""))
 
 
-def _owner_texts(fake: FakeTelegram) -> list[str]:
-    return [m["text"] or "" for m in fake.sent(OWNER)]
+def _owner_texts(fake_telegram: FakeTelegram) -> list[str]:
+    return [m["text"] or "" for m in fake_telegram.sent(OWNER)]
 
 
 async def test_fault_mix_sends_nothing_twice_and_counts_every_unknown(
-    tmp_path: Path, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, fake_telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bot.app, "UNCONFIRMED_EVERY", 0.5)  # the owners' report: not a minute
-    fake.rate_limit(20)  # under our 30/s: bursts of 429 with retry_after 1
+    fake_telegram.rate_limit(20)  # under our 30/s: bursts of 429 with retry_after 1
     for chat_id in DROPPED:
-        fake.lose_answers("sendMessage", "dropped", chat_id=chat_id)
+        fake_telegram.lose_answers("sendMessage", "dropped", chat_id=chat_id)
     for chat_id in LATE:
-        fake.lose_answers("sendMessage", "late", delay=6, chat_id=chat_id)
+        fake_telegram.lose_answers("sendMessage", "late", delay=6, chat_id=chat_id)
     for chat_id in BLOCKED:
-        fake.block(chat_id)
-    fake.fail_next("sendMessage", 502, chat_id=SERVER_ERRORS[0])
-    fake.fail_next("sendMessage", 500, times=2, chat_id=SERVER_ERRORS[1])
-    fake.lose_answers("sendMessage", "dropped", chat_id=QUIET)
-    fake.fail_next("sendMessage", 502, chat_id=CHATTERS[0])  # a reply
-    fake.fail_next("sendMessage", 429, retry_after=1, times=3, chat_id=CHATTERS[1])  # a reply
-    fake.lose_answers("sendMessage", "dropped", chat_id=CHATTERS[2])  # a reply, delivered
+        fake_telegram.block(chat_id)
+    fake_telegram.fail_next("sendMessage", 502, chat_id=SERVER_ERRORS[0])
+    fake_telegram.fail_next("sendMessage", 500, times=2, chat_id=SERVER_ERRORS[1])
+    fake_telegram.lose_answers("sendMessage", "dropped", chat_id=QUIET)
+    fake_telegram.fail_next("sendMessage", 502, chat_id=CHATTERS[0])  # a reply
+    fake_telegram.fail_next(
+        "sendMessage", 429, retry_after=1, times=3, chat_id=CHATTERS[1]
+    )  # a reply
+    fake_telegram.lose_answers("sendMessage", "dropped", chat_id=CHATTERS[2])  # a reply, delivered
 
-    async with running_bot(tmp_path, fake, quiet_hours="off") as tg:
+    async with running_bot(tmp_path, fake_telegram, quiet_hours="off") as tg:
         broadcast_id = await _audience_and_broadcast(tg)
         tg.app.start()
-        await eventually(lambda: _at_least(fake, 3), timeout=30)
-        fake.fail_next("sendMessage", 502, times=2)  # whichever messages go next
+        await eventually(lambda: _at_least(fake_telegram, 3), timeout=30)
+        fake_telegram.fail_next("sendMessage", 502, times=2)  # whichever messages go next
         for _ in range(2):
             for chat_id in CHATTERS:
-                fake.send_text(chat_id, "/menu")
-        await eventually(lambda: _at_least(fake, 12), timeout=30)
+                fake_telegram.send_text(chat_id, "/menu")
+        await eventually(lambda: _at_least(fake_telegram, 12), timeout=30)
         stopped = await tg.app.stop()  # what SIGTERM does, half-way
         counts = await tg.app.router.services.outbox.counts(broadcast_id)
     assert "sending" not in counts and stopped.unanswered == 0
     assert counts.get("pending", 0) >= 1  # it was stopped half-way indeed
 
-    async with running_bot(tmp_path, fake, quiet_hours="off") as tg:  # started again
+    async with running_bot(tmp_path, fake_telegram, quiet_hours="off") as tg:  # started again
         svc = tg.app.router.services
         tg.app.start()
-        await eventually(lambda: _reported(fake), timeout=60)
-        await eventually(lambda: _alarmed(fake), timeout=10)
+        await eventually(lambda: _reported(fake_telegram), timeout=60)
+        await eventually(lambda: _alarmed(fake_telegram), timeout=10)
         await tg.app.stop()
         broadcast = await svc.broadcasts.get(broadcast_id)
         assert broadcast is not None
@@ -112,7 +107,7 @@ async def test_fault_mix_sends_nothing_twice_and_counts_every_unknown(
         unknown = [(await _chat_of(tg, row), row) for row in await _unknown_rows(tg)]
 
     # 0 duplicates: everyone reachable got the announcement exactly once
-    received = _announcements(fake)
+    received = _announcements(fake_telegram)
     assert set(received.values()) == {1}
     assert set(received) == ({*PEOPLE, OWNER} - set(BLOCKED))
     # every unknown counted: exactly the messages whose answer was lost, none from the stop
@@ -124,30 +119,30 @@ async def test_fault_mix_sends_nothing_twice_and_counts_every_unknown(
     assert progress.blocked == len(BLOCKED) and progress.failed == 0
     assert progress.sent == total - progress.unknown - progress.blocked
     # …and reported: in the broadcast's report, and to the owners for the others
-    [report] = [t for t in _owner_texts(fake) if REPORT in t]
+    [report] = [t for t in _owner_texts(fake_telegram) if REPORT in t]
     assert report.splitlines()[-1].endswith(f": {progress.unknown}")
     assert QUIET in elsewhere
-    told = sum(int(m.group(1)) for t in _owner_texts(fake) if (m := ALARM.search(t)))
+    told = sum(int(m.group(1)) for t in _owner_texts(fake_telegram) if (m := ALARM.search(t)))
     assert told == len(elsewhere)
-    assert not [t for t in _owner_texts(fake) if CRASH_ALARM in t]  # the stop was clean
+    assert not [t for t in _owner_texts(fake_telegram) if CRASH_ALARM in t]  # the stop was clean
     # 0 replies lost. The reply whose answer was dropped after it arrived went again (a reply
     # is sent again when no answer came, bot/channels/retry.py): that person saw it twice.
-    menus = {c: sum(MENU in (m["text"] or "") for m in fake.sent(c)) for c in CHATTERS}
+    menus = {c: sum(MENU in (m["text"] or "") for m in fake_telegram.sent(c)) for c in CHATTERS}
     if any(n < 2 for n in menus.values()):
         raise RepliesLost(f"/menu twice in each chat; menus received: {menus}")
     assert menus == {CHATTERS[0]: 2, CHATTERS[1]: 2, CHATTERS[2]: 3}
 
 
-async def _at_least(fake: FakeTelegram, n: int) -> bool:
-    return sum(_announcements(fake).values()) >= n
+async def _at_least(fake_telegram: FakeTelegram, n: int) -> bool:
+    return sum(_announcements(fake_telegram).values()) >= n
 
 
-async def _reported(fake: FakeTelegram) -> bool:
-    return any(REPORT in t for t in _owner_texts(fake))
+async def _reported(fake_telegram: FakeTelegram) -> bool:
+    return any(REPORT in t for t in _owner_texts(fake_telegram))
 
 
-async def _alarmed(fake: FakeTelegram) -> bool:
-    return any(ALARM.search(t) for t in _owner_texts(fake))
+async def _alarmed(fake_telegram: FakeTelegram) -> bool:
+    return any(ALARM.search(t) for t in _owner_texts(fake_telegram))
 
 
 async def _unknown_rows(tg: TelegramBot) -> list[OutboxRow]:

@@ -28,12 +28,6 @@ NOTE = "(Thông báo này kèm một ảnh, chỉ xem được trên Telegram.)"
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture
 def zalo_fake() -> Iterator[FakeZalo]:
     with FakeZalo(token=ZALO_TOKEN) as server:
         yield server
@@ -41,7 +35,7 @@ def zalo_fake() -> Iterator[FakeZalo]:
 
 def _fast(tg: TelegramBot) -> None:
     """No per-chat wait: the admin's chat gets several messages a second here."""
-    tg.channel.limiter = tg.app.router.limiters["telegram"] = Limiter(
+    tg.channel.limiter = tg.app.outlets.limiters["telegram"] = Limiter(
         1000, chat_rate=1000, chat_burst=1000
     )
 
@@ -53,11 +47,11 @@ async def _state(tg: TelegramBot, chat_id: int) -> Conversation:
 
 
 async def test_an_announcement_with_a_photo_reaches_telegram_zalo_and_the_console(
-    tmp_path: Path, fake: FakeTelegram, zalo_fake: FakeZalo
+    tmp_path: Path, fake_telegram: FakeTelegram, zalo_fake: FakeZalo
 ) -> None:
     async with running_bot(
         tmp_path,
-        fake,
+        fake_telegram,
         quiet_hours="off",
         zalo_token=ZALO_TOKEN,
         zalo_api_url=zalo_fake.url,
@@ -74,23 +68,23 @@ async def test_an_announcement_with_a_photo_reaches_telegram_zalo_and_the_consol
             on_zalo = await services.users.find(UserRef(channel="zalo", external_id=ZALO_CHAT))
             assert on_zalo is not None
 
-            fake.send_text(ADMIN, "/thong_bao")
-            await fake.await_message(ADMIN)
-            fake.send_photo_from_user(ADMIN, caption=CAPTION)
-            await fake.await_message(ADMIN)  # who should get it
-            fake.press_button(ADMIN, "bcast:aud:all")
-            preview = await fake.await_message(ADMIN)
+            fake_telegram.send_text(ADMIN, "/thong_bao")
+            await fake_telegram.await_message(ADMIN)
+            fake_telegram.send_photo_from_user(ADMIN, caption=CAPTION)
+            await fake_telegram.await_message(ADMIN)  # who should get it
+            fake_telegram.press_button(ADMIN, "bcast:aud:all")
+            preview = await fake_telegram.await_message(ADMIN)
             assert preview["method"] == "sendPhoto"
             assert preview["photo"]["url"] == "user-photo-b"  # the largest size, by file_id
             assert CAPTION in preview["caption"]
-            count = await fake.await_message(ADMIN)
+            count = await fake_telegram.await_message(ADMIN)
             assert "3 người" in count["text"]
-            fake.press_button(ADMIN, "bcast:send")
-            await fake.await_message(ADMIN)  # the progress message
+            fake_telegram.press_button(ADMIN, "bcast:send")
+            await fake_telegram.await_message(ADMIN)  # the progress message
             while await tg.app.outbox.drain_once():
                 pass
 
-            [to_lan] = fake.sent(LAN)
+            [to_lan] = fake_telegram.sent(LAN)
             assert to_lan["method"] == "sendPhoto"
             assert to_lan["photo"]["url"] == "user-photo-b"
             assert CAPTION in to_lan["caption"] and "/dung" in to_lan["caption"]
@@ -111,79 +105,79 @@ async def test_an_announcement_with_a_photo_reaches_telegram_zalo_and_the_consol
 
 
 async def test_a_document_without_caption_asks_for_the_text(
-    tmp_path: Path, fake: FakeTelegram
+    tmp_path: Path, fake_telegram: FakeTelegram
 ) -> None:
-    async with running_bot(tmp_path, fake, quiet_hours="off") as tg:
+    async with running_bot(tmp_path, fake_telegram, quiet_hours="off") as tg:
         _fast(tg)
         await tg.user(LAN)
-        fake.send_text(ADMIN, "/thong_bao")
-        await fake.await_message(ADMIN)
-        fake.send_document_from_user(ADMIN, file_name="ke-hoach-2026.pdf")
-        asked = await fake.await_message(ADMIN)
+        fake_telegram.send_text(ADMIN, "/thong_bao")
+        await fake_telegram.await_message(ADMIN)
+        fake_telegram.send_document_from_user(ADMIN, file_name="ke-hoach-2026.pdf")
+        asked = await fake_telegram.await_message(ADMIN)
         assert "Bây giờ hãy nhập nội dung" in asked["text"]
-        fake.send_text(ADMIN, "Kế hoạch dựng gian hàng, xem tệp kèm theo.")
-        await fake.await_message(ADMIN)  # who should get it
-        fake.press_button(ADMIN, "bcast:aud:all")
-        preview = await fake.await_message(ADMIN)
+        fake_telegram.send_text(ADMIN, "Kế hoạch dựng gian hàng, xem tệp kèm theo.")
+        await fake_telegram.await_message(ADMIN)  # who should get it
+        fake_telegram.press_button(ADMIN, "bcast:aud:all")
+        preview = await fake_telegram.await_message(ADMIN)
         assert preview["method"] == "sendDocument"
         assert preview["document"]["url"] == "user-doc-1"
         assert "Kế hoạch dựng gian hàng" in preview["caption"]
-        await fake.await_message(ADMIN)  # how many will get it
-        fake.press_button(ADMIN, "bcast:send")
-        await fake.await_message(ADMIN)
+        await fake_telegram.await_message(ADMIN)  # how many will get it
+        fake_telegram.press_button(ADMIN, "bcast:send")
+        await fake_telegram.await_message(ADMIN)
         while await tg.app.outbox.drain_once():
             pass
-        [to_lan] = fake.sent(LAN)
+        [to_lan] = fake_telegram.sent(LAN)
         assert to_lan["method"] == "sendDocument"
         assert to_lan["document"]["url"] == "user-doc-1"
 
 
 async def test_the_attachment_can_be_removed_at_the_preview(
-    tmp_path: Path, fake: FakeTelegram
+    tmp_path: Path, fake_telegram: FakeTelegram
 ) -> None:
-    async with running_bot(tmp_path, fake, quiet_hours="off") as tg:
+    async with running_bot(tmp_path, fake_telegram, quiet_hours="off") as tg:
         _fast(tg)
         await tg.user(LAN)
-        fake.send_text(ADMIN, "/thong_bao")
-        await fake.await_message(ADMIN)
-        fake.send_photo_from_user(ADMIN, caption=CAPTION)
-        await fake.await_message(ADMIN)
-        fake.press_button(ADMIN, "bcast:aud:all")
-        await fake.await_message(ADMIN)
-        await fake.await_message(ADMIN)
-        fake.press_button(ADMIN, "bcast:detach")
-        preview = await fake.await_message(ADMIN)
+        fake_telegram.send_text(ADMIN, "/thong_bao")
+        await fake_telegram.await_message(ADMIN)
+        fake_telegram.send_photo_from_user(ADMIN, caption=CAPTION)
+        await fake_telegram.await_message(ADMIN)
+        fake_telegram.press_button(ADMIN, "bcast:aud:all")
+        await fake_telegram.await_message(ADMIN)
+        await fake_telegram.await_message(ADMIN)
+        fake_telegram.press_button(ADMIN, "bcast:detach")
+        preview = await fake_telegram.await_message(ADMIN)
         assert preview["method"] == "sendMessage" and CAPTION in preview["text"]
-        await fake.await_message(ADMIN)
-        fake.press_button(ADMIN, "bcast:send")
-        await fake.await_message(ADMIN)
+        await fake_telegram.await_message(ADMIN)
+        fake_telegram.press_button(ADMIN, "bcast:send")
+        await fake_telegram.await_message(ADMIN)
         while await tg.app.outbox.drain_once():
             pass
-        [to_lan] = fake.sent(LAN)
+        [to_lan] = fake_telegram.sent(LAN)
         assert to_lan["method"] == "sendMessage" and CAPTION in to_lan["text"]
 
 
 async def test_a_photo_outside_any_flow_gets_the_polite_answer(
-    tmp_path: Path, fake: FakeTelegram
+    tmp_path: Path, fake_telegram: FakeTelegram
 ) -> None:
-    async with running_bot(tmp_path, fake) as tg:
+    async with running_bot(tmp_path, fake_telegram) as tg:
         _fast(tg)
-        fake.send_photo_from_user(LAN, caption="Đây là sản phẩm của tôi")
-        assert POLITE in (await fake.await_message(LAN))["text"]
-        fake.send_document_from_user(LAN)
-        assert POLITE in (await fake.await_message(LAN))["text"]
+        fake_telegram.send_photo_from_user(LAN, caption="Đây là sản phẩm của tôi")
+        assert POLITE in (await fake_telegram.await_message(LAN))["text"]
+        fake_telegram.send_document_from_user(LAN)
+        assert POLITE in (await fake_telegram.await_message(LAN))["text"]
 
 
 async def test_a_photo_during_registration_changes_nothing(
-    tmp_path: Path, fake: FakeTelegram
+    tmp_path: Path, fake_telegram: FakeTelegram
 ) -> None:
-    async with running_bot(tmp_path, fake) as tg:
+    async with running_bot(tmp_path, fake_telegram) as tg:
         _fast(tg)
-        fake.send_text(LAN, "/dang_ky")
-        await fake.await_message(LAN)
+        fake_telegram.send_text(LAN, "/dang_ky")
+        await fake_telegram.await_message(LAN)
         before = await _state(tg, LAN)
         assert before.flow == "registration"
-        fake.send_photo_from_user(LAN, caption="Gốm Minh Long")
-        assert POLITE in (await fake.await_message(LAN))["text"]
+        fake_telegram.send_photo_from_user(LAN, caption="Gốm Minh Long")
+        assert POLITE in (await fake_telegram.await_message(LAN))["text"]
         after = await _state(tg, LAN)
         assert (after.flow, after.step, after.data) == (before.flow, before.step, before.data)

@@ -3,7 +3,7 @@ certainly did not (sent again later)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -19,35 +19,31 @@ CHAT = 4242
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture
-async def tg(tmp_path: Path, fake: FakeTelegram) -> AsyncIterator[TelegramBot]:
-    async with running_bot(tmp_path, fake, quiet_hours="off") as bot:
+async def tg(tmp_path: Path, fake_telegram: FakeTelegram) -> AsyncIterator[TelegramBot]:
+    async with running_bot(tmp_path, fake_telegram, quiet_hours="off") as bot:
         yield bot
 
 
 async def test_a_connection_dropped_before_the_answer_is_an_unknown_outcome(
-    tg: TelegramBot, fake: FakeTelegram
+    tg: TelegramBot, fake_telegram: FakeTelegram
 ) -> None:
-    fake.lose_answers("sendMessage", "dropped", chat_id=CHAT)
+    fake_telegram.lose_answers("sendMessage", "dropped", chat_id=CHAT)
 
     with pytest.raises(UnknownOutcome):
         await tg.channel.send(tg.ref(CHAT), [Reply(text="Thông báo hội chợ")])
 
-    assert [m["text"] for m in fake.sent(CHAT)] == ["Thông báo hội chợ"]
+    assert [m["text"] for m in fake_telegram.sent(CHAT)] == ["Thông báo hội chợ"]
 
 
-async def test_a_server_error_may_be_sent_again(tg: TelegramBot, fake: FakeTelegram) -> None:
-    fake.fail_next("sendMessage", 502, chat_id=CHAT)
+async def test_a_server_error_may_be_sent_again(
+    tg: TelegramBot, fake_telegram: FakeTelegram
+) -> None:
+    fake_telegram.fail_next("sendMessage", 502, chat_id=CHAT)
 
     with pytest.raises(RetryLater):
         await tg.channel.send(tg.ref(CHAT), [Reply(text="Thông báo hội chợ")])
 
-    assert fake.sent(CHAT) == []
+    assert fake_telegram.sent(CHAT) == []
 
 
 def _chained(error: NetworkError, cause: BaseException) -> NetworkError:

@@ -40,7 +40,7 @@ async def serving(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[None]:
     await app.open()
     channel = TelegramChannel(settings, app.dispatcher)
     # Telegram allows a message a second per chat; the test need not wait for each reply.
-    channel.limiter = app.router.limiters["telegram"] = Limiter(30, chat_rate=1000, chat_burst=100)
+    channel.limiter = app.outlets.limiters["telegram"] = Limiter(30, chat_rate=1000, chat_burst=100)
     await channel.start()
     outbox = asyncio.get_running_loop().create_task(app.outbox.run())
     try:

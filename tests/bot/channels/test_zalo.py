@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,15 +38,9 @@ USER = UserRef(channel="zalo", external_id=CHAT)
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeZalo]:
-    with FakeZalo(token=TOKEN) as server:
-        yield server
-
-
-@pytest.fixture
-def settings(tmp_path: Path, fake: FakeZalo) -> Settings:
+def settings(tmp_path: Path, fake_zalo: FakeZalo) -> Settings:
     # a test types faster than a person: no one-message-a-second wait per chat
-    return make_settings(tmp_path, zalo_token=TOKEN, zalo_api_url=fake.url, zalo_chat_rate=50)
+    return make_settings(tmp_path, zalo_token=TOKEN, zalo_api_url=fake_zalo.url, zalo_chat_rate=50)
 
 
 @pytest.fixture
@@ -57,43 +51,43 @@ async def channel(app: App) -> AsyncIterator[ZaloChannel]:
     await zalo.stop()
 
 
-async def say(fake: FakeZalo, text: str) -> str:
+async def say(fake_zalo: FakeZalo, text: str) -> str:
     """The user writes; returns the text of the bot's next message."""
-    fake.send_text(CHAT, text)
-    return str((await fake.await_message(CHAT))["text"])
+    fake_zalo.send_text(CHAT, text)
+    return str((await fake_zalo.await_message(CHAT))["text"])
 
 
 async def test_start_polls_and_answers_with_numbered_options(
-    fake: FakeZalo, channel: ZaloChannel
+    fake_zalo: FakeZalo, channel: ZaloChannel
 ) -> None:
-    text = await say(fake, "/start")
+    text = await say(fake_zalo, "/start")
 
     assert "Lan" in text
     assert "1. Đăng ký vào mạng lưới" in text.splitlines()
     assert "6. Ngôn ngữ" in text.splitlines()
-    assert fake.calls("deleteWebhook")  # polling gets nothing while a webhook is set
-    methods = [c["method"] for c in fake.calls() if c["method"] != "getUpdates"]
+    assert fake_zalo.calls("deleteWebhook")  # polling gets nothing while a webhook is set
+    methods = [c["method"] for c in fake_zalo.calls() if c["method"] != "getUpdates"]
     assert methods[-2:] == ["sendChatAction", "sendMessage"]  # "typing…" first
 
 
 async def test_empty_polls_answer_408_and_polling_goes_on(
-    fake: FakeZalo, channel: ZaloChannel
+    fake_zalo: FakeZalo, channel: ZaloChannel
 ) -> None:
     for _ in range(2):
-        await fake.await_call("getUpdates", lambda c: c["status"] == 408, timeout=5)
+        await fake_zalo.await_call("getUpdates", lambda c: c["status"] == 408, timeout=5)
 
-    assert "Lan" in await say(fake, "/start")
+    assert "Lan" in await say(fake_zalo, "/start")
 
 
 async def test_options_are_answered_by_number_and_by_label(
-    fake: FakeZalo, channel: ZaloChannel
+    fake_zalo: FakeZalo, channel: ZaloChannel
 ) -> None:
-    await say(fake, "/menu")
+    await say(fake_zalo, "/menu")
 
-    languages = await say(fake, "6")
-    english = await say(fake, "english")  # the label, typed without care for case
-    await say(fake, "/language")
-    back = await say(fake, "1")
+    languages = await say(fake_zalo, "6")
+    english = await say(fake_zalo, "english")  # the label, typed without care for case
+    await say(fake_zalo, "/language")
+    back = await say(fake_zalo, "1")
 
     assert languages.splitlines() == ["Chọn ngôn ngữ của bạn:", "1. Tiếng Việt", "2. English"]
     assert english.startswith("Language set to English.")
@@ -102,7 +96,7 @@ async def test_options_are_answered_by_number_and_by_label(
 
 
 async def test_long_replies_are_split_at_line_boundaries(
-    app: App, fake: FakeZalo, channel: ZaloChannel
+    app: App, fake_zalo: FakeZalo, channel: ZaloChannel
 ) -> None:
     lines = [f"Gian hàng {n}: gốm Bát Tràng, men lam, bình hoa" for n in range(120)]
 
@@ -110,33 +104,33 @@ async def test_long_replies_are_split_at_line_boundaries(
         return [Reply(text="\n".join(lines))]
 
     app.router.command(("dai",), long_list)
-    fake.send_text(CHAT, "/dai")
-    first = await fake.await_message(CHAT)
-    pieces = [first] + [await fake.await_message(CHAT) for _ in range(2)]
+    fake_zalo.send_text(CHAT, "/dai")
+    first = await fake_zalo.await_message(CHAT)
+    pieces = [first] + [await fake_zalo.await_message(CHAT) for _ in range(2)]
 
     assert all(len(p["text"]) <= 2000 for p in pieces)
     assert [line for p in pieces for line in p["text"].splitlines()] == lines
 
 
 async def test_stickers_and_images_get_a_polite_request_for_text(
-    fake: FakeZalo, channel: ZaloChannel
+    fake_zalo: FakeZalo, channel: ZaloChannel
 ) -> None:
-    fake.send_sticker(CHAT)
-    sticker = await fake.await_message(CHAT)
-    fake.send_image(CHAT, caption="sản phẩm của tôi")
-    image = await fake.await_message(CHAT)
+    fake_zalo.send_sticker(CHAT)
+    sticker = await fake_zalo.await_message(CHAT)
+    fake_zalo.send_image(CHAT, caption="sản phẩm của tôi")
+    image = await fake_zalo.await_message(CHAT)
 
     assert sticker["text"] == image["text"]
     assert "/menu" in sticker["text"]
 
 
 async def test_blocked_user_is_marked_and_send_raises_blocked(
-    app: App, fake: FakeZalo, channel: ZaloChannel
+    app: App, fake_zalo: FakeZalo, channel: ZaloChannel
 ) -> None:
-    await say(fake, "/start")
-    fake.block(CHAT)
-    fake.send_text(CHAT, "/menu")
-    await fake.await_call("sendMessage", lambda c: c["status"] == 403)
+    await say(fake_zalo, "/start")
+    fake_zalo.block(CHAT)
+    fake_zalo.send_text(CHAT, "/menu")
+    await fake_zalo.await_call("sendMessage", lambda c: c["status"] == 403)
 
     with pytest.raises(Blocked):
         await channel.send(USER, [Reply(text="Nhắc lịch hội chợ")])
@@ -159,15 +153,15 @@ async def test_blocked_user_is_marked_and_send_raises_blocked(
     ],
 )
 async def test_send_errors_map_to_what_the_outbox_does(
-    fake: FakeZalo,
+    fake_zalo: FakeZalo,
     channel: ZaloChannel,
     status: int,
     retry_after: int | None,
     error: type[SendError],
 ) -> None:
-    fake.send_text(CHAT, "/start")
-    await fake.await_message(CHAT)
-    fake.fail_next("sendMessage", status, retry_after=retry_after)
+    fake_zalo.send_text(CHAT, "/start")
+    await fake_zalo.await_message(CHAT)
+    fake_zalo.fail_next("sendMessage", status, retry_after=retry_after)
 
     with pytest.raises(SendError) as caught:
         await channel.send(USER, [Reply(text="Nhắc lịch hội chợ")])
@@ -177,24 +171,26 @@ async def test_send_errors_map_to_what_the_outbox_does(
         assert isinstance(caught.value, RetryLater) and caught.value.retry_after == 30
         assert channel.limiter.paused_for > 25  # the outbox's bulk lane waits it out
     await channel.send(USER, [Reply(text="lần nữa")], Lane.INTERACTIVE)  # a person typing
-    assert fake.texts(CHAT)[-1] == "lần nữa"
+    assert fake_zalo.texts(CHAT)[-1] == "lần nữa"
 
 
 @pytest.mark.parametrize("how", ["late", "dropped"])
 async def test_a_message_the_platform_took_without_answering_is_unknown(
-    fake: FakeZalo, channel: ZaloChannel, how: Literal["late", "dropped"]
+    fake_zalo: FakeZalo, channel: ZaloChannel, how: Literal["late", "dropped"]
 ) -> None:
-    fake.send_text(CHAT, "/start")
-    await fake.await_message(CHAT)
+    fake_zalo.send_text(CHAT, "/start")
+    await fake_zalo.await_message(CHAT)
     await channel.api.close()
-    channel.api = ZaloApi(fake.url, TOKEN, timeout=0.5)  # the client waits 0.5 s, not 15
+    channel.api = ZaloApi(fake_zalo.url, TOKEN, timeout=0.5)  # the client waits 0.5 s, not 15
     await channel.api.open()
-    fake.lose_answers("sendMessage", how, delay=1.5)
+    fake_zalo.lose_answers("sendMessage", how, delay=1.5)
 
     with pytest.raises(UnknownOutcome):
         await channel.send(USER, [Reply(text="Thông báo hội chợ")])
 
-    assert fake.texts(CHAT)[-1] == "Thông báo hội chợ"  # it did arrive: resending would double it
+    assert (
+        fake_zalo.texts(CHAT)[-1] == "Thông báo hội chợ"
+    )  # it did arrive: resending would double it
 
 
 async def test_a_message_that_never_left_may_be_sent_again(tmp_path: Path, app: App) -> None:
@@ -209,9 +205,9 @@ async def test_a_message_that_never_left_may_be_sent_again(tmp_path: Path, app: 
 
 
 async def test_invalid_token_stops_the_start_with_one_clear_line(
-    tmp_path: Path, app: App, fake: FakeZalo
+    tmp_path: Path, app: App, fake_zalo: FakeZalo
 ) -> None:
-    settings = make_settings(tmp_path, zalo_token="1:WRONG", zalo_api_url=fake.url)
+    settings = make_settings(tmp_path, zalo_token="1:WRONG", zalo_api_url=fake_zalo.url)
 
     with pytest.raises(ConfigError) as caught:
         await ZaloChannel(settings, app.dispatcher).start()
@@ -238,15 +234,15 @@ def _ics() -> bytes:
     return calendar.to_ical()
 
 
-async def test_files_become_text_never_silence(fake: FakeZalo, channel: ZaloChannel) -> None:
-    await say(fake, "/start")
+async def test_files_become_text_never_silence(fake_zalo: FakeZalo, channel: ZaloChannel) -> None:
+    await say(fake_zalo, "/start")
     ics = Document(filename="hoi-cho.ics", content=_ics(), mime_type="text/calendar")
     xlsx = Document(filename="gian-hang.xlsx", content=b"PK\x03\x04")
 
     await channel.send(USER, [Reply(text="Thêm vào lịch:", document=ics)])
     await channel.send(USER, [Reply(document=xlsx)])
 
-    event, export = fake.texts(CHAT)[-2:]
+    event, export = fake_zalo.texts(CHAT)[-2:]
     assert event.startswith("Thêm vào lịch:")
     assert "🗓 Hội chợ gốm sứ Kim Lan 2026" in event
     assert "08:00, Thứ Năm, 10 tháng 12, 2026" in event  # 01:00 UTC is 08:00 in Hanoi
@@ -254,8 +250,10 @@ async def test_files_become_text_never_silence(fake: FakeZalo, channel: ZaloChan
     assert "gian-hang.xlsx" in export and "/lien_ket" in export
 
 
-async def test_photos_by_url_and_venues_as_map_links(fake: FakeZalo, channel: ZaloChannel) -> None:
-    await say(fake, "/start")
+async def test_photos_by_url_and_venues_as_map_links(
+    fake_zalo: FakeZalo, channel: ZaloChannel
+) -> None:
+    await say(fake_zalo, "/start")
     venue = Venue(
         title="Bảo tàng Gốm sứ Kim Lan", address="xã Bát Tràng", latitude=20.977, longitude=105.915
     )
@@ -263,7 +261,7 @@ async def test_photos_by_url_and_venues_as_map_links(fake: FakeZalo, channel: Za
     await channel.send(USER, [Reply(text="Gian 12", photo_url="https://x.org/g12.jpg")])
     await channel.send(USER, [Reply(text="Địa điểm:", venue=venue)])
 
-    photo, place = fake.sent(CHAT)[-2:]
+    photo, place = fake_zalo.sent(CHAT)[-2:]
     assert (photo["method"], photo["photo"], photo["caption"]) == (
         "sendPhoto",
         "https://x.org/g12.jpg",
@@ -277,7 +275,7 @@ async def test_photos_by_url_and_venues_as_map_links(fake: FakeZalo, channel: Za
 
 
 async def test_options_of_a_pushed_message_are_answered_by_number(
-    app: App, fake: FakeZalo, channel: ZaloChannel
+    app: App, fake_zalo: FakeZalo, channel: ZaloChannel
 ) -> None:
     @dataclass(frozen=True, slots=True)
     class Probe(Payload, prefix="probe"):
@@ -287,7 +285,7 @@ async def test_options_of_a_pushed_message_are_answered_by_number(
         return [Reply(text=f"Đã chọn {turn.incoming.payload}")]
 
     app.router.button(Probe, decide)
-    await say(fake, "/start")
+    await say(fake_zalo, "/start")
     notice = Reply(
         text="Đăng ký mới HN-2026-000001 cần duyệt",
         buttons=[
@@ -298,6 +296,6 @@ async def test_options_of_a_pushed_message_are_answered_by_number(
 
     await channel.send(USER, [notice])  # as the outbox does, outside any turn
 
-    assert fake.texts(CHAT)[-1].splitlines()[1:] == ["1. ✅ Duyệt", "2. ❌ Từ chối"]
-    await fake.await_message(CHAT)
-    assert await say(fake, "2") == "Đã chọn probe:reject"
+    assert fake_zalo.texts(CHAT)[-1].splitlines()[1:] == ["1. ✅ Duyệt", "2. ❌ Từ chối"]
+    await fake_zalo.await_message(CHAT)
+    assert await say(fake_zalo, "2") == "Đã chọn probe:reject"

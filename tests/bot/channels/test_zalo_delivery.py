@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -30,15 +30,9 @@ async def echo(turn: Turn) -> list[Reply]:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeZalo]:
-    with FakeZalo(token=TOKEN) as server:
-        yield server
-
-
-@pytest.fixture
-def settings(tmp_path: Path, fake: FakeZalo) -> Settings:
+def settings(tmp_path: Path, fake_zalo: FakeZalo) -> Settings:
     return make_settings(
-        tmp_path, zalo_token=TOKEN, zalo_api_url=fake.url, quiet_hours="off", zalo_chat_rate=5
+        tmp_path, zalo_token=TOKEN, zalo_api_url=fake_zalo.url, quiet_hours="off", zalo_chat_rate=5
     )
 
 
@@ -56,14 +50,14 @@ async def channel(app: App) -> AsyncIterator[ZaloChannel]:
 
 
 async def test_a_reply_zalo_does_not_take_arrives_later_and_the_next_behind_it(
-    app: App, fake: FakeZalo, channel: ZaloChannel
+    app: App, fake_zalo: FakeZalo, channel: ZaloChannel
 ) -> None:
-    fake.fail_next("sendMessage", 502, times=3, chat_id=LAN)  # every attempt made at once
-    fake.send_text(LAN, "/echo 1")
-    fake.send_text(LAN, "/echo 2")
+    fake_zalo.fail_next("sendMessage", 502, times=3, chat_id=LAN)  # every attempt made at once
+    fake_zalo.send_text(LAN, "/echo 1")
+    fake_zalo.send_text(LAN, "/echo 2")
 
-    first = await fake.await_message(LAN, lambda m: m["method"] == "sendMessage", timeout=20)
-    second = await fake.await_message(LAN, lambda m: m["method"] == "sendMessage", timeout=10)
+    first = await fake_zalo.await_message(LAN, lambda m: m["method"] == "sendMessage", timeout=20)
+    second = await fake_zalo.await_message(LAN, lambda m: m["method"] == "sendMessage", timeout=10)
 
     assert [first["text"], second["text"]] == ["echo 1", "echo 2"]
     await eventually(lambda: _counts_are(app, {"sent": 2}))  # marked once their answer is in
@@ -82,31 +76,31 @@ class GatedLimiter(Limiter):
 
 
 async def test_a_flood_on_zalo_is_told_once_and_others_are_answered(
-    app: App, fake: FakeZalo, channel: ZaloChannel
+    app: App, fake_zalo: FakeZalo, channel: ZaloChannel
 ) -> None:
     app.dispatcher.backlog = 3
-    channel.limiter = app.router.limiters["zalo"] = gated = GatedLimiter()
+    channel.limiter = app.outlets.limiters["zalo"] = gated = GatedLimiter()
     for n in range(12):
-        fake.send_text(LAN, f"/echo {n}")
-    await _all_taken(app, fake)
-    gate_open_at = len(fake.texts(LAN))
+        fake_zalo.send_text(LAN, f"/echo {n}")
+    await _all_taken(app, fake_zalo)
+    gate_open_at = len(fake_zalo.texts(LAN))
     gated.gate.set()
-    fake.send_text(MAI, "/echo Mai")
+    fake_zalo.send_text(MAI, "/echo Mai")
 
-    assert (await fake.await_message(MAI, timeout=10))["text"] == "echo Mai"
-    got = [(await fake.await_message(LAN, timeout=10))["text"] for _ in range(4)]
+    assert (await fake_zalo.await_message(MAI, timeout=10))["text"] == "echo Mai"
+    got = [(await fake_zalo.await_message(LAN, timeout=10))["text"] for _ in range(4)]
     await asyncio.sleep(0.5)
 
     assert gate_open_at == 0
     assert got[:3] == ["echo 0", "echo 1", "echo 2"]  # the first ones, in order
     assert got[3].startswith("Bạn gửi nhanh quá")
-    assert fake.texts(LAN) == got  # one notice; the nine others dropped
+    assert fake_zalo.texts(LAN) == got  # one notice; the nine others dropped
 
 
-async def _all_taken(app: App, fake: FakeZalo) -> None:
+async def _all_taken(app: App, fake_zalo: FakeZalo) -> None:
     """Wait until the bot took every update and holds the flooder's line full."""
     for _ in range(500):
-        if fake.pending_updates == 0 and app.dispatcher.pending() == app.dispatcher.backlog:
+        if fake_zalo.pending_updates == 0 and app.dispatcher.pending() == app.dispatcher.backlog:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the bot did not take every update")

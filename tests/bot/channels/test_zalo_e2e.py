@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.database import db_env
 from tests.fakes.botproc import BotProcess
@@ -15,17 +12,11 @@ TOKEN = "1459232241454765289:zalo-test-token"
 CHAT = "e4ea2cd5189df1c3a88c"
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeZalo]:
-    with FakeZalo(token=TOKEN) as server:
-        yield server
-
-
-def zalo_only(fake: FakeZalo, tmp_path: Path, token: str = TOKEN, **extra: str) -> BotProcess:
+def zalo_only(fake_zalo: FakeZalo, tmp_path: Path, token: str = TOKEN, **extra: str) -> BotProcess:
     """ketnoi run with only the Zalo channel configured, on a database in tmp_path."""
     env = {
         "KETNOI_ZALO_TOKEN": token,
-        "KETNOI_ZALO_API_URL": fake.url,
+        "KETNOI_ZALO_API_URL": fake_zalo.url,
         **db_env(tmp_path / "ketnoi.db"),
         # a test types faster than a person; one message a second would make it wait
         "KETNOI_ZALO_CHAT_RATE": "50",
@@ -37,26 +28,28 @@ def zalo_only(fake: FakeZalo, tmp_path: Path, token: str = TOKEN, **extra: str) 
 class User:
     """A person on Zalo: types a line and reads the bot's answer."""
 
-    def __init__(self, fake: FakeZalo, chat_id: str = CHAT, name: str = "Bà Lan") -> None:
-        self.fake = fake
+    def __init__(self, fake_zalo: FakeZalo, chat_id: str = CHAT, name: str = "Bà Lan") -> None:
+        self.fake_zalo = fake_zalo
         self.chat_id = chat_id
         self.name = name
 
     def say(self, text: str, expect: str = "", timeout: float = 15.0) -> str:
         """Type `text`; the next message of the bot (containing `expect`, skipping others)."""
-        self.fake.send_text(self.chat_id, text, display_name=self.name)
+        self.fake_zalo.send_text(self.chat_id, text, display_name=self.name)
         return self.read(expect, timeout)
 
     def read(self, expect: str = "", timeout: float = 15.0) -> str:
         """The next message of the bot that contains `expect`."""
-        found = self.fake.wait_for_message(self.chat_id, lambda m: expect in m["text"], timeout)
+        found = self.fake_zalo.wait_for_message(
+            self.chat_id, lambda m: expect in m["text"], timeout
+        )
         return str(found["text"])
 
 
-def test_start_menu_and_language_on_zalo(tmp_path: Path, fake: FakeZalo) -> None:
-    lan = User(fake)
-    with zalo_only(fake, tmp_path) as bot:
-        fake.wait_for_call("getUpdates", timeout=30)  # it is up and polling
+def test_start_menu_and_language_on_zalo(tmp_path: Path, fake_zalo: FakeZalo) -> None:
+    lan = User(fake_zalo)
+    with zalo_only(fake_zalo, tmp_path) as bot:
+        fake_zalo.wait_for_call("getUpdates", timeout=30)  # it is up and polling
         welcome = lan.say("/start")
         menu = lan.say("/menu")
         languages = lan.say("6")
@@ -83,8 +76,10 @@ def test_start_menu_and_language_on_zalo(tmp_path: Path, fake: FakeZalo) -> None
     assert status == 0 and "Traceback" not in bot.logs()
 
 
-def test_an_invalid_token_is_one_clear_line_and_status_2(tmp_path: Path, fake: FakeZalo) -> None:
-    with zalo_only(fake, tmp_path, token="1:WRONG") as bot:
+def test_an_invalid_token_is_one_clear_line_and_status_2(
+    tmp_path: Path, fake_zalo: FakeZalo
+) -> None:
+    with zalo_only(fake_zalo, tmp_path, token="1:WRONG") as bot:
         assert bot.proc is not None
         status = bot.proc.wait(timeout=30)
 
@@ -127,11 +122,11 @@ def register_on_zalo(lan: User) -> str:
 
 
 def test_a_full_registration_on_zalo_approved_by_an_admin_on_zalo(
-    tmp_path: Path, fake: FakeZalo
+    tmp_path: Path, fake_zalo: FakeZalo
 ) -> None:
-    lan, admin = User(fake), User(fake, "a7b3c9d1e5f2", name="Cán bộ Sở")
-    with zalo_only(fake, tmp_path, KETNOI_ADMINS="zalo:a7b3c9d1e5f2") as bot:
-        fake.wait_for_call("getUpdates", timeout=30)
+    lan, admin = User(fake_zalo), User(fake_zalo, "a7b3c9d1e5f2", name="Cán bộ Sở")
+    with zalo_only(fake_zalo, tmp_path, KETNOI_ADMINS="zalo:a7b3c9d1e5f2") as bot:
+        fake_zalo.wait_for_call("getUpdates", timeout=30)
         admin.say("/start", expect="Xin chào")  # a Zalo bot writes only to people who wrote
         reference = register_on_zalo(lan)
         review = admin.read(expect=reference)
@@ -147,10 +142,12 @@ def test_a_full_registration_on_zalo_approved_by_an_admin_on_zalo(
     assert status == 0 and "Traceback" not in bot.logs()
 
 
-def test_a_producer_registers_on_zalo_typing_words_only(tmp_path: Path, fake: FakeZalo) -> None:
-    lan = User(fake)
-    with zalo_only(fake, tmp_path) as bot:
-        fake.wait_for_call("getUpdates", timeout=30)
+def test_a_producer_registers_on_zalo_typing_words_only(
+    tmp_path: Path, fake_zalo: FakeZalo
+) -> None:
+    lan = User(fake_zalo)
+    with zalo_only(fake_zalo, tmp_path) as bot:
+        fake_zalo.wait_for_call("getUpdates", timeout=30)
         lan.say("/dang_ky", expect="Bạn có đồng ý không?")
         lan.say("dong y", expect="Tên cơ sở của bạn là gì?")
         aside = lan.say("hoi cho gom khi nao", expect="hội chợ")  # a question, not the name
@@ -197,7 +194,7 @@ fairs:
 """
 
 
-def test_a_booth_application_on_zalo(tmp_path: Path, fake: FakeZalo) -> None:
+def test_a_booth_application_on_zalo(tmp_path: Path, fake_zalo: FakeZalo) -> None:
     calendar = tmp_path / "fairs.yaml"
     calendar.write_text(FAIRS, encoding="utf-8")
     with BotProcess(
@@ -207,9 +204,9 @@ def test_a_booth_application_on_zalo(tmp_path: Path, fake: FakeZalo) -> None:
     ) as imported:
         assert imported.proc is not None
         assert imported.proc.wait(timeout=30) == 0, imported.logs()
-    lan = User(fake)
-    with zalo_only(fake, tmp_path) as bot:
-        fake.wait_for_call("getUpdates", timeout=30)
+    lan = User(fake_zalo)
+    with zalo_only(fake_zalo, tmp_path) as bot:
+        fake_zalo.wait_for_call("getUpdates", timeout=30)
         register_on_zalo(lan)
         fairs = lan.say("/hoi_cho", expect="Hội chợ sắp tới")
         card = lan.say("1", expect="Kết nối các cơ sở gốm sứ Bát Tràng.")

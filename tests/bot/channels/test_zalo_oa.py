@@ -18,6 +18,7 @@ from bot.core.clock import utcnow
 from bot.core.config import Settings
 from bot.core.types import Notice, Reply, UserRef
 from storage.zalo_oa import ZaloOaRepo
+from tests.chat import Chat
 from tests.conftest import make_settings
 from tests.fakes.zalo_oa_api import APP_ID, FakeOa
 
@@ -293,8 +294,6 @@ async def test_after_48_hours_it_still_goes_and_is_counted_against_the_quota(
 async def test_lien_ket_links_the_oa_with_another_app(
     app: App, oa: ZaloOaChannel, fake: FakeOa
 ) -> None:
-    from tests.chat import Chat
-
     console = Chat(app.router)
     await console.say("/lien_ket")
     code = next(w for w in console.text.split() if w.isdigit() and len(w) == 6)
@@ -321,3 +320,140 @@ async def test_a_reply_the_oa_does_not_take_is_tried_again_as_on_every_channel(
     assert welcome["text"].startswith("Xin chào")
     assert len(fake.sent(LAN)) == 1
     assert await app.router.services.outbox.counts() == {}  # no need for the outbox
+
+
+async def restart(app: App, fake: FakeOa) -> ZaloOaChannel:
+    """The channel as a new process starts it on the same database."""
+    server = WebhookServer(app.settings.listen)
+    channel = ZaloOaChannel(app.settings, app.dispatcher, ZaloOaRepo(app.db), server)
+    await channel.start()
+    fake.deliver_to(f"http://127.0.0.1:{server.port}/zalo-oa")
+    return channel
+
+
+async def test_an_event_stored_but_not_handled_is_handled_after_the_restart_once(
+    app: App, fake: FakeOa
+) -> None:
+    repo = ZaloOaRepo(app.db)
+    # What a process leaves when it stops between the webhook's 200 and the turn: one event
+    # stored and never taken, one taken by it (its lease has run out since it died).
+    start = fake.body("user_send_text", LAN, message={"msg_id": "m1", "text": "/start"})
+    fairs = fake.body("user_send_text", LAN, message={"msg_id": "m2", "text": "/hoi_cho"})
+    assert await repo.receive("msg:m1", start.decode(), LAN)
+    assert await repo.receive("msg:m2", fairs.decode(), LAN)
+    await repo.take_events("died", utcnow() - timedelta(seconds=1), limit=1)
+
+    oa = await restart(app, fake)
+    welcome = await fake.await_message(LAN)
+    answer = await fake.await_message(LAN)
+    await oa.stop()
+    again = await restart(app, fake)  # and once more: nothing is handled twice
+    await asyncio.sleep(1.5)
+    await again.stop()
+
+    assert welcome["text"].startswith("Xin chào")
+    assert "hội chợ" in answer["text"].lower() and not answer["text"].startswith("Xin chào")
+    assert len(fake.sent(LAN)) == 2  # in the order they came, each answered once
+    left = await app.db.fetchall("SELECT done_at FROM zalo_oa_inbox WHERE done_at IS NULL")
+    assert left == []
+
+
+async def test_an_event_is_done_with_its_turn_and_given_back_when_the_stop_comes_first(
+    app: App, fake: FakeOa
+) -> None:
+    oa = await restart(app, fake)
+    await post(fake, "send_text", LAN, "/start")
+    await fake.await_message(LAN)
+    done = await app.db.fetchone("SELECT done_at, taken_by FROM zalo_oa_inbox")
+    await oa.stop()  # nothing in hand: nothing given back
+
+    repo = ZaloOaRepo(app.db)
+    raw = fake.body("user_send_text", LAN, message={"msg_id": "m9", "text": "/menu"})
+    assert await repo.receive("msg:m9", raw.decode(), LAN)
+    await repo.take_events("stopping", utcnow() + timedelta(hours=1))
+    assert await repo.give_back("stopping") == 1  # a clean stop hands it back at once
+    oa = await restart(app, fake)
+    menu = await fake.await_message(LAN)
+    await oa.stop()
+
+    assert done is not None and done["done_at"] is not None
+    assert menu["text"]
+    assert len(fake.sent(LAN)) == 2
+
+
+async def linked_on_telegram(app: App, fake: FakeOa) -> tuple[Chat, int]:
+    """Lan, on Telegram too, links it with the OA from the OA (which she used last)."""
+    telegram = Chat(app.router, external_id="4242", channel="telegram")
+    await telegram.say("/lien_ket")
+    code = next(w for w in telegram.text.split() if w.isdigit() and len(w) == 6)
+    await post(fake, "send_text", LAN, f"/lien_ket {code}")
+    await fake.await_message(LAN)
+    oa_user = await app.router.services.users.find(REF)
+    assert oa_user is not None
+    return telegram, oa_user.id
+
+
+async def notice_goes_to(app: App, user_id: int, key: str) -> str:
+    """The app a decision about Lan is queued for."""
+    notice = Notice("registration_approved", {"reference": "HN-1"})
+    await app.router.services.enqueue(
+        user_id, lambda _: [Reply(text="Hồ sơ đã được duyệt.", notice=notice)], key, lane="notice"
+    )
+    row = await app.router.services.outbox.get(key)
+    assert row is not None
+    return row.channel
+
+
+async def test_a_notice_goes_to_the_linked_app_that_can_carry_it(
+    app: App, oa: ZaloOaChannel, fake: FakeOa
+) -> None:
+    telegram, oa_id = await linked_on_telegram(app, fake)
+    svc = app.router.services
+    fresh = await notice_goes_to(app, oa_id, "n1")
+    everyone = {r.user_id for r in await svc.broadcasts.recipients("all")}
+    oa_first = oa_id in everyone
+
+    await app.db.execute(  # three days without a word on the OA: past the free 48 hours
+        "UPDATE zalo_oa_contacts SET last_interaction_at = ?",
+        ((utcnow() - timedelta(days=3)).isoformat(),),
+    )
+    later = await notice_goes_to(app, oa_id, "n2")
+    everyone = {r.user_id for r in await svc.broadcasts.recipients("all")}
+    telegram_user = await svc.users.find(telegram.user)
+    assert telegram_user is not None
+    telegram_then = telegram_user.id in everyone and oa_id not in everyone
+
+    await app.db.execute(
+        "UPDATE users SET blocked_at = ? WHERE channel = 'telegram'", (utcnow().isoformat(),)
+    )
+    blocked = await notice_goes_to(app, oa_id, "n3")
+
+    assert (fresh, oa_first) == ("zalo_oa", True)  # inside the 48 hours: the app used last
+    assert (later, telegram_then) == ("telegram", True)  # Telegram surely carries it
+    assert blocked == "zalo_oa"  # Telegram blocked: the OA (by template, or counted)
+
+
+async def test_a_reply_zalo_refuses_is_counted_out_of_reach_in_the_figures(
+    app: App, oa: ZaloOaChannel, fake: FakeOa
+) -> None:
+    from storage.roles import Role
+    from tests.handlers.staff.staff_data import member
+
+    await post(fake, "follow", LAN)
+    await fake.await_message(LAN)
+    fake.fail_next("message/cs", -230, "User has not interacted with the OA in the past 7 days")
+    await post(fake, "send_text", LAN, "/menu")
+    for _ in range(100):  # the reply is kept in the outbox's reply lane
+        if await app.router.services.outbox.counts():
+            break
+        await asyncio.sleep(0.05)
+    await app.outbox.drain_once()
+    viewer = await member(app, Role.VIEWER)
+    await viewer.say("/thong_ke")
+
+    rows = await app.db.fetchall("SELECT lane, status FROM outbox WHERE lane = 'reply'")
+    assert [(r["lane"], r["status"]) for r in rows] == [("reply", "unreachable")]
+    assert len(fake.calls("message/cs")) == 2  # the welcome, the refused reply: not tried again
+    assert any(
+        line.startswith("Không gửi tới được: 1 ") for line in viewer.replies[-2].text.splitlines()
+    )

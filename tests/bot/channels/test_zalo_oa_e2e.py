@@ -175,6 +175,11 @@ def test_a_producer_registers_on_the_oa_and_ten_days_later_a_reminder_goes_by_te
         lan.say("/hoi_cho", expect="Hội chợ sắp tới")
         lan.say("1", expect="Hội chợ gốm sứ Kim Lan")
         followed = lan.say("3", expect="nhắc")  # "Nhắc tôi"
+        lan.say("1", expect="Bạn cần bao nhiêu gian hàng")  # "Đăng ký gian hàng"
+        lan.say("2", expect="Bạn sẽ trưng bày sản phẩm gì?")
+        lan.say("1", expect="điện hoặc nước")  # "Như trong hồ sơ đăng ký"
+        summary = lan.say("dien", expect="Vui lòng kiểm tra lại đơn đăng ký")
+        held = lan.say("xac nhan", expect="gian hàng đã được giữ cho bạn")
         first = bot.stop()
         first_logs = bot.logs()
 
@@ -182,6 +187,9 @@ def test_a_producer_registers_on_the_oa_and_ten_days_later_a_reminder_goes_by_te
     assert "1. Đăng ký vào mạng lưới" in welcome.splitlines()
     assert reference.startswith("HN-")
     assert "Hội chợ gốm sứ Kim Lan" in followed
+    assert "2 gian" in summary and "Sản phẩm: Bát đĩa men lam, lọ hoa" in summary
+    assert "Nhu cầu đặc biệt: Điện" in summary
+    assert "2 gian · đã giữ gian" in held
     assert first == 0 and "Traceback" not in first_logs
     assert fake.sent(f"phone:{PHONE}") == []  # nothing by template while she was writing
 
@@ -209,3 +217,78 @@ def test_a_producer_registers_on_the_oa_and_ten_days_later_a_reminder_goes_by_te
         spent = conn.execute("SELECT kind, status, cost FROM zalo_oa_template_messages").fetchall()
     assert statuses == [("sent",)]
     assert spent == [("fair_reminder", "sent", 200)]
+
+
+def test_two_bots_on_one_database_asking_for_a_token_at_once_refresh_once(
+    tmp_path: Path, fake: FakeOa
+) -> None:
+    ports = free_port(), free_port()
+    with oa_bot(fake, tmp_path, ports[0], "db", "migrate") as migrated:
+        assert migrated.proc is not None and migrated.proc.wait(timeout=30) == 0
+    fake.refresh_delay = 4.0  # longer than a start: the second asks while the first refreshes
+    lan = Follower(fake)
+
+    with oa_bot(fake, tmp_path, ports[0]) as one, oa_bot(fake, tmp_path, ports[1]) as two:
+        up = []
+        for port in ports:  # both serve their webhook, each with the token they share
+            fake.deliver_to(f"http://127.0.0.1:{port}/zalo-oa")
+            up.append(wait_until_up(fake))
+        fake.deliver_to(f"http://127.0.0.1:{ports[0]}/zalo-oa")
+        welcome = lan.say("/start", expect="Xin chào")
+        fake.deliver_to(f"http://127.0.0.1:{ports[1]}/zalo-oa")
+        menu = lan.say("/menu", expect="Đăng ký")
+        stopped = one.stop(), two.stop()
+        logs = one.logs(), two.logs()
+
+    assert up == [403, 403] and stopped == (0, 0), logs
+    assert welcome and menu
+    assert fake.refreshes == 1 and len(fake.calls("access_token")) == 1  # nobody else tried
+    assert sorted("access token refreshed" in log for log in logs) == [False, True], logs
+    assert all("ref-" not in log and "acc-" not in log for log in logs)  # no token in the log
+    with connect_sync(tmp_path / "ketnoi.db") as conn:
+        (stored,) = conn.execute("SELECT refresh_token FROM zalo_oa_tokens").fetchone()
+    assert stored == fake.refresh_token  # the pair Zalo gave is the one kept
+
+
+def test_events_left_in_the_inbox_by_a_process_that_died_are_answered_after_restart_once(
+    tmp_path: Path, fake: FakeOa
+) -> None:
+    port = free_port()
+    with oa_bot(fake, tmp_path, port, "db", "migrate") as migrated:
+        assert migrated.proc is not None and migrated.proc.wait(timeout=30) == 0
+    # What `ketnoi run` leaves when it dies between the webhook's 200 and the turns: one event
+    # it had in hand (its lease has run out since), one it never took.
+    start = fake.body("user_send_text", LAN, message={"msg_id": "m1", "text": "/start"})
+    menu = fake.body("user_send_text", LAN, message={"msg_id": "m2", "text": "/dang_ky"})
+    gone = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
+    with connect_sync(tmp_path / "ketnoi.db") as conn:
+        conn.execute(
+            "INSERT INTO zalo_oa_inbox (event_key, body, follower, received_at, taken_at,"
+            " taken_by, taken_until, tries) VALUES ('msg:m1', ?, ?, ?, ?, 'died', ?, 1)",
+            (start.decode(), LAN, gone, gone, gone),
+        )
+        conn.execute(
+            "INSERT INTO zalo_oa_inbox (event_key, body, follower, received_at)"
+            " VALUES ('msg:m2', ?, ?, ?)",
+            (menu.decode(), LAN, gone),
+        )
+    fake.deliver_to(f"http://127.0.0.1:{port}/zalo-oa")
+    lan = Follower(fake)
+
+    with oa_bot(fake, tmp_path, port) as bot:
+        welcome = lan.read(expect="Xin chào", timeout=30)
+        asked = lan.read(expect="Bạn có đồng ý không?")
+        assert bot.stop() == 0, bot.logs()
+    with oa_bot(fake, tmp_path, port) as bot:
+        assert wait_until_up(fake) == 403  # serving again
+        time.sleep(1.5)  # a worker round or more: nothing left to answer
+        assert bot.stop() == 0, bot.logs()
+
+    assert welcome and asked
+    first, second = fake.sent(LAN)  # each answered once, in the order they came
+    assert first["text"].startswith("Xin chào") and "Bạn có đồng ý không?" in second["text"]
+    with connect_sync(tmp_path / "ketnoi.db") as conn:
+        (left,) = conn.execute(
+            "SELECT count(*) FROM zalo_oa_inbox WHERE done_at IS NULL"
+        ).fetchone()
+    assert left == 0

@@ -140,3 +140,51 @@ async def test_a_new_refresh_token_in_the_environment_starts_again(
     finally:
         await later.close()
     assert fake.refreshes == 2
+
+
+async def test_a_refresh_that_outlives_its_lease_still_stores_the_pair_it_got(
+    two: tuple[Process, Process], fake: FakeOa
+) -> None:
+    one, other = two
+    one.keeper = TokenKeeper(
+        one.repo, one.api, "ref-first", poll=0.05, lease=timedelta(seconds=0.3)
+    )
+    other.keeper = TokenKeeper(
+        other.repo, other.api, "ref-first", poll=0.05, lease=timedelta(seconds=0.3)
+    )
+    fake.refresh_delay = 2.0  # Zalo answers long after the lease is over
+
+    first = asyncio.ensure_future(one.keeper.token())
+    while True:  # the lease taken, then run out: the other process takes it and refreshes too
+        row = await one.repo.tokens()
+        assert row is not None
+        if row.refreshing_until is not None and row.refreshing_until < utcnow():
+            break
+        await asyncio.sleep(0.05)
+    second = await other.keeper.token()
+    got = await first
+    row = await one.repo.tokens()
+
+    assert fake.refreshes == 1  # Zalo honoured the first; the second's token was used already
+    assert len(fake.calls("access_token")) == 2
+    assert row is not None and row.refresh_token == fake.refresh_token  # the pair is not lost
+    assert got == second and row.access_token == got[0]
+    later, _ = await other.keeper.token()  # and the next refresh works
+    fake.expire_tokens()
+    renewed = await other.keeper.renew(row.generation)
+    assert later == got[0] and renewed[0] != got[0] and fake.refreshes == 2
+
+
+async def test_a_pair_stored_by_someone_else_is_not_overwritten(
+    two: tuple[Process, Process], fake: FakeOa
+) -> None:
+    one, _ = two
+    await one.keeper.token()
+    old = await one.repo.tokens()
+    assert old is not None
+    await one.db.execute("UPDATE zalo_oa_tokens SET refresh_token = 'ref-stored-meanwhile'")
+
+    stored = await one.repo.store_refreshed(old, "acc-late", "ref-late", utcnow())
+
+    row = await one.repo.tokens()
+    assert not stored and row is not None and row.refresh_token == "ref-stored-meanwhile"

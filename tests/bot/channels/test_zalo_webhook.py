@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -24,17 +24,11 @@ CHAT = "e4ea2cd5189df1c3a88c"
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeZalo]:
-    with FakeZalo(token=TOKEN) as server:
-        yield server
-
-
-@pytest.fixture
-def settings(tmp_path: Path, fake: FakeZalo) -> Settings:
+def settings(tmp_path: Path, fake_zalo: FakeZalo) -> Settings:
     return make_settings(
         tmp_path,
         zalo_token=TOKEN,
-        zalo_api_url=fake.url,
+        zalo_api_url=fake_zalo.url,
         webhook_url="https://bot.example.org",
         webhook_secret=SECRET,
         listen="127.0.0.1:0",
@@ -42,13 +36,13 @@ def settings(tmp_path: Path, fake: FakeZalo) -> Settings:
 
 
 @pytest.fixture
-async def webhook(app: App, fake: FakeZalo) -> AsyncIterator[str]:
+async def webhook(app: App, fake_zalo: FakeZalo) -> AsyncIterator[str]:
     """The running channel's webhook URL on this machine; the fake delivers there."""
     server = WebhookServer(app.settings.listen)
     zalo = ZaloChannel(app.settings, app.dispatcher, server)
     await zalo.start()
     local = f"http://127.0.0.1:{server.port}"
-    fake.deliver_webhooks_to(local)
+    fake_zalo.deliver_webhooks_to(local)
     yield f"{local}/zalo"
     await zalo.stop()
 
@@ -64,31 +58,31 @@ def update(text: str, message_id: str = "16f6366b3f02645a3d15") -> dict[str, obj
     return {"event_name": "message.text.received", "message": message}
 
 
-async def test_start_sets_the_webhook_with_its_secret(fake: FakeZalo, webhook: str) -> None:
-    assert fake.webhook["url"] == "https://bot.example.org/zalo"
-    assert fake.webhook["secret_token"] == SECRET
-    assert not fake.calls("getUpdates")
+async def test_start_sets_the_webhook_with_its_secret(fake_zalo: FakeZalo, webhook: str) -> None:
+    assert fake_zalo.webhook["url"] == "https://bot.example.org/zalo"
+    assert fake_zalo.webhook["secret_token"] == SECRET
+    assert not fake_zalo.calls("getUpdates")
 
 
 @pytest.mark.parametrize("shape", ["wrapped", "flat"])
 async def test_updates_with_the_right_secret_are_answered(
-    fake: FakeZalo, webhook: str, shape: str
+    fake_zalo: FakeZalo, webhook: str, shape: str
 ) -> None:
-    fake.webhook_shape = shape
-    fake.send_text(CHAT, "/start")
+    fake_zalo.webhook_shape = shape
+    fake_zalo.send_text(CHAT, "/start")
 
-    reply = await fake.await_message(CHAT)
+    reply = await fake_zalo.await_message(CHAT)
 
     assert "1. Đăng ký vào mạng lưới" in reply["text"].splitlines()
-    assert [d["status"] for d in fake.deliveries] == [200]
+    assert [d["status"] for d in fake_zalo.deliveries] == [200]
 
 
 @pytest.mark.parametrize("headers", [{"X-Bot-Api-Secret-Token": "wrong-secret"}, {}])
 async def test_a_wrong_or_missing_secret_gets_403_and_is_not_processed(
-    app: App, fake: FakeZalo, webhook: str, headers: dict[str, str]
+    app: App, fake_zalo: FakeZalo, webhook: str, headers: dict[str, str]
 ) -> None:
-    fake.send_text(CHAT, "xin chao")  # the chat exists, so a reply would be deliverable
-    await fake.await_message(CHAT)
+    fake_zalo.send_text(CHAT, "xin chao")  # the chat exists, so a reply would be deliverable
+    await fake_zalo.await_message(CHAT)
 
     async with httpx.AsyncClient() as client:
         response = await client.post(webhook, json=update("/menu"), headers=headers)
@@ -98,9 +92,9 @@ async def test_a_wrong_or_missing_secret_gets_403_and_is_not_processed(
 
     assert response.status_code == 403
     assert right.status_code == 200
-    reply = await fake.await_message(CHAT)  # the next reply answers /start, not /menu
+    reply = await fake_zalo.await_message(CHAT)  # the next reply answers /start, not /menu
     assert reply["text"].startswith("Xin chào Lan")
-    assert len(fake.sent(CHAT)) == 2
+    assert len(fake_zalo.sent(CHAT)) == 2
 
 
 async def test_a_forged_update_creates_no_user(app: App, webhook: str) -> None:
@@ -111,25 +105,27 @@ async def test_a_forged_update_creates_no_user(app: App, webhook: str) -> None:
     assert await app.router.services.users.find(UserRef(channel="zalo", external_id=CHAT)) is None
 
 
-async def test_a_delivery_that_comes_twice_is_answered_once(fake: FakeZalo, webhook: str) -> None:
-    fake.send_text(CHAT, "xin chao")
-    await fake.await_message(CHAT)
+async def test_a_delivery_that_comes_twice_is_answered_once(
+    fake_zalo: FakeZalo, webhook: str
+) -> None:
+    fake_zalo.send_text(CHAT, "xin chao")
+    await fake_zalo.await_message(CHAT)
     secret = {"X-Bot-Api-Secret-Token": SECRET}
 
     async with httpx.AsyncClient() as client:
         for body in (update("/menu", "m1"), update("/menu", "m1"), update("/language", "m2")):
             assert (await client.post(webhook, json=body, headers=secret)).status_code == 200
 
-    menu, languages = await fake.await_message(CHAT), await fake.await_message(CHAT)
+    menu, languages = await fake_zalo.await_message(CHAT), await fake_zalo.await_message(CHAT)
     assert menu["text"].splitlines()[1] == "1. Đăng ký vào mạng lưới"
     assert languages["text"].splitlines()[0] == "Chọn ngôn ngữ của bạn:"  # not a second menu
 
 
 async def test_what_is_not_a_zalo_update_is_refused_and_not_processed(
-    app: App, fake: FakeZalo, webhook: str, caplog: pytest.LogCaptureFixture
+    app: App, fake_zalo: FakeZalo, webhook: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    fake.send_text(CHAT, "xin chao")  # the chat exists, so a reply would be deliverable
-    await fake.await_message(CHAT)
+    fake_zalo.send_text(CHAT, "xin chao")  # the chat exists, so a reply would be deliverable
+    await fake_zalo.await_message(CHAT)
     secret = {"X-Bot-Api-Secret-Token": SECRET}
     no_chat = update("/menu", "m1")
     del no_chat["message"]["chat"]  # type: ignore[attr-defined]
@@ -148,7 +144,7 @@ async def test_what_is_not_a_zalo_update_is_refused_and_not_processed(
     assert [r.status_code for r in bad] == [400, 400, 400, 400]
     assert plain.status_code == 415
     assert right.status_code == 200
-    reply = await fake.await_message(CHAT)
+    reply = await fake_zalo.await_message(CHAT)
     assert reply["text"].startswith("Xin chào Lan")  # /start, not /menu
-    assert len(fake.sent(CHAT)) == 2
+    assert len(fake_zalo.sent(CHAT)) == 2
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]

@@ -42,7 +42,7 @@ async def test_queues_then_follows_progress_until_done(app: App, text_file: Path
     async def record(user: UserRef, replies: list[Reply]) -> None:
         sent.append(user.external_id)
 
-    app.router.senders["telegram"] = record
+    app.outlets.senders["telegram"] = record
     out = io.StringIO()
     cli = asyncio.create_task(broadcast(app.router, "all", text_file, yes=True, out=out, poll=0.01))
     broadcaster = Broadcaster(app.router.services, app.router.services.broadcasts)

@@ -221,7 +221,7 @@ async def test_notifications_are_queued_in_the_recipients_language(app: App, cha
     async def record(user: UserRef, replies: list[Reply]) -> None:
         sent.append((user, replies))
 
-    app.router.senders["console"] = record
+    app.outlets.senders["console"] = record
     assert await app.outbox.drain_once() == 1
     assert sent == [(admin.user, [Reply(text="Upcoming fairs")])]
 

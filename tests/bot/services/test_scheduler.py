@@ -250,7 +250,7 @@ async def test_reminders_are_sent_in_the_outbox_like_any_message(
     async def record(user: UserRef, replies: list[Reply]) -> None:
         sent.append((user, replies))
 
-    app.router.senders["telegram"] = record
+    app.outlets.senders["telegram"] = record
     with time_machine.travel(local(2026, 12, 3, 9, 0), tick=False):
         await scheduler.run()
         await app.outbox.drain_once()

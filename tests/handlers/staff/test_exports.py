@@ -9,7 +9,6 @@ from datetime import datetime
 
 import openpyxl
 import pytest
-import time_machine
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.app import App
@@ -23,9 +22,7 @@ from tests.handlers.staff.staff_data import add_enterprise, audit_entries, membe
 THUONG_TIN = ward_code("Thường Tín")
 
 
-@pytest.fixture(autouse=True)
-def _today(time_machine: time_machine.TimeMachineFixture) -> None:
-    time_machine.move_to(TODAY, tick=True)
+pytestmark = pytest.mark.today
 
 
 @pytest.fixture

@@ -16,10 +16,7 @@ from tests.chat import Chat
 from tests.fair_data import TODAY, make_fair, outbox_rows, register_enterprise, tap
 from tests.handlers.staff.staff_data import audit_entries, member
 
-
-@pytest.fixture(autouse=True)
-def _today(time_machine: time_machine.TimeMachineFixture) -> None:
-    time_machine.move_to(TODAY, tick=True)
+pytestmark = pytest.mark.today
 
 
 async def test_an_admin_creates_a_fair_step_by_step(app: App) -> None:

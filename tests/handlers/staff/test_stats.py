@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-import time_machine
 from PIL import Image
 
 from bot.app import App
@@ -19,10 +18,7 @@ from tests.fair_data import TODAY, make_fair
 from tests.handlers.registration_walk import ward_code
 from tests.handlers.staff.staff_data import add_enterprise, member
 
-
-@pytest.fixture(autouse=True)
-def _today(time_machine: time_machine.TimeMachineFixture) -> None:
-    time_machine.move_to(TODAY, tick=True)
+pytestmark = pytest.mark.today
 
 
 async def test_figures_as_text_and_as_a_chart(app: App, tmp_path: Path) -> None:

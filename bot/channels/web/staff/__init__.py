@@ -121,7 +121,9 @@ class Acting:
             try:
                 for target, build in self.notifications:
                     key = f"notice:{uuid.uuid4().hex}"
-                    await self.router.enqueue(target, build, key, lane="notice", at_commit=True)
+                    await self.router.services.enqueue(
+                        target, build, key, lane="notice", at_commit=True
+                    )
             except BaseException as failed:
                 await self._tx.__aexit__(type(failed), failed, failed.__traceback__)
                 raise

@@ -23,6 +23,7 @@ from bot.domain.enterprise_terms import ROLE_NAMES, STATUS_NAMES, term, ward_lab
 from bot.domain.places import wards
 from bot.domain.sectors import SECTORS, sector_name
 from bot.services.broadcasts import (
+    AUDIENCE_KINDS,
     MAX_ANNOUNCEMENT,
     announcement,
     describe_audience,
@@ -44,17 +45,15 @@ async def _audiences(request: Request, lang: Lang) -> list[tuple[str, list[tuple
     _ = lang.gettext
     fairs, _total = await web_of(request).router.services.fairs.upcoming(0, 30)
     places = _by_name((f"ward:{w.code}", ward_label(w.code, _)) for w in wards())
-    return [
-        (_("Everyone"), [("all", _("everyone"))]),
-        (_("A sector"), _by_name((f"sector:{k}", sector_name(k, _)) for k in SECTORS)),
-        (_("A role in the chain"), [(f"role:{k}", term(ROLE_NAMES, k, _)) for k in ROLE_NAMES]),
-        (
-            _("A registration status"),
-            [(f"status:{k}", term(STATUS_NAMES, k, _)) for k in STATUS_NAMES],
-        ),
-        (_("Applicants of a fair"), [(f"fair:{f.key}", f.title(lang.code)) for f in fairs]),
-        (_("A ward or commune"), places),
-    ]
+    choices = {
+        "all": [("all", _("everyone"))],
+        "sector": _by_name((f"sector:{k}", sector_name(k, _)) for k in SECTORS),
+        "role": [(f"role:{k}", term(ROLE_NAMES, k, _)) for k in ROLE_NAMES],
+        "status": [(f"status:{k}", term(STATUS_NAMES, k, _)) for k in STATUS_NAMES],
+        "fair": [(f"fair:{f.key}", f.title(lang.code)) for f in fairs],
+        "ward": places,  # the longest list last
+    }
+    return [(_(AUDIENCE_KINDS[kind]), values) for kind, values in choices.items()]
 
 
 def _by_name(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:

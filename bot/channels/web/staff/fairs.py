@@ -22,6 +22,7 @@ from bot.domain.phones import format_phone
 from bot.domain.sectors import SECTORS, sector_name
 from bot.services import booth_decisions as decisions
 from bot.services import fair_admin
+from bot.services.checkin import GRACE
 from bot.services.fair_view import STATUS_NAMES, fair_dates, sectors_text
 from bot.services.permissions import Permission
 from storage.booths import LIVE, BoothApplication, BoothNumbersTaken, BoothStatus
@@ -110,6 +111,8 @@ def _done(lang: Lang, code: str | None) -> str | None:
         "reinstated": _("Reinstated."),
         "approved": _("Approved; the applicant is being told, with the check-in QR code."),
         "rejected": _("Rejected; the applicant is being told the reason."),
+        "checkedin": _("Checked in."),
+        "already": _("This booth had already been checked in."),
     }.get(what)
     if said is None:
         return None
@@ -283,6 +286,8 @@ async def edit_form(request: Request, staff: Staff) -> Response:
     fair = await _fair(request)
     if fair is None:
         return await render(request, staff, "staff/gone.html", status_code=404)
+    if fair.ends_at <= utcnow():
+        return back(f"{HERE}/{fair.id}", loi="over")
     return await _show_form(request, staff, _Form(_values_of(fair, staff.lang)), fair)
 
 
@@ -293,6 +298,8 @@ async def save(request: Request, staff: Staff) -> Response:
     fair = await _fair(request)
     if fair is None:
         return await render(request, staff, "staff/gone.html", status_code=404)
+    if fair.ends_at <= utcnow():
+        return back(f"{HERE}/{fair.id}", loi="over")
     form, fields = _read(staff)
     if fields is None:
         return await _show_form(request, staff, form, fair, status=400)
@@ -393,10 +400,44 @@ async def fair_page(request: Request, staff: Staff) -> Response:
         counts={s: sum(1 for r in rows if r.app.status is s) for s in BoothStatus},
         checked_in=sum(1 for r in rows if r.app.checked_in_at),
         over=fair.ends_at <= utcnow(),
+        gate_open=_gate_open(fair),
         audience=audience,
         done=_done(lang, request.query_params.get("xong")),
         problem=_problem(lang, request.query_params.get("loi"), request.query_params.get("so")),
     )
+
+
+def _gate_open(fair: Fair) -> bool:
+    """Whether booths can be checked in now: as at the gate, from the day before the fair
+    opens to the day after it closes, unless it is cancelled."""
+    now = utcnow()
+    return not fair.cancelled and fair.starts_at - GRACE <= now <= fair.ends_at + GRACE
+
+
+@staff_page(Permission.BOOTHS)
+async def check_in(request: Request, staff: Staff) -> Response:
+    """Checks an approved booth in at the desk, as scanning its QR code at the gate does
+    (for a producer whose phone is flat, or who never got the code)."""
+    router = web_of(request).router
+    svc = router.services
+    fair = await _fair(request)
+    raw = staff.field("app")
+    app = await svc.booths.get(int(raw)) if raw.isdigit() else None
+    if fair is None or app is None or app.fair_id != fair.id:
+        return back(HERE)
+    here = f"{HERE}/{fair.id}"
+    if not _gate_open(fair):
+        return back(here, loi="gate")
+    if app.status is not BoothStatus.APPROVED:
+        return back(here, loi="gone")
+    async with Acting(router, staff) as acting:
+        earlier = await svc.booths.check_in(app.id)
+        if earlier is None:
+            await svc.audit.record(
+                acting, "booth.check_in", None, {"booth_numbers": app.booth_numbers},
+                target=f"booth:{app.id}",
+            )  # fmt: skip
+    return back(here, "checkedin:0" if earlier is None else "already:0")
 
 
 def _problem(lang: Lang, code: str | None, numbers: str | None) -> str | None:
@@ -411,6 +452,10 @@ def _problem(lang: Lang, code: str | None, numbers: str | None) -> str | None:
             low=decisions.REASON_MIN, high=decisions.REASON_MAX
         ),
         "gone": _("This application no longer waits for a decision."),
+        "over": _(
+            "This fair is over: it can no longer be edited or moved. Copy it for next year instead."
+        ),
+        "gate": _("Booths can be checked in from the day before the fair to the day after."),
     }.get(code or "")
 
 
@@ -454,4 +499,5 @@ def routes() -> list[BaseRoute]:
         Route(HERE + "/{id:int}/sua", save, methods=["POST"]),
         Route(HERE + "/{id:int}/trang-thai", change_status, methods=["POST"]),
         Route(HERE + "/{id:int}/gian-hang", decide, methods=["POST"]),
+        Route(HERE + "/{id:int}/check-in", check_in, methods=["POST"]),
     ]

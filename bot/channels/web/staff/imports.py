@@ -19,6 +19,7 @@ from bot.channels.web.auth import Staff, staff_page
 from bot.channels.web.pages import web_of
 from bot.channels.web.staff import Acting, render
 from bot.domain.enterprise_terms import FIELD_LABELS, field_value
+from bot.domain.phones import format_phone
 from bot.services import producer_import as importing
 from bot.services.permissions import Permission
 
@@ -127,8 +128,9 @@ async def commit(request: Request, staff: Staff) -> Response:
     writer.writerow([_("Establishment name"), _("Phone"), "Telegram", "Zalo", _("Code")])
     for code, fields in made:
         telegram, zalo = importing.invite_links(svc.settings, code)
-        invited.append((fields, code, telegram, zalo))
-        writer.writerow([fields.name, fields.phone, telegram, zalo, code])
+        phone = format_phone(fields.phone) if fields.phone else ""
+        invited.append((fields, phone, telegram, zalo))
+        writer.writerow([fields.name, phone, telegram, zalo, code])
     return await render(
         request,
         staff,

@@ -4,7 +4,9 @@ into FAQ entries in one step, the audit log in words and local times, and staff 
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, time, timedelta
 from typing import Any, Final
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,8 +15,9 @@ from starlette.routing import BaseRoute, Route
 from bot.channels.web.auth import Staff, staff_page
 from bot.channels.web.pages import web_of
 from bot.channels.web.staff import Acting, back, render
+from bot.core.i18n import N_, Lang
 from bot.core.types import UserRef
-from bot.domain.enterprise_terms import STATUS_NAMES, term, ward_label
+from bot.domain.enterprise_terms import FIELD_LABELS, STATUS_NAMES, term, ward_label
 from bot.domain.places import get_ward, wards
 from bot.domain.sectors import SECTORS, sector_name
 from bot.domain.textnorm import fold
@@ -29,6 +32,7 @@ from storage.roles import GRANTABLE, Role
 __all__ = ["routes"]
 
 AUDIT_PAGE: Final = 50
+PICKER: Final = 100  # people offered in the roles form's list
 _ADDRESS: Final = re.compile(r"^(telegram|zalo|console):([A-Za-z0-9_-]{1,64})$")
 
 # -- exports ----------------------------------------------------------------------------------
@@ -157,26 +161,90 @@ async def add_faq(request: Request, staff: Staff) -> Response:
 # -- audit log --------------------------------------------------------------------------------
 
 
+# what an entry is about, as people say it; linked to its page where there is one
+_TARGETS: Final = {
+    "enterprise": (N_("registration #{id}"), "/quan-tri/dang-ky/{id}"),
+    "fair": (N_("fair #{id}"), "/quan-tri/hoi-cho/{id}"),
+    "broadcast": (N_("announcement #{id}"), "/quan-tri/thong-bao/{id}"),
+    "booth": (N_("booth application #{id}"), ""),
+    "user": (N_("person #{id}"), ""),
+    "account": (N_("account #{id}"), ""),
+}
+
+
+def _target(lang: Lang, target: str | None) -> tuple[str, str]:
+    """(words, link) of an entry's target: `enterprise:12` reads "registration #12"."""
+    if not target:
+        return "—", ""
+    kind, _sep, ident = target.partition(":")
+    if kind not in _TARGETS or not ident.isdigit():
+        return target, ""
+    label, link = _TARGETS[kind]
+    return lang.gettext(label).format(id=ident), link.format(id=ident)
+
+
+def _change_line(lang: Lang, line: str) -> str:
+    """`name: A → B` with the field named in the reader's language where it is known."""
+    key, sep, rest = line.partition(": ")
+    label = FIELD_LABELS.get("place" if key == "ward_code" else key)
+    return f"{lang.gettext(label)}: {rest}" if sep and label else line
+
+
+def _local_day(lang: Lang, raw: str) -> datetime | None:
+    try:
+        return datetime.combine(date.fromisoformat(raw), time(), tzinfo=lang.tz)
+    except ValueError:
+        return None
+
+
 @staff_page(Permission.AUDIT)
 async def audit(request: Request, staff: Staff) -> Response:
-    """The audit log, the latest first: who (and their role then), what, on what, when."""
+    """The audit log, the latest first: who (by name, and their role then), what (in words),
+    on what (linked), when (local time); filtered by who, what and from/to which day."""
     svc = web_of(request).router.services
     lang = staff.lang
     _ = lang.gettext
-    raw = request.query_params.get("page", "1")
+    q = request.query_params
+    raw = q.get("page", "1")
     page = max(1, int(raw)) if raw.isdigit() else 1
-    entries, total = await svc.audit.repo.page((page - 1) * AUDIT_PAGE, AUDIT_PAGE)
+    given = {k: q.get(k, "").strip() for k in ("ai", "viec", "tu", "den")}
+    since = _local_day(lang, given["tu"])
+    until = _local_day(lang, given["den"])
+    entries, total = await svc.audit.repo.page(
+        (page - 1) * AUDIT_PAGE,
+        AUDIT_PAGE,
+        actor_id=int(given["ai"]) if given["ai"].isdigit() else None,
+        action=given["viec"] if given["viec"] in ACTION_NAMES else None,
+        since=since,
+        until=until + timedelta(days=1) if until else None,
+    )
     roles = {r.value: _(name) for r, name in ROLE_NAMES.items()}
-    rows: list[dict[str, Any]] = [
-        {
-            "e": x,
-            "when": lang.short_datetime(x.at),
-            "role": roles.get(x.role or "", _("not staff")),
-            "what": _(ACTION_NAMES[x.action]) if x.action in ACTION_NAMES else x.action,
-            "changes": changes(x.before, x.after)[:8],
-        }
-        for x in entries
-    ]
+    names: dict[int, str] = {}
+    for x in entries:
+        if x.actor_id is not None and x.actor_id not in names:
+            user = await svc.users.get(x.actor_id)
+            names[x.actor_id] = (user.display_name or str(user.ref)) if user else x.actor
+    rows: list[dict[str, Any]] = []
+    for x in entries:
+        on, link = _target(lang, x.target)
+        rows.append(
+            {
+                "e": x,
+                "when": lang.short_datetime(x.at),
+                "who": names.get(x.actor_id, x.actor)
+                if x.actor_id is not None
+                else _("the server (command line)")
+                if x.actor == "cli"
+                else x.actor,
+                "role": roles.get(x.role or "", _("not staff")),
+                "what": _(ACTION_NAMES[x.action]) if x.action in ACTION_NAMES else x.action,
+                "on": on,
+                "link": link,
+                "changes": [_change_line(lang, c) for c in changes(x.before, x.after)[:8]],
+            }
+        )
+    query = {k: v for k, v in given.items() if v}
+    actions = sorted(((k, _(v)) for k, v in ACTION_NAMES.items()), key=lambda kv: kv[1])
     return await render(
         request,
         staff,
@@ -185,6 +253,11 @@ async def audit(request: Request, staff: Staff) -> Response:
         page=page,
         pages=max(1, -(-total // AUDIT_PAGE)),
         total=total,
+        given=given,
+        actors=await svc.audit.repo.actors(),
+        actions=actions,
+        filtered=bool(query),
+        page_link=lambda n: "/quan-tri/nhat-ky?" + urlencode({**query, "page": n}),
     )
 
 
@@ -205,10 +278,20 @@ async def roles(request: Request, staff: Staff) -> Response:
         people = await svc.users.identities(grant.account_id)
         name = next((u.display_name for u in people if u.display_name), None) or "—"
         members.append((grant, name, ", ".join(str(u.ref) for u in people)))
+    pickable: list[
+        tuple[int, str]
+    ] = []  # who may be given a role: those who wrote to the bot lately, not yet staff
+    for user in await svc.roles.recent_people(PICKER):
+        e = await svc.enterprises.for_account(user.account_id)
+        label = " · ".join(
+            x for x in (user.display_name, e.name if e else None, str(user.ref)) if x
+        )
+        pickable.append((user.account_id, label))
     return await render(
         request,
         staff,
         "staff/roles.html",
+        people=pickable,
         owners=owners,
         members=members,
         grantable=[(r.value, _(ROLE_NAMES[r]), _(ROLE_DUTIES[r])) for r in GRANTABLE],
@@ -230,6 +313,8 @@ async def set_role(request: Request, staff: Staff) -> Response:
     raw = staff.field("account")
     if raw.isdigit():
         account_id = int(raw)
+        if not await svc.users.identities(account_id):
+            return back("/quan-tri/vai-tro", loi="address")
     else:
         match = _ADDRESS.match(staff.field("address").strip())
         if match is None:

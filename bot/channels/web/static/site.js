@@ -3,6 +3,24 @@
 (function () {
   "use strict";
 
+  // On a phone the menu scrolls sideways: bring the current page's entry into view.
+  var here = document.querySelector('.menu [aria-current="page"]');
+  if (here && here.parentElement && here.parentElement.scrollWidth > here.parentElement.clientWidth) {
+    here.parentElement.scrollLeft = here.offsetLeft - 16;
+  }
+
+  // While someone types in a staff form, keep their session from lapsing (30 minutes idle):
+  // a ping every 5 minutes, only if something was typed since the last one.
+  if (document.querySelector('form input[name="csrf"]')) {
+    var typed = false;
+    document.addEventListener("input", function () { typed = true; });
+    window.setInterval(function () {
+      if (!typed) return;
+      typed = false;
+      fetch("/quan-tri/phien", { credentials: "same-origin" }).catch(function () {});
+    }, 5 * 60 * 1000);
+  }
+
   // <input type="checkbox" data-tick-all="NAME">: ticks every box named NAME.
   document.querySelectorAll("[data-tick-all]").forEach(function (all) {
     var name = all.getAttribute("data-tick-all");
@@ -28,6 +46,17 @@
   document.querySelectorAll("[data-confirm]").forEach(function (button) {
     button.addEventListener("click", function (event) {
       if (!window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+    });
+  });
+
+  // <button data-confirm-all="Text">: asks before acting on every page of a list, when the
+  // "all that match" box of its form is ticked.
+  document.querySelectorAll("[data-confirm-all]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      var all = button.form && button.form.querySelector('input[name="scope"]');
+      if (all && all.checked && !window.confirm(button.getAttribute("data-confirm-all"))) {
+        event.preventDefault();
+      }
     });
   });
 

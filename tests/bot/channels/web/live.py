@@ -47,7 +47,7 @@ class LiveSite:
     async def _open(self) -> None:
         self._app = App(self.settings)
         await self._app.open()
-        self._app.router.senders["telegram"] = self._send  # a platform that takes everything
+        self._app.outlets.senders["telegram"] = self._send  # a platform that takes everything
         self._app.start()
         self._web = WebChannel(self.settings, self._app.router, None)
         await self._web.start()

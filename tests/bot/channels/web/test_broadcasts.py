@@ -40,7 +40,7 @@ async def _deliver(app: App) -> list[str]:
     async def sender(ref: UserRef, replies: list[Reply]) -> None:
         got.extend(r.text for r in replies)
 
-    app.router.senders["telegram"] = sender
+    app.outlets.senders["telegram"] = sender
     await app.outbox.drain_once()
     await Broadcaster(app.router.services, app.router.services.broadcasts).tick()
     return got

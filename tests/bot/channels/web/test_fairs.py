@@ -3,6 +3,7 @@ work the booth table. Applicants hear of it as they do when staff act in the cha
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import time_machine
@@ -174,3 +175,52 @@ def test_the_fair_list_shows_upcoming_and_past_fairs_with_their_booths(site: Sit
     assert page.status_code == 200
     assert "Hội chợ thử nghiệm" in page.text and "2 / 3" in page.text
     assert 'id="new-fair"' not in page.text  # creating is the admins'
+
+
+def test_booths_are_checked_in_from_the_booth_table_while_the_gate_is_open(site: Site) -> None:
+    svc = site.app.router.services
+    with time_machine.travel(TODAY, tick=False) as clock:
+        fair = site.run(make_fair, site.app)
+        first, second = _applicant(site, fair.id, 2)
+        site.login(site.staff(Role.MODERATOR))
+        page = f"/quan-tri/hoi-cho/{fair.id}"
+        site.form(
+            page, f"{page}/gian-hang", {"app": str(first), "action": "approve", "numbers": "5"}
+        )
+        assert "/check-in" not in site.get(page).text  # two weeks early: nothing to check in
+        early = site.form(page, f"{page}/check-in", {"app": str(first)})
+        assert "loi=gate" in early.headers["location"]
+        clock.move_to(fair.starts_at + timedelta(hours=2))
+        site.login(site.staff(Role.MODERATOR))
+        table = site.get(page).text
+        assert table.count(f'action="{page}/check-in"') == 1  # the approved booth only
+        done = site.form(page, f"{page}/check-in", {"app": str(first)})
+        assert "xong=checkedin" in done.headers["location"]
+        assert "Đã điểm danh." in site.get(done.headers["location"]).text
+        again = site.form(page, f"{page}/check-in", {"app": str(first)})
+        assert "xong=already" in again.headers["location"]
+        waiting = site.form(page, f"{page}/check-in", {"app": str(second)})  # not approved
+        assert "loi=gone" in waiting.headers["location"]
+    booth = site.run(svc.booths.get, first)
+    assert booth is not None and booth.checked_in_at is not None
+    assert site.run(svc.booths.get, second).checked_in_at is None  # type: ignore[union-attr]
+    logged = [e for e in site.run(audit_entries, site.app) if e.action == "booth.check_in"]
+    assert [e.target for e in logged] == [f"booth:{first}"]
+
+
+def test_a_past_fair_offers_no_edit_and_refuses_one(site: Site) -> None:
+    with time_machine.travel(TODAY, tick=False) as clock:
+        fair = site.run(make_fair, site.app)
+        _applicant(site, fair.id, 1)  # still waiting for a decision when the fair ended
+        clock.move_to(fair.ends_at + timedelta(days=3))
+        site.login(site.staff(Role.ADMIN))
+        page = site.get(f"/quan-tri/hoi-cho/{fair.id}").text
+        assert 'id="edit-fair"' not in page and 'id="clone-fair"' in page
+        assert "/gian-hang" not in page  # no booth decisions after the fair either
+        form = site.get(f"/quan-tri/hoi-cho/{fair.id}/sua", follow_redirects=False)
+        assert form.status_code == 303 and "loi=over" in form.headers["location"]
+        said = site.get(form.headers["location"]).text
+        assert "đã kết thúc" in said
+        post = site.form(f"/quan-tri/hoi-cho/{fair.id}", f"/quan-tri/hoi-cho/{fair.id}/sua", NEW)
+        assert "loi=over" in post.headers["location"]
+    assert site.run(site.app.router.services.fairs.get, fair.id).title_vi == fair.title_vi  # type: ignore[union-attr]

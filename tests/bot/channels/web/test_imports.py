@@ -84,6 +84,7 @@ def test_a_right_list_is_imported_whole_with_an_invitation_each(site: Site) -> N
     assert done.status_code == 200
     codes = re.findall(r"/moi ([A-Z2-9]{8})", done.text)
     assert len(codes) == 3 and "https://t.me/ketnoi_hanoi_bot?start=moi_" in done.text
+    assert "0912 345 601" in done.text  # the number as people write it
     assert [e.action for e in site.run(audit_entries, site.app)][-1] == "producers.import"
     again = site.post("/quan-tri/nhap/nhap", {"csrf": csrf_of(text), "rows": json.dumps(rows)})
     assert again.status_code == 422  # the same list twice: its phones wait for their owners

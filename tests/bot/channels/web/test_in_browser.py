@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from icalendar import Calendar
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 from bot.core.clock import utcnow
 from bot.core.types import UserRef
@@ -132,6 +132,7 @@ PAGES = [
     "/quan-tri",
     "/quan-tri/dang-ky",
     "/quan-tri/dang-ky/1",
+    "/quan-tri/dang-ky/1/sua",
     "/quan-tri/hoi-cho",
     "/quan-tri/hoi-cho/1",
     "/quan-tri/hoi-cho/moi",
@@ -158,6 +159,11 @@ def test_every_page_fits_a_phone_and_a_desk(
         live.app.router.services.users.ensure, UserRef(channel="console", external_id="admin")
     )
     page.set_viewport_size({"width": width, "height": 800})
+    blocked: list[str] = []  # what the Content-Security-Policy stopped: nothing may be
+    page.on(
+        "console",
+        lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     _log_in(page, live, owner)
     shots = Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
@@ -166,5 +172,36 @@ def test_every_page_fits_a_phone_and_a_desk(
         assert response is not None and response.status == 200, path
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= width, f"{path} is {wide} px wide at {width} px"
+        current = page.locator('.menu [aria-current="page"]')
+        if current.count():  # the menu shows where one is, even scrolled sideways on a phone
+            box = current.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, path
         name = re.sub(r"[^a-z0-9]+", "-", path.strip("/").lower()) or "home"
         page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+    assert blocked == []
+
+
+def test_all_registrations_that_match_are_approved_after_confirming_the_count(
+    live: LiveSite, page: Page
+) -> None:
+    made = [
+        live.run(add_enterprise, live.app, f"p{i}", f"Cơ sở mộc {i}", phone=f"+849130000{i:02d}")
+        for i in range(53)
+    ]
+    _log_in(page, live, _staff(live, Role.MODERATOR))
+    page.goto(live.url + "/quan-tri/dang-ky?status=pending")
+    asked: list[str] = []
+
+    def answer(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    page.check("#scope-all")
+    page.select_option("#action", "approve")
+    page.click("#bulk-go")
+    expect(page.locator(".flash")).to_contain_text("Đã duyệt 53 hồ sơ")
+    assert asked == ["Thực hiện việc này với tất cả 53 hồ sơ khớp với bộ lọc?"]
+    svc = live.app.router.services
+    approved = [live.run(svc.enterprises.get, e.id).status for e in made]  # type: ignore[union-attr]
+    assert approved == [EnterpriseStatus.APPROVED] * 53

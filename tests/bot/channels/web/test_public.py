@@ -13,6 +13,7 @@ from icalendar import Calendar
 
 from bot.app import App
 from storage.enterprises import EnterpriseStatus
+from storage.roles import Role
 from tests.bot.channels.web.site import Site
 from tests.chat import Chat
 from tests.conftest import make_settings
@@ -134,3 +135,14 @@ async def test_without_a_public_address_zalo_keeps_the_telegram_link(app: App) -
     zalo = Chat(app.router, "z1", channel="zalo")
     await zalo.say("/start fair_test-fair")
     assert "https://t.me/ketnoi_hanoi_bot?start=fair_test-fair" in zalo.text
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_cancelled_fair_is_marked_and_offers_no_way_to_apply(site: Site) -> None:
+    fair = site.run(make_fair, site.app)
+    site.login(site.staff(Role.ADMIN))
+    page = f"/quan-tri/hoi-cho/{fair.id}"
+    site.form(page, f"{page}/trang-thai", {"status": "cancelled"})
+    home = site.get("/").text
+    card = home.split(fair.title_vi, 1)[1].split("</li>", 1)[0]
+    assert "Đã hủy" in card and "Xem chi tiết" in card and "cách đăng ký" not in card

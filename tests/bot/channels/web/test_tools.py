@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import time_machine
 
 from bot.app import App
@@ -119,3 +121,59 @@ def test_admins_cannot_change_roles(site: Site) -> None:
         ).status_code
         == 403
     )
+
+
+def test_the_audit_log_filters_by_who_what_and_day_and_names_what_it_is_about(
+    site: Site,
+) -> None:
+    e = site.run(add_enterprise, site.app, "p1", "Gốm Minh Hải")
+    with time_machine.travel(TODAY, tick=False) as clock:
+        lan = site.staff(Role.MODERATOR, "lan")
+        site.login(lan)
+        site.form("/quan-tri/dang-ky", "/quan-tri/dang-ky", {"action": "approve", "ids": str(e.id)})
+        clock.shift(timedelta(days=2))
+        site.client.cookies.clear()
+        site.login(site.owner())
+        page = site.get("/quan-tri/nhat-ky").text
+        assert f'<a href="/quan-tri/dang-ky/{e.id}">hồ sơ #{e.id}</a>' in page
+        assert "Cán bộ moderator" in page  # the name, not the address
+        mine = site.get("/quan-tri/nhat-ky", params={"ai": str(lan.id)}).text
+        assert (
+            "đã duyệt một hồ sơ đăng ký" in mine and mine.count("<tr") == 1 + 2
+        )  # login, approval
+        approvals = site.get("/quan-tri/nhat-ky", params={"viec": "registration.approve"}).text
+        assert approvals.count("<tr") == 2 and "Cán bộ moderator" in approvals
+        day = TODAY.date().isoformat()
+        that_day = site.get("/quan-tri/nhat-ky", params={"tu": day, "den": day}).text
+        assert that_day.count("<tr") == 1 + 2
+        later = (TODAY + timedelta(days=1)).date().isoformat()
+        none = site.get("/quan-tri/nhat-ky", params={"tu": later, "viec": "registration.approve"})
+        assert "Không có mục nào khớp với bộ lọc" in none.text
+
+
+def test_owners_pick_a_person_who_wrote_to_the_bot_rather_than_type_an_id(site: Site) -> None:
+    e = site.run(add_enterprise, site.app, "p1", "Gốm Minh Hải")
+    site.login(site.owner())
+    page = site.get("/quan-tri/vai-tro").text
+    picker = page.split('<select id="account"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{e.account_id}">' in picker and "Gốm Minh Hải" in picker
+    assert "console:admin" not in picker  # owners are not offered
+    given = site.form(
+        "/quan-tri/vai-tro", "/quan-tri/vai-tro", {"account": str(e.account_id), "role": "viewer"}
+    )
+    assert given.headers["location"].endswith("xong=changed")
+    assert site.run(site.app.router.services.roles.granted, e.account_id) is Role.VIEWER
+    after = site.get("/quan-tri/vai-tro").text.split('<select id="account"', 1)[1]
+    assert "Gốm Minh Hải" not in after.split("</select>", 1)[0]  # staff now: in the table
+    wrong = site.form(
+        "/quan-tri/vai-tro", "/quan-tri/vai-tro", {"account": "999", "role": "viewer"}
+    )
+    assert wrong.headers["location"].endswith("loi=address")
+
+
+def test_the_exports_page_says_whether_phone_numbers_are_in_the_files(site: Site) -> None:
+    site.login(site.staff(Role.VIEWER))
+    assert "không có số điện thoại và mã số thuế" in site.get("/quan-tri/xuat").text
+    site.client.cookies.clear()
+    site.login(site.staff(Role.MODERATOR))
+    assert "Có kèm số điện thoại và mã số thuế" in site.get("/quan-tri/xuat").text

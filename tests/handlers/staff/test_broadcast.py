@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -102,7 +101,7 @@ async def test_compose_preview_and_send_to_everyone(app: App, admin: Chat) -> No
     assert "sent 0 / 6" in progress.text
 
     recorder = Recorder()
-    app.router.senders["telegram"] = recorder
+    app.outlets.senders["telegram"] = recorder
     while await app.outbox.drain_once():
         pass
     assert len(recorder.sent) == 6
@@ -136,7 +135,7 @@ async def test_preview_counts_a_sector_exactly(app: App, admin: Chat) -> None:
 
     await admin.press("Send to 4 people")
     recorder = Recorder()
-    app.router.senders["telegram"] = recorder
+    app.outlets.senders["telegram"] = recorder
     while await app.outbox.drain_once():
         pass
     assert len(recorder.sent) == 3  # the one who blocked the bot is not written to
@@ -191,31 +190,25 @@ async def test_an_announcement_too_long_is_refused(app: App, admin: Chat) -> Non
     assert "Who should get" in admin.text
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
 async def test_progress_is_edited_in_place_then_reported(
-    tmp_path: Path, fake: FakeTelegram
+    tmp_path: Path, fake_telegram: FakeTelegram
 ) -> None:
-    async with running_bot(tmp_path, fake, quiet_hours="off") as tg:
+    async with running_bot(tmp_path, fake_telegram, quiet_hours="off") as tg:
         # the admin's chat gets an edit per round: its 1 message/s would only slow the test
         fast = Limiter(1000, chat_rate=1000, chat_burst=1000)
-        tg.channel.limiter = tg.app.router.limiters["telegram"] = fast
+        tg.channel.limiter = tg.app.outlets.limiters["telegram"] = fast
         await people(tg.app, 30)
-        fake.block(101)
-        fake.block(102)
-        fake.send_text(ADMIN, "/broadcast", language_code="vi")
-        await fake.await_message(ADMIN)
-        fake.send_text(ADMIN, "Thông báo: hội chợ mở cửa lúc 8 giờ.")
-        await fake.await_message(ADMIN)
-        fake.press_button(ADMIN, "bcast:aud:all")
-        await fake.await_message(ADMIN)  # the announcement as people will see it
-        await fake.await_message(ADMIN)  # how many will get it
-        fake.press_button(ADMIN, "bcast:send")
-        progress = await fake.await_message(ADMIN)
+        fake_telegram.block(101)
+        fake_telegram.block(102)
+        fake_telegram.send_text(ADMIN, "/broadcast", language_code="vi")
+        await fake_telegram.await_message(ADMIN)
+        fake_telegram.send_text(ADMIN, "Thông báo: hội chợ mở cửa lúc 8 giờ.")
+        await fake_telegram.await_message(ADMIN)
+        fake_telegram.press_button(ADMIN, "bcast:aud:all")
+        await fake_telegram.await_message(ADMIN)  # the announcement as people will see it
+        await fake_telegram.await_message(ADMIN)  # how many will get it
+        fake_telegram.press_button(ADMIN, "bcast:send")
+        progress = await fake_telegram.await_message(ADMIN)
         assert "0 / 31" in progress["text"]  # the admin is one of everyone
 
         broadcaster = Broadcaster(tg.app.router.services, tg.app.router.services.broadcasts)
@@ -227,13 +220,15 @@ async def test_progress_is_edited_in_place_then_reported(
         while await tg.app.outbox.drain_once():
             pass
 
-        [edited] = [m for m in fake.sent(ADMIN) if m["message_id"] == progress["message_id"]]
+        [edited] = [
+            m for m in fake_telegram.sent(ADMIN) if m["message_id"] == progress["message_id"]
+        ]
         assert len(edited["edits"]) >= 3
         assert "31 / 31" not in progress["text"]
         assert "29 / 31" in edited["text"]  # two blocked the bot
         assert edited["reply_markup"] is None  # no Stop button once it is over
-        report = fake.sent(ADMIN)[-1]
+        report = fake_telegram.sent(ADMIN)[-1]
         assert report["message_id"] != progress["message_id"]
         assert "29" in report["text"] and "2" in report["text"]
-        sent_to = {m["chat_id"] for m in fake.sent() if m["chat_id"] != ADMIN}
+        sent_to = {m["chat_id"] for m in fake_telegram.sent() if m["chat_id"] != ADMIN}
         assert len(sent_to) == 28  # 30 people less the two who blocked the bot

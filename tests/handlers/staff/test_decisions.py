@@ -43,7 +43,7 @@ async def registered(app: App, chat: Chat, **answers: str | None) -> Enterprise:
 
 async def test_approval_is_told_to_the_applicant_in_vietnamese(app: App) -> None:
     recorder = Recorder()
-    app.router.senders["console"] = recorder
+    app.outlets.senders["console"] = recorder
     applicant = Chat(app.router)
     admin = await english(Chat(app.router, external_id="admin"))
     e = await registered(app, applicant)
@@ -65,7 +65,7 @@ async def test_approval_is_told_to_the_applicant_in_vietnamese(app: App) -> None
 
 async def test_rejection_asks_the_reason_and_tells_it_in_english(app: App) -> None:
     recorder = Recorder()
-    app.router.senders["console"] = recorder
+    app.outlets.senders["console"] = recorder
     applicant = await english(Chat(app.router))
     admin = Chat(app.router, external_id="admin")
     e = await registered(app, applicant)

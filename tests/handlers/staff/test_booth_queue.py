@@ -15,12 +15,9 @@ from bot.services.checkin import checkin_key, sign
 from storage.booths import BoothApplication, BoothStatus
 from storage.outbox import OutboxRow
 from tests.chat import Chat
-from tests.fair_data import HANOI, TODAY, make_fair, outbox_rows, register_enterprise, tap
+from tests.fair_data import HANOI, make_fair, outbox_rows, register_enterprise, tap
 
-
-@pytest.fixture(autouse=True)
-def _today(time_machine: time_machine.TimeMachineFixture) -> None:
-    time_machine.move_to(TODAY, tick=True)
+pytestmark = pytest.mark.today
 
 
 @pytest.fixture

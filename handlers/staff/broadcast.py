@@ -10,7 +10,6 @@ from typing import Annotated, Any, Final, Literal
 
 from bot.core.clock import utcnow
 from bot.core.config import quiet_until
-from bot.core.i18n import N_
 from bot.core.payloads import BroadcastStop, Id, OneOf, Payload, Word
 from bot.core.types import Attachment, Button, Kind, Reply
 from bot.dialog.router import Router, Turn
@@ -19,6 +18,7 @@ from bot.domain.enterprise_terms import ROLE_NAMES, STATUS_NAMES, term, ward_lab
 from bot.domain.places import get_ward, match_ward
 from bot.domain.sectors import SECTORS, sector_name
 from bot.services.broadcasts import (
+    AUDIENCE_KINDS,
     MAX_ANNOUNCEMENT,
     PROGRESS_EVERY,
     Broadcaster,
@@ -43,14 +43,7 @@ __all__ = [
 ]
 
 FLOW: Final = "broadcast"
-_KINDS: Final = {
-    "all": N_("Everyone"),
-    "sector": N_("A sector"),
-    "role": N_("A role in the chain"),
-    "ward": N_("A ward or commune"),
-    "fair": N_("Applicants of a fair"),
-    "status": N_("A registration status"),
-}
+_KINDS: Final = AUDIENCE_KINDS
 
 
 class Step(StrEnum):
