@@ -19,6 +19,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 
@@ -50,9 +51,8 @@ def _server_cpu(url: str) -> float:
 
 
 def _database(server: str, name: str) -> str:
-    info = psycopg.conninfo.conninfo_to_dict(server)
-    info["dbname"] = name
-    return psycopg.conninfo.make_conninfo(**info)
+    """The server's URL with another database name."""
+    return urlsplit(server)._replace(path=f"/{name}").geturl()
 
 
 def run(engine: str, processes: int, people: int, server: str | None) -> str:
