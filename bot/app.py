@@ -34,6 +34,7 @@ from storage.booths import BoothRepo
 from storage.broadcasts import BroadcastRepo
 from storage.chain import ChainRepo
 from storage.conversations import ConversationRepo
+from storage.coordination import Coordination, Local
 from storage.engine import Database
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
@@ -63,6 +64,9 @@ log = logging.getLogger("ketnoi.app")
 # How long a clean shutdown lets the updates in hand finish (their handling and replies).
 RECEIVING_GRACE = 10.0
 UNCONFIRMED_EVERY = 60.0  # seconds between the owners' reports of messages that may be lost
+# Seconds between looks for processes that stopped (their outbox claims are taken over) and
+# recounts of the processes sharing the platform's rate.
+TAKEOVER_EVERY = 5.0
 
 
 class Channel(Protocol):
@@ -81,6 +85,16 @@ class Channel(Protocol):
         """Stop receiving if not yet, and disconnect."""
 
 
+async def open_coordination(settings: Settings) -> Coordination:
+    """How this process works beside others: on PostgreSQL (KETNOI_DATABASE_URL), with every
+    process on the same database; on SQLite, alone."""
+    if not settings.database:
+        return Local()
+    from storage.coordination.postgres import PostgresCoordination  # psycopg only if used
+
+    return await PostgresCoordination.open(settings.database)
+
+
 class App:
     """Everything the process holds, made once at start-up and closed once at shutdown.
 
@@ -92,6 +106,7 @@ class App:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._db: Database | None = None
+        self._coordination: Coordination | None = None
         self._router: Router | None = None
         self._dispatcher: Dispatcher | None = None
         self._outbox: Outbox | None = None
@@ -140,6 +155,12 @@ class App:
         """Load the catalogs, open and migrate the database, wire the handlers and jobs."""
         i18n = I18n(self.settings.locale, self.settings.tz)
         self._db = await open_database(self.settings.db_path, self.settings.database)
+        try:
+            coordination = self._coordination = await open_coordination(self.settings)
+        except BaseException:
+            await self._db.close()
+            self._db = None
+            raise
         roles = RoleRepo(self._db, self.settings.admins)
         faq = FaqRepo(self._db)
         services = Services(
@@ -148,7 +169,7 @@ class App:
             i18n=i18n,
             users=UserRepo(self._db),
             conversations=ConversationRepo(self._db),
-            outbox=OutboxRepo(self._db),
+            outbox=OutboxRepo(self._db, coordination),
             enterprises=EnterpriseRepo(self._db),
             links=LinkRepo(self._db),
             fairs=FairRepo(self._db),
@@ -160,7 +181,7 @@ class App:
             roles=roles,
             audit=Audit(AuditRepo(self._db), roles),
             reports=ReportRepo(self._db, fold=fold),
-            broadcasts=BroadcastRepo(self._db, OutboxRepo(self._db)),
+            broadcasts=BroadcastRepo(self._db, OutboxRepo(self._db, coordination)),
             reminders=ReminderRepo(self._db),
             personal_data=PersonalDataRepo(self._db),
             retention=RetentionRepo(self._db, self.settings.admins),
@@ -168,6 +189,7 @@ class App:
             registrations=RegistrationRepo(self._db, search_text),
             web_sessions=WebSessionRepo(self._db),
             chain=ChainRepo(self._db),
+            coordination=coordination,
         )
         await services.faq.seed()  # data/faq.yaml, the first time
         await services.faq_reader.warm()  # not on the first question, in every chat's way
@@ -177,8 +199,15 @@ class App:
         self._outbox = Outbox(router, self.outlets)
         router.on_queued = self._outbox.wake
         # The engine's own jobs.
-        router.every("unconfirmed_report", UNCONFIRMED_EVERY, self._outbox.report_unconfirmed)
-        router.every("traffic_summary", TRAFFIC_EVERY, router.traffic.log_summary)
+        outbox = self._outbox
+        router.every(
+            "unconfirmed_report", UNCONFIRMED_EVERY, outbox.report_unconfirmed, everywhere=True
+        )
+        router.every("traffic_summary", TRAFFIC_EVERY, router.traffic.log_summary, everywhere=True)
+        if services.coordination.shared:
+            # A process that died leaves claims: the leader takes them over within seconds.
+            router.every("outbox_takeover", TAKEOVER_EVERY, outbox.recover)
+            router.every("rate_share", TAKEOVER_EVERY, outbox.share_rate, everywhere=True)
 
     async def close(self) -> None:
         """Stop the loops if they run, log the last traffic summary, close the database."""
@@ -188,6 +217,9 @@ class App:
         if self._db is not None:
             await self._db.close()
             self._db = None
+        if self._coordination is not None:
+            await self._coordination.close()
+            self._coordination = None
 
     # -- the loops --------------------------------------------------------------------------
 
@@ -201,7 +233,7 @@ class App:
         if self._outbox_task is not None:
             raise RuntimeError("App already started")
         self._outbox_task = asyncio.get_running_loop().create_task(self._run_outbox())
-        self._jobs = Jobs(self.router.jobs)
+        self._jobs = Jobs(self.router.jobs, self.router.services.coordination)
         self._jobs.start()
 
     async def _run_outbox(self) -> None:

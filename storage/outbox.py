@@ -9,6 +9,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from bot.core.clock import utcnow
 from bot.core.types import Reply
+from storage.coordination import Coordination, Local
 from storage.engine import Database, Row
 
 __all__ = ["FINAL", "LANES", "OutboxRepo", "OutboxRow"]
@@ -42,6 +43,8 @@ class OutboxRow(BaseModel):
     error: str | None = None
     broadcast_id: int | None = None
     topic: str | None = None
+    claimed_by: str | None = None  # the process sending it (storage/coordination)
+    handed_at: datetime | None = None  # when it went to the platform (recorded when shared)
 
 
 def _row(row: Row) -> OutboxRow:
@@ -75,10 +78,17 @@ def _insert_params(
 
 
 class OutboxRepo:
-    """Reads and writes `outbox`."""
+    """Reads and writes `outbox`.
 
-    def __init__(self, db: Database) -> None:
+    Each claim names the process that made it (`coordination.process`). Where processes share
+    the database, a claim skips the rows another sender has locked (SKIP LOCKED), and a claimed
+    row records when it is handed to the platform (`handed`), so that the claims of a process
+    that died can be told apart: never handed, taken over; handed, 'unknown' (`take_over`).
+    """
+
+    def __init__(self, db: Database, coordination: Coordination | None = None) -> None:
         self.db = db
+        self.coordination: Coordination = coordination or Local()
 
     async def enqueue(
         self,
@@ -140,6 +150,7 @@ class OutboxRepo:
             where += " AND channel = ?"
 
         claimed: list[Row] = []
+        me, locks = self.coordination.process, self.coordination.row_locks
         async with self.db.transaction():
             for lane in lanes:
                 want = limit - len(claimed)
@@ -147,11 +158,16 @@ class OutboxRepo:
                     break
                 params = (lane, now, channel, want) if channel is not None else (lane, now, want)
                 first = f" AND {_FIRST_REPLY}" if lane == "reply" else ""
+                # The rows picked once (MATERIALIZED: PostgreSQL may otherwise run a locking
+                # subquery again for each row it updates, taking more than LIMIT); status again
+                # outside: a row another sender took meanwhile is not taken twice.
                 rows = await self.db.fetchall(
-                    f"UPDATE outbox SET status = 'sending', attempts = attempts + 1"
-                    f" WHERE id IN (SELECT id FROM outbox WHERE {where}{first}"
-                    f" ORDER BY not_before, id LIMIT ?) RETURNING *",
-                    params,
+                    f"WITH picked AS MATERIALIZED (SELECT id FROM outbox WHERE {where}{first}"
+                    f" ORDER BY not_before, id LIMIT ?{locks})"
+                    " UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
+                    " claimed_by = ?, handed_at = NULL WHERE status = 'pending'"
+                    " AND id IN (SELECT id FROM picked) RETURNING *",
+                    (*params, me),
                 )
                 claimed += sorted(rows, key=lambda r: (r["not_before"], r["id"]))
         return [_row(r) for r in claimed]
@@ -204,16 +220,53 @@ class OutboxRepo:
         )
 
     async def mark_in_flight_unknown(self) -> list[OutboxRow]:
-        """After a restart: rows left 'sending' may or may not have arrived; never resend them.
-        A reply is the exception: it goes again (a person may see it twice rather than never;
-        see bot/channels/retry.py)."""
+        """After a restart of the only process: rows left 'sending' may or may not have
+        arrived; never resend them. A reply is the exception: it goes again (a person may see
+        it twice rather than never; see bot/channels/retry.py)."""
+        return await self.take_over(set(await self.claimants()), unsent_back=False)
+
+    async def handed(self, row_id: int) -> None:
+        """The claimed row goes to the platform now: from here on, resending it could deliver
+        it twice."""
+        await self.db.execute(
+            "UPDATE outbox SET handed_at = ? WHERE id = ?", (utcnow().isoformat(), row_id)
+        )
+
+    async def claimants(self) -> list[str | None]:
+        """The processes that hold rows 'sending' (None: claimed before claims were named)."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT claimed_by FROM outbox WHERE status = 'sending'"
+        )
+        return [r[0] for r in rows]
+
+    async def take_over(self, gone: set[str | None], *, unsent_back: bool) -> list[OutboxRow]:
+        """The rows of processes that stopped: replies go again; with `unsent_back`, rows never
+        handed to the platform go back in the queue as they were; every other row becomes
+        'unknown', never resent. Returns the rows marked 'unknown' (each by one caller only,
+        however many take over at once)."""
+        if not gone:
+            return []
+        names = sorted(p for p in gone if p is not None)
+        clauses = []
+        if names:
+            clauses.append(f"claimed_by IN ({', '.join('?' * len(names))})")
+        if None in gone:
+            clauses.append("claimed_by IS NULL")
+        theirs = f"status = 'sending' AND ({' OR '.join(clauses)})"
         async with self.db.transaction():
             await self.db.execute(
-                "UPDATE outbox SET status = 'pending' WHERE status = 'sending' AND lane = 'reply'"
+                f"UPDATE outbox SET status = 'pending' WHERE {theirs} AND lane = 'reply'", names
             )
+            if unsent_back:
+                await self.db.execute(
+                    "UPDATE outbox SET status = 'pending', attempts = attempts - 1"
+                    f" WHERE {theirs} AND handed_at IS NULL",
+                    names,
+                )
             rows = await self.db.fetchall(
                 "UPDATE outbox SET status = 'unknown',"
-                " error = 'in flight when the bot stopped' WHERE status = 'sending' RETURNING *"
+                f" error = 'in flight when the bot stopped' WHERE {theirs} RETURNING *",
+                names,
             )
         return [_row(r) for r in rows]
 

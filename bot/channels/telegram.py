@@ -233,7 +233,11 @@ class TelegramChannel:
         await self.app.shutdown()
 
     async def _on_webhook(self, body: dict[str, Any]) -> None:
-        await self.app.update_queue.put(parse_update(body, self.app.bot))
+        # Handed over here rather than through the library's queue, so that the answer to
+        # Telegram waits for the update's place in its sender's order (Dispatcher.arrive):
+        # Telegram sends a chat's next update once this one is answered, to whichever process
+        # the balancer picks.
+        await self.app.process_update(parse_update(body, self.app.bot))
 
     async def _publish_commands(self) -> None:
         i18n = self.dispatcher.i18n
@@ -257,7 +261,9 @@ class TelegramChannel:
         incoming = to_incoming(update)
         if incoming is None:
             return
-        self.dispatcher.receive(incoming)  # returns at once: the slot is free for the next one
+        # Returns at once (alone; or once in order beside other processes): the slot is free
+        # for the next update.
+        await self.dispatcher.arrive(incoming)
         if update.callback_query is not None:
             task = asyncio.get_running_loop().create_task(self._answer(update.callback_query))
             self._answers.add(task)

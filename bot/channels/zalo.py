@@ -181,7 +181,12 @@ class ZaloChannel:
         update = ZaloUpdate.parse(body)
         if update is None:
             raise BadUpdate("not a Zalo update")
-        self._dispatch(update)
+        incoming = to_incoming(update)
+        if incoming is None or self._seen_before(update):
+            return
+        # The answer waits for the update's place in its sender's order across processes
+        # (at once for a process alone): see Dispatcher.arrive.
+        await self.dispatcher.arrive(incoming)
 
     def _dispatch(self, update: ZaloUpdate | None) -> None:
         """Hand an update to the dispatcher, so polling (or the webhook answer) never waits."""

@@ -77,6 +77,9 @@ class Job:
     name: str
     every: float
     run: Callable[[], Awaitable[object]]
+    # Run by every process, not only the one that leads where several share the database: for
+    # what is each process's own (its traffic, its counters, its share of the rate).
+    everywhere: bool = False
 
 
 @dataclass(frozen=True)
@@ -225,14 +228,23 @@ class Router:
         if ask_again is not None:
             self._ask_again[name] = ask_again
 
-    def every(self, name: str, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+    def every(
+        self,
+        name: str,
+        seconds: float,
+        job: Callable[[], Awaitable[object]],
+        *,
+        everywhere: bool = False,
+    ) -> None:
         """Run `job()` at start-up and then every `seconds` while the bot serves (`ketnoi run`
-        and `chat`, not one-off commands); a failure is logged and the next run comes."""
+        and `chat`, not one-off commands); a failure is logged and the next run comes. Where
+        several processes share the database, only the one that leads runs it, unless
+        `everywhere` (what is each process's own)."""
         if any(known.name == name for known in self.jobs):
             raise ValueError(f"job {name!r} registered twice")
         if seconds <= 0:
             raise ValueError(f"job {name!r}: seconds must be positive")
-        self.jobs.append(Job(name, seconds, job))
+        self.jobs.append(Job(name, seconds, job, everywhere))
 
     def text(self, handler: Handler) -> None:
         """Handle free text outside any flow."""

@@ -340,6 +340,8 @@ CATEGORIES: Final = (
             "outbox.error",
             "outbox.broadcast_id",
             "outbox.topic",
+            "outbox.claimed_by",
+            "outbox.handed_at",
             "conversations.user_id",
             "conversations.flow",
             "conversations.step",

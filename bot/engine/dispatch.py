@@ -52,6 +52,9 @@ BACKLOG = 8
 # together, seconds later, while the sending lane idles; 32 at a time (enough for the group
 # commit to gather several) answers the first ones at once and keeps the lane busy.
 HANDLING = 32
+# Seconds `arrive` waits for the person's turn elsewhere before giving the update back to its
+# channel anyway (it is in line, and answered in its turn): within a platform's webhook timeout.
+ARRIVAL_WAIT = 20.0
 NOTICE_AGAIN_AFTER = 60.0  # seconds without a dropped update before a new flood is told again
 # Seconds a stopping channel gives the updates in hand: within the App's 10 s for a channel's
 # stop_receiving (bot/app.py), which also waits for the platform library to stop.
@@ -84,6 +87,7 @@ class _Item:
 
     incoming: Incoming | None
     done: asyncio.Future[None] | None = None  # set once its replies are sent or kept
+    taken: asyncio.Future[None] | None = None  # set once its turn holds the person's lock
 
 
 class _Person:
@@ -150,6 +154,27 @@ class Dispatcher:
             self._drop(person)
             return False
         self._queue(person, _Item(incoming))
+        return True
+
+    async def arrive(self, incoming: Incoming) -> bool:
+        """`receive`, returning once the update has its place in its sender's order across
+        processes: at once when this process is alone, or when it already holds some of their
+        updates (their order here is this line's); else once its turn holds the person's lock
+        (storage/coordination). A channel that hears of updates one at a time (a platform's
+        webhook, which sends the next when this one is answered) keeps their order so, whatever
+        process receives the next."""
+        ref = incoming.user
+        if not self._svc.coordination.shared or ref.channel in self._stopping:
+            return self.receive(incoming)
+        person = self._person(ref)
+        if person.updates:
+            return self.receive(incoming)
+        taken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue(person, _Item(incoming, taken=taken))
+        try:
+            await asyncio.wait_for(asyncio.shield(taken), ARRIVAL_WAIT)
+        except TimeoutError:
+            log.warning("update of %s waited long for its turn: answered later", user_hash(ref))
         return True
 
     async def converse(self, incoming: Incoming) -> None:
@@ -250,11 +275,15 @@ class Dispatcher:
                         person.updates -= 1
                     if item.done is not None and not item.done.done():
                         item.done.set_result(None)
+                    if item.taken is not None and not item.taken.done():
+                        item.taken.set_result(None)
         finally:
             person.task = None
             for item in person.queue:  # cancelled at a stop: no one waits forever
                 if item.done is not None and not item.done.done():
                     item.done.cancel()
+                if item.taken is not None and not item.taken.done():
+                    item.taken.cancel()
             if not person.queue:
                 self._people.pop((person.ref.channel, person.ref.external_id), None)
 
@@ -262,7 +291,13 @@ class Dispatcher:
         """Handle one update (or say that some were dropped) and deliver the replies."""
         if item.incoming is None:
             replies = [Reply(text=(await self.lang(ref)).gettext(TOO_FAST))]
-        else:
+            await self._deliver(ref, replies)
+            return
+        # Whatever process received it: held until the replies are out (or kept), so that
+        # the person's next update, handled perhaps by another process, is answered after.
+        async with self._svc.coordination.person((ref.channel, ref.external_id)):
+            if item.taken is not None and not item.taken.done():
+                item.taken.set_result(None)
             typing = self._typing.get(ref.channel)
             async with self._handling:  # never held while the replies wait to be sent
                 shown: asyncio.Task[None] | None = None
@@ -271,7 +306,7 @@ class Dispatcher:
                 replies = await self.router.handle(item.incoming)
             if shown is not None:
                 await shown
-        await self._deliver(ref, replies)
+            await self._deliver(ref, replies)
 
     # -- replies -----------------------------------------------------------------------------
 
@@ -308,6 +343,9 @@ class Dispatcher:
 
     async def _has_kept(self, ref: UserRef) -> bool:
         """Whether replies of this person wait in the outbox (later ones must queue behind)."""
+        if self._svc.coordination.shared:  # another process may have kept them
+            user = await self._svc.users.find(ref)
+            return user is not None and await self._svc.outbox.replies_waiting(user.id) > 0
         if self._kept is None:
             async with self._loading:  # once, however many people write at the start
                 if self._kept is None:

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Sequence
 
 from bot.dialog.router import Job
+from storage.coordination import Coordination, Local
 
 __all__ = ["Jobs"]
 
@@ -18,10 +19,16 @@ log = logging.getLogger("ketnoi.jobs")
 
 class Jobs:
     """The loops of some jobs: each runs at start() and then every `job.every` seconds; a
-    failure is logged and the next run comes."""
+    failure is logged and the next run comes.
 
-    def __init__(self, jobs: Sequence[Job]) -> None:
+    Where several processes share the database, each tick of a job runs only in the process
+    that leads (`coordination.leading()`, a lock that passes to another process when its
+    holder dies): reminders, nudges and offers go out once, not once per process. A job
+    marked `everywhere` runs in every process."""
+
+    def __init__(self, jobs: Sequence[Job], coordination: Coordination | None = None) -> None:
         self._jobs = list(jobs)
+        self._coordination: Coordination = coordination or Local()
         self._tasks: dict[asyncio.Task[None], str] = {}  # while running: each loop, its job
         self._stopping: asyncio.Event | None = None
 
@@ -56,7 +63,8 @@ class Jobs:
     async def _repeat(self, job: Job, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
             try:
-                await job.run()
+                if job.everywhere or await self._coordination.leading():
+                    await job.run()
             except Exception:
                 log.exception("periodic job %s failed", job.name)
             with contextlib.suppress(TimeoutError):

@@ -8,6 +8,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, NamedTuple
 
 from bot.core.clock import utcnow
@@ -72,6 +73,7 @@ class Outbox:
         self.repo = svc.outbox
         self.users = svc.users
         self.settings = svc.settings
+        self.coordination = svc.coordination
         self.senders = outlets.senders
         self.limiters = outlets.limiters
         self.workers = workers
@@ -98,13 +100,20 @@ class Outbox:
     # -- what the owners are told -----------------------------------------------------------
 
     async def recover(self) -> list[OutboxRow]:
-        """At start-up: rows in flight when the process died become 'unknown'; admins are told.
-        After a clean stop there are none (stop() puts back what it did not send)."""
-        rows = await self.repo.mark_in_flight_unknown()
+        """At start-up (and, where processes share the database, every few seconds on the one
+        that leads): the rows of processes that stopped. Those in flight become 'unknown' and
+        admins are told; where processes share the database, the claims a dead process never
+        handed to the platform go back in the queue for the others. After a clean stop there
+        are none (stop() puts back what it did not send)."""
+        claimants = await self.repo.claimants()
+        if not claimants:
+            return []
+        gone = await self.coordination.gone(claimants)
+        rows = await self.repo.take_over(gone, unsent_back=self.coordination.shared)
         if not rows:
             return rows
         n = len(rows)
-        log.warning("%d outbox rows were in flight at the last stop: marked unknown", n)
+        log.warning("%d outbox rows were in flight when their process stopped: marked unknown", n)
 
         def build(lang: Lang) -> list[Reply]:
             text = lang.ngettext(
@@ -147,6 +156,15 @@ class Outbox:
                     ref, build, f"{ALARM_KEY}{key}:{ref}", lane="notice"
                 )
         self.wake()
+
+    async def share_rate(self) -> int:
+        """Give each channel's limiter this process's share of the platform's cap, which is the
+        bot's whatever process sends (bot/engine/ratelimit.py: Limiter.share); returns how many
+        processes share it."""
+        processes = await self.coordination.processes()
+        for limiter in self.limiters.values():
+            limiter.share(processes)
+        return processes
 
     # -- draining ---------------------------------------------------------------------------
 
@@ -268,7 +286,9 @@ class Outbox:
 
     def _start(self, row: OutboxRow) -> asyncio.Task[None]:
         """Send a claimed row in a task of its own, which the limiter marks when a call goes."""
-        attempt = Attempt()
+        # Where a dead process's claims are taken over, what went is written down first.
+        record = partial(self.repo.handed, row.id) if self.coordination.shared else None
+        attempt = Attempt(record)
         task = asyncio.get_running_loop().create_task(self._send(row, attempt))
         self._inflight[task] = (row, attempt)
         task.add_done_callback(lambda done: self._inflight.pop(done, None))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from enum import StrEnum
 
@@ -36,12 +36,15 @@ class Attempt:
 
     The outbox sets ATTEMPT in the task that sends a row; `Limiter.acquire` marks it started
     when it lets a call go. At shutdown a row whose attempt never started is put back unsent.
+    `record`, if given, is awaited then, before the call: it writes down that the row went
+    (processes sharing a database take over a dead one's rows that never went).
     """
 
-    __slots__ = ("started",)
+    __slots__ = ("record", "started")
 
-    def __init__(self) -> None:
+    def __init__(self, record: Callable[[], Awaitable[None]] | None = None) -> None:
         self.started = False
+        self.record = record
 
 
 ATTEMPT: ContextVar[Attempt | None] = ContextVar("ketnoi_send_attempt", default=None)
@@ -133,7 +136,8 @@ class Limiter:
         self._clock = clock
         # A small burst keeps the platform's own bucket from being drained to its last token,
         # where any network jitter turns into a 429; it still absorbs our scheduling jitter.
-        self._global = TokenBucket(rate, burst or max(2.0, rate / 10), clock())
+        self._burst = burst or max(2.0, rate / 10)
+        self._global = TokenBucket(rate, self._burst, clock())
         self._chat_rate = chat_rate
         self._chat_burst = chat_burst
         self._group_limit = group_limit
@@ -145,6 +149,17 @@ class Limiter:
         self._paused_until = 0.0
 
     # -- the platform said slow down -------------------------------------------------------
+
+    def share(self, processes: int) -> None:
+        """Use 1/`processes` of the channel's cap: the platform counts the bot's messages, not
+        one process's. Each live process takes an equal share, recomputed as processes come and
+        go (bot/engine/outbox.py), rather than taking every token from a row in the database:
+        that would put a write on one hot row before every message, and a process that stalls
+        while holding it would stall all. The price: a process with little to send leaves its
+        share unused, so a single busy process reaches only its share of the cap."""
+        processes = max(1, processes)
+        self._global.rate = self.rate / processes
+        self._global.burst = max(1.0, self._burst / processes)
 
     def pause(self, seconds: float) -> None:
         """Hold the bulk lane for `seconds` (a 429's retry_after)."""
@@ -187,8 +202,10 @@ class Limiter:
             await self._wait(self._bulk_wait)
             self._global.take(self._clock())
         attempt = ATTEMPT.get()
-        if attempt is not None:
+        if attempt is not None and not attempt.started:
             attempt.started = True  # from here on the call may reach the platform
+            if attempt.record is not None:
+                await attempt.record()
 
     async def _interactive_token(self) -> None:
         """Take an overall token, or wait in line for one.

@@ -17,6 +17,7 @@ from storage.booths import BoothRepo
 from storage.broadcasts import BroadcastRepo
 from storage.chain import ChainRepo
 from storage.conversations import ConversationRepo
+from storage.coordination import Coordination, Local
 from storage.enterprises import EnterpriseRepo
 from storage.fairs import FairRepo
 from storage.faq import FaqRepo
@@ -78,6 +79,8 @@ class Services:
     registrations: RegistrationRepo  # the staff's lists of registrations, and their tags
     web_sessions: WebSessionRepo  # staff's login links and sessions on the web pages
     chain: ChainRepo  # members finding each other: requests to connect, blocks, reports, meetings
+    # How this process works beside others on the same database (one process: Local).
+    coordination: Coordination = field(default_factory=Local)
     # Called after something was queued outside a turn: the outbox looks now, not at its tick.
     on_queued: Callable[[], None] = field(default=_nobody_listens)
 

@@ -394,6 +394,13 @@ class FakeTelegram(Reader, Endpoint):
         self._wake_pollers()
         return update_id
 
+    def take_updates(self) -> list[Json]:
+        """The updates queued so far, taken out of the queue: what Telegram would POST to the
+        bot's webhook (a test delivers them itself, to the process it picks)."""
+        with self._lock:
+            taken, self._state.updates = self._state.updates, []
+            return taken
+
     # -- what the bot did ----------------------------------------------------------------------
 
     def sent(self, chat_id: int | None = None, *, since: int = 0) -> list[Json]:

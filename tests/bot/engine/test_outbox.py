@@ -231,6 +231,8 @@ async def test_rows_in_flight_at_a_crash_are_never_resent_and_admins_are_told(
             await queue(tg, chat_id, "before the crash")
         # two rows were being sent when the process was killed
         in_flight = await tg.app.router.services.outbox.claim(2, channel="telegram")
+        for row in in_flight:  # handed to the platform
+            await tg.app.router.services.outbox.handed(row.id)
 
     async with running_bot(tmp_path, fake_telegram, quiet_hours="off") as tg:
         unknown = await tg.app.outbox.recover()

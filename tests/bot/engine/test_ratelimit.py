@@ -113,3 +113,23 @@ async def test_replies_waiting_at_once_get_tokens_one_by_one_in_arrival_order() 
         await asyncio.sleep(0.3)  # longer than the limiter's longest nap
         assert done == list(range(1, tokens + 1))
     await asyncio.gather(*waiting)
+
+
+async def _sent_in(limiter: Limiter, clock: ManualClock, seconds: int) -> int:
+    """How many bulk messages to different chats go in `seconds`, sent as soon as allowed."""
+    sent = 0
+    for _ in range(seconds * 100):
+        clock.now += 0.01
+        while limiter.headroom() >= 1:
+            await limiter.acquire(f"{clock.now}:{sent}")
+            sent += 1
+    return sent
+
+
+async def test_processes_sharing_the_bot_share_its_cap() -> None:
+    clock = ManualClock()
+    limiter = Limiter(30, clock=clock)
+    limiter.share(3)  # three processes send for the same bot: ten a second each
+    assert 27 <= await _sent_in(limiter, clock, 3) <= 31
+    limiter.share(1)  # the others stopped: the whole cap again
+    assert 85 <= await _sent_in(limiter, clock, 3) <= 93
