@@ -153,8 +153,8 @@ def _correction(e: Enterprise, note: str) -> Build:
         _ = lang.gettext
         text = _(
             "The Department of Industry and Trade asks you to correct your registration"
-            " {reference} ({name}):\n\n{note}\n\nPress the button below to open your"
-            " registration and change it."
+            " {reference} ({name}):\n\n{note}\n\nChoose “✏️ Edit my registration” below to open"
+            " your registration and change it."
         ).format(reference=e.reference, name=e.name, note=note)
         edit = OpenProfile().button(_("✏️ Edit my registration"))
         return [Reply(text=text, buttons=[[edit]])]
@@ -182,8 +182,8 @@ def _edited(e: Enterprise, fields: list[str]) -> Build:
         lines = "\n".join(f"• {_(FIELD_LABELS[f])}: {field_value(f, e, _)}" for f in fields)
         text = _(
             "The Department of Industry and Trade has corrected your registration {reference}"
-            " ({name}):\n{lines}\n\nIf something is not right, press the button below to open"
-            " your registration and change it."
+            " ({name}):\n{lines}\n\nIf something is not right, choose “✏️ Edit my registration”"
+            " below to open your registration and change it."
         ).format(reference=e.reference, name=e.name, lines=lines)
         edit = OpenProfile().button(_("✏️ Edit my registration"))
         return [Reply(text=text, buttons=[[edit]])]

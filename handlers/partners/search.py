@@ -10,6 +10,7 @@ from bot.core.clock import utcnow
 from bot.core.payloads import Id, MeetAt, Page, Payload
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
+from bot.dialog.typed import NUMBERED
 from bot.domain.enterprise_terms import ROLE_NAMES, term
 from bot.domain.partners import PartnerQuery, relevance
 from bot.domain.sectors import sector_name
@@ -143,7 +144,12 @@ async def show_results(turn: Turn, query: PartnerQuery, page: int = 0) -> list[R
         buttons.append([AskConnect(e.id).button(_("🤝 Connect with no. {n}").format(n=i))])
         for fair in (await turn.services.chain.offering(e.id, utcnow()))[:1]:
             buttons.append([MeetAt(e.id, fair).button(_("📅 Meet no. {n} at a fair").format(n=i))])
-    lines += ["", _("To ask one to connect, press their button.")]
+    lines += [
+        "",
+        _("To ask one to connect, type the number of their option.")
+        if turn.user.channel in NUMBERED
+        else _("To ask one to connect, press their button."),
+    ]
     nav = []
     if page > 0:
         nav.append(SearchPage(page - 1).button(_("◀ Previous")))

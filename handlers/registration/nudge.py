@@ -27,7 +27,7 @@ def _warning(lang: Lang) -> list[Reply]:
     _ = lang.gettext
     text = _(
         "Your registration into the craft-village network is still unfinished, and its answers"
-        " will be removed tomorrow. Press “Continue registering” or send {command} to go on"
+        " will be removed tomorrow. Choose “Continue registering” or send {command} to go on"
         " where you left off."
     ).format(command="/register" if lang.code == "en" else "/dang_ky")
     return [Reply(text=text, buttons=[[StartRegistration().button(_("Continue registering"))]])]
@@ -37,7 +37,7 @@ def _nudge(lang: Lang) -> list[Reply]:
     _ = lang.gettext
     text = _(
         "You started registering your establishment into the craft-village network but have"
-        " not finished. Your answers are saved: press “Continue registering” or send {command}"
+        " not finished. Your answers are saved: choose “Continue registering” or send {command}"
         " to go on where you left off. Unfinished registrations are removed after a week."
     ).format(command="/register" if lang.code == "en" else "/dang_ky")
     return [Reply(text=text, buttons=[[StartRegistration().button(_("Continue registering"))]])]

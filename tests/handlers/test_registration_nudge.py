@@ -34,6 +34,7 @@ async def test_one_nudge_after_a_day_a_word_the_day_before_then_dropped(app: App
         [row] = await outbox_for(app, chat)
         assert row.dedupe_key.startswith(f"nudge:registration:{row.user_id}:")
         assert "/dang_ky" in row.replies[0].text
+        assert "bấm" not in row.replies[0].text.lower()  # read on Zalo too: nothing to press
         assert row.replies[0].options[0].payload == "reg:start"
         clock.shift(timedelta(hours=30))
         assert await nudge_and_drop(app.router) == (0, 0)  # once only
@@ -42,6 +43,7 @@ async def test_one_nudge_after_a_day_a_word_the_day_before_then_dropped(app: App
         _, told = await outbox_for(app, chat)
         assert told.dedupe_key.startswith(f"nudge-drop:registration:{row.user_id}:")
         assert "sẽ bị xóa vào ngày mai" in told.replies[0].text
+        assert "bấm" not in told.replies[0].text.lower()
         assert told.replies[0].options[0].payload == "reg:start"
         clock.shift(timedelta(hours=23))
         assert await nudge_and_drop(app.router) == (0, 0)  # her day is not over

@@ -26,6 +26,7 @@ async def test_a_shop_finds_only_approved_findable_producers(app: App) -> None:
     assert "Sản phẩm: Bát đĩa men lam" in shop.text
     assert "Kín Đáo" not in shop.text and "Chờ Duyệt" not in shop.text
     assert "0912" not in shop.text  # never the phone before a link
+    assert "gõ số" in shop.text and "bấm" not in shop.text  # the console numbers its options
     await shop.say("co so lua van phuc")
     assert "Lụa Vạn Phúc Hà" in shop.text and "Gốm" not in shop.text.split("\n", 1)[1]
 

@@ -81,6 +81,7 @@ async def test_a_correction_reaches_the_applicant_with_an_edit_button(
     assert (
         "Xin bổ sung địa chỉ xưởng sản xuất." in reply.text and pending[0].reference in reply.text
     )
+    assert "Chọn “✏️ Sửa hồ sơ của tôi”" in reply.text  # the option's own name: on Zalo, typed
     await tap(applicant, reply.options[0].payload)
     assert "Hồ sơ đăng ký của bạn" in applicant.text or pending[0].reference in applicant.text
     assert any(b.payload.startswith("reg:profile:edit:") for b in applicant.options)
