@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.types import Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import Answer, Flow, Outcome, Question, Stay
+from bot.dialog.typed import NUMBERED
 from handlers.staff import decisions as registration
 from handlers.staff import review
 from handlers.staff.review import (
@@ -42,9 +43,11 @@ async def pick_page(turn: Turn, page: int) -> list[Reply]:
         page = 0
     shown = waiting[page * PAGE : (page + 1) * PAGE]
     picked = _picked(turn)
-    text = _("Press the registrations to approve; ☑ marks the chosen ones ({n} chosen).").format(
-        n=len(picked)
-    )
+    text = (
+        _("Type the numbers of the registrations to approve; ☑ marks the chosen ones ({n} chosen).")
+        if turn.user.channel in NUMBERED
+        else _("Press the registrations to approve; ☑ marks the chosen ones ({n} chosen).")
+    ).format(n=len(picked))
     buttons = [
         [
             ChooseToggle(e.id, page).button(
@@ -180,7 +183,11 @@ async def got_pick(turn: Turn, answer: Answer) -> Outcome:
 
 def _how_to_choose(turn: Turn) -> Reply:
     stop = "/cancel" if turn.lang.code == "en" else "/huy"
-    text = turn._("Press the registrations to choose them, or type {cancel} to stop.")
+    text = (
+        turn._("Type the numbers of the registrations to choose them, or type {cancel} to stop.")
+        if turn.user.channel in NUMBERED
+        else turn._("Press the registrations to choose them, or type {cancel} to stop.")
+    )
     return Reply(text=text.format(cancel=stop))
 
 

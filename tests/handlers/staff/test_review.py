@@ -137,3 +137,16 @@ async def test_approve_several_at_once(app: App, pending: list[Enterprise]) -> N
         assert "đã được Sở Công Thương Hà Nội duyệt" in told.replies[0].text
     await tap(moderator, "review:bulkok")  # pressed again: nothing more happens
     assert len(await audit_entries(app)) == 2
+
+
+async def test_on_a_numbered_channel_the_registrations_are_chosen_by_typing(
+    app: App, pending: list[Enterprise]
+) -> None:
+    moderator = await member(app, Role.MODERATOR)  # the console numbers its options, as Zalo does
+    await moderator.say("/duyet_dang_ky")
+    await moderator.press("Duyệt nhiều hồ sơ")
+    assert "Gõ số của các hồ sơ muốn duyệt" in moderator.text and "Bấm" not in moderator.text
+    await moderator.say("1")
+    assert "đã chọn 1" in moderator.text
+    said = await moderator.say("ok")  # not a number: how to choose, never a guess
+    assert "Gõ số của các hồ sơ để chọn" in said[0].text and "đã chọn 1" in said[-1].text
