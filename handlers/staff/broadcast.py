@@ -23,13 +23,14 @@ from bot.services.broadcasts import (
     PROGRESS_EVERY,
     Broadcaster,
     announcement,
+    describe_audience,
     progress_text,
     start_broadcast,
     stop_button,
 )
 from handlers.guards import admin_only
 from handlers.menu import main_menu
-from storage.broadcasts import Progress, parse_audience
+from storage.broadcasts import Progress
 
 __all__ = [
     "COMPOSING",
@@ -290,22 +291,8 @@ def _audience_again(turn: Turn) -> list[list[Button]]:
 
 
 async def audience_label(turn: Turn, audience: str) -> str:
-    """An audience in words: 'sector: Ceramics', 'applicants of the fair: …'."""
-    _ = turn._
-    kind, arg = parse_audience(audience)
-    if kind == "all":
-        return _("everyone")
-    if kind == "sector":
-        return _("sector: {name}").format(name=sector_name(arg, _))
-    if kind == "role":
-        return _("role: {name}").format(name=term(ROLE_NAMES, arg, _))
-    if kind == "ward":
-        return _("ward or commune: {name}").format(name=ward_label(arg, _))
-    if kind == "status":
-        return _("registrations {status}").format(status=term(STATUS_NAMES, arg, _))
-    fair = await turn.services.fairs.by_key(arg)
-    title = fair.title(turn.lang.code) if fair else arg
-    return _("applicants of the fair: {title}").format(title=title)
+    """An audience in words, in the reader's language (broadcasts.describe_audience)."""
+    return await describe_audience(turn.services.fairs, turn.lang, audience)
 
 
 async def send(turn: Turn) -> list[Reply]:
