@@ -9,7 +9,7 @@ from bot.core.clock import utcnow
 from bot.core.types import Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import SKIP
-from bot.dialog.typed import NUMBERED
+from bot.dialog.typed import NUMBERED, SKIP_WORDS
 from bot.domain.consent import CONSENT_DATE, CONSENT_TEXT, CONSENT_VERSION
 from bot.domain.enterprise_terms import KIND_NAMES, KIND_WORDS
 from handlers.menu import main_menu
@@ -54,7 +54,7 @@ PERSON_MAX = 80
 ADDRESS_MAX = 200
 PRODUCTS_MAX = 500
 _SPACES = re.compile(r"\s+")
-_NO_OCOP = frozenset({"khong", "khong co", "chua", "chua co", "no", "none", "0"})
+_NO_OCOP = SKIP_WORDS | {"chua", "no", "0"}  # no rating: the shared skip words, and these
 
 
 def _clean(text: str) -> str:
