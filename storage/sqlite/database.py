@@ -417,7 +417,7 @@ class _Transaction:
     ) -> None:
         db = self._db
         if self._outer is not None:
-            # no RELEASE: COMMIT clears the savepoint stack, and ROLLBACK TO finds the newest
+            # no RELEASE: the outer transaction's RELEASE ends it, and ROLLBACK TO finds the newest
             if self._outer.savepoints.pop() and kind is not None:
                 await db.run(st.rollback_to("inner"))
             return
@@ -428,6 +428,12 @@ class _Transaction:
                 if tx.started:
                     await db.run(st.rollback_to("turn"))
                 return
+            if tx.started:  # RELEASE, so that the group's savepoints do not nest
+                try:
+                    await db.run(st.release_turn, quick=True)
+                except BaseException:
+                    await db.run(st.rollback_to("turn"))  # none of its writes is committed
+                    raise
             db._deferred.extend(tx.deferred)
             if tx.started or tx.deferred:
                 group = db._join_commit()

@@ -20,12 +20,14 @@ SQLITE_FILE = pytest.mark.sqlite_only(reason="the SQLite file: WAL, PRAGMAs, bac
 
 
 @SQLITE_FILE
-async def test_open_sets_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:
+async def test_open_sets_wal_foreign_keys_busy_timeout_and_temp_store(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "k.db")
     try:
         assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"  # type: ignore[index]
         assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
         assert (await db.fetchone("PRAGMA busy_timeout"))[0] == 5000  # type: ignore[index]
+        # savepoint journals in memory, not two write() calls a page in a temporary file
+        assert (await db.fetchone("PRAGMA temp_store"))[0] == 2  # type: ignore[index]
         assert await db.user_version() == max(n for n, _, _ in _migrations())
     finally:
         await db.close()

@@ -143,3 +143,46 @@ async def test_an_unlocked_read_does_not_wait_for_another_transaction(tmp_path: 
     assert count == 1  # it sees the writer's row, not yet committed
     await task
     await db.close()
+
+
+async def test_transactions_of_one_group_do_not_nest_their_savepoints(tmp_path: Path) -> None:
+    """Each transaction that succeeds ends its savepoint, so that the next one of the same
+    group starts an empty journal instead of journaling every page again one level deeper; a
+    transaction that fails after them still loses only its own writes."""
+    db = await Database.open(tmp_path / "k.db")
+    open_savepoints: list[int] = []
+
+    async def write(name: str) -> None:
+        async with db.transaction():
+            await db.execute(INSERT, ("console", name, NOW, NOW))
+
+    def count_savepoints(c: sqlite3.Connection) -> None:
+        n = 0  # RELEASE the newest "turn" until there is none: this transaction's own is one
+        while True:
+            try:
+                c.execute("RELEASE turn")
+            except sqlite3.OperationalError as exc:
+                assert "no such savepoint" in str(exc)
+                break
+            n += 1
+        open_savepoints.append(n)
+        c.execute("SAVEPOINT turn")  # this transaction's, back for its own end
+
+    async def look() -> None:
+        async with db.transaction():
+            await db.execute(INSERT, ("console", "looked", NOW, NOW))
+            await db.run(count_savepoints)
+
+    async def fail() -> None:
+        async with db.transaction():
+            await db.execute(INSERT, ("console", "lost", NOW, NOW))
+            raise RuntimeError("the handler failed")
+
+    # started together, they run one after another in one round of the loop: one group
+    tasks = [asyncio.create_task(write(str(i))) for i in range(10)]
+    tasks += [asyncio.create_task(look()), asyncio.create_task(fail())]
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert isinstance(results[-1], RuntimeError)
+    assert open_savepoints == [1]
+    assert committed(tmp_path / "k.db") == {str(i) for i in range(10)} | {"looked"}
+    await db.close()
