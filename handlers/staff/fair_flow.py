@@ -10,6 +10,7 @@ from bot.core.i18n import N_
 from bot.core.types import Kind, Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import Answer, Flow, Outcome, Question, Stay
+from bot.dialog.typed import NUMBERED
 from bot.domain.fair_input import make_key
 from bot.domain.sectors import sector_name
 from bot.services.fair_import import import_fairs
@@ -51,6 +52,7 @@ _KEPT: Final = set(FairFields.model_fields) - {"key", "status"}
 # the answer, the options must be those numbers and nothing else.
 _NUMBERS: Final = {Step.BOOTHS, Step.MAX_BOOTHS}
 _USE_BUTTONS: Final = N_("Please use the buttons above.")
+_TYPE_NUMBER: Final = N_("Please type the number of one of the options.")
 
 
 def _mode(turn: Turn) -> str:
@@ -79,11 +81,16 @@ async def _ask_summary(turn: Turn, note: str | None = None) -> list[Reply]:
 
 async def _buttons_only(turn: Turn, answer: Answer) -> Outcome:
     """Text where only buttons answer (typed text does not reach it)."""
-    return Stay(turn._(_USE_BUTTONS))
+    return Stay(_how_to_choose(turn))
 
 
 def _text_step(step: Step) -> Question[Turn]:
     return Question(_ask, text_reader(step), skip=is_optional(step))
+
+
+def _how_to_choose(turn: Turn) -> str:
+    """How to pick an option on this app: buttons on Telegram, numbers where they are listed."""
+    return turn._(_TYPE_NUMBER if turn.user.channel in NUMBERED else _USE_BUTTONS)
 
 
 async def _lost(turn: Turn) -> list[Reply]:
@@ -91,8 +98,17 @@ async def _lost(turn: Turn) -> list[Reply]:
     if turn.incoming.kind is Kind.BUTTON:
         note = turn._("That button belongs to an earlier question.")
     else:
-        note = turn._(_USE_BUTTONS)
+        note = _how_to_choose(turn)
     return await FAIR_FORM.ask(turn, Step.SUMMARY, note)
+
+
+async def _other_input(turn: Turn) -> list[Reply]:
+    """What a step does not take (a photo, words at the summary): the step again, with how to
+    choose on this app."""
+    step = FAIR_FORM.step_of(turn)
+    if step is None:
+        return await _lost(turn)
+    return await FAIR_FORM.ask(turn, step, _how_to_choose(turn))
 
 
 _NONE: Final[frozenset[Kind]] = frozenset()
@@ -115,7 +131,7 @@ FAIR_FORM: Flow[Turn, Step] = Flow(
         Step.SUMMARY: Question(_ask_summary, _buttons_only, takes=_NONE),
     },
     lost=_lost,
-    other_input=_USE_BUTTONS,
+    other_input=_other_input,
     old_button=N_("That button belongs to an earlier question."),
     asides=False,
 )

@@ -18,11 +18,16 @@ def owner(app: App) -> Chat:
 
 
 async def member(
-    app: App, role: Role | None, external_id: str | None = None, locale: str | None = None
+    app: App,
+    role: Role | None,
+    external_id: str | None = None,
+    locale: str | None = None,
+    channel: str = "console",
 ) -> Chat:
     """A person who has written to the bot and holds `role` (None: not staff)."""
     name = role.value if role else "producer"
-    chat = Chat(app.router, external_id=external_id or f"staff-{name}", name=f"Cán bộ {name}")
+    who = external_id or f"staff-{name}"
+    chat = Chat(app.router, external_id=who, channel=channel, name=f"Cán bộ {name}")
     svc = app.router.services
     async with svc.db.transaction():
         user, _ = await svc.users.touch(chat.user, chat.name)

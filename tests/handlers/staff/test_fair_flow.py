@@ -132,6 +132,26 @@ async def test_editing_a_field_keeps_the_rest(app: App) -> None:
     assert (entry.before["booths"], entry.after["booths"]) == (3, 1)
 
 
+@pytest.mark.parametrize(
+    ("channel", "how"),
+    [
+        ("zalo", "Bạn vui lòng gõ số của một lựa chọn."),
+        ("telegram", "Vui lòng dùng các nút ở trên."),
+    ],
+)
+async def test_words_at_the_fair_summary_are_told_how_to_choose_on_that_app(
+    app: App, channel: str, how: str
+) -> None:
+    fair = await make_fair(app)
+    admin = await member(app, Role.ADMIN, channel=channel)
+    await tap(admin, f"fairadm:{fair.id}:edit")
+    await admin.say("luu lai nhe")  # no option's label: Zalo shows numbers, Telegram buttons
+    assert how in admin.text
+    assert "✅ Lưu thay đổi" in [b.label for b in admin.options]  # the summary, asked again
+    await admin.say("1" if channel == "zalo" else "luu thay doi")
+    assert "Không có gì thay đổi" in admin.text
+
+
 async def test_cancelling_a_fair_asks_first_and_tells_applicants(app: App) -> None:
     fair = await make_fair(app)
     applicant = await _applicant(app, "p1")
