@@ -68,6 +68,7 @@ class Step(StrEnum):
     PRACTICES = "practices"
     FINDABLE = "findable"
     SUMMARY = "summary"
+    RESTART = "restart"  # asked only when she types that she wants to start over
 
 
 # The fields a person can change from the summary or the profile, and the step that asks each.

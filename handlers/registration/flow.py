@@ -3,11 +3,13 @@ Back from the first question, and starting, resuming or editing from the profile
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Final
 
 from bot.core.types import Kind, Reply
 from bot.dialog.router import PAUSED, Turn
-from bot.dialog.steps import BACK, Answer, Flow, Outcome, Question
+from bot.dialog.steps import BACK, BACK_WORDS, Answer, Flow, Outcome, Question, Stay, folded
+from bot.dialog.typed import NUMBERED
 from bot.domain.consent import is_current
 from handlers.menu import main_menu
 from handlers.registration import basics, choices, findable, numbers, place, profile, summary
@@ -21,12 +23,75 @@ from handlers.registration.core import (
     Step,
     answers,
     now_note,
+    option,
+    question,
 )
 from storage.enterprises import EnterpriseFields
 
 __all__ = ["REGISTRATION", "STEPS", "ask_again", "begin", "on_button", "on_input"]
 
 _CONTACT = frozenset({Kind.TEXT, Kind.CONTACT})  # Telegram's "share my phone number" too
+
+# "làm lại (từ đầu)", "bắt đầu lại", "đăng ký lại", with the words people put around them
+_START_OVER: Final = re.compile(
+    r"(?:(?:bam |go )?nham(?: roi)? |(?:toi |em |minh )?(?:muon |can |xin )|cho (?:toi|em|minh) )?"
+    r"(?:xoa het |xoa (?:di )?)?(?:lam|bat dau|dang ky|khai) lai(?: tu dau)?(?: het)?"
+    r"(?: (?:di|nhe|nha|duoc khong|duoc ko|dc ko|dc khong|khong|ko|duoc))?"
+    r"|start (?:over|again)|restart|begin again"
+)
+_RESTART_FROM: Final = "restart_from"  # in data: the step she was at when she asked
+# what a registration started over keeps: her consent, and what the flow was opened for
+_KEPT_ON_RESTART: Final = ("consent_at", "consent_version", "resume", "nonce", "shown")
+
+
+def says_start_over(text: str) -> bool:
+    """Whether typed text asks to start the registration over ("lam lai tu dau", "bắt đầu
+    lại nhé", "start over"): the whole text, so that an answer merely containing the words
+    ("Gốm làm lại từ mảnh vỡ") stays an answer."""
+    return _START_OVER.fullmatch(folded(text)) is not None
+
+
+def _can_start_over(turn: Turn) -> bool:
+    """A registration not yet sent, with something in it to clear."""
+    data = turn.conversation.data
+    return data.get("mode") != "profile" and bool(data.get("answers"))
+
+
+async def _ask_restart(turn: Turn, note: str | None = None) -> list[Reply]:
+    text = turn._(
+        "Start your registration again from the first question? The answers you have given"
+        " so far will be cleared."
+    )
+    buttons = [
+        [option(Step.RESTART, "yes", turn._("🔄 Start again"))],
+        [option(Step.RESTART, "no", turn._("▶️ Go on where I was"))],
+    ]
+    return [question(turn, Step.RESTART, text, buttons, note=note, back=False)]
+
+
+async def _got_restart(turn: Turn, answer: Answer) -> Outcome:
+    """Start again from the name (her consent kept), or go on where she was."""
+    conv = turn.conversation
+    data = conv.data
+    if answer.choice == "yes":
+        kept = {key: data[key] for key in _KEPT_ON_RESTART if key in data}
+        # as after the consent step: Back from the name returns to the consent
+        fresh = {"mode": "new", "trail": [Step.CONSENT.value], "answers": {}, **kept}
+        conv.start(FLOW, Step.NAME, fresh)
+        note = turn._("Done: your earlier answers are cleared. Let us start again.")
+        return await REGISTRATION.ask(turn, Step.NAME, note)
+    if answer.choice == "no" or answer.folded in BACK_WORDS:
+        try:
+            step = Step(str(data.pop(_RESTART_FROM)))
+        except (KeyError, ValueError):  # not kept (an older conversation): the first gap
+            missing = summary.first_missing(turn, answers(turn))
+            step = Step(missing.step) if missing is not None else Step.SUMMARY
+        note = turn._("Good: your answers are kept. Let us go on.")
+        return await REGISTRATION.ask(turn, step, note)
+    if turn.user.channel in NUMBERED:
+        return Stay(turn._("Please type the number of one of the options."))
+    return Stay(turn._("Please press one of the buttons."))
+
 
 STEPS: dict[Step, Question[Turn]] = {
     Step.CONSENT: Question(basics.ask_consent, basics.got_consent, yes="yes", no="no"),
@@ -64,6 +129,7 @@ STEPS: dict[Step, Question[Turn]] = {
         findable.ask_findable, findable.got_findable, back=True, yes="yes", no="no"
     ),
     Step.SUMMARY: Question(summary.ask_summary, summary.got_summary, back=True, yes="confirm"),
+    Step.RESTART: Question(_ask_restart, _got_restart, yes="yes", no="no"),
 }
 
 
@@ -97,10 +163,17 @@ async def _lost(turn: Turn) -> list[Reply]:
 
 
 async def _heard(turn: Turn, step: Step, answer: Answer) -> Outcome | None:
-    """Typed text that is not one of the step's options: before consent, not an answer."""
+    """Typed text that is not one of the step's options: before consent, not an answer; "làm
+    lại từ đầu" in a registration not yet sent, an offer to start over."""
     if step is Step.CONSENT:
         return await basics.heard_before_consent(turn)
-    return None
+    data = turn.conversation.data
+    if step is Step.RESTART or data.get("mode") == "profile" or not says_start_over(answer.text):
+        return None
+    if not data.get("answers"):
+        return Stay(turn._("Nothing has been entered yet: this is the first question."))
+    data[_RESTART_FROM] = step.value
+    return await REGISTRATION.ask(turn, Step.RESTART)
 
 
 REGISTRATION: Flow[Turn, Step] = Flow(
@@ -132,6 +205,8 @@ async def begin(turn: Turn, resume: str | None = None) -> list[Reply]:
         if resume:
             conv.data["resume"] = resume
         note = turn._("Welcome back! Your answers are saved; let us go on where you left off.")
+        if step is not Step.RESTART and _can_start_over(turn):
+            note += " " + turn._("To start again from the first question, type “start over”.")
         return await REGISTRATION.ask(turn, step, note)
     data: dict[str, Any] = {"mode": "new", "trail": [], "answers": {}, "resume": resume}
     return await REGISTRATION.start(turn, Step.CONSENT, data)

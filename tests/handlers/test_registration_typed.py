@@ -294,3 +294,84 @@ async def test_the_profile_on_zalo_says_type_the_number(app: App) -> None:
     await register(telegram, phone="0913 111 222", tax_code="001090012345")
     await telegram.say("/ho_so")
     assert "bấm nút ✏️" in telegram.text
+
+
+@pytest.mark.parametrize("typed", ["lam lai tu dau", "Bắt đầu lại nhé", "bam nham roi, lam lai"])
+async def test_typing_start_over_on_zalo_clears_the_answers_once_she_says_so(
+    app: App, typed: str
+) -> None:
+    chat = Chat(app.router, channel="zalo")
+    await chat.say("/dang_ky")
+    await chat.say("1")  # I agree
+    await chat.say("Cơ sở gốm Minh Hải")
+    await chat.say("1")  # household
+    await chat.say(typed)
+    assert "đăng ký lại từ câu hỏi đầu tiên" in chat.text
+    assert [b.label for b in chat.options] == ["🔄 Làm lại từ đầu", "▶️ Tiếp tục phần đang làm"]
+    step, answers = await conversation(app, chat)
+    assert step == "restart" and answers["name"] == "Cơ sở gốm Minh Hải"  # nothing lost yet
+    await chat.say("1")
+    assert "Đã xóa các câu trả lời trước" in chat.text and NAME_ASKED in chat.text
+    step, answers = await conversation(app, chat)
+    assert step == "name" and answers == {}
+    await chat.say("Xưởng lụa Vạn Phúc")  # her consent was kept: the name is taken
+    step, answers = await conversation(app, chat)
+    assert step == "kind" and answers == {"name": "Xưởng lụa Vạn Phúc"}
+    await chat.say("quay lai")
+    assert NAME_ASKED in chat.text
+    await chat.say("quay lai")  # from the name, back to the consent as on a first start
+    step, _ = await conversation(app, chat)
+    assert step == "consent"
+
+
+async def test_saying_go_on_after_start_over_keeps_everything(app: App) -> None:
+    chat = await at_products(app)
+    await chat.say("dang ky lai")
+    await chat.say("tiep tuc")  # the option's label, typed
+    assert "vẫn được giữ nguyên" in chat.text
+    step, answers = await conversation(app, chat)
+    assert step == "products" and answers["name"] == "Cơ sở gốm Minh Hải"
+    await chat.say("Bát đĩa men lam")
+    step, answers = await conversation(app, chat)
+    assert step == "ocop" and answers["products"] == "Bát đĩa men lam"
+
+
+async def test_on_telegram_the_start_over_offer_has_buttons_and_words_are_refused_politely(
+    app: App,
+) -> None:
+    chat = Chat(app.router, channel="telegram")
+    await chat.say("/dang_ky")
+    await chat.press("reg:consent:yes")
+    await chat.say("Cơ sở gốm Minh Hải")
+    await chat.say("start over")
+    await chat.say("hmm")
+    assert "Bạn vui lòng bấm một nút." in chat.text
+    await chat.press("reg:restart:no")
+    step, answers = await conversation(app, chat)
+    assert step == "kind" and answers["name"] == "Cơ sở gốm Minh Hải"
+
+
+async def test_an_answer_that_only_contains_the_words_is_an_answer(app: App) -> None:
+    chat = await at_products(app)
+    await chat.say("Gốm làm lại từ mảnh vỡ")
+    step, answers = await conversation(app, chat)
+    assert step == "ocop" and answers["products"] == "Gốm làm lại từ mảnh vỡ"
+
+
+async def test_welcome_back_says_how_to_start_over_and_nothing_to_clear_says_nothing(
+    app: App,
+) -> None:
+    chat = await at_products(app)
+    await chat.say("/huy")
+    await chat.say("/dang_ky")
+    assert "Chào mừng bạn quay lại" in chat.text and "gõ “làm lại”" in chat.text
+    fresh = Chat(app.router, external_id="u2")
+    await fresh.say("/dang_ky")
+    await fresh.press("reg:consent:yes")
+    await fresh.say("/huy")
+    await fresh.say("/dang_ky")
+    assert "Chào mừng bạn quay lại" in fresh.text and "làm lại" not in fresh.text
+    await fresh.say("lam lai")  # nothing to clear: not an offer, and not taken as her name
+    assert "Chưa có gì được nhập" in fresh.text and NAME_ASKED in fresh.text
+    step, answers = await conversation(app, fresh)
+    assert step == "name" and answers == {}
