@@ -37,6 +37,8 @@ def register_all(router: Router) -> None:
     booth_apply.register(router)
     booths.register(router)
     staff.register(router)
+    # "duyet HN-2026-000123" typed by a reviewer: an instruction, read before any question
+    questions.hand_over(staff.decisions.typed_decision, command=True)
     reminders.register(router)
     shared_phone.register(router)
     invitations.register(router)

@@ -30,15 +30,19 @@ from storage.faq import FaqEntry
 __all__ = ["INTENT_LABELS", "MeantThis", "hand_over", "read_text", "register"]
 
 # Modules that answer some free text themselves (handlers/partners: searches for members and
-# typed answers to requests), asked in order after the text is read: None passes it on.
+# typed answers to requests; handlers/staff/decisions: a decision typed with its reference),
+# asked in order after the text is read: None passes it on.
 Hook = Callable[[Turn, Understanding], Awaitable[list[Reply] | None]]
 _HOOKS: list[Hook] = []
+_TYPED_COMMANDS: list[Hook] = []  # asked before the text is logged: instructions, not questions
 
 
-def hand_over(hook: Hook) -> None:
-    """Let `hook` answer free text first (once, however often it is registered)."""
-    if hook not in _HOOKS:
-        _HOOKS.append(hook)
+def hand_over(hook: Hook, *, command: bool = False) -> None:
+    """Let `hook` answer free text first (once, however often it is registered); a `command`
+    hook (an instruction typed, not a question) is asked before the text is logged."""
+    hooks = _TYPED_COMMANDS if command else _HOOKS
+    if hook not in hooks:
+        hooks.append(hook)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +146,9 @@ async def on_text(turn: Turn) -> list[Reply]:
     if turn.conversation.data.pop(DROPPED, None) and not might_ask(text):
         return [_after_drop(turn)]  # an answer to a registration dropped meanwhile
     reading, faq = await _read(turn, text)
+    for hook in _TYPED_COMMANDS:
+        if (handed := await hook(turn, reading)) is not None:
+            return handed
     _speak_as_written(turn, reading)
     _ = turn._
     best = reading.candidates[0].intent if reading.candidates else None

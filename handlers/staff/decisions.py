@@ -3,9 +3,10 @@ Reject (which asks for a reason); the applicant is told the outcome in their lan
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import Final, Literal
 
 from bot.core.i18n import Lang
 from bot.core.payloads import Id, Payload
@@ -13,9 +14,11 @@ from bot.core.types import Button, Kind, Reply
 from bot.dialog.router import Router, Turn
 from bot.dialog.steps import TYPED, Answer, Flow, Outcome, Question
 from bot.domain.textnorm import fold
+from bot.domain.understand import Understanding
 from bot.services import reviews
+from bot.services.permissions import allowed
 from bot.services.reviews import REASON_MAX
-from handlers.guards import Permission, may
+from handlers.guards import Permission, may, role_of
 from handlers.registration.render import status_text, summary_lines
 from storage.enterprises import Enterprise, EnterpriseStatus
 
@@ -29,6 +32,7 @@ __all__ = [
     "register",
     "reject",
     "request_review",
+    "typed_decision",
 ]
 
 REJECT_FLOW = "registration_reject"
@@ -219,7 +223,35 @@ REJECTING: Flow[Turn, Step] = Flow(
 )
 
 
+# "duyet HN-2026-000123", "Từ chối hn-2026-123": a decision typed with its reference, which
+# works wherever the card is in the chat (on Zalo a typed number means the latest options only)
+_TYPED: Final = re.compile(
+    r"(?P<verb>duyet|phe duyet|approve|tu choi|khong duyet|reject)"
+    r" (?:ho so |dang ky |registration )?hn (?P<year>\d{4}) (?P<number>\d{1,6})"
+)
+_VERBS: Final = {"duyet": "ok", "phe duyet": "ok", "approve": "ok"}  # the others reject
+
+
+async def typed_decision(turn: Turn, reading: Understanding) -> list[Reply] | None:
+    """A decision typed with the registration's reference, by staff who review; None for
+    anyone else (a producer asking about her own registration is the question reader's)."""
+    typed = _TYPED.fullmatch(fold(turn.incoming.text))
+    if typed is None:
+        return None
+    role = await role_of(turn)
+    if not allowed(role, Permission.REVIEW):
+        return None
+    reference = f"HN-{typed['year']}-{int(typed['number']):06d}"
+    e = await turn.services.enterprises.by_reference(reference)
+    if e is None:
+        text = turn._("No registration has the reference {reference}.")
+        return [Reply(text=text.format(reference=reference))]
+    turn.payload = DecideNamed("ok" if typed["verb"] in _VERBS else "no", e.id)  # it said which
+    return await on_review_button(turn)
+
+
 def register(router: Router) -> None:
-    """Wires the review buttons and the reason question, for moderators and above."""
+    """Wires the review buttons and the reason question, for moderators and above (decisions
+    typed with a reference: `typed_decision`, handed to the question reader by handlers/)."""
     router.button((Decide, DecideNamed, CancelRejection), may(Permission.REVIEW)(on_review_button))
     router.flow(REJECT_FLOW, may(Permission.REVIEW)(REJECTING.on_input))
