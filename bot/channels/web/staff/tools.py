@@ -67,7 +67,7 @@ async def download(request: Request, staff: Staff) -> Response:
     """The file, made now; phone numbers and tax codes only for the roles that see them."""
     router = web_of(request).router
     svc = router.services
-    what = What.BOOTHS if staff.field("what") == "booths" else What.ENTERPRISES
+    what = {"booths": What.BOOTHS, "links": What.LINKS}.get(staff.field("what"), What.ENTERPRISES)
     status = staff.field(f"status_{what.value}") or None
     ward = staff.field("ward")
     fair = staff.field("fair")
@@ -78,6 +78,8 @@ async def download(request: Request, staff: Staff) -> Response:
         ward=ward if ward and get_ward(ward) else None,
         fair=int(fair) if fair.isdigit() else None,
     )
+    if what is What.LINKS:  # counted whole, as in the chat: no filters
+        flt = ExportFilter(what=what)
     fmt: Format = "csv" if staff.field("format") == "csv" else "xlsx"
     purpose = staff.field("purpose")
     if purpose not in PURPOSES:

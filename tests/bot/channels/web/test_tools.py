@@ -8,10 +8,13 @@ import time_machine
 
 from bot.app import App
 from bot.domain.textnorm import fold
+from storage.chain import RequestStatus
 from storage.roles import Role
 from tests.bot.channels.web.site import Site
 from tests.chat import Chat
 from tests.fair_data import TODAY
+from tests.handlers.partners.members import member as joined
+from tests.handlers.partners.members import person
 from tests.handlers.staff.staff_data import add_enterprise, audit_entries
 
 
@@ -30,6 +33,35 @@ def test_exports_leave_phones_out_for_viewers_only(site: Site) -> None:
     assert moderator.content[:2] == b"PK"  # an .xlsx file
     entries = [e for e in site.run(audit_entries, site.app) if e.action == "export.enterprises"]
     assert [e.after["personal"] for e in entries] == [False, True]
+
+
+async def _declined_request(app: App) -> None:
+    """A distributor asked a producer to connect, and was declined."""
+    minh = await joined(app, await person(app, "minh"), "Gốm Minh Hải")
+    shop = await joined(
+        app, await person(app, "shop"), "Quà Việt", roles=("distributor",), phone="+84987654321"
+    )
+    asked = await app.router.services.chain.ask(
+        shop.id, minh.id, "Bát men lam", "producer>distributor", "ceramics"
+    )
+    await app.router.services.chain.decide(asked.id, RequestStatus.DECLINED)
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_links_between_members_are_exported_on_the_web_too(site: Site) -> None:
+    site.run(_declined_request, site.app)
+    site.login(site.staff(Role.VIEWER))
+    assert "Kết nối giữa các thành viên" in site.get("/quan-tri/xuat").text
+    data = {"what": "links", "format": "csv", "purpose": "report", "ward": "00577"}
+    got = site.form("/quan-tri/xuat", "/quan-tri/xuat", data)  # a filter sent is not applied
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    lines = got.content.decode("utf-8-sig").splitlines()
+    assert "Cặp trong chuỗi" in lines[0]
+    assert any("Nhà sản xuất → Nhà phân phối, bán lẻ" in line for line in lines[1:])
+    assert "Gốm Minh Hải" not in got.text and "Quà Việt" not in got.text  # counts, no names
+    assert 'filename="ket-noi' in got.headers["content-disposition"]
+    [entry] = [e for e in site.run(audit_entries, site.app) if e.action == "export.links"]
+    assert entry.after["purpose"] == "report" and "ward" not in entry.after
 
 
 async def _ask(app: App, text: str) -> None:
