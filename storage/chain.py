@@ -248,6 +248,13 @@ class ChainRepo:
         )
         return [MemberReport.model_validate(dict(r)) for r in rows]
 
+    async def open_reports(self) -> int:
+        """How many reports no member of staff has dealt with yet."""
+        row = await self.db.fetchone(
+            "SELECT count(*) AS n FROM member_reports WHERE seen_at IS NULL", quick=False
+        )
+        return int(row["n"]) if row else 0
+
     async def seen(self, report_id: int, by: int) -> MemberReport | None:
         """Mark a report dealt with by a member of staff; None if it was already."""
         async with self.db.transaction():

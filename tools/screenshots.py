@@ -109,6 +109,16 @@ def seed(path: Path) -> None:
             " VALUES (?, ?, NULL, NULL, 0.2, ?, ?)",
             (text, text, f"h{i}", now.isoformat()),
         )
+    for reporter, reported, reason, seen in (
+        (2, 7, "Hẹn lấy hàng rồi không đến, gọi không nghe máy", None),
+        (4, 7, "Giao hàng thiếu so với đơn đã thống nhất", None),
+        (6, 9, "Nhắn tin quảng cáo liên tục", now.isoformat()),
+    ):
+        c.execute(
+            "INSERT INTO member_reports (reporter_id, reported_id, reason, created_at, seen_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (reporter, reported, reason, now.isoformat(), seen),
+        )
     c.execute(
         "INSERT INTO staff_roles (account_id, role, granted_by, granted_at) VALUES"
         " (3, 'moderator', NULL, ?), (5, 'viewer', NULL, ?)",
@@ -190,6 +200,7 @@ STAFF = [
     ("fair-clone", "/quan-tri/hoi-cho/moi?tu=5"),
     ("fair-edit", "/quan-tri/hoi-cho/1/sua"),
     ("announcements", "/quan-tri/thong-bao"),
+    ("member-reports", "/quan-tri/bao-cao"),
     ("exports", "/quan-tri/xuat"),
     ("questions", "/quan-tri/cau-hoi"),
     ("import", "/quan-tri/nhap"),

@@ -28,6 +28,7 @@ __all__ = ["Acting", "back", "render"]
 _NAV: Final = (
     ("/quan-tri", N_("Overview"), Permission.STAFF),
     ("/quan-tri/dang-ky", N_("Registrations"), Permission.REVIEW),
+    ("/quan-tri/bao-cao", N_("Reported members"), Permission.REVIEW),
     ("/quan-tri/hoi-cho", N_("Fairs"), Permission.BOOTHS),
     ("/quan-tri/thong-bao", N_("Announcements"), Permission.BROADCAST),
     ("/quan-tri/xuat", N_("Exports"), Permission.EXPORT),
@@ -53,14 +54,15 @@ async def render(
     web = web_of(request)
     _ = staff.lang.gettext
     path = request.url.path
-    pending = 0
+    pending = reported = 0
     if staff.may(Permission.REVIEW):
         pending = await web.router.services.registrations.count_pending()
+        reported = await web.router.services.chain.open_reports()
     nav = []
     for href, label, permission in _NAV:
         if staff.may(permission):
             current = path == href if href == "/quan-tri" else path.startswith(href)
-            count = pending if href == "/quan-tri/dang-ky" else 0
+            count = {"/quan-tri/dang-ky": pending, "/quan-tri/bao-cao": reported}.get(href, 0)
             nav.append(_NavItem(href, _(label), current, count))
     values = {
         "staff": staff,

@@ -1,9 +1,11 @@
-"""The smaller staff tools: exports (the .xlsx and .csv of /xuat), unanswered questions turned
-into FAQ entries in one step, the audit log in words and local times, and staff roles."""
+"""The smaller staff tools: exports (the .xlsx and .csv of /xuat), members reported by other
+members, unanswered questions turned into FAQ entries in one step, the audit log in words and
+local times, and staff roles."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -17,7 +19,9 @@ from bot.channels.web.pages import web_of
 from bot.channels.web.staff import Acting, back, render
 from bot.core.i18n import N_, Lang
 from bot.core.types import UserRef
-from bot.domain.enterprise_terms import STATUS_NAMES, term, ward_label
+from bot.domain.enterprise_terms import ROLE_NAMES as ENTERPRISE_ROLES
+from bot.domain.enterprise_terms import STATUS_NAMES, place_label, term, ward_label
+from bot.domain.phones import format_phone
 from bot.domain.places import get_ward, wards
 from bot.domain.sectors import SECTORS, sector_name
 from bot.domain.textnorm import fold
@@ -26,6 +30,8 @@ from bot.services.export_tables import BOOTH_STATUS
 from bot.services.exports import PURPOSES, ExportFilter, Format, What, make_export
 from bot.services.permissions import Permission
 from bot.services.staff_terms import ACTION_NAMES, ROLE_DUTIES, ROLE_NAMES, readable_changes
+from storage.chain import MemberReport
+from storage.enterprises import Enterprise
 from storage.faq import FaqEntry
 from storage.roles import GRANTABLE, Role
 
@@ -158,6 +164,65 @@ async def add_faq(request: Request, staff: Staff) -> Response:
             target=f"faq:{entry.key}",
         )
     return back("/quan-tri/cau-hoi", "added")
+
+
+# -- members reported by other members --------------------------------------------------------
+
+REPORTS_SHOWN: Final = 100
+
+
+@dataclass(frozen=True, slots=True)
+class _Reported:
+    """A report with the two members it names (None: no longer in the network)."""
+
+    report: MemberReport
+    reported: Enterprise | None
+    reporter: Enterprise | None
+    times: int  # reports that name the member reported, this one included
+
+
+@staff_page(Permission.REVIEW)
+async def member_reports(request: Request, staff: Staff) -> Response:
+    """Members reported by other members, those not dealt with first (as /bao_cao_thanh_vien)."""
+    svc = web_of(request).router.services
+    rows = []
+    for r in await svc.chain.reports(REPORTS_SHOWN):
+        reported = await svc.enterprises.get(r.reported_id) if r.reported_id else None
+        reporter = await svc.enterprises.get(r.reporter_id) if r.reporter_id else None
+        times = await svc.chain.reports_about(r.reported_id) if r.reported_id else 1
+        rows.append(_Reported(r, reported, reporter, times))
+    _ = staff.lang.gettext
+    return await render(
+        request,
+        staff,
+        "staff/member_reports.html",
+        rows=rows,
+        roles_of=lambda e: ", ".join(term(ENTERPRISE_ROLES, x, _) for x in e.roles),
+        place_of=lambda e: place_label(e.ward_code, e.province, _),
+        phone=format_phone,
+        personal=staff.may(Permission.PERSONAL_DATA),
+        done=request.query_params.get("xong"),
+        problem=request.query_params.get("loi"),
+    )
+
+
+@staff_page(Permission.REVIEW)
+async def report_seen(request: Request, staff: Staff) -> Response:
+    """Marks a report dealt with, in the audit log as in the chat."""
+    router = web_of(request).router
+    svc = router.services
+    raw = staff.field("report")
+    if not raw.isdigit() or len(raw) > 12:
+        return back("/quan-tri/bao-cao", loi="gone")
+    async with Acting(router, staff) as acting:
+        done = await svc.chain.seen(int(raw), acting.user.id)
+        if done is not None:
+            await svc.audit.record(
+                acting, "member_report.seen", None, done, target=f"member_report:{done.id}"
+            )
+    if done is None:
+        return back("/quan-tri/bao-cao", loi="gone")
+    return back("/quan-tri/bao-cao", "seen")
 
 
 # -- audit log --------------------------------------------------------------------------------
@@ -323,8 +388,10 @@ async def set_role(request: Request, staff: Staff) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    """Exports, questions, the audit log and roles."""
+    """Exports, reported members, questions, the audit log and roles."""
     return [
+        Route("/quan-tri/bao-cao", member_reports, methods=["GET"]),
+        Route("/quan-tri/bao-cao", report_seen, methods=["POST"]),
         Route("/quan-tri/xuat", exports, methods=["GET"]),
         Route("/quan-tri/xuat", download, methods=["POST"]),
         Route("/quan-tri/cau-hoi", questions, methods=["GET"]),

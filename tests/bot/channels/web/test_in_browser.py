@@ -253,6 +253,7 @@ PAGES = [
     "/quan-tri/hoi-cho/1",
     "/quan-tri/hoi-cho/moi",
     "/quan-tri/thong-bao",
+    "/quan-tri/bao-cao",
     "/quan-tri/xuat",
     "/quan-tri/cau-hoi",
     "/quan-tri/nhap",
@@ -277,6 +278,7 @@ def test_every_page_fits_a_phone_and_a_desk(
     live.run(svc.chain.offer, 1, 1, [fair.starts_at + timedelta(hours=1)])
     slot = live.run(svc.chain.slots, 1)[0]
     live.run(svc.chain.book, slot.id, 2, "Giỏ mây cho cửa hàng lưu niệm ở phố cổ, số lượng lớn")
+    live.run(svc.chain.report, 1, 2, "Hẹn lấy hàng rồi không đến, gọi nhiều lần không nghe máy")
     owner = live.run(
         live.app.router.services.users.ensure, UserRef(channel="console", external_id="admin")
     )

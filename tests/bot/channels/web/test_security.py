@@ -47,6 +47,8 @@ EXPECTED: dict[tuple[str, str], Permission] = {
     ("GET", "/quan-tri/thong-bao/{id:int}"): Permission.BROADCAST,
     ("GET", "/quan-tri/thong-bao/{id:int}/tien-do"): Permission.BROADCAST,
     ("POST", "/quan-tri/thong-bao/{id:int}/dung"): Permission.BROADCAST,
+    ("GET", "/quan-tri/bao-cao"): Permission.REVIEW,
+    ("POST", "/quan-tri/bao-cao"): Permission.REVIEW,
     ("GET", "/quan-tri/xuat"): Permission.EXPORT,
     ("POST", "/quan-tri/xuat"): Permission.EXPORT,
     ("GET", "/quan-tri/cau-hoi"): Permission.FAQ,

@@ -64,6 +64,37 @@ def test_the_links_between_members_are_exported_on_the_web_too(site: Site) -> No
     assert entry.after["purpose"] == "report" and "ward" not in entry.after
 
 
+async def _reported(app: App) -> int:
+    """A member reported by another, twice; the id of the newest report."""
+    minh = await joined(app, await person(app, "minh"), "Gốm Minh Hải")
+    shop = await joined(
+        app, await person(app, "shop"), "Quà Việt", roles=("distributor",), phone="+84987654321"
+    )
+    chain = app.router.services.chain
+    await chain.report(minh.id, shop.id, "Hẹn lấy hàng rồi không đến")
+    newest = await chain.report(minh.id, shop.id, "Gọi điện quảng cáo <b>liên tục</b>")
+    return newest.id
+
+
+def test_reported_members_are_looked_into_and_marked_dealt_with_on_the_web(site: Site) -> None:
+    newest = site.run(_reported, site.app)
+    site.login(site.staff(Role.MODERATOR))
+    page = site.get("/quan-tri/bao-cao")
+    assert page.status_code == 200
+    assert "Quà Việt" in page.text and "0987 654 321" in page.text  # a moderator sees the phone
+    assert "Gọi điện quảng cáo &lt;b&gt;liên tục&lt;/b&gt;" in page.text  # shown, not run
+    assert "Bị báo cáo tổng cộng 2 lần; lần này do Gốm Minh Hải báo ngày" in page.text
+    assert 'Báo cáo thành viên <span class="count">2</span>' in page.text  # in the menu
+    posted = site.form("/quan-tri/bao-cao", "/quan-tri/bao-cao", {"report": str(newest)})
+    done = site.get(posted.headers["location"])
+    assert "Đã đánh dấu là đã xử lý." in done.text
+    assert 'Báo cáo thành viên <span class="count">1</span>' in done.text
+    [entry] = [e for e in site.run(audit_entries, site.app) if e.action == "member_report.seen"]
+    assert entry.target == f"member_report:{newest}"
+    again = site.form("/quan-tri/bao-cao", "/quan-tri/bao-cao", {"report": str(newest)})
+    assert "Báo cáo này đã được xử lý rồi." in site.get(again.headers["location"]).text
+
+
 async def _ask(app: App, text: str) -> None:
     await app.router.services.questions.log(
         text, fold(text), intent=None, guess=None, score=0.1, user_hash="x"
