@@ -429,11 +429,7 @@ class _Transaction:
                     await db.run(st.rollback_to("turn"))
                 return
             if tx.started:  # RELEASE, so that the group's savepoints do not nest
-                try:
-                    await db.run(st.release_turn, quick=True)
-                except BaseException:
-                    await db.run(st.rollback_to("turn"))  # none of its writes is committed
-                    raise
+                await db.run(st.release_turn, quick=True)
             db._deferred.extend(tx.deferred)
             if tx.started or tx.deferred:
                 group = db._join_commit()

@@ -206,8 +206,14 @@ def checkpoint(c: sqlite3.Connection) -> None:
 
 def release_turn(c: sqlite3.Connection) -> None:
     """End a transaction's savepoint that succeeded: its writes stay in the group's transaction,
-    and the next transaction's savepoint starts an empty journal instead of nesting in it."""
-    c.execute("RELEASE turn")
+    and the next transaction's savepoint starts an empty journal instead of nesting in it. If
+    the RELEASE fails, its writes are rolled back right there (in the same call), so that the
+    group's COMMIT never carries a transaction that raised."""
+    try:
+        c.execute("RELEASE turn")
+    except sqlite3.Error:
+        rollback_to("turn")(c)
+        raise
 
 
 def rollback_to(name: str) -> Callable[[sqlite3.Connection], None]:
