@@ -10,7 +10,9 @@ from tests.chat import Chat
 from tests.handlers.registration_walk import register, stored
 
 
-async def _registered(app: App, who: str, phone: str, tax_code: str | None) -> tuple[Chat, Enterprise]:
+async def _registered(
+    app: App, who: str, phone: str, tax_code: str | None
+) -> tuple[Chat, Enterprise]:
     chat = Chat(app.router, external_id=who, channel="zalo")
     await register(chat, phone=phone, tax_code=tax_code)
     e = await stored(app, chat)
