@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date, datetime
 from io import BytesIO
@@ -104,7 +105,16 @@ class I18n:
 
 
 def _load(po: Path) -> Translations:
-    """Compile a .po file in memory (no .mo files in git)."""
+    """The catalog of a .po file, compiled in memory (no .mo files in git)."""
+    stat = po.stat()
+    return Translations(fp=BytesIO(_compiled(po, stat.st_mtime_ns, stat.st_size)))
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled(po: Path, mtime_ns: int, size: int) -> bytes:
+    """The .mo bytes of a .po file as it is at `mtime_ns` and `size`: parsing a catalog of a few
+    thousand entries takes tens of milliseconds, which every App opened in one process (the
+    tests open hundreds) would pay again; a changed file is read again."""
     try:
         with po.open("rb") as fh:
             catalog = read_po(fh, locale=po.parent.parent.name, abort_invalid=True)
@@ -112,5 +122,4 @@ def _load(po: Path) -> Translations:
         raise CatalogError(f"cannot read {po}: {exc}") from exc
     buf = BytesIO()
     write_mo(buf, catalog)
-    buf.seek(0)
-    return Translations(fp=buf)
+    return buf.getvalue()
