@@ -22,8 +22,11 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 PG_PORT ?= 55432
+# In memory (/dev/shm) when it has room: creating a test's database from the template takes
+# ~25 ms there against ~0.3-0.5 s on this disk (each test drops its own: tests/database.py).
+PG_PARENT ?= $(shell [ -w /dev/shm ] && [ "$$(df -Pk /dev/shm | awk 'NR==2 {print $$4}')" -gt 2000000 ] 2>/dev/null && echo /dev/shm || echo /tmp)
 test-pg: $(STAMP)
-	@dir=$$(mktemp -d /tmp/ketnoi-pg.XXXXXX); \
+	@dir=$$(mktemp -d $(PG_PARENT)/ketnoi-pg.XXXXXX); \
 	trap 'tools/pg_throwaway.sh stop "'"$$dir"'"' EXIT INT TERM; \
 	url=$$(tools/pg_throwaway.sh start "$$dir" $(PG_PORT)) && \
 	KETNOI_TEST_DATABASE_URL="$$url" KETNOI_TEST_THROWAWAY=1 $(PY) -m pytest

@@ -15,7 +15,7 @@ import time_machine
 from bot.app import App
 from bot.core.config import Settings
 from tests.chat import Chat
-from tests.database import database_url_for, install, on_postgres
+from tests.database import database_url_for, drop_databases_under, install, on_postgres
 from tests.fair_data import TODAY
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo
@@ -42,12 +42,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No KETNOI_* variable or .env of the developer's leaks into a test."""
+    """No KETNOI_* variable or .env of the developer's leaks into a test; on PostgreSQL, the
+    test's databases are dropped after it (this fixture ends after the test's own)."""
     for key in list(os.environ):
         if key.startswith("KETNOI_"):
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
     yield
+    drop_databases_under(tmp_path)
 
 
 def make_settings(tmp_path: Path, **values: Any) -> Settings:

@@ -30,6 +30,7 @@ __all__ = [
     "connect_sync",
     "database_url_for",
     "db_env",
+    "drop_databases_under",
     "install",
     "on_postgres",
     "open_test_db",
@@ -42,6 +43,7 @@ _THROWAWAY = os.environ.get("KETNOI_TEST_THROWAWAY") == "1"  # the server goes a
 _lock = threading.Lock()
 _made: dict[str, str] = {}  # a test's SQLite path -> its PostgreSQL database's URL
 _names: list[str] = []
+_count = [0]  # databases made so far (names stay unique when some are dropped)
 _template: str | None = None
 
 
@@ -107,6 +109,21 @@ def _drop_all() -> None:
             continue
 
 
+def drop_databases_under(directory: Path) -> None:
+    """Drop the stand-ins of the SQLite paths below `directory` (a test's tmp_path, once the
+    test is over), so that a run keeps a few databases, not one per test: each is a copy of
+    the ~10 MB template, and a throwaway server may keep its data in memory (make test-pg)."""
+    if TEST_DATABASE_URL is None:
+        return
+    base = str(Path(directory).resolve())
+    with _lock:
+        gone = [key for key in _made if key == base or key.startswith(base + os.sep)]
+        for key in gone:
+            name = urlsplit(_made.pop(key)).path.lstrip("/")
+            _names.remove(name)
+            _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 def database_url_for(path: Path | str) -> str | None:
     """The PostgreSQL URL standing for the SQLite file `path` (the same for the same path,
     a new empty migrated database the first time); None when the tests run on SQLite."""
@@ -116,7 +133,8 @@ def database_url_for(path: Path | str) -> str | None:
     with _lock:
         if key not in _made:
             template = _make_template()
-            name = f"ketnoi_t{os.getpid()}_{len(_made)}"
+            _count[0] += 1
+            name = f"ketnoi_t{os.getpid()}_{_count[0]}"
             _admin(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
             _names.append(name)
             _made[key] = _url(name)

@@ -1,8 +1,8 @@
 #!/bin/sh
 # A throwaway PostgreSQL for the tests: `tools/pg_throwaway.sh start DIR [PORT]` makes a cluster
-# in DIR (fsync off: nothing in it outlives the run), listening only on a unix socket in DIR,
-# and prints the URL to put in KETNOI_TEST_DATABASE_URL; `tools/pg_throwaway.sh stop DIR` stops
-# it and removes DIR. Uses the machine's own server binaries (Debian's `postgresql` package:
+# in DIR (fsync off, little WAL kept: nothing in it outlives the run; DIR may be in memory),
+# listening only on a unix socket in DIR, and prints the URL to put in KETNOI_TEST_DATABASE_URL;
+# `tools/pg_throwaway.sh stop DIR` stops it and removes DIR. Uses the machine's own server binaries (Debian's `postgresql` package:
 # /usr/lib/postgresql/*/bin); as root (CI) the server runs as the `postgres` user, since
 # PostgreSQL refuses to run as root.
 set -eu
@@ -24,7 +24,8 @@ start)
     as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -s start -o \
         "-c listen_addresses='' -c unix_socket_directories='$dir' -p $port -c fsync=off \
-         -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+         -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 \
+         -c wal_level=minimal -c max_wal_senders=0 -c max_wal_size=256MB"
     echo "postgresql://postgres@/postgres?host=$dir&port=$port"
     ;;
 stop)
