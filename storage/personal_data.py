@@ -2,8 +2,9 @@
 copy of everything held about their account, stopping messages, and erasure.
 
 Erasure deletes or empties every row that holds the account's data, overwriting what it
-removes (PRAGMA secure_delete), and keeps only what identifies no one: the fact of staff actions
-(their snapshots emptied, the actor's name replaced by a pseudonym) and the request itself.
+removes (SQLite's secure_delete, always on), and keeps only what identifies no one: the fact
+of staff actions (their snapshots emptied, the actor's name replaced by a pseudonym) and the
+request itself.
 """
 
 from __future__ import annotations
@@ -371,20 +372,14 @@ class PersonalDataRepo:
         quoted = [n for n in dict.fromkeys(needles) if len(n) >= 6]
         now = utcnow().isoformat()
 
-        # What is deleted is overwritten in the file, not only unlinked (SQLite's
-        # secure_delete, https://sqlite.org/pragma.html#pragma_secure_delete; nothing on
-        # PostgreSQL, whose autovacuum reclaims deleted rows: storage/postgres/dialect.py).
-        await self.db.execute("PRAGMA secure_delete = ON")
-        try:
-            erased = await erase_rows(self.db, account_id, subject, hashes, quoted)
-        finally:
-            await self.db.execute("PRAGMA secure_delete = OFF")
+        # What is deleted is overwritten in the file, not only unlinked: SQLite's secure_delete
+        # is always on (storage/sqlite/statements.configure); PostgreSQL's autovacuum reclaims
+        # deleted rows (storage/postgres/dialect.py).
+        erased = await erase_rows(self.db, account_id, subject, hashes, quoted)
         anonymise = anonymised(await identities(self.db, account_id), now)
         if at_commit:
-            self.db.at_commit("PRAGMA secure_delete = ON")
             for sql, params in anonymise:
                 self.db.at_commit(sql, params)
-            self.db.at_commit("PRAGMA secure_delete = OFF")
         else:
             for sql, params in anonymise:
                 await self.db.execute(sql, params)

@@ -2,8 +2,9 @@
 remove, and the run itself (recorded in `retention_runs`).
 
 Each kind names rows by age: `count` sees what a run at `now` would remove, `apply` removes it,
-overwriting the deleted content (PRAGMA secure_delete). A person with a registration is never
-removed by age: their data goes when they withdraw their consent (storage/personal_data.py).
+overwriting the deleted content (SQLite's secure_delete, always on). A person with a
+registration is never removed by age: their data goes when they withdraw their consent
+(storage/personal_data.py).
 """
 
 from __future__ import annotations
@@ -191,12 +192,8 @@ class RetentionRepo:
 
         async with self.db.transaction():
             # what is deleted is overwritten in the file, not only unlinked (SQLite's
-            # secure_delete; nothing on PostgreSQL, whose VACUUM reclaims it: dialect.py)
-            await self.db.execute("PRAGMA secure_delete = ON")
-            try:
-                removed = await self._each(now, remove)
-            finally:
-                await self.db.execute("PRAGMA secure_delete = OFF")
+            # secure_delete, always on; PostgreSQL's VACUUM reclaims it: dialect.py)
+            removed = await self._each(now, remove)
             moment = (now or utcnow()).isoformat()
             row = await self.db.fetchone(
                 "INSERT INTO retention_runs (ran_at, removed) VALUES (?, ?) RETURNING *",

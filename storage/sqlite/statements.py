@@ -129,6 +129,10 @@ def configure(c: sqlite3.Connection) -> None:
     # The savepoints of a group's transactions journal the pages they change; on a file (the
     # default past 64 KiB) that was two write() calls a page, most of the engine's system time.
     c.execute("PRAGMA temp_store = MEMORY")
+    # What a row loses (deleted, or replaced by an update) is overwritten with zeros, always:
+    # not only during an erasure, or an old phone number could stay in a page's free space for
+    # an erasure to miss. Many builds (Debian's) default to it; others do not.
+    c.execute("PRAGMA secure_delete = ON")
     # WAL with synchronous=NORMAL survives a killed process; only a power cut can lose the
     # last commits (https://www.sqlite.org/pragma.html#pragma_synchronous).
     c.execute("PRAGMA synchronous = NORMAL")

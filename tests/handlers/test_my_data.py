@@ -122,6 +122,8 @@ async def test_withdrawing_consent_deletes_everything_and_says_what_remains(app:
             raw = raw.replace(sql.encode(), b"")  # a comment there shows +84912345678
         for needle in (*PHONE_FORMS, TAX_CODE, "Nguyễn Thị Lan"):
             assert needle.encode() not in raw, needle
+        # and what later updates replace is still overwritten: the erasure left it on
+        assert (await svc.db.fetchone("PRAGMA secure_delete"))[0] == 1  # type: ignore[index]
     entries = [e for e in await audit_entries(app) if e.action == "data.erase"]
     assert len(entries) == 1 and entries[0].actor.startswith("P-")
     assert entries[0].after["removed"]["registration"] == 1

@@ -143,3 +143,19 @@ async def test_execute_returns_new_ids_and_changed_row_counts(tmp_path: Path) ->
     assert await db.execute("UPDATE users SET locale = 'vi' WHERE id = 1") == 1
     assert await db.execute("UPDATE users SET locale = 'vi' WHERE id = 99") == 0
     await db.close()
+
+
+@SQLITE_FILE
+async def test_what_an_update_replaces_does_not_stay_in_the_file(tmp_path: Path) -> None:
+    """A phone number corrected (or a name, a conversation's answers: any row rewritten) leaves
+    no copy of the old value in the file's free space, for an erasure to miss later."""
+    path = tmp_path / "k.db"
+    db = await Database.open(path)
+    assert (await db.fetchone("PRAGMA secure_delete"))[0] == 1  # type: ignore[index]
+    users = UserRepo(db)
+    async with db.transaction():
+        user, _ = await users.touch(UserRef(channel="console", external_id="lan"), "Nguyễn Thị Lan")
+    await db.execute("UPDATE users SET display_name = 'X' WHERE id = ?", (user.id,))
+    await db.run(lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
+    assert "Nguyễn Thị Lan".encode() not in path.read_bytes()
+    await db.close()
