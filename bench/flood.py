@@ -43,7 +43,7 @@ from storage.enterprises import EnterpriseFields, EnterpriseRepo
 from storage.sqlite import SqliteDatabase
 from storage.users import UserRepo
 from tests.fakes.botproc import ROOT, BotProcess
-from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_api import FakeTelegram, booth_walk
 
 TOKEN = "123:ABC"
 ADMIN = 7000
@@ -245,14 +245,7 @@ def rush(args: argparse.Namespace, tmp: Path, fake: FakeTelegram) -> list[str]:
     fake.rate_limit(None)
     bot = start_bot(fake, {**env, "KETNOI_TELEGRAM_RATE": "1000"}, tmp)
     started = time.monotonic()
-    walk: list[tuple[Callable[[int], object], str]] = [
-        (lambda c: fake.send_text(c, f"/start fair_{FAIR}"), f"fair:{FAIR}:apply"),
-        (lambda c: fake.press_button(c, f"fair:{FAIR}:apply"), "apply:booths:1"),
-        (lambda c: fake.press_button(c, "apply:booths:1"), "apply:products:same"),
-        (lambda c: fake.press_button(c, "apply:products:same"), "apply:needs:none"),
-        (lambda c: fake.press_button(c, "apply:needs:none"), "apply:confirm"),
-    ]
-    for act, wanted in walk:
+    for act, wanted in booth_walk(fake, FAIR):
         step(fake, chats, act, lambda m, w=wanted: w in payloads(m))
     walked = time.monotonic() - started
     stop_bot(bot)

@@ -25,7 +25,7 @@ from bot.services.fair_import import import_fairs
 from storage.enterprises import EnterpriseFields
 from storage.fairs import FairFields, FairStatus
 from tests.fakes.botproc import BotProcess
-from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_api import FakeTelegram, booth_walk
 
 __all__ = [
     "FAIR",
@@ -216,13 +216,7 @@ def step(
 def walk_to_summary(fake: FakeTelegram, cluster: Cluster, chats: list[int]) -> int:
     """Every producer, all at once at each step, walks a booth application up to its summary
     (the Confirm button); returns how many updates were handled."""
-    walk: list[tuple[Callable[[int], object], str]] = [
-        (lambda c: fake.send_text(c, f"/start fair_{FAIR}"), f"fair:{FAIR}:apply"),
-        (lambda c: fake.press_button(c, f"fair:{FAIR}:apply"), "apply:booths:1"),
-        (lambda c: fake.press_button(c, "apply:booths:1"), "apply:products:same"),
-        (lambda c: fake.press_button(c, "apply:products:same"), "apply:needs:none"),
-        (lambda c: fake.press_button(c, "apply:needs:none"), "apply:confirm"),
-    ]
+    walk = booth_walk(fake, FAIR)
     for act, wanted in walk:
         step(fake, cluster, chats, act, wanted)
     return len(walk) * len(chats)

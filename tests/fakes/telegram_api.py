@@ -507,3 +507,15 @@ class FakeTelegram(Reader, Endpoint):
             self._state.rate = per_second
             self._state.tokens = max(1.0, per_second or 0.0)
             self._state.refilled = time.monotonic()
+
+
+def booth_walk(fake: FakeTelegram, fair: str) -> list[tuple[Callable[[int], object], str]]:
+    """What a producer sends, step by step, to walk a booth application of `fair` up to its
+    summary, each with the payload of the button that step shows next (the last: Confirm)."""
+    return [
+        (lambda c: fake.send_text(c, f"/start fair_{fair}"), f"fair:{fair}:apply"),
+        (lambda c: fake.press_button(c, f"fair:{fair}:apply"), "apply:booths:1"),
+        (lambda c: fake.press_button(c, "apply:booths:1"), "apply:products:same"),
+        (lambda c: fake.press_button(c, "apply:products:same"), "apply:needs:none"),
+        (lambda c: fake.press_button(c, "apply:needs:none"), "apply:confirm"),
+    ]
