@@ -13,6 +13,7 @@ from bot.core.payloads import OneOf, OpenProfile, Pattern, Payload
 from bot.core.types import Button, Reply
 from bot.dialog.router import Turn
 from bot.dialog.steps import BACK, Answer, Back, Done, Edit, Goto, Next, Outcome, Stay
+from bot.dialog.typed import NUMBERED
 from handlers.registration.render import field_value
 from storage.enterprises import EnterpriseFields
 
@@ -39,6 +40,7 @@ __all__ = [
     "command",
     "now_note",
     "option",
+    "pick_one",
     "question",
     "store",
 ]
@@ -146,6 +148,14 @@ def answer(turn: Turn, field: str) -> Any:
 def store(turn: Turn, **changes: Any) -> None:
     """Save the answers with `changes` applied (values as EnterpriseFields holds them)."""
     turn.conversation.data.setdefault("answers", {}).update(changes)
+
+
+def pick_one(turn: Turn) -> Stay:
+    """The question again, saying how to choose one of its options on this app: typing its
+    number where options are numbered (Zalo, the console), pressing a button on Telegram."""
+    if turn.user.channel in NUMBERED:
+        return Stay(turn._("Please type the number of one of the options."))
+    return Stay(turn._("Please press one of the buttons."))
 
 
 def command(turn: Turn, vi: str, en: str) -> str:

@@ -9,7 +9,6 @@ from typing import Any, Final
 from bot.core.types import Kind, Reply
 from bot.dialog.router import PAUSED, Turn
 from bot.dialog.steps import BACK, BACK_WORDS, Answer, Flow, Outcome, Question, Stay, folded
-from bot.dialog.typed import NUMBERED
 from bot.domain.consent import is_current
 from handlers.menu import main_menu
 from handlers.registration import basics, choices, findable, numbers, place, profile, summary
@@ -24,6 +23,7 @@ from handlers.registration.core import (
     answers,
     now_note,
     option,
+    pick_one,
     question,
 )
 from storage.enterprises import EnterpriseFields
@@ -88,9 +88,7 @@ async def _got_restart(turn: Turn, answer: Answer) -> Outcome:
             step = Step(missing.step) if missing is not None else Step.SUMMARY
         note = turn._("Good: your answers are kept. Let us go on.")
         return await REGISTRATION.ask(turn, step, note)
-    if turn.user.channel in NUMBERED:
-        return Stay(turn._("Please type the number of one of the options."))
-    return Stay(turn._("Please press one of the buttons."))
+    return pick_one(turn)
 
 
 STEPS: dict[Step, Question[Turn]] = {

@@ -18,12 +18,12 @@ from handlers.registration.core import (
     Edit,
     EditField,
     Outcome,
-    Stay,
     Step,
     answers,
     command,
     now_note,
     option,
+    pick_one,
     question,
 )
 from handlers.registration.numbers import (
@@ -99,9 +99,7 @@ async def got_summary(turn: Turn, answer: Answer) -> Outcome:
     if value.startswith("edit:") and field in FIELD_STEPS:
         step = FIELD_STEPS[field]
         return Edit(step, now_note(turn, step))
-    if turn.user.channel in NUMBERED:
-        return Stay(turn._("Please type the number of one of the options."))
-    return Stay(turn._("Please press one of the buttons."))
+    return pick_one(turn)
 
 
 async def _confirm(turn: Turn) -> Outcome:
